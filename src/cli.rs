@@ -1,0 +1,85 @@
+//! The command line as clap sees it: commands, flags and help with examples. No logic lives here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  txaudit inspect samples/transactions.csv samples/settlement.csv
+  txaudit inspect --format json statement.csv
+  txaudit inspect --tz Europe/Berlin --date-format dmy export.csv
+  txaudit inspect --columns date,description,debit,credit,balance --currency CAD headerless.csv
+
+Exit codes: 0 every file was read; 2 bad usage or a file could not be read.";
+
+/// Audit payment transaction logs against settlement statements.
+#[derive(Debug, Parser)]
+#[command(name = "txaudit", version, about, after_long_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show how each file was understood: encoding, delimiter, header, role, profile, column
+    /// mapping, row counts, totals, sample rows and every rejected row with its reason.
+    #[command(after_long_help = EXAMPLES)]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Files to inspect (transaction logs, settlement statements, bank statements).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// How to read input files; every flag overrides detection and the config file.
+#[derive(Debug, Default, Args)]
+pub struct InputArgs {
+    /// Config file (TOML): ingest settings and explicit column mapping.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Text encoding: utf-8, gbk (GB18030), utf-16le, utf-16be. Default: detected.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Field delimiter: ',', ';', tab, '|'. Default: detected.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Day/month order for dates like 03/04/2026: dmy, mdy (or %d/%m/%Y, %m/%d/%Y).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// Amounts use a decimal comma (1.234,56).
+    #[arg(long, conflicts_with = "decimal_point")]
+    pub decimal_comma: bool,
+    /// Amounts use a decimal point (1,234.56), whatever the file suggests.
+    #[arg(long)]
+    pub decimal_point: bool,
+    /// Time zone of times written without an offset: an IANA name (Asia/Shanghai) or +08:00.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Currency of files without a currency column (ISO code, e.g. CNY).
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Force a known export format instead of recognising it (see `inspect` output for ids).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Force what the files hold: transactions, settlement or bank.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Column names for a file without a header row, in order (use `-` to skip a column).
+    #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+}

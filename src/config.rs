@@ -1,0 +1,209 @@
+//! Raw flags and the config file become one resolved, validated `Config`; clap stops here.
+//!
+//! Precedence: a flag beats the config file, which beats detection. Every bad value is an error
+//! that names the flag or key and what it accepts.
+
+use crate::cli::InputArgs;
+use crate::ingest::{
+    DateOrder, Field, IngestOptions, Zone, encoding_by_name, profile_by_id, profile_ids,
+};
+use crate::model::{Currency, Role};
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The config file as written. Sections other than `[ingest]` belong to the audit engine and are
+/// accepted here so that one file serves every command.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    ingest: IngestSection,
+    merchant: Option<toml::Table>,
+    fees: Option<toml::Table>,
+    settlement: Option<toml::Table>,
+    rules: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestSection {
+    tz: Option<String>,
+    currency: Option<String>,
+    encoding: Option<String>,
+    delimiter: Option<String>,
+    date_format: Option<String>,
+    decimal_comma: Option<bool>,
+    profile: Option<String>,
+    role: Option<String>,
+    /// Explicit mapping: canonical field = "header in the file".
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+}
+
+/// Everything a command needs to know, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub ingest: IngestOptions,
+}
+
+impl Config {
+    /// Reads the config file named by `--config` (if any) and lays the flags over it.
+    pub fn resolve(flags: &InputArgs) -> Result<Config> {
+        let file = match &flags.config {
+            Some(path) => load(path)?,
+            None => FileConfig::default(),
+        };
+        let _ = (&file.merchant, &file.fees, &file.settlement, &file.rules);
+        let ing = file.ingest;
+        let pick = |flag: &Option<String>, key: Option<String>| flag.clone().or(key);
+        let mut opts = IngestOptions::default();
+        if let Some(name) = pick(&flags.encoding, ing.encoding) {
+            opts.encoding = Some(encoding_by_name(&name).ok_or_else(|| {
+                anyhow!("unknown encoding {name:?}: use utf-8, gbk, gb18030, utf-16le or utf-16be")
+            })?);
+        }
+        if let Some(d) = pick(&flags.delimiter, ing.delimiter) {
+            opts.delimiter = Some(parse_delimiter(&d)?);
+        }
+        if let Some(f) = pick(&flags.date_format, ing.date_format) {
+            opts.date_order = parse_date_format(&f)?;
+        }
+        opts.decimal_comma = match (flags.decimal_comma, flags.decimal_point) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => ing.decimal_comma,
+        };
+        if let Some(tz) = pick(&flags.tz, ing.tz) {
+            opts.tz = Some(Zone::parse(&tz).ok_or_else(|| {
+                anyhow!("unknown time zone {tz:?}: use an IANA name such as Asia/Shanghai or an offset such as +08:00")
+            })?);
+        }
+        if let Some(c) = pick(&flags.currency, ing.currency) {
+            opts.currency =
+                Some(Currency::parse(&c).ok_or_else(|| {
+                    anyhow!("{c:?} is not a currency: use an ISO code such as CNY")
+                })?);
+        }
+        if let Some(p) = pick(&flags.profile, ing.profile) {
+            opts.profile = Some(profile_by_id(&p).ok_or_else(|| {
+                anyhow!("unknown profile {p:?}; known: {}", profile_ids().join(", "))
+            })?);
+        }
+        if let Some(r) = pick(&flags.role, ing.role) {
+            opts.role = Some(parse_role(&r)?);
+        }
+        for (field, header) in ing.columns {
+            let f = Field::from_name(&field)
+                .ok_or_else(|| unknown_field(&field, "[ingest.columns]"))?;
+            opts.columns.insert(f, header);
+        }
+        if let Some(names) = &flags.columns {
+            for n in names
+                .iter()
+                .filter(|n| !matches!(n.trim(), "-" | "skip" | ""))
+            {
+                Field::from_name(n.trim()).ok_or_else(|| unknown_field(n, "--columns"))?;
+            }
+            opts.headerless = Some(names.iter().map(|n| n.trim().to_owned()).collect());
+        }
+        Ok(Config { ingest: opts })
+    }
+}
+
+fn load(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+}
+
+fn unknown_field(name: &str, place: &str) -> anyhow::Error {
+    let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+    anyhow!(
+        "{place}: unknown field {name:?}; fields are: {}",
+        known.join(", ")
+    )
+}
+
+fn parse_delimiter(s: &str) -> Result<u8> {
+    Ok(match s {
+        "," | "comma" => b',',
+        ";" | "semicolon" => b';',
+        "\t" | "\\t" | "tab" => b'\t',
+        "|" | "pipe" => b'|',
+        other => bail!("unsupported delimiter {other:?}: use ',', ';', tab or '|'"),
+    })
+}
+
+/// `dmy`, `mdy`, `ymd`, or a pattern such as `%d/%m/%Y` or `DD/MM/YYYY`; `ymd` needs no order.
+pub fn parse_date_format(s: &str) -> Result<Option<DateOrder>> {
+    let lower = s.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "dmy" => return Ok(Some(DateOrder::Dmy)),
+        "mdy" => return Ok(Some(DateOrder::Mdy)),
+        "ymd" | "iso" => return Ok(None),
+        _ => {}
+    }
+    let pos = |a: &str, b: &str| lower.find(a).or_else(|| lower.find(b));
+    match (pos("%d", "dd"), pos("%m", "mm"), pos("%y", "yy")) {
+        (Some(d), Some(m), Some(y)) if y < d && y < m => Ok(None),
+        (Some(d), Some(m), _) if d < m => Ok(Some(DateOrder::Dmy)),
+        (Some(_), Some(_), _) => Ok(Some(DateOrder::Mdy)),
+        _ => bail!("unsupported --date-format {s:?}: use dmy, mdy, ymd or a pattern like %d/%m/%Y"),
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Ok(match s {
+        "transactions" | "log" => Role::Transactions,
+        "settlement" | "statement" => Role::Settlement,
+        "bank" => Role::Bank,
+        other => bail!("unknown role {other:?}: use transactions, settlement or bank"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_formats() {
+        assert_eq!(parse_date_format("%d/%m/%Y").unwrap(), Some(DateOrder::Dmy));
+        assert_eq!(
+            parse_date_format("MM/DD/YYYY").unwrap(),
+            Some(DateOrder::Mdy)
+        );
+        assert_eq!(parse_date_format("%Y-%m-%d").unwrap(), None);
+        assert_eq!(parse_date_format("dmy").unwrap(), Some(DateOrder::Dmy));
+        assert!(parse_date_format("whenever").is_err());
+    }
+
+    #[test]
+    fn flags_beat_the_config_file_and_bad_values_are_named() {
+        let dir = std::env::temp_dir().join(format!("txaudit-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.toml");
+        std::fs::write(&path, "[ingest]\ntz = \"Asia/Shanghai\"\ncurrency = \"CNY\"\n[ingest.columns]\nreference = \"Ref\"\n").unwrap();
+        let flags = InputArgs {
+            config: Some(path.clone()),
+            currency: Some("USD".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&flags).unwrap();
+        assert_eq!(c.ingest.currency, Currency::parse("USD"));
+        assert_eq!(c.ingest.tz.unwrap().name(), "Asia/Shanghai");
+        assert_eq!(
+            c.ingest.columns.get(&Field::Reference).map(String::as_str),
+            Some("Ref")
+        );
+        std::fs::write(&path, "[ingest]\ncolour = true\n").unwrap();
+        let err = format!("{:#}", Config::resolve(&flags).unwrap_err());
+        assert!(err.contains("colour") && err.contains("t.toml"), "{err}");
+        let bad = InputArgs {
+            tz: Some("Mars".into()),
+            ..Default::default()
+        };
+        assert!(format!("{:#}", Config::resolve(&bad).unwrap_err()).contains("unknown time zone"));
+    }
+}

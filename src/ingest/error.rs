@@ -1,0 +1,71 @@
+//! Why a whole file could not be read. Each message names the file and says what to do.
+
+use std::path::PathBuf;
+
+/// A file that stops: nothing of it is used, and the run exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: the file is empty", path.display())]
+    Empty { path: PathBuf },
+    #[error("{}: no header row found in the first {scanned} lines; {hint}", path.display())]
+    NoHeader {
+        path: PathBuf,
+        scanned: usize,
+        hint: String,
+    },
+    #[error("{}: line {line}: the header is not valid {encoding} text; pass --encoding (utf-8, gbk, utf-16le, …)", path.display())]
+    UndecodableHeader {
+        path: PathBuf,
+        line: u64,
+        encoding: String,
+    },
+    #[error("{}: line {line}: column {name:?} appears twice in the header, so its values cannot be told apart; rename one or map the column you mean in the config ([ingest.columns])", path.display())]
+    DuplicateColumn {
+        path: PathBuf,
+        line: u64,
+        name: String,
+    },
+    #[error("{}: the config maps {field} to a column {header:?}, but the header (line {line}) has no such column", path.display())]
+    MappedColumnMissing {
+        path: PathBuf,
+        line: u64,
+        field: String,
+        header: String,
+    },
+    #[error("{}: no column for {needed} in this {role} file (header at line {line}: {headers}); name the column in the config, e.g. [ingest.columns] {example} = \"<header>\"", path.display())]
+    MissingColumn {
+        path: PathBuf,
+        line: u64,
+        role: &'static str,
+        needed: String,
+        example: &'static str,
+        headers: String,
+    },
+    #[error("{}: no currency column and no currency given; pass --currency CODE or set currency in [ingest]", path.display())]
+    NoCurrency { path: PathBuf },
+    #[error("{}: line {line}: the date {example:?} can be read day-first or month-first and no date in the file tells which; pass --date-format dmy or --date-format mdy", path.display())]
+    AmbiguousDates {
+        path: PathBuf,
+        line: u64,
+        example: String,
+    },
+    #[error("{}: amounts use both a decimal point (line {point_line}) and a decimal comma (line {comma_line}); pass --decimal-comma or --decimal-point", path.display())]
+    MixedDecimal {
+        path: PathBuf,
+        point_line: u64,
+        comma_line: u64,
+    },
+    #[error("{}: line {line}: a quoted field is never closed, so the rest of the file would be read as one cell; add the closing quote", path.display())]
+    UnterminatedQuote { path: PathBuf, line: u64 },
+    #[error("{}: line {line}: {message}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}

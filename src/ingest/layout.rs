@@ -1,0 +1,165 @@
+//! Where the table starts: the delimiter and the header row, found by column names after any
+//! preamble (title lines, `#` lines, WeChat and Alipay bill preambles, blank lines).
+
+use super::cell::clean;
+use super::columns::{header_score, normalize};
+use super::lines::LineCounter;
+
+/// How many records of the sample are searched for the header.
+pub const HEADER_SCAN: usize = 200;
+
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The table's shape as found in the sample.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub delimiter: u8,
+    /// 1-based physical line of the header row.
+    pub header_line: u64,
+    pub headers: Vec<String>,
+}
+
+pub fn csv_reader<R: std::io::Read>(inner: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(inner)
+}
+
+/// A csv reader that tells the physical line each record starts on.
+pub struct NumberedReader<R> {
+    rdr: csv::Reader<LineCounter<R>>,
+    first: bool,
+}
+
+impl<R: std::io::Read> NumberedReader<R> {
+    pub fn new(inner: R, delimiter: u8) -> Self {
+        NumberedReader {
+            rdr: csv_reader(LineCounter::new(inner), delimiter),
+            first: true,
+        }
+    }
+
+    /// Reads the next record into `rec` and returns its first line; `None` at the end.
+    pub fn next(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<u64>, csv::Error> {
+        if !self.rdr.read_byte_record(rec)? {
+            return Ok(None);
+        }
+        let position = rec.position().map_or(0, csv::Position::byte);
+        let line = self.rdr.get_mut().record_line(position, self.first);
+        self.first = false;
+        Ok(Some(line))
+    }
+
+    pub fn lines(&mut self) -> &mut LineCounter<R> {
+        self.rdr.get_mut()
+    }
+}
+
+/// Finds the header: the row with the most cells that name a canonical field (at least two), or,
+/// with an explicit mapping, the first row holding every mapped header name.
+pub fn detect(text: &str, delimiter: Option<u8>, required: &[String]) -> Option<Layout> {
+    let candidates: Vec<u8> = delimiter.map_or_else(|| DELIMITERS.to_vec(), |d| vec![d]);
+    let required: Vec<String> = required.iter().map(|h| normalize(h)).collect();
+    let mut best: Option<(usize, Layout)> = None;
+    for delim in candidates {
+        let mut rdr = NumberedReader::new(text.as_bytes(), delim);
+        let mut rec = csv::ByteRecord::new();
+        for _ in 0..HEADER_SCAN {
+            let Ok(Some(line)) = rdr.next(&mut rec) else {
+                break;
+            };
+            let cells: Vec<String> = rec
+                .iter()
+                .map(|c| clean(&String::from_utf8_lossy(c)).into_owned())
+                .collect();
+            let score = if required.is_empty() {
+                header_score(&cells)
+            } else {
+                let norm: Vec<String> = cells.iter().map(|c| normalize(c)).collect();
+                if required.iter().all(|r| norm.contains(r)) {
+                    1000
+                } else {
+                    0
+                }
+            };
+            if score >= 2 && best.as_ref().is_none_or(|(s, _)| score > *s) {
+                let headers = rec
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                best = Some((
+                    score,
+                    Layout {
+                        delimiter: delim,
+                        header_line: line,
+                        headers,
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// For a file with no header: a guess at its columns from the first row, to put in the error.
+pub fn suggest_columns(text: &str) -> Option<String> {
+    let first = text.lines().find(|l| !l.trim().is_empty())?;
+    let delim = DELIMITERS
+        .into_iter()
+        .max_by_key(|d| first.bytes().filter(|b| b == d).count())?;
+    let mut rdr = csv_reader(first.as_bytes(), delim);
+    let rec = rdr.records().next()?.ok()?;
+    let mut names = Vec::new();
+    let mut amounts = 0;
+    for cell in rec.iter() {
+        let c = clean(cell);
+        let name =
+            if super::datetime::parse_stamp(&c, Some(super::datetime::DateOrder::Mdy)).is_ok() {
+                "date".to_owned()
+            } else if c.is_empty() || super::amount::parse_amount(&c, false).is_ok() {
+                amounts += 1;
+                ["debit", "credit", "balance"]
+                    .get(amounts - 1)
+                    .map_or_else(|| format!("amount{amounts}"), |s| s.to_string())
+            } else {
+                "description".to_owned()
+            };
+        names.push(name);
+    }
+    Some(names.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_after_preamble_with_each_delimiter() {
+        for d in [",", ";", "\t", "|"] {
+            let text = format!(
+                "Report for shop 1\n# exported today\n\ndate{d}amount{d}rrn\n2026-01-01{d}1.00{d}1\n"
+            );
+            let l = detect(&text, None, &[]).unwrap();
+            assert_eq!(l.delimiter, d.as_bytes()[0]);
+            assert_eq!(l.header_line, 4, "{d:?}");
+            assert_eq!(l.headers, vec!["date", "amount", "rrn"]);
+        }
+    }
+
+    #[test]
+    fn crlf_and_quoted_newlines_do_not_shift_the_header_line() {
+        let text = "\"title\r\nspanning\"\r\n\r\ntimestamp,amount\r\n";
+        assert_eq!(detect(text, None, &[]).unwrap().header_line, 4);
+    }
+
+    #[test]
+    fn no_header() {
+        assert!(detect("05/01/2023,DOLLARAMA,1.96,,13.04\n", None, &[]).is_none());
+        assert_eq!(
+            suggest_columns("05/01/2023,DOLLARAMA # 845   _M,1.96,,13.04\n").unwrap(),
+            "date,description,debit,credit,balance"
+        );
+    }
+}

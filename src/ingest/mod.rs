@@ -1,0 +1,561 @@
+//! Files to canonical records: decode, find the table, bind columns, parse rows, account for all.
+//!
+//! `read_file` streams one file and hands each record to a sink; what it cannot read becomes a
+//! `Reject` (a row) or an `IngestError` (the whole file). Every data row is counted once:
+//! `read = accepted + rejected`, and rows that are not data (blank, summary) are counted apart.
+
+mod amount;
+mod cell;
+mod columns;
+mod datetime;
+mod decode;
+mod error;
+mod evidence;
+mod layout;
+mod lines;
+mod profile;
+mod row;
+mod summary;
+
+pub use columns::Field;
+pub use datetime::{DateOrder, Zone};
+pub use decode::by_name as encoding_by_name;
+pub use error::IngestError;
+pub use profile::{Profile, by_id as profile_by_id, ids as profile_ids};
+pub use row::Reject;
+pub use summary::SummaryCheck;
+
+use crate::model::{Currency, FileId, Record, Role};
+use cell::clean;
+use columns::ColumnMap;
+use csv::ByteRecord;
+use encoding_rs::Encoding;
+use row::{RowParser, RowRules};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use summary::Tally;
+
+/// Bytes read up front to sniff encoding, delimiter, header and per-file conventions.
+const SAMPLE_BYTES: u64 = 1 << 20;
+/// Parsed records kept for `inspect` to show.
+const SAMPLE_RECORDS: usize = 5;
+
+/// How to read files, from flags and config; `None` means "detect".
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub encoding: Option<&'static Encoding>,
+    pub delimiter: Option<u8>,
+    pub date_order: Option<DateOrder>,
+    pub decimal_comma: Option<bool>,
+    pub tz: Option<Zone>,
+    pub currency: Option<Currency>,
+    pub profile: Option<&'static Profile>,
+    pub role: Option<Role>,
+    /// Explicit column mapping (field → header name); wins over aliases and profiles.
+    pub columns: BTreeMap<Field, String>,
+    /// Column names for a file that has no header row.
+    pub headerless: Option<Vec<String>>,
+}
+
+/// Row counts of one file. `read = accepted + rejected`; `non_data` rows are apart.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub non_data: u64,
+}
+
+/// A row after the header that is not data.
+#[derive(Debug, Clone, Serialize)]
+pub struct NonData {
+    pub line: u64,
+    pub kind: &'static str,
+}
+
+/// How one file was understood, and what came of its rows.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: String,
+    pub encoding: String,
+    pub delimiter: u8,
+    /// `None` for a file read with `--columns` (no header row).
+    pub header_line: Option<u64>,
+    pub role: Role,
+    pub profile: Option<&'static Profile>,
+    pub columns: BTreeMap<String, String>,
+    pub unmapped: Vec<String>,
+    /// Conventions decided for the file and why: time zone, dates, decimals, currency, fees.
+    pub decisions: BTreeMap<&'static str, String>,
+    pub rows: RowCounts,
+    pub non_data: Vec<NonData>,
+    pub totals: BTreeMap<Currency, Decimal>,
+    pub rejects: Vec<Reject>,
+    pub summary_checks: Vec<SummaryCheck>,
+    pub sample: Vec<Record>,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn has_cjk(headers: &[String]) -> bool {
+    headers
+        .iter()
+        .any(|h| h.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+/// Reads one file, handing every accepted record to `sink` in file order.
+pub fn read_file(
+    path: &Path,
+    file: FileId,
+    opts: &IngestOptions,
+    mut sink: impl FnMut(Record),
+) -> Result<FileReport, IngestError> {
+    let err = io_err(path);
+    let mut sample = Vec::new();
+    File::open(path)
+        .map_err(&err)?
+        .take(SAMPLE_BYTES + 1)
+        .read_to_end(&mut sample)
+        .map_err(&err)?;
+    let complete = sample.len() as u64 <= SAMPLE_BYTES;
+    sample.truncate(SAMPLE_BYTES as usize);
+    if sample.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let enc = opts
+        .encoding
+        .unwrap_or_else(|| decode::sniff(&sample, complete));
+    let text = decode::decode_sample(enc, &sample);
+    let mut decisions = BTreeMap::new();
+
+    let (delimiter, header_line, headers) = match &opts.headerless {
+        Some(names) => {
+            let d = opts.delimiter.unwrap_or(b',');
+            decisions.insert("header", "none: columns named by --columns".to_owned());
+            (d, None, names.clone())
+        }
+        None => {
+            let explicit: Vec<String> = opts.columns.values().cloned().collect();
+            let l = layout::detect(&text, opts.delimiter, &explicit).ok_or_else(|| IngestError::NoHeader {
+                path: path.to_owned(),
+                scanned: layout::HEADER_SCAN,
+                hint: match layout::suggest_columns(&text) {
+                    Some(cols) => format!(
+                        "the first line looks like data, so the file has no header row; name its columns to read it, e.g. --columns {cols}"
+                    ),
+                    None => "is this a transaction or settlement export? Name its columns with --columns or map them in [ingest.columns]".to_owned(),
+                },
+            })?;
+            (l.delimiter, Some(l.header_line), l.headers)
+        }
+    };
+    let hline = header_line.unwrap_or(0);
+    if headers.iter().any(|h| h.contains('\u{fffd}')) {
+        return Err(IngestError::UndecodableHeader {
+            path: path.to_owned(),
+            line: hline,
+            encoding: enc.name().to_owned(),
+        });
+    }
+    let profile = opts.profile.or_else(|| profile::recognise(&headers));
+    // A profile's column choices apply where the file has the column (Adyen's older reports
+    // have no Booking Date); the config's explicit mapping must match.
+    let present: Vec<String> = headers.iter().map(|h| columns::normalize(h)).collect();
+    let mut overrides: BTreeMap<Field, String> = profile
+        .map(|p| {
+            p.columns
+                .iter()
+                .filter(|(_, h)| present.contains(&columns::normalize(h)))
+                .map(|(f, h)| (*f, h.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    overrides.extend(opts.columns.clone());
+    let map = ColumnMap::bind(&headers, &overrides).map_err(|e| match e {
+        columns::MapError::Duplicate(name) => IngestError::DuplicateColumn {
+            path: path.to_owned(),
+            line: hline,
+            name,
+        },
+        columns::MapError::MissingExplicit { field, header } => IngestError::MappedColumnMissing {
+            path: path.to_owned(),
+            line: hline,
+            field: field.name().to_owned(),
+            header,
+        },
+    })?;
+    let role = opts
+        .role
+        .or(profile.map(|p| p.role))
+        .unwrap_or_else(|| infer_role(&map));
+    require_columns(path, hline, role, &map, &headers)?;
+
+    let cjk = has_cjk(&headers);
+    let currency = match (opts.currency, profile.and_then(|p| p.currency)) {
+        (Some(c), _) => {
+            decisions.insert("currency", format!("{c} (given)"));
+            Some(c)
+        }
+        (None, Some(c)) => {
+            decisions.insert("currency", format!("{c} (profile)"));
+            Currency::parse(c)
+        }
+        (None, None) if cjk && !map.has(Field::Currency) => {
+            decisions.insert(
+                "currency",
+                "CNY (assumed: Chinese headers and no currency column)".to_owned(),
+            );
+            Some(Currency::CNY)
+        }
+        _ => None,
+    };
+    if currency.is_none() {
+        if map.has(Field::Currency) {
+            decisions.insert("currency", "from the currency column".to_owned());
+        } else {
+            return Err(IngestError::NoCurrency {
+                path: path.to_owned(),
+            });
+        }
+    }
+    let profile_tz = profile.and_then(|p| p.tz).and_then(Zone::parse);
+    let zone = match (opts.tz, profile_tz) {
+        (_, Some(z)) if profile.is_some_and(|p| p.id == "stripe-balance") => {
+            decisions.insert("time_zone", "UTC (the format writes UTC times)".to_owned());
+            z
+        }
+        (Some(z), _) => {
+            decisions.insert("time_zone", format!("{} (given)", z.name()));
+            z
+        }
+        (None, Some(z)) => {
+            decisions.insert("time_zone", format!("{} (profile)", z.name()));
+            z
+        }
+        (None, None) if cjk => {
+            decisions.insert(
+                "time_zone",
+                "Asia/Shanghai (assumed: Chinese headers; set --tz)".to_owned(),
+            );
+            Zone::Named(chrono_tz::Asia::Shanghai)
+        }
+        (None, None) => {
+            decisions.insert(
+                "time_zone",
+                "UTC (default; set --tz for local times)".to_owned(),
+            );
+            Zone::UTC
+        }
+    };
+    if map.has(Field::TimeZone) {
+        decisions.insert(
+            "time_zone",
+            format!("per row from the time-zone column, else {}", zone.name()),
+        );
+    }
+
+    // Per-file conventions, from the sample and if need be the whole file.
+    let mut ev = evidence::gather(text.as_bytes(), delimiter, hline, &map, u64::MAX);
+    if ev.needs_order.is_some() && ev.order.is_none() && !complete && opts.date_order.is_none() {
+        let f = File::open(path).map_err(&err)?;
+        ev = evidence::gather(
+            decode::stream(BufReader::new(f), enc),
+            delimiter,
+            hline,
+            &map,
+            u64::MAX,
+        );
+    }
+    let date_order = decide_dates(path, opts, profile, &ev, &mut decisions)?;
+    let decimal_comma = match (opts.decimal_comma, ev.comma_line, ev.point_line) {
+        (Some(c), _, _) => c,
+        (None, Some(c), Some(p)) => {
+            return Err(IngestError::MixedDecimal {
+                path: path.to_owned(),
+                point_line: p,
+                comma_line: c,
+            });
+        }
+        (None, Some(line), None) => {
+            decisions.insert("decimal", format!("comma (amounts like line {line})"));
+            true
+        }
+        (None, None, _) => false,
+    };
+    let fee_negative = ev.fee_negative();
+    if fee_negative {
+        decisions.insert("fees", "written negative; read as costs".to_owned());
+    }
+
+    let rules = RowRules {
+        role,
+        file,
+        currency,
+        zone,
+        date_order,
+        decimal_comma,
+        fee_negative,
+        type_is_direction: profile.is_some_and(|p| p.type_is_direction),
+        encoding: enc.name(),
+    };
+    let mut parser = RowParser::new(map, rules);
+    let mut report = FileReport {
+        path: path.display().to_string(),
+        encoding: decode::describe(enc, &sample),
+        delimiter,
+        header_line,
+        role,
+        profile,
+        columns: parser.map.describe(),
+        unmapped: parser.map.unmapped(),
+        decisions,
+        rows: RowCounts::default(),
+        non_data: Vec::new(),
+        totals: BTreeMap::new(),
+        rejects: Vec::new(),
+        summary_checks: Vec::new(),
+        sample: Vec::new(),
+    };
+    drop(sample);
+
+    let f = File::open(path).map_err(&err)?;
+    let mut rdr = layout::NumberedReader::new(
+        decode::stream(BufReader::with_capacity(1 << 16, f), enc),
+        delimiter,
+    );
+    let mut rec = ByteRecord::new();
+    let mut tally = Tally::default();
+    let mut footer_rows: Vec<(u64, Vec<String>)> = Vec::new();
+    let ncols = headers.len();
+    let mut last_multiline: Option<u64> = None;
+    // The line the next record starts on if no blank line comes between: csv skips blank lines
+    // without a word, so they are counted from the gaps.
+    let mut expected = hline + 1;
+    loop {
+        let line = match rdr.next(&mut rec) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| rdr.lines().line_at(p.byte()));
+                return Err(IngestError::Csv {
+                    path: path.to_owned(),
+                    line,
+                    message: e.to_string(),
+                });
+            }
+        };
+        if line <= hline {
+            continue;
+        }
+        let span = 1 + rec
+            .iter()
+            .map(|c| memchr::memchr_iter(b'\n', c).count() as u64)
+            .sum::<u64>();
+        for blank in expected..line {
+            report.rows.non_data += 1;
+            report.non_data.push(NonData {
+                line: blank,
+                kind: "blank",
+            });
+        }
+        expected = line + span;
+        let multiline = span > 1;
+        last_multiline = multiline.then_some(line);
+        let first = rec
+            .iter()
+            .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
+            .find(|c| !c.is_empty());
+        let Some(first) = first else {
+            report.rows.non_data += 1;
+            report.non_data.push(NonData {
+                line,
+                kind: "blank",
+            });
+            continue;
+        };
+        let follows_label = footer_rows
+            .last()
+            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c));
+        let cells = || {
+            rec.iter()
+                .map(|c| clean(&String::from_utf8_lossy(c)).into_owned())
+                .collect::<Vec<_>>()
+        };
+        if summary::is_summary_label(&first) || (follows_label && summary::all_numeric(&cells())) {
+            report.rows.non_data += 1;
+            report.non_data.push(NonData {
+                line,
+                kind: "summary",
+            });
+            footer_rows.push((line, cells()));
+            continue;
+        }
+        report.rows.read += 1;
+        let extra = rec
+            .iter()
+            .skip(ncols)
+            .any(|c| !clean(&String::from_utf8_lossy(c)).is_empty());
+        let outcome = if extra {
+            Err(Reject {
+                line,
+                column: None,
+                reason: format!(
+                    "the row has {} cells but the header has {ncols}; the extra cells are not empty",
+                    rec.len()
+                ),
+            })
+        } else {
+            parser.parse(&rec, line)
+        };
+        match outcome {
+            Ok(record) => {
+                report.rows.accepted += 1;
+                let money = record.headline_amount();
+                *report.totals.entry(money.currency).or_default() += money.amount;
+                tally.add(money.amount);
+                if report.sample.len() < SAMPLE_RECORDS {
+                    report.sample.push(record.clone());
+                }
+                sink(record);
+            }
+            Err(mut reject) => {
+                if multiline {
+                    reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
+                }
+                report.rows.rejected += 1;
+                report.rejects.push(reject);
+            }
+        }
+    }
+    for blank in expected..=rdr.lines().physical_lines() {
+        report.rows.non_data += 1;
+        report.non_data.push(NonData {
+            line: blank,
+            kind: "blank",
+        });
+    }
+    if let Some(line) = last_multiline
+        && rdr.lines().quotes_since_line_start() % 2 == 1
+    {
+        return Err(IngestError::UnterminatedQuote {
+            path: path.to_owned(),
+            line,
+        });
+    }
+    tally.fee_sum = parser.fee_total();
+    report.summary_checks =
+        summary::check_rows(&footer_rows, &tally, &parser.map, &parser.column_sums);
+    Ok(report)
+}
+
+fn infer_role(map: &ColumnMap) -> Role {
+    let settlement = [
+        Field::Fee,
+        Field::Net,
+        Field::NetCredit,
+        Field::NetDebit,
+        Field::SettleDate,
+        Field::Gross,
+        Field::GrossCredit,
+    ];
+    if settlement.iter().any(|f| map.has(*f)) {
+        Role::Settlement
+    } else if map.has(Field::Balance) && !map.has(Field::TerminalId) && !map.has(Field::TraceNo) {
+        Role::Bank
+    } else {
+        Role::Transactions
+    }
+}
+
+fn require_columns(
+    path: &Path,
+    line: u64,
+    role: Role,
+    map: &ColumnMap,
+    headers: &[String],
+) -> Result<(), IngestError> {
+    let any = |fs: &[Field]| fs.iter().any(|f| map.has(*f));
+    let time = [Field::Timestamp, Field::Date];
+    let amount = [Field::Amount, Field::Gross, Field::Credit, Field::Debit];
+    let settle_amount = [
+        Field::Gross,
+        Field::Amount,
+        Field::GrossCredit,
+        Field::GrossDebit,
+        Field::Net,
+        Field::NetCredit,
+        Field::NetDebit,
+    ];
+    let missing = match role {
+        Role::Transactions | Role::Bank if !any(&time) => {
+            Some(("a date or timestamp", "timestamp"))
+        }
+        Role::Transactions | Role::Bank if !any(&amount) => {
+            Some(("an amount (or credit/debit columns)", "amount"))
+        }
+        Role::Settlement if !any(&[Field::SettleDate, Field::Timestamp, Field::Date]) => {
+            Some(("a settlement or transaction date", "settle_date"))
+        }
+        Role::Settlement if !any(&settle_amount) => Some(("a gross or net amount", "gross")),
+        _ => None,
+    };
+    match missing {
+        None => Ok(()),
+        Some((needed, example)) => Err(IngestError::MissingColumn {
+            path: path.to_owned(),
+            line,
+            role: role.name(),
+            needed: needed.to_owned(),
+            example,
+            headers: headers
+                .iter()
+                .map(|h| clean(h).into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn decide_dates(
+    path: &Path,
+    opts: &IngestOptions,
+    profile: Option<&Profile>,
+    ev: &evidence::Evidence,
+    decisions: &mut BTreeMap<&'static str, String>,
+) -> Result<Option<DateOrder>, IngestError> {
+    let name = |o: DateOrder| match o {
+        DateOrder::Dmy => "day/month/year",
+        DateOrder::Mdy => "month/day/year",
+    };
+    if let Some(o) = opts.date_order {
+        decisions.insert("dates", format!("{} (given)", name(o)));
+        return Ok(Some(o));
+    }
+    if let Some((o, line)) = ev.order {
+        decisions.insert("dates", format!("{} (line {line} tells)", name(o)));
+        return Ok(Some(o));
+    }
+    if let Some(o) = profile.and_then(|p| p.date_order) {
+        decisions.insert("dates", format!("{} (profile)", name(o)));
+        return Ok(Some(o));
+    }
+    match &ev.needs_order {
+        Some((example, line)) => Err(IngestError::AmbiguousDates {
+            path: path.to_owned(),
+            line: *line,
+            example: example.clone(),
+        }),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,458 @@
+//! One data row to one canonical record: the only place cell strings become domain types.
+//!
+//! A row that cannot become a record becomes a `Reject` naming its line, column and reason; the
+//! reason echoes the cell with card numbers masked.
+
+use super::amount::parse_amount;
+use super::cell::{clean, is_placeholder};
+use super::columns::{ColumnMap, Field};
+use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
+use crate::model::Channel;
+use crate::model::{
+    BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
+    Reference, Role, SettlementLine, Source, Status, TerminalId, TraceNo, Transaction, TxType,
+    TxnId, mask_pans,
+};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use compact_str::CompactString;
+use csv::ByteRecord;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// A data row that did not become a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub line: u64,
+    /// The header of the offending column, when one column is at fault.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// Everything decided about a file before its rows are read.
+#[derive(Debug, Clone)]
+pub struct RowRules {
+    pub role: Role,
+    pub file: FileId,
+    pub currency: Option<Currency>,
+    pub zone: Zone,
+    pub date_order: Option<DateOrder>,
+    pub decimal_comma: bool,
+    /// Fees are written negative (PayPal): they are flipped to positive costs.
+    pub fee_negative: bool,
+    pub type_is_direction: bool,
+    pub encoding: &'static str,
+}
+
+/// Turns rows into records under fixed rules, and keeps per-column sums for footer checks.
+pub struct RowParser {
+    pub map: ColumnMap,
+    pub rules: RowRules,
+    /// Sum of the values as written in each money column, for checking footer totals.
+    pub column_sums: Vec<Option<Decimal>>,
+    fee_total: Decimal,
+    zone_cache: Option<(CompactString, Zone)>,
+    line: u64,
+}
+
+type Res<T> = Result<T, Reject>;
+
+impl RowParser {
+    pub fn new(map: ColumnMap, rules: RowRules) -> Self {
+        let n = map.headers.len();
+        RowParser {
+            map,
+            rules,
+            column_sums: vec![None; n],
+            fee_total: Decimal::ZERO,
+            zone_cache: None,
+            line: 0,
+        }
+    }
+
+    pub fn fee_total(&self) -> Decimal {
+        self.fee_total
+    }
+
+    fn reject(&self, col: Option<usize>, reason: impl Into<String>) -> Reject {
+        Reject {
+            line: self.line,
+            column: col
+                .map(|c| clean(self.map.headers.get(c).map_or("", String::as_str)).into_owned()),
+            reason: mask_pans(&reason.into()).into_owned(),
+        }
+    }
+
+    fn text<'r>(&self, rec: &'r ByteRecord, col: usize) -> Res<Cow<'r, str>> {
+        let raw = rec.get(col).unwrap_or(b"");
+        let s = std::str::from_utf8(raw).map_err(|_| {
+            self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
+        })?;
+        if s.contains('\u{fffd}') {
+            let enc = self.rules.encoding;
+            return Err(self.reject(
+                Some(col),
+                format!("has bytes that cannot be decoded as {enc}"),
+            ));
+        }
+        Ok(clean(s))
+    }
+
+    /// The cell feeding `field`, or `None` when unmapped or a placeholder (`-`, `/`, empty).
+    fn opt<'r>(&self, rec: &'r ByteRecord, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
+        let Some(col) = self.map.col(field) else {
+            return Ok(None);
+        };
+        let s = self.text(rec, col)?;
+        Ok((!is_placeholder(&s)).then_some((col, s)))
+    }
+
+    fn id<T>(&self, rec: &ByteRecord, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
+        Ok(self.opt(rec, field)?.map(|(_, s)| make(&s)))
+    }
+
+    fn money(
+        &mut self,
+        rec: &ByteRecord,
+        col: usize,
+        currency: Currency,
+        is_fee: bool,
+    ) -> Res<Option<Decimal>> {
+        let s = self.text(rec, col)?;
+        if is_placeholder(&s) {
+            return Ok(None);
+        }
+        let parsed = parse_amount(&s, self.rules.decimal_comma)
+            .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))?;
+        if let Some(sym) = parsed.symbol.filter(|&c| !currency.agrees_with_symbol(c)) {
+            return Err(self.reject(
+                Some(col),
+                format!(
+                    "{:?} is written in {sym} but the row's currency is {currency}",
+                    s.as_ref()
+                ),
+            ));
+        }
+        let places = parsed.value.normalize().scale();
+        if !is_fee && places > currency.minor_units() {
+            return Err(self.reject(
+                Some(col),
+                format!(
+                    "{:?} has {places} decimal places; {currency} allows {}",
+                    s.as_ref(),
+                    currency.minor_units()
+                ),
+            ));
+        }
+        let sum = self.column_sums[col].get_or_insert(Decimal::ZERO);
+        *sum += parsed.value;
+        Ok(Some(parsed.value))
+    }
+
+    fn money_field(
+        &mut self,
+        rec: &ByteRecord,
+        field: Field,
+        currency: Currency,
+    ) -> Res<Option<Decimal>> {
+        match self.map.col(field) {
+            Some(col) => self.money(rec, col, currency, false),
+            None => Ok(None),
+        }
+    }
+
+    /// `credit − debit` from a column pair, by magnitude; `None` when both are empty.
+    fn pair(
+        &mut self,
+        rec: &ByteRecord,
+        credit: Field,
+        debit: Field,
+        currency: Currency,
+    ) -> Res<Option<Decimal>> {
+        let cr = self.money_field(rec, credit, currency)?;
+        let dr = self.money_field(rec, debit, currency)?;
+        Ok(match (cr, dr) {
+            (None, None) => None,
+            (cr, dr) => Some(cr.unwrap_or_default().abs() - dr.unwrap_or_default().abs()),
+        })
+    }
+
+    fn currency(&self, rec: &ByteRecord) -> Res<Currency> {
+        for &col in self.map.cols(Field::Currency) {
+            let s = self.text(rec, col)?;
+            if is_placeholder(&s) {
+                continue;
+            }
+            return Currency::parse(&s).ok_or_else(|| {
+                self.reject(
+                    Some(col),
+                    format!("{:?} is not a currency code", s.as_ref()),
+                )
+            });
+        }
+        self.rules.currency.ok_or_else(|| {
+            self.reject(
+                self.map.col(Field::Currency),
+                "is empty and no default currency is set",
+            )
+        })
+    }
+
+    fn zone(&mut self, rec: &ByteRecord) -> Res<Zone> {
+        let Some((col, s)) = self.opt(rec, Field::TimeZone)? else {
+            return Ok(self.rules.zone);
+        };
+        if let Some((name, zone)) = &self.zone_cache
+            && name == s.as_ref()
+        {
+            return Ok(*zone);
+        }
+        let zone = Zone::parse(&s).ok_or_else(|| {
+            self.reject(
+                Some(col),
+                format!("{:?} is not a time zone this tool knows", s.as_ref()),
+            )
+        })?;
+        self.zone_cache = Some((CompactString::new(&s), zone));
+        Ok(zone)
+    }
+
+    /// The row's date-time from a date-time column, or date + time columns; `None` when empty.
+    fn when(&mut self, rec: &ByteRecord) -> Res<Option<DateTime<FixedOffset>>> {
+        let Some(col) = self.map.col(Field::Timestamp).or(self.map.col(Field::Date)) else {
+            return Ok(None);
+        };
+        let s = self.text(rec, col)?;
+        if is_placeholder(&s) {
+            return Ok(None);
+        }
+        let stamp = parse_stamp(&s, self.rules.date_order)
+            .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))?;
+        let (mut time, mut offset) = (stamp.time, stamp.offset);
+        if time.is_none()
+            && let Some((tcol, t)) = self.opt(rec, Field::Time)?
+        {
+            let (tt, off) = parse_time(&t)
+                .map_err(|e| self.reject(Some(tcol), format!("{:?} {}", t.as_ref(), e.reason())))?;
+            time = Some(tt);
+            offset = offset.or(off);
+        }
+        let local = stamp.date.and_time(time.unwrap_or(NaiveTime::MIN));
+        if let Some(off) = offset {
+            return Ok(off.from_local_datetime(&local).single());
+        }
+        let zone = self.zone(rec)?;
+        zone.localize(local)
+            .map(Some)
+            .map_err(|m| self.reject(Some(col), m))
+    }
+
+    fn settle_date(&self, rec: &ByteRecord) -> Res<Option<NaiveDate>> {
+        let Some((col, s)) = self.opt(rec, Field::SettleDate)? else {
+            return Ok(None);
+        };
+        parse_stamp(&s, self.rules.date_order)
+            .map(|st| Some(st.date))
+            .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))
+    }
+
+    fn direction(&self, rec: &ByteRecord) -> Res<Option<Direction>> {
+        if let Some((col, s)) = self.opt(rec, Field::Direction)? {
+            return Direction::parse(&s).map(Some).ok_or_else(|| {
+                self.reject(
+                    Some(col),
+                    format!("{:?} is neither income nor expense", s.as_ref()),
+                )
+            });
+        }
+        if self.rules.type_is_direction {
+            return Ok(self
+                .opt(rec, Field::Type)?
+                .and_then(|(_, s)| Direction::parse(&s)));
+        }
+        Ok(None)
+    }
+
+    /// A log's or bank line's amount, signed by its direction when the file has one.
+    fn signed_amount(&mut self, rec: &ByteRecord, currency: Currency) -> Res<Decimal> {
+        let single = self.map.col(Field::Amount).or(self.map.col(Field::Gross));
+        let value = match single {
+            Some(col) => self.money(rec, col, currency, false)?,
+            None => self.pair(rec, Field::Credit, Field::Debit, currency)?,
+        };
+        let col = single.or(self.map.col(Field::Credit));
+        let value = value.ok_or_else(|| self.reject(col, "is empty; an amount is required"))?;
+        Ok(match self.direction(rec)? {
+            Some(Direction::Credit) if value < Decimal::ZERO => {
+                return Err(self.reject(
+                    col,
+                    format!("{value} is negative but the row's direction is income"),
+                ));
+            }
+            Some(Direction::Debit) if value > Decimal::ZERO => -value,
+            _ => value,
+        })
+    }
+
+    fn status(&self, rec: &ByteRecord) -> Res<Status> {
+        Ok(self
+            .opt(rec, Field::Status)?
+            .map_or(Status::Approved, |(_, s)| Status::parse(&s)))
+    }
+
+    fn kind(&self, rec: &ByteRecord, status: &Status) -> Res<TxType> {
+        Ok(match self.opt(rec, Field::Type)? {
+            Some((_, s)) if !self.rules.type_is_direction => TxType::parse(&s),
+            _ if *status == Status::Refunded => TxType::Refund,
+            _ => TxType::Sale,
+        })
+    }
+
+    fn channel(&self, rec: &ByteRecord) -> Res<Option<Channel>> {
+        Ok(self
+            .opt(rec, Field::Channel)?
+            .map(|(_, s)| Channel::parse(&s)))
+    }
+
+    fn card(&self, rec: &ByteRecord) -> Res<Option<Card>> {
+        Ok(self
+            .opt(rec, Field::Card)?
+            .and_then(|(_, s)| Card::parse(&s)))
+    }
+
+    fn time_column(&self) -> Option<usize> {
+        self.map.col(Field::Timestamp).or(self.map.col(Field::Date))
+    }
+
+    /// Reads one data row starting on physical `line`.
+    pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
+        self.line = line;
+        let source = Source {
+            file: self.rules.file,
+            line,
+        };
+        match self.rules.role {
+            Role::Transactions => self.transaction(rec, source).map(Record::Transaction),
+            Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
+            Role::Bank => self.bank(rec, source).map(Record::Bank),
+        }
+    }
+
+    fn transaction(&mut self, rec: &ByteRecord, source: Source) -> Res<Transaction> {
+        let currency = self.currency(rec)?;
+        let time = self
+            .when(rec)?
+            .ok_or_else(|| self.reject(self.time_column(), "is empty; a date is required"))?;
+        let amount = self.signed_amount(rec, currency)?;
+        let status = self.status(rec)?;
+        Ok(Transaction {
+            source,
+            time,
+            merchant_id: self.id(rec, Field::MerchantId, MerchantId::new)?,
+            terminal_id: self.id(rec, Field::TerminalId, TerminalId::new)?,
+            trace_no: self.id(rec, Field::TraceNo, TraceNo::new)?,
+            batch: self.id(rec, Field::Batch, BatchId::new)?,
+            reference: self.id(rec, Field::Reference, Reference::new)?,
+            txn_id: self.id(rec, Field::TxnId, TxnId::new)?,
+            order_id: self.id(rec, Field::OrderId, OrderId::new)?,
+            card: self.card(rec)?,
+            amount: Money::new(amount, currency),
+            kind: self.kind(rec, &status)?,
+            status,
+            channel: self.channel(rec)?,
+            city: self.id(rec, Field::City, City::new)?,
+        })
+    }
+
+    fn settlement(&mut self, rec: &ByteRecord, source: Source) -> Res<SettlementLine> {
+        let currency = self.currency(rec)?;
+        let txn_time = self.when(rec)?;
+        let settle_date = self.settle_date(rec)?;
+        if txn_time.is_none() && settle_date.is_none() {
+            let col = self.map.col(Field::SettleDate).or(self.time_column());
+            return Err(self.reject(
+                col,
+                "is empty; a settlement or transaction date is required",
+            ));
+        }
+        let status = self.status(rec)?;
+        let kind = self.kind(rec, &status)?;
+        let gross = match self.map.col(Field::Gross).or(self.map.col(Field::Amount)) {
+            Some(col) => self.money(rec, col, currency, false)?,
+            None => self.pair(rec, Field::GrossCredit, Field::GrossDebit, currency)?,
+        };
+        let mut fee = None;
+        for col in self.map.cols(Field::Fee).to_vec() {
+            if let Some(v) = self.money(rec, col, currency, true)? {
+                *fee.get_or_insert(Decimal::ZERO) += v;
+            }
+        }
+        if self.rules.fee_negative {
+            fee = fee.map(|f: Decimal| -f);
+        }
+        let net = match self.map.col(Field::Net) {
+            Some(col) => self.money(rec, col, currency, false)?,
+            None => self.pair(rec, Field::NetCredit, Field::NetDebit, currency)?,
+        };
+        let gross = match (gross, net) {
+            (Some(g), _) => g,
+            (None, Some(n)) if !matches!(kind, TxType::Sale | TxType::Refund) => {
+                let _ = n;
+                Decimal::ZERO
+            }
+            (None, Some(n)) if fee.is_some() => n + fee.unwrap_or_default(),
+            _ => {
+                let col = self
+                    .map
+                    .col(Field::Gross)
+                    .or(self.map.col(Field::GrossCredit))
+                    .or(self.map.col(Field::Amount));
+                return Err(self.reject(col, "is empty; a gross or net amount is required"));
+            }
+        };
+        self.fee_total += fee.unwrap_or_default();
+        Ok(SettlementLine {
+            source,
+            settle_date,
+            txn_time,
+            reference: self.id(rec, Field::Reference, Reference::new)?,
+            txn_id: self.id(rec, Field::TxnId, TxnId::new)?,
+            order_id: self.id(rec, Field::OrderId, OrderId::new)?,
+            merchant_id: self.id(rec, Field::MerchantId, MerchantId::new)?,
+            terminal_id: self.id(rec, Field::TerminalId, TerminalId::new)?,
+            card: self.card(rec)?,
+            gross: Money::new(gross, currency),
+            fee: fee.map(|f| Money::new(f, currency)),
+            net: net.map(|n| Money::new(n, currency)),
+            batch: self.id(rec, Field::Batch, BatchId::new)?,
+            kind,
+            channel: self.channel(rec)?,
+        })
+    }
+
+    fn bank(&mut self, rec: &ByteRecord, source: Source) -> Res<BankLine> {
+        let currency = self.currency(rec)?;
+        let time = self
+            .when(rec)?
+            .ok_or_else(|| self.reject(self.time_column(), "is empty; a date is required"))?;
+        let amount = self.signed_amount(rec, currency)?;
+        let reference = match self.id(rec, Field::Reference, Reference::new)? {
+            Some(r) => Some(r),
+            None => self.id(rec, Field::TxnId, Reference::new)?.or(self.id(
+                rec,
+                Field::OrderId,
+                Reference::new,
+            )?),
+        };
+        Ok(BankLine {
+            source,
+            time,
+            amount: Money::new(amount, currency),
+            reference,
+            card: self.card(rec)?,
+            description: self
+                .opt(rec, Field::Description)?
+                .map(|(_, s)| CompactString::new(mask_pans(&s))),
+        })
+    }
+}

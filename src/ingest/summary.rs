@@ -1,0 +1,259 @@
+//! Summary and total rows (合计, 总计, Total, 总交易单数…, `#交易合计…`): told apart from data,
+//! and where they declare counts or sums, checked against what the data rows add up to.
+
+use super::amount::parse_amount;
+use super::cell::{clean, is_placeholder};
+use super::columns::{ColumnMap, Field, normalize};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Whether a row's first non-empty cell opens a summary row.
+pub fn is_summary_label(first: &str) -> bool {
+    const KEYWORDS: [&str; 7] = [
+        "合计",
+        "总计",
+        "小计",
+        "汇总",
+        "总笔数",
+        "总交易单数",
+        "资金流水总笔数",
+    ];
+    let lower = first.trim().to_lowercase();
+    first.starts_with('#')
+        || KEYWORDS.iter().any(|k| first.contains(k))
+        || ["total", "subtotal", "grand total", "summary", "totals"]
+            .iter()
+            .any(|k| lower.starts_with(k))
+        || (first.starts_with('共') && first.contains('笔'))
+}
+
+/// Whether every non-empty cell of a row is a number (the values line under a summary label row).
+pub fn all_numeric(cells: &[String]) -> bool {
+    let mut any = false;
+    for c in cells {
+        let c = clean(c);
+        if is_placeholder(&c) {
+            continue;
+        }
+        if parse_amount(&c, false).is_err() && !c.ends_with('%') {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// What the data rows added up to, for comparing with declared totals.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub count: u64,
+    pub credit_count: u64,
+    pub credit_sum: Decimal,
+    pub debit_count: u64,
+    pub debit_sum: Decimal,
+    pub headline_sum: Decimal,
+    pub fee_sum: Decimal,
+}
+
+impl Tally {
+    pub fn add(&mut self, amount: Decimal) {
+        self.count += 1;
+        self.headline_sum += amount;
+        if amount > Decimal::ZERO {
+            self.credit_count += 1;
+            self.credit_sum += amount;
+        } else if amount < Decimal::ZERO {
+            self.debit_count += 1;
+            self.debit_sum -= amount;
+        }
+    }
+}
+
+/// One declared figure and what the data says.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryCheck {
+    pub line: u64,
+    pub label: String,
+    pub declared: String,
+    /// `None` when the label names nothing this tool computes.
+    pub computed: Option<String>,
+    pub matches: Option<bool>,
+}
+
+fn metric(label: &str, tally: &Tally) -> Option<Decimal> {
+    let l = normalize(label);
+    let is = |names: &[&str]| names.iter().any(|n| normalize(n) == l);
+    if is(&[
+        "总交易单数",
+        "资金流水总笔数",
+        "总笔数",
+        "交易笔数",
+        "笔数",
+        "count",
+        "transactions",
+        "number of transactions",
+    ]) {
+        Some(Decimal::from(tally.count))
+    } else if is(&["收入笔数", "credit count"]) {
+        Some(Decimal::from(tally.credit_count))
+    } else if is(&["支出笔数", "debit count"]) {
+        Some(Decimal::from(tally.debit_count))
+    } else if is(&["收入金额", "total credits"]) {
+        Some(tally.credit_sum)
+    } else if is(&["支出金额", "total debits"]) {
+        Some(tally.debit_sum)
+    } else if is(&[
+        "应结订单总金额",
+        "总金额",
+        "交易总金额",
+        "total amount",
+        "total gross",
+    ]) {
+        Some(tally.headline_sum)
+    } else if is(&["手续费总金额", "total fee", "total fees"]) {
+        Some(tally.fee_sum)
+    } else {
+        None
+    }
+}
+
+fn check(line: u64, label: String, declared: Decimal, computed: Option<Decimal>) -> SummaryCheck {
+    SummaryCheck {
+        line,
+        label,
+        declared: declared.to_string(),
+        computed: computed.map(|c| c.to_string()),
+        matches: computed.map(|c| c == declared),
+    }
+}
+
+/// Checks summary rows: a label row followed by a values row is read pairwise; a single row
+/// (`人民币合计,,,1234.56,…`) is read against the column sums of the money columns it sits under.
+pub fn check_rows(
+    rows: &[(u64, Vec<String>)],
+    tally: &Tally,
+    map: &ColumnMap,
+    column_sums: &[Option<Decimal>],
+) -> Vec<SummaryCheck> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let (line, cells) = &rows[i];
+        let next = rows
+            .get(i + 1)
+            .filter(|(l, c)| *l == line + 1 && all_numeric(c));
+        if let (false, Some((vline, values))) = (all_numeric(cells), next) {
+            for (label, value) in cells.iter().zip(values) {
+                if let Ok(v) = parse_amount(&clean(value), false) {
+                    out.push(check(
+                        *vline,
+                        clean(label).into_owned(),
+                        v.value,
+                        metric(&clean(label), tally),
+                    ));
+                }
+            }
+            i += 2;
+            continue;
+        }
+        let money = [
+            Field::Amount,
+            Field::Credit,
+            Field::Debit,
+            Field::Gross,
+            Field::Net,
+            Field::Fee,
+        ];
+        for (col, cell) in cells.iter().enumerate().skip(1) {
+            let Ok(v) = parse_amount(&clean(cell), false) else {
+                continue;
+            };
+            let in_money_col = money.iter().any(|f| map.cols(*f).contains(&col));
+            let header = clean(map.headers.get(col).map_or("", String::as_str)).into_owned();
+            let computed = if in_money_col {
+                column_sums
+                    .get(col)
+                    .copied()
+                    .flatten()
+                    .or(Some(Decimal::ZERO))
+            } else {
+                None
+            };
+            let label = format!("{} / {}", clean(&cells[0]), header);
+            out.push(check(
+                *line,
+                label,
+                v.value,
+                computed.map(|c: Decimal| c.abs()),
+            ));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        for s in [
+            "人民币合计",
+            "总交易单数",
+            "#交易合计",
+            "Total",
+            "共3笔记录",
+            "Grand total",
+        ] {
+            assert!(is_summary_label(s), "{s}");
+        }
+        for s in ["2026-01-01", "合同", "Totem shop"] {
+            assert!(!is_summary_label(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn pairwise_label_and_values() {
+        let rows = vec![
+            (
+                5,
+                vec![
+                    "资金流水总笔数".into(),
+                    "收入笔数".into(),
+                    "收入金额".into(),
+                    "支出笔数".into(),
+                    "支出金额".into(),
+                ],
+            ),
+            (
+                6,
+                vec![
+                    "`3".into(),
+                    "`1".into(),
+                    "`0.01".into(),
+                    "`2".into(),
+                    "`0.02".into(),
+                ],
+            ),
+        ];
+        let mut tally = Tally::default();
+        tally.add(Decimal::new(-1, 2));
+        tally.add(Decimal::new(-1, 2));
+        let checks = check_rows(&rows, &tally, &ColumnMap::default(), &[]);
+        let got: Vec<(String, Option<bool>)> = checks
+            .iter()
+            .map(|c| (c.label.clone(), c.matches))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("资金流水总笔数".into(), Some(false)),
+                ("收入笔数".into(), Some(false)),
+                ("收入金额".into(), Some(false)),
+                ("支出笔数".into(), Some(true)),
+                ("支出金额".into(), Some(true)),
+            ]
+        );
+    }
+}

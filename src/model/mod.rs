@@ -1,0 +1,15 @@
+//! The vocabulary every other module speaks: money, cards, ids, times and the canonical records.
+
+mod card;
+mod ids;
+mod money;
+mod record;
+mod source;
+
+pub use card::{Card, mask_pans};
+pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
+pub use money::{Currency, Money};
+pub use record::{
+    BankLine, Channel, Direction, Record, Role, SettlementLine, Status, Transaction, TxType,
+};
+pub use source::{FileId, Source};

@@ -1,0 +1,123 @@
+//! Money is an exact `Decimal` with a currency; never a float. Display precision is the renderer's.
+
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// An ISO 4217 alphabetic code, stored inline (`Copy`, 3 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const CNY: Currency = Currency(*b"CNY");
+    pub const USD: Currency = Currency(*b"USD");
+
+    /// Reads a currency code or a common name (`cny`, `RMB`, `人民币`, `美元`, `港币`, …).
+    pub fn parse(raw: &str) -> Option<Currency> {
+        let s = raw.trim();
+        let named = match s {
+            "人民币" | "人民币元" | "RMB" | "rmb" | "元" | "CNH" => Some(*b"CNY"),
+            "美元" | "US$" => Some(*b"USD"),
+            "港币" | "港元" | "HK$" => Some(*b"HKD"),
+            "欧元" => Some(*b"EUR"),
+            "英镑" => Some(*b"GBP"),
+            "日元" => Some(*b"JPY"),
+            _ => None,
+        };
+        if let Some(code) = named {
+            return Some(Currency(code));
+        }
+        let b = s.as_bytes();
+        if b.len() == 3 && b.iter().all(u8::is_ascii_alphabetic) {
+            return Some(Currency([
+                b[0].to_ascii_uppercase(),
+                b[1].to_ascii_uppercase(),
+                b[2].to_ascii_uppercase(),
+            ]));
+        }
+        None
+    }
+
+    pub fn code(&self) -> &str {
+        // Built only from ASCII letters above.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Decimal places an amount in this currency may carry (ISO 4217 minor units).
+    pub fn minor_units(&self) -> u32 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" | b"XAF" | b"XOF" | b"PYG" => 0,
+            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"LYD" | b"IQD" => 3,
+            _ => 2,
+        }
+    }
+
+    /// Whether a currency symbol written in a cell agrees with this currency.
+    pub fn agrees_with_symbol(&self, symbol: char) -> bool {
+        match symbol {
+            '¥' | '￥' => matches!(&self.0, b"CNY" | b"JPY"),
+            '$' => self.0[2] == b'D', // USD, CAD, HKD, AUD, SGD, NZD, TWD, …
+            '€' => &self.0 == b"EUR",
+            '£' => &self.0 == b"GBP",
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// An exact amount in one currency.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(amount: Decimal, currency: Currency) -> Self {
+        Money { amount, currency }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_names_and_codes() {
+        assert_eq!(Currency::parse("人民币"), Some(Currency::CNY));
+        assert_eq!(Currency::parse("usd"), Some(Currency::USD));
+        assert_eq!(Currency::parse("US Dollar"), None);
+        assert_eq!(Currency::parse("JPY").unwrap().minor_units(), 0);
+        assert!(Currency::parse("HKD").unwrap().agrees_with_symbol('$'));
+        assert!(!Currency::CNY.agrees_with_symbol('$'));
+    }
+}

@@ -1,0 +1,266 @@
+//! The canonical records the ingest produces and the engine consumes.
+
+use super::{
+    BatchId, Card, City, MerchantId, Money, OrderId, Reference, Source, TerminalId, TraceNo, TxnId,
+};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use compact_str::CompactString;
+use serde::Serialize;
+use std::fmt;
+
+/// What a file holds, and so which record each row becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A POS / gateway transaction log (or a payer's bill): rows become `Transaction`s.
+    Transactions,
+    /// An acquirer's settlement statement: rows become `SettlementLine`s.
+    Settlement,
+    /// A bank account statement: rows become `BankLine`s.
+    Bank,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Transactions => "transactions",
+            Role::Settlement => "settlement",
+            Role::Bank => "bank",
+        }
+    }
+}
+
+/// Which way money moved, from the account holder's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Credit,
+    Debit,
+    /// Neither income nor expense (不计收支, 中性交易): the amount is kept as written.
+    Neutral,
+}
+
+impl Direction {
+    pub fn parse(raw: &str) -> Option<Direction> {
+        let s = raw.trim();
+        let lower = s.to_ascii_lowercase();
+        let credit = [
+            "收入", "收", "贷", "贷 cr", "cr", "credit", "c", "in", "income", "入账", "存入",
+        ];
+        let debit = [
+            "支出", "支", "借", "借 dr", "dr", "debit", "d", "out", "expense", "出账", "支取",
+        ];
+        let neutral = ["不计收支", "/", "中性交易", "其他", "neutral"];
+        if credit.contains(&lower.as_str()) {
+            Some(Direction::Credit)
+        } else if debit.contains(&lower.as_str()) {
+            Some(Direction::Debit)
+        } else if neutral.contains(&lower.as_str()) {
+            Some(Direction::Neutral)
+        } else {
+            None
+        }
+    }
+}
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $label:literal: [$($word:literal),* $(,)?]),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)*
+            /// A value outside the known vocabulary, kept as written.
+            Other(CompactString),
+        }
+
+        impl $name {
+            /// Maps an exported value (English or Chinese, any case) onto the vocabulary.
+            pub fn parse(raw: &str) -> $name {
+                let s = raw.trim();
+                let key: CompactString = s
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                $(if [$($word),*].contains(&key.as_str()) { return $name::$variant; })*
+                $name::Other(CompactString::new(s))
+            }
+
+            pub fn label(&self) -> &str {
+                match self {
+                    $($name::$variant => $label,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.label())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// The kind of a transaction or settlement line.
+    TxType {
+        Sale = "sale": ["sale", "purchase", "payment", "charge", "settled", "消费", "支付", "商户消费",
+            "扫二维码付款", "付款", "刷卡消费", "pos消费", "expresscheckoutpayment", "websitepayment",
+            "generalpayment", "standardpayment", "pagoestándar", "subscriptionpayment", "success", "sold"],
+        Refund = "refund": ["refund", "refunded", "退款", "退货", "return", "refundforpayment", "paymentrefund"],
+        Void = "void": ["void", "voided", "cancel", "cancelled", "reversal", "reversed", "撤销", "冲正",
+            "消费撤销", "revoked"],
+        PreauthCompletion = "preauth_completion": ["preauthcompletion", "preauthorizationcompletion",
+            "completion", "预授权完成", "capture"],
+        Preauth = "preauth": ["preauth", "preauthorization", "authorisation", "authorization", "预授权"],
+        Chargeback = "chargeback": ["chargeback", "拒付", "调单"],
+        Fee = "fee": ["fee", "fees", "手续费", "servicefee"],
+        Payout = "payout": ["payout", "merchantpayout", "withdrawal", "generalwithdrawal", "提现", "零钱提现"],
+        Transfer = "transfer": ["transfer", "balancetransfer", "转账", "bankdeposittoppaccount"],
+    }
+}
+
+vocabulary! {
+    /// Whether the transaction went through.
+    Status {
+        Approved = "approved": ["approved", "success", "succeeded", "successful", "completed", "complete",
+            "ok", "00", "settled", "成功", "交易成功", "支付成功", "已收钱", "已转账", "已存入零钱",
+            "提现已到账", "朋友已收钱", "已到账", "已全额退款", "退款成功", "承兑"],
+        Declined = "declined": ["declined", "failed", "fail", "rejected", "denied", "拒绝", "失败",
+            "交易失败", "支付失败"],
+        Pending = "pending": ["pending", "processing", "等待确认收货", "处理中", "待支付", "notpay"],
+        Voided = "voided": ["voided", "void", "cancelled", "canceled", "closed", "revoked", "交易关闭",
+            "已撤销", "已关闭"],
+        Refunded = "refunded": ["refunded", "refund", "已退款"],
+    }
+}
+
+vocabulary! {
+    /// How the customer paid.
+    Channel {
+        Card = "card": ["card", "bankcard", "银行卡", "刷卡", "pos", "visa", "mc", "mastercard", "amex",
+            "unionpay", "银联", "cup", "cartebancaire", "maestro", "jcb", "discover", "diners", "bcmc",
+            "bcmcmobile", "debit", "credit", "卡组织线上/无卡交易"],
+        Qr = "qr": ["qr", "qrcode", "扫码", "二维码", "wechat", "wechatpay", "weixin", "微信", "微信支付",
+            "alipay", "支付宝", "native", "jsapi", "micropay", "unionpayqr", "云闪付"],
+    }
+}
+
+/// One row of a transaction log.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    pub source: Source,
+    pub time: DateTime<FixedOffset>,
+    pub merchant_id: Option<MerchantId>,
+    pub terminal_id: Option<TerminalId>,
+    pub trace_no: Option<TraceNo>,
+    pub batch: Option<BatchId>,
+    pub reference: Option<Reference>,
+    pub txn_id: Option<TxnId>,
+    pub order_id: Option<OrderId>,
+    pub card: Option<Card>,
+    /// Signed from the account holder's view: a refund written as a positive amount stays positive
+    /// here and is told apart by `kind`; a direction column (收/支) sets the sign.
+    pub amount: Money,
+    pub kind: TxType,
+    pub status: Status,
+    pub channel: Option<Channel>,
+    pub city: Option<City>,
+}
+
+/// One line of an acquirer's settlement statement.
+#[derive(Debug, Clone)]
+pub struct SettlementLine {
+    pub source: Source,
+    pub settle_date: Option<NaiveDate>,
+    pub txn_time: Option<DateTime<FixedOffset>>,
+    pub reference: Option<Reference>,
+    pub txn_id: Option<TxnId>,
+    pub order_id: Option<OrderId>,
+    pub merchant_id: Option<MerchantId>,
+    pub terminal_id: Option<TerminalId>,
+    pub card: Option<Card>,
+    /// Gross amount; zero on lines that carry only a net (fees, payouts, balance transfers).
+    pub gross: Money,
+    pub fee: Option<Money>,
+    pub net: Option<Money>,
+    pub batch: Option<BatchId>,
+    pub kind: TxType,
+    pub channel: Option<Channel>,
+}
+
+/// One line of a bank account statement.
+#[derive(Debug, Clone)]
+pub struct BankLine {
+    pub source: Source,
+    pub time: DateTime<FixedOffset>,
+    /// Signed: credits positive, debits negative.
+    pub amount: Money,
+    pub reference: Option<Reference>,
+    pub card: Option<Card>,
+    pub description: Option<CompactString>,
+}
+
+/// Whatever a data row became.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Transaction(Transaction),
+    Settlement(SettlementLine),
+    Bank(BankLine),
+}
+
+impl Record {
+    pub fn source(&self) -> Source {
+        match self {
+            Record::Transaction(t) => t.source,
+            Record::Settlement(s) => s.source,
+            Record::Bank(b) => b.source,
+        }
+    }
+
+    /// The amount that the inspect totals add up: a log's amount, a statement's gross.
+    pub fn headline_amount(&self) -> Money {
+        match self {
+            Record::Transaction(t) => t.amount,
+            Record::Settlement(s) => s.gross,
+            Record::Bank(b) => b.amount,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabularies_read_english_and_chinese() {
+        assert_eq!(
+            TxType::parse("Pre-Auth Completion"),
+            TxType::PreauthCompletion
+        );
+        assert_eq!(TxType::parse("退款"), TxType::Refund);
+        assert_eq!(TxType::parse("Express Checkout Payment"), TxType::Sale);
+        assert_eq!(TxType::parse("mystery").label(), "mystery");
+        assert_eq!(Status::parse("交易成功"), Status::Approved);
+        assert_eq!(Status::parse("DECLINED"), Status::Declined);
+        assert_eq!(Channel::parse("NATIVE"), Channel::Qr);
+        assert_eq!(Channel::parse("visa"), Channel::Card);
+        assert_eq!(Direction::parse("贷 Cr"), Some(Direction::Credit));
+        assert_eq!(Direction::parse("支出"), Some(Direction::Debit));
+        assert_eq!(Direction::parse("不计收支"), Some(Direction::Neutral));
+        assert_eq!(Direction::parse("maybe"), None);
+    }
+}
