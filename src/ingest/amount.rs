@@ -135,6 +135,10 @@ fn valid_integer(int: &[u8], group: [u8; 2]) -> bool {
 /// What one cell says about the file's decimal separator: `Some(true)` decimal comma,
 /// `Some(false)` decimal point, `None` when it cannot tell (`1,234`, `12`, `1.234`).
 pub fn decimal_comma_evidence(cell: &str) -> Option<bool> {
+    let plausible = |c: char| c.is_ascii_digit() || "., +-()¥￥$€£'".contains(c);
+    if !cell.chars().all(plausible) {
+        return None;
+    }
     let s = cell.trim_matches(|c: char| !c.is_ascii_digit());
     let last_comma = s.rfind(',');
     let last_point = s.rfind('.');
@@ -239,5 +243,9 @@ mod tests {
         assert_eq!(decimal_comma_evidence("1,234"), None);
         assert_eq!(decimal_comma_evidence("1.234"), None);
         assert_eq!(decimal_comma_evidence("12"), None);
+        assert_eq!(
+            decimal_comma_evidence("1.00,1\n2026-01-01 10:01:00,2.00"),
+            None
+        );
     }
 }

@@ -5,8 +5,9 @@
 //! headers name the same field, the alias listed first wins and the others stay unmapped.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::LazyLock;
 
 macro_rules! fields {
     ($($(#[$doc:meta])* $variant:ident = $name:literal: [$($alias:literal),* $(,)?]),* $(,)?) => {
@@ -127,17 +128,20 @@ pub fn normalize(header: &str) -> String {
         .collect()
 }
 
+/// Every alias, normalized once: normalized header → (field, rank of the alias, 0 is best).
+static ALIASES: LazyLock<HashMap<String, (Field, usize)>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    for &f in Field::ALL {
+        for (rank, alias) in f.aliases().iter().enumerate() {
+            map.entry(normalize(alias)).or_insert((f, rank));
+        }
+    }
+    map
+});
+
 /// For a normalized header: the field it names and the alias's rank (0 is best).
 pub fn lookup(normalized: &str) -> Option<(Field, usize)> {
-    if normalized.is_empty() {
-        return None;
-    }
-    Field::ALL.iter().find_map(|&f| {
-        f.aliases()
-            .iter()
-            .position(|a| normalize(a) == normalized)
-            .map(|rank| (f, rank))
-    })
+    ALIASES.get(normalized).copied()
 }
 
 /// How many cells of a row look like column names: the header detector's score.

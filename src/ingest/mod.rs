@@ -392,7 +392,11 @@ pub fn read_file(
                 .map(|c| clean(&String::from_utf8_lossy(c)).into_owned())
                 .collect::<Vec<_>>()
         };
-        if summary::is_summary_label(&first) || (follows_label && summary::all_numeric(&cells())) {
+        // A row that opens like a summary ("Total", "合计") but reads as a record is data: a
+        // merchant called "TotalEnergies" is not a footer.
+        let looks_like_summary =
+            summary::is_summary_label(&first) || (follows_label && summary::all_numeric(&cells()));
+        if looks_like_summary && parser.parse(&rec, line).is_err() {
             report.rows.non_data += 1;
             report.non_data.push(NonData {
                 line,

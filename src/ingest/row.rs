@@ -50,6 +50,8 @@ pub struct RowParser {
     pub rules: RowRules,
     /// Sum of the values as written in each money column, for checking footer totals.
     pub column_sums: Vec<Option<Decimal>>,
+    /// This row's money cells, added to `column_sums` only if the row becomes a record.
+    row_sums: Vec<(usize, Decimal)>,
     fee_total: Decimal,
     zone_cache: Option<(CompactString, Zone)>,
     line: u64,
@@ -64,6 +66,7 @@ impl RowParser {
             map,
             rules,
             column_sums: vec![None; n],
+            row_sums: Vec::new(),
             fee_total: Decimal::ZERO,
             zone_cache: None,
             line: 0,
@@ -144,8 +147,7 @@ impl RowParser {
                 ),
             ));
         }
-        let sum = self.column_sums[col].get_or_insert(Decimal::ZERO);
-        *sum += parsed.value;
+        self.row_sums.push((col, parsed.value));
         Ok(Some(parsed.value))
     }
 
@@ -327,15 +329,23 @@ impl RowParser {
     /// Reads one data row starting on physical `line`.
     pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
         self.line = line;
+        self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
             line,
         };
-        match self.rules.role {
+        let record = match self.rules.role {
             Role::Transactions => self.transaction(rec, source).map(Record::Transaction),
             Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
             Role::Bank => self.bank(rec, source).map(Record::Bank),
+        }?;
+        for &(col, value) in &self.row_sums {
+            *self.column_sums[col].get_or_insert(Decimal::ZERO) += value;
         }
+        if let Record::Settlement(line) = &record {
+            self.fee_total += line.fee.map_or(Decimal::ZERO, |f| f.amount);
+        }
+        Ok(record)
     }
 
     fn transaction(&mut self, rec: &ByteRecord, source: Source) -> Res<Transaction> {
@@ -410,7 +420,6 @@ impl RowParser {
                 return Err(self.reject(col, "is empty; a gross or net amount is required"));
             }
         };
-        self.fee_total += fee.unwrap_or_default();
         Ok(SettlementLine {
             source,
             settle_date,

@@ -7,7 +7,7 @@ use super::columns::{ColumnMap, Field, normalize};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// Whether a row's first non-empty cell opens a summary row.
+/// Whether a row's first non-empty cell opens a summary row. Runs on every row: no allocation.
 pub fn is_summary_label(first: &str) -> bool {
     const KEYWORDS: [&str; 7] = [
         "合计",
@@ -18,13 +18,15 @@ pub fn is_summary_label(first: &str) -> bool {
         "总交易单数",
         "资金流水总笔数",
     ];
-    let lower = first.trim().to_lowercase();
-    first.starts_with('#')
-        || KEYWORDS.iter().any(|k| first.contains(k))
-        || ["total", "subtotal", "grand total", "summary", "totals"]
-            .iter()
-            .any(|k| lower.starts_with(k))
-        || (first.starts_with('共') && first.contains('笔'))
+    const ENGLISH: [&str; 4] = ["total", "subtotal", "summary", "grand total"];
+    let s = first.trim();
+    let starts_with_word =
+        |w: &str| s.len() >= w.len() && s.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes());
+    s.starts_with('#')
+        || ENGLISH.iter().any(|w| starts_with_word(w))
+        || (!s.is_ascii()
+            && (KEYWORDS.iter().any(|k| s.contains(k))
+                || (s.starts_with('共') && s.contains('笔'))))
 }
 
 /// Whether every non-empty cell of a row is a number (the values line under a summary label row).
