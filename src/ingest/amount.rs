@@ -42,8 +42,8 @@ pub fn parse_amount(cell: &str, decimal_comma: bool) -> Result<Amount, AmountErr
     if s.is_empty() {
         return Err(AmountError::Empty);
     }
-    if let Some(at) = s.find("(已")
-        && s.ends_with(')')
+    if s.ends_with(')')
+        && let Some(at) = s.find("(已")
         && s[at..].contains("退款")
     {
         s = s[..at].trim_end();

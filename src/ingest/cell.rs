@@ -26,6 +26,19 @@ pub fn clean(raw: &str) -> Cow<'_, str> {
     Cow::Borrowed(s)
 }
 
+/// `clean` for a cell of an all-ASCII row, where no BOM or full-width form can occur.
+pub fn clean_ascii(raw: &str) -> &str {
+    let pad = |c: char| c.is_ascii_whitespace() || c == '\x0b';
+    let mut s = raw.trim_matches(pad);
+    if let Some(rest) = s.strip_prefix('`') {
+        s = rest.trim_matches(pad);
+    }
+    if let Some(rest) = s.strip_prefix('\'') {
+        s = rest.strip_suffix('\'').unwrap_or(rest).trim_matches(pad);
+    }
+    s
+}
+
 fn is_full_width(c: char) -> bool {
     ('\u{ff01}'..='\u{ff5e}').contains(&c) || c == '\u{3000}'
 }

@@ -163,6 +163,8 @@ pub struct ColumnMap {
     /// Field → column indexes (several only for multi-column fields such as fees).
     by_field: BTreeMap<Field, Vec<usize>>,
     pub headers: Vec<String>,
+    /// The best column per field, indexed by `field as usize`: looked up for every cell.
+    first: Vec<Option<usize>>,
 }
 
 /// A header row that cannot be bound.
@@ -221,6 +223,7 @@ impl ColumnMap {
         let mut map = ColumnMap {
             by_field,
             headers: headers.to_vec(),
+            first: Vec::new(),
         };
         // A file with both a date and a date-time column: the "date-time" one holds the time of
         // day (ABC and BOC write 交易日期 + 交易时间 = `123456`).
@@ -231,6 +234,10 @@ impl ColumnMap {
         {
             map.by_field.insert(Field::Time, cols);
         }
+        map.first = Field::ALL
+            .iter()
+            .map(|f| map.by_field.get(f).and_then(|v| v.first().copied()))
+            .collect();
         Ok(map)
     }
 
@@ -240,7 +247,7 @@ impl ColumnMap {
 
     /// The single column feeding `field`, if any.
     pub fn col(&self, field: Field) -> Option<usize> {
-        self.by_field.get(&field).and_then(|v| v.first().copied())
+        self.first.get(field as usize).copied().flatten()
     }
 
     /// Every column feeding `field`.

@@ -5,7 +5,9 @@
 //! `MM/DD/YYYY`, whose order is decided once per file (`DateOrder`) from the evidence or a flag.
 //! Local times are placed in a `Zone`; a local time that does not exist (a DST gap) is an error.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::str::FromStr;
@@ -343,6 +345,23 @@ impl Zone {
         match self {
             Zone::Named(tz) => tz.name().to_owned(),
             Zone::Fixed(off) => off.to_string(),
+        }
+    }
+
+    /// The offset in force for the whole of a local day, when no clock change falls on it.
+    pub fn day_offset(&self, date: NaiveDate) -> Option<FixedOffset> {
+        match self {
+            Zone::Fixed(off) => Some(*off),
+            Zone::Named(tz) => {
+                let start = tz
+                    .from_local_datetime(&date.and_time(NaiveTime::MIN))
+                    .single()?;
+                let end = tz
+                    .from_local_datetime(&date.and_hms_opt(23, 59, 59)?)
+                    .single()?;
+                let (a, b) = (start.offset().fix(), end.offset().fix());
+                (a == b).then_some(a)
+            }
         }
     }
 

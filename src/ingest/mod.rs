@@ -358,10 +358,7 @@ pub fn read_file(
         if line <= hline {
             continue;
         }
-        let span = 1 + rec
-            .iter()
-            .map(|c| memchr::memchr_iter(b'\n', c).count() as u64)
-            .sum::<u64>();
+        let span = 1 + memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64;
         for blank in expected..line {
             report.rows.non_data += 1;
             report.non_data.push(NonData {
@@ -406,10 +403,8 @@ pub fn read_file(
             continue;
         }
         report.rows.read += 1;
-        let extra = rec
-            .iter()
-            .skip(ncols)
-            .any(|c| !clean(&String::from_utf8_lossy(c)).is_empty());
+        let extra =
+            (ncols..rec.len()).any(|i| !clean(&String::from_utf8_lossy(&rec[i])).is_empty());
         let outcome = if extra {
             Err(Reject {
                 line,

@@ -4,7 +4,7 @@
 //! reason echoes the cell with card numbers masked.
 
 use super::amount::parse_amount;
-use super::cell::{clean, is_placeholder};
+use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
 use crate::model::Channel;
@@ -53,7 +53,13 @@ pub struct RowParser {
     /// This row's money cells, added to `column_sums` only if the row becomes a record.
     row_sums: Vec<(usize, Decimal)>,
     fee_total: Decimal,
+    row_ascii: bool,
     zone_cache: Option<(CompactString, Zone)>,
+    /// The last local day placed in a zone and its offset, when no clock change falls on it.
+    day_cache: Option<(NaiveDate, Zone, FixedOffset)>,
+    /// The last currency cell read and what it meant.
+    currency_cache: Option<(CompactString, Currency)>,
+    fee_cols: Vec<usize>,
     line: u64,
 }
 
@@ -62,13 +68,18 @@ type Res<T> = Result<T, Reject>;
 impl RowParser {
     pub fn new(map: ColumnMap, rules: RowRules) -> Self {
         let n = map.headers.len();
+        let fee_cols = map.cols(Field::Fee).to_vec();
         RowParser {
             map,
             rules,
             column_sums: vec![None; n],
             row_sums: Vec::new(),
             fee_total: Decimal::ZERO,
+            row_ascii: false,
             zone_cache: None,
+            day_cache: None,
+            currency_cache: None,
+            fee_cols,
             line: 0,
         }
     }
@@ -91,6 +102,9 @@ impl RowParser {
         let s = std::str::from_utf8(raw).map_err(|_| {
             self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
         })?;
+        if self.row_ascii {
+            return Ok(Cow::Borrowed(clean_ascii(s)));
+        }
         if s.contains('\u{fffd}') {
             let enc = self.rules.encoding;
             return Err(self.reject(
@@ -136,8 +150,11 @@ impl RowParser {
                 ),
             ));
         }
-        let places = parsed.value.normalize().scale();
-        if !is_fee && places > currency.minor_units() {
+        if !is_fee
+            && parsed.value.scale() > currency.minor_units()
+            && parsed.value.normalize().scale() > currency.minor_units()
+        {
+            let places = parsed.value.normalize().scale();
             return Err(self.reject(
                 Some(col),
                 format!(
@@ -179,18 +196,25 @@ impl RowParser {
         })
     }
 
-    fn currency(&self, rec: &ByteRecord) -> Res<Currency> {
+    fn currency(&mut self, rec: &ByteRecord) -> Res<Currency> {
         for &col in self.map.cols(Field::Currency) {
             let s = self.text(rec, col)?;
             if is_placeholder(&s) {
                 continue;
             }
-            return Currency::parse(&s).ok_or_else(|| {
+            if let Some((raw, cur)) = &self.currency_cache
+                && raw == s.as_ref()
+            {
+                return Ok(*cur);
+            }
+            let cur = Currency::parse(&s).ok_or_else(|| {
                 self.reject(
                     Some(col),
                     format!("{:?} is not a currency code", s.as_ref()),
                 )
-            });
+            })?;
+            self.currency_cache = Some((CompactString::new(&s), cur));
+            return Ok(cur);
         }
         self.rules.currency.ok_or_else(|| {
             self.reject(
@@ -244,6 +268,15 @@ impl RowParser {
             return Ok(off.from_local_datetime(&local).single());
         }
         let zone = self.zone(rec)?;
+        let date = local.date();
+        let cached = self
+            .day_cache
+            .filter(|(d, z, _)| *d == date && *z == zone)
+            .map(|(_, _, off)| off);
+        if let Some(off) = cached.or_else(|| zone.day_offset(date)) {
+            self.day_cache = Some((date, zone, off));
+            return Ok(off.from_local_datetime(&local).single());
+        }
         zone.localize(local)
             .map(Some)
             .map_err(|m| self.reject(Some(col), m))
@@ -329,6 +362,7 @@ impl RowParser {
     /// Reads one data row starting on physical `line`.
     pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
         self.line = line;
+        self.row_ascii = rec.as_slice().is_ascii();
         self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
@@ -392,7 +426,8 @@ impl RowParser {
             None => self.pair(rec, Field::GrossCredit, Field::GrossDebit, currency)?,
         };
         let mut fee = None;
-        for col in self.map.cols(Field::Fee).to_vec() {
+        for i in 0..self.fee_cols.len() {
+            let col = self.fee_cols[i];
             if let Some(v) = self.money(rec, col, currency, true)? {
                 *fee.get_or_insert(Decimal::ZERO) += v;
             }

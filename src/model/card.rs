@@ -23,6 +23,19 @@ impl Card {
         if s.is_empty() {
             return None;
         }
+        // Fast path: already masked with at most 6 leading and 4 trailing digits: kept as is.
+        let b = s.as_bytes();
+        let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let trail = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        if lead < b.len()
+            && lead <= 6
+            && trail <= 4
+            && b[lead..b.len() - trail]
+                .iter()
+                .all(|c| matches!(c, b'*' | b'x' | b'X' | b'#'))
+        {
+            return Some(Card(CompactString::new(s)));
+        }
         let compact: CompactString = s.chars().filter(|c| *c != ' ' && *c != '-').collect();
         let all_digits = compact.bytes().all(|b| b.is_ascii_digit());
         if all_digits && (12..=19).contains(&compact.len()) {

@@ -77,6 +77,20 @@ macro_rules! vocabulary {
             /// Maps an exported value (English or Chinese, any case) onto the vocabulary.
             pub fn parse(raw: &str) -> $name {
                 let s = raw.trim();
+                // Fast path for ASCII values: the folded key is built on the stack.
+                if s.is_ascii() && s.len() <= 32 {
+                    let mut buf = [0u8; 32];
+                    let mut n = 0;
+                    for &b in s.as_bytes() {
+                        if !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'_' | b'-') {
+                            buf[n] = b.to_ascii_lowercase();
+                            n += 1;
+                        }
+                    }
+                    let key = std::str::from_utf8(&buf[..n]).unwrap_or("");
+                    $(if [$($word),*].contains(&key) { return $name::$variant; })*
+                    return $name::Other(CompactString::new(s));
+                }
                 let key: CompactString = s
                     .chars()
                     .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')

@@ -1,0 +1,189 @@
+//! Ingest speed next to a bare csv read of the same file, on generated data.
+//!
+//! Run: `cargo bench --bench ingest [-- --rows N] [--dir D]` (defaults: 1,000,000 rows,
+//! `target/bench-data`). Generates (once, cached by row count) a transaction log and a settlement statement with
+//! `data.rs`, then for each file times the floor (the csv crate on one thread, one reused
+//! `ByteRecord`, counting records) and `txaudit::ingest::read_file` with a sink that counts
+//! records. Each is run once to warm the page cache, then timed `RUNS` times; the table gives the
+//! best and median wall time, throughput at the median and the median ingest/floor ratio. A run in
+//! which ingest does not accept every generated row panics rather than report a number.
+
+mod data;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use txaudit::ingest::{IngestOptions, Zone, read_file};
+use txaudit::model::FileId;
+
+const RUNS: usize = 3;
+const SEED: u64 = 0x7478_6175_6469_7401;
+const USAGE: &str = "usage: cargo bench --bench ingest [-- --rows N] [--dir D]";
+
+struct Args {
+    rows: u64,
+    dir: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        rows: 1_000_000,
+        dir: PathBuf::from("target/bench-data"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            "--rows" => {
+                let v = it.next().ok_or("--rows needs a number")?;
+                args.rows = v
+                    .replace('_', "")
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--rows: {v:?} is not a positive whole number"))?;
+            }
+            "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+/// The cached file for `rows`, written (to a temporary name, then renamed) if it is not there.
+fn ensure(
+    dir: &Path,
+    stem: &str,
+    rows: u64,
+    write: fn(&Path, u64, u64) -> std::io::Result<()>,
+) -> PathBuf {
+    let path = dir.join(format!("{stem}-{rows}-v{}.csv", data::VERSION));
+    if path.is_file() {
+        return path;
+    }
+    let tmp = path.with_extension("csv.partial");
+    let start = Instant::now();
+    write(&tmp, rows, SEED)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    eprintln!(
+        "generated {} in {:.1} s",
+        path.display(),
+        start.elapsed().as_secs_f64()
+    );
+    path
+}
+
+/// The floor: records counted by the csv crate alone, one thread, one reused `ByteRecord`.
+fn floor(path: &Path) -> u64 {
+    let file = File::open(path).expect("open data file");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(BufReader::new(file));
+    let mut rec = csv::ByteRecord::new();
+    let mut count = 0;
+    while rdr.read_byte_record(&mut rec).expect("csv read") {
+        count += 1;
+    }
+    count
+}
+
+/// The real thing: every row through `read_file`, records counted by the sink.
+fn ingest(path: &Path, opts: &IngestOptions, rows: u64) -> u64 {
+    let mut count = 0u64;
+    let report = read_file(path, FileId(0), opts, |_record| count += 1)
+        .unwrap_or_else(|e| panic!("ingest of {} failed: {e}", path.display()));
+    let r = report.rows;
+    assert!(
+        r.accepted == rows && r.rejected == 0 && r.read == rows && count == rows,
+        "{}: ingest accepted {} and rejected {} of {rows} rows (sink saw {count}); first rejects: {:?}",
+        path.display(),
+        r.accepted,
+        r.rejected,
+        report.rejects.iter().take(3).collect::<Vec<_>>()
+    );
+    count
+}
+
+/// One warm-up run, then `RUNS` timed ones; each must see `rows` records.
+fn measure(rows: u64, mut run: impl FnMut() -> u64) -> Vec<Duration> {
+    assert_eq!(run(), rows, "warm-up run saw the wrong number of records");
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            let n = run();
+            let t = start.elapsed();
+            assert_eq!(n, rows, "timed run saw the wrong number of records");
+            t
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let args = parse_args().unwrap_or_else(|e| {
+        eprintln!("{e}\n{USAGE}");
+        std::process::exit(2);
+    });
+    std::fs::create_dir_all(&args.dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", args.dir.display()));
+    let files = [
+        ensure(
+            &args.dir,
+            "transactions",
+            args.rows,
+            data::write_transactions,
+        ),
+        ensure(&args.dir, "settlement", args.rows, data::write_settlement),
+    ];
+    let opts = IngestOptions {
+        tz: Some(Zone::parse("Asia/Shanghai").expect("known zone")),
+        ..Default::default()
+    };
+
+    println!(
+        "txaudit ingest benchmark: {} data rows per file, {RUNS} timed runs after 1 warm-up; \
+         rows/s and MB/s (10^6 bytes) at the median",
+        args.rows
+    );
+    println!(
+        "{:<30} {:>9}  {:<6} {:>9} {:>9} {:>12} {:>8} {:>8}",
+        "file", "size MB", "reader", "best s", "median s", "rows/s", "MB/s", "x floor"
+    );
+    for path in &files {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let mb = std::fs::metadata(path).expect("data file").len() as f64 / 1e6;
+        let floor_times = measure(args.rows, || floor(path));
+        let ingest_times = measure(args.rows, || ingest(path, &opts, args.rows));
+        let floor_median = floor_times[RUNS / 2].as_secs_f64();
+        for (reader, times) in [("floor", &floor_times), ("ingest", &ingest_times)] {
+            let median = times[RUNS / 2].as_secs_f64();
+            println!(
+                "{:<30} {:>9.1}  {:<6} {:>9.3} {:>9.3} {:>12.0} {:>8.1} {:>8.2}",
+                name,
+                mb,
+                reader,
+                times[0].as_secs_f64(),
+                median,
+                args.rows as f64 / median,
+                mb / median,
+                median / floor_median
+            );
+        }
+    }
+    match peak_rss_kib() {
+        Some(kib) => println!("peak RSS (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak RSS (VmHWM): unavailable (no /proc/self/status)"),
+    }
+}
