@@ -17,9 +17,17 @@ fn generated_files_are_read_back_whole_and_are_reproducible() {
     let again = dir.path().join("tx2.csv");
     data::write_transactions(&again, 5_000, 42).unwrap();
     assert_eq!(std::fs::read(&tx).unwrap(), std::fs::read(&again).unwrap());
-    let opts = IngestOptions { tz: Zone::parse("Asia/Shanghai"), ..Default::default() };
+    let opts = IngestOptions {
+        tz: Zone::parse("Asia/Shanghai"),
+        ..Default::default()
+    };
     for path in [&tx, &st] {
         let report = read_file(path, FileId(0), &opts, |_| {}).unwrap();
-        assert_eq!((report.rows.read, report.rows.accepted, report.rows.rejected), (5_000, 5_000, 0), "{}", path.display());
+        assert_eq!(
+            (report.rows.read, report.rows.accepted, report.rows.rejected),
+            (5_000, 5_000, 0),
+            "{}",
+            path.display()
+        );
     }
 }
