@@ -22,10 +22,82 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run every check on transaction logs (no statement needed): duplicates, bursts of small
+    /// charges, odd timing, trace gaps, geography, lost terminals, refunds.
+    #[command(after_long_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// List every rule: id, severity, what it catches, its thresholds and their defaults.
+    Rules,
+    /// Print a commented default config file.
+    Config,
     /// Show how each file was understood: encoding, delimiter, header, role, profile, column
     /// mapping, row counts, totals, sample rows and every rejected row with its reason.
     #[command(after_long_help = EXAMPLES)]
     Inspect(InspectArgs),
+}
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  txaudit scan -t samples/transactions.csv --terminals samples/terminals.csv --config samples/txaudit.toml --as-of 2026-11-21T12:00
+  txaudit scan -t logs/*.csv --format json --output findings.json --quiet
+  txaudit scan -t pos.csv --evidence for-the-bank.csv
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad usage or unreadable input.";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Transaction logs (POS or gateway exports); shell globs welcome.
+    #[arg(short = 't', long = "transactions", required = true, num_args = 1.., value_name = "FILE")]
+    pub transactions: Vec<PathBuf>,
+    /// Terminal register: terminal_id, merchant_id, status, lost_at, city, business_hours.
+    #[arg(long, value_name = "FILE")]
+    pub terminals: Option<PathBuf>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Options every audit command shares: reference time, output, failure threshold.
+#[derive(Debug, Default, Args)]
+pub struct AuditArgs {
+    /// The audit's reference time (RFC 3339, or local `YYYY-MM-DD[THH:MM[:SS]]` in --tz).
+    /// Default: now. Pass it for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Print nothing when no finding reaches --fail-on.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also write the transactions behind the findings to FILE.csv, ready to send to the bank.
+    #[arg(long, value_name = "FILE.csv")]
+    pub evidence: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    #[default]
+    Warning,
+    Info,
+    Never,
 }
 
 #[derive(Debug, Args)]

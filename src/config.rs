@@ -7,7 +7,8 @@ use crate::cli::InputArgs;
 use crate::ingest::{
     DateOrder, Field, IngestOptions, Zone, encoding_by_name, profile_by_id, profile_ids,
 };
-use crate::model::{Currency, Role};
+use crate::model::{Currency, Hours, Role};
+use crate::rules::RuleSettings;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ use std::path::Path;
 struct FileConfig {
     #[serde(default)]
     ingest: IngestSection,
-    merchant: Option<toml::Table>,
+    merchant: Option<MerchantSection>,
     fees: Option<toml::Table>,
     settlement: Option<toml::Table>,
     rules: Option<toml::Table>,
@@ -42,10 +43,32 @@ struct IngestSection {
     columns: BTreeMap<String, String>,
 }
 
+/// The `[merchant]` section: who is being audited.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MerchantSection {
+    id: Option<String>,
+    name: Option<String>,
+    business_hours: Option<String>,
+}
+
+/// The merchant being audited.
+#[derive(Debug, Clone, Default)]
+pub struct Merchant {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub business_hours: Option<Hours>,
+}
+
 /// Everything a command needs to know, validated.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub ingest: IngestOptions,
+    pub merchant: Merchant,
+    pub rules: RuleSettings,
+    /// `[fees]` and `[settlement]`, read by reconcile.
+    pub fees: Option<toml::Table>,
+    pub settlement: Option<toml::Table>,
 }
 
 impl Config {
@@ -55,7 +78,24 @@ impl Config {
             Some(path) => load(path)?,
             None => FileConfig::default(),
         };
-        let _ = (&file.merchant, &file.fees, &file.settlement, &file.rules);
+        let place = flags
+            .config
+            .as_ref()
+            .map_or(String::new(), |p| format!("config file {}: ", p.display()));
+        let rules =
+            RuleSettings::from_toml(file.rules.as_ref()).map_err(|e| anyhow!("{place}{e}"))?;
+        let m = file.merchant.unwrap_or_default();
+        let merchant = Merchant {
+            business_hours: match &m.business_hours {
+                Some(h) => Some(Hours::parse(h).ok_or_else(|| {
+                    anyhow!("{place}merchant.business_hours: {h:?} is not hours like 08:00-22:00")
+                })?),
+                None => None,
+            },
+            id: m.id,
+            name: m.name,
+        };
+        let (fees, settlement) = (file.fees, file.settlement);
         let ing = file.ingest;
         let pick = |flag: &Option<String>, key: Option<String>| flag.clone().or(key);
         let mut opts = IngestOptions::default();
@@ -108,7 +148,13 @@ impl Config {
             }
             opts.headerless = Some(names.iter().map(|n| n.trim().to_owned()).collect());
         }
-        Ok(Config { ingest: opts })
+        Ok(Config {
+            ingest: opts,
+            merchant,
+            rules,
+            fees,
+            settlement,
+        })
     }
 }
 

@@ -12,12 +12,17 @@
 //! - [`config`] resolves flags and the config file into one validated [`config::Config`];
 //! - [`inspect`] shows how each file was understood; [`report`] renders it.
 
+pub mod audit;
+pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod finding;
 pub mod ingest;
 pub mod inspect;
+pub mod journal;
 pub mod model;
 pub mod report;
+pub mod rules;
 
 /// Exit code: nothing at or above the failure threshold.
 pub const EXIT_OK: u8 = 0;
@@ -29,6 +34,13 @@ pub const EXIT_ERROR: u8 = 2;
 /// Runs one command and returns its exit code; `Err` means bad usage or unreadable input.
 pub fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     match cli.command {
+        cli::Command::Scan(args) => audit::scan(&args),
+        cli::Command::Rules => catalog::rules(&mut std::io::stdout().lock())
+            .map(|()| EXIT_OK)
+            .map_err(Into::into),
+        cli::Command::Config => catalog::config(&mut std::io::stdout().lock())
+            .map(|()| EXIT_OK)
+            .map_err(Into::into),
         cli::Command::Inspect(args) => {
             let config = config::Config::resolve(&args.input)?;
             inspect::run(&args.files, &config, args.format)

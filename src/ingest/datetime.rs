@@ -298,6 +298,21 @@ fn parse_offset(c: &mut Cursor<'_>) -> Result<Option<FixedOffset>, DateError> {
     Ok(FixedOffset::east_opt(secs))
 }
 
+/// Reads a point in time given on the command line: RFC 3339 with an offset, or a local
+/// `YYYY-MM-DD[THH:MM[:SS]]` placed in `zone`.
+pub fn parse_instant(s: &str, zone: Zone) -> Result<DateTime<FixedOffset>, String> {
+    let stamp = parse_stamp(s, None)
+        .map_err(|e| format!("{s:?} {}: use 2026-11-21T12:00 or RFC 3339", e.reason()))?;
+    let local = stamp.date.and_time(stamp.time.unwrap_or(NaiveTime::MIN));
+    match stamp.offset {
+        Some(off) => off
+            .from_local_datetime(&local)
+            .single()
+            .ok_or_else(|| format!("{s:?} is not a real time")),
+        None => zone.localize(local),
+    }
+}
+
 /// The zone a local time is placed in: an IANA zone (with DST) or a fixed offset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Zone {

@@ -16,14 +16,16 @@ mod lines;
 mod profile;
 mod row;
 mod summary;
+mod terminals;
 
 pub use columns::Field;
-pub use datetime::{DateOrder, Zone};
+pub use datetime::{DateOrder, Zone, parse_instant};
 pub use decode::by_name as encoding_by_name;
 pub use error::IngestError;
 pub use profile::{Profile, by_id as profile_by_id, ids as profile_ids};
 pub use row::Reject;
 pub use summary::SummaryCheck;
+pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_register};
 
 use crate::model::{Currency, FileId, Record, Role};
 use cell::clean;

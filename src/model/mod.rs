@@ -1,12 +1,14 @@
 //! The vocabulary every other module speaks: money, cards, ids, times and the canonical records.
 
 mod card;
+mod hours;
 mod ids;
 mod money;
 mod record;
 mod source;
 
 pub use card::{Card, mask_pans};
+pub use hours::Hours;
 pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
 pub use money::{Currency, Money};
 pub use record::{

@@ -1,3 +1,87 @@
 //! Renderers: each takes a finished value and writes it to any `impl Write`.
+//!
+//! `Report` is the one value the audit commands produce; `table`, `json`, `csv` and `ndjson`
+//! render it; `output` writes files atomically and keeps spreadsheet cells inert.
 
+pub mod findings;
 pub mod inspect;
+pub mod output;
+
+use crate::finding::{Finding, Severity};
+use crate::ingest::{Reject, RowCounts};
+use crate::model::Currency;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// One input file as the report cites it.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub role: &'static str,
+    pub rows: RowCounts,
+    pub rejects: Vec<Reject>,
+}
+
+/// One step of the money trail, per currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BridgeLine {
+    pub currency: Currency,
+    pub label: &'static str,
+    pub amount: Decimal,
+}
+
+/// Everything an audit found, ready to render.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub command: &'static str,
+    /// The audit's reference time, RFC 3339.
+    pub as_of: String,
+    pub inputs: Vec<Input>,
+    pub bridge: Vec<BridgeLine>,
+    /// Findings in listing order (severity, money, rule, evidence).
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The file name a finding's evidence points at.
+    pub fn file(&self, index: usize) -> &str {
+        self.inputs.get(index).map_or("?", |i| i.path.as_str())
+    }
+
+    /// Stable finding ids: `rule:file:line` of the first evidence row, numbered on collision.
+    pub fn ids(&self) -> Vec<String> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        self.findings
+            .iter()
+            .map(|f| {
+                let base = match f.evidence.first() {
+                    Some(s) => format!("{}:{}:{}", f.rule, self.file(s.file.0 as usize), s.line),
+                    None => f.rule.to_owned(),
+                };
+                let n = seen.entry(base.clone()).or_default();
+                *n += 1;
+                if *n == 1 { base } else { format!("{base}#{n}") }
+            })
+            .collect()
+    }
+
+    /// Findings per severity and per rule.
+    pub fn counts(&self) -> (BTreeMap<&'static str, usize>, BTreeMap<&'static str, usize>) {
+        let mut by_severity: BTreeMap<&'static str, usize> =
+            [Severity::Critical, Severity::Warning, Severity::Info]
+                .iter()
+                .map(|s| (s.name(), 0))
+                .collect();
+        let mut by_rule = BTreeMap::new();
+        for f in &self.findings {
+            *by_severity.entry(f.severity.name()).or_default() += 1;
+            *by_rule.entry(f.rule).or_default() += 1;
+        }
+        (by_severity, by_rule)
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

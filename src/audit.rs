@@ -1,0 +1,252 @@
+//! The audit commands' shared edges: read the inputs into a journal, turn rejected rows into
+//! findings, and deliver a report (stdout or an atomic file, evidence CSV, exit code).
+
+use crate::cli::{AuditArgs, FailOn, ReportFormat, ScanArgs};
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::ingest::{
+    IngestOptions, TerminalRegister, Zone, parse_instant, read_file, read_register,
+};
+use crate::journal::Journal;
+use crate::model::{FileId, Record, Role, Source};
+use crate::report::output::{neutralise, write_atomically};
+use crate::report::{Input, Report, findings};
+use crate::rules::{self, Context};
+use crate::{EXIT_FINDINGS, EXIT_OK};
+use anyhow::{Context as _, Result, anyhow};
+use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The zone for times given without an offset.
+pub fn zone(config: &Config) -> Zone {
+    config.ingest.tz.unwrap_or(Zone::UTC)
+}
+
+/// `--as-of`, or now: the only place the audit reads the clock.
+pub fn as_of(args: &AuditArgs, config: &Config) -> Result<DateTime<FixedOffset>> {
+    match &args.as_of {
+        Some(s) => parse_instant(s, zone(config)).map_err(|e| anyhow!("--as-of: {e}")),
+        None => {
+            let now = Utc::now();
+            Ok(match zone(config) {
+                Zone::Fixed(off) => now.with_timezone(&off),
+                Zone::Named(tz) => now.with_timezone(&tz).fixed_offset(),
+            })
+        }
+    }
+}
+
+/// Reads transaction logs into a journal; every file becomes an `Input` of the report.
+pub fn load_logs(paths: &[PathBuf], config: &Config, inputs: &mut Vec<Input>) -> Result<Journal> {
+    let opts = IngestOptions {
+        role: Some(Role::Transactions),
+        ..config.ingest.clone()
+    };
+    let mut journal = Journal::default();
+    for path in paths {
+        let file = FileId(inputs.len() as u32);
+        let mut overflow = Vec::new();
+        let mut report = read_file(path, file, &opts, |record| {
+            if let Record::Transaction(t) = record
+                && let Err(reason) = journal.add(&t)
+            {
+                overflow.push(crate::ingest::Reject {
+                    line: t.source.line,
+                    column: None,
+                    reason,
+                });
+            }
+        })?;
+        report.rows.accepted -= overflow.len() as u64;
+        report.rows.rejected += overflow.len() as u64;
+        report.rejects.extend(overflow);
+        report.rejects.sort_by_key(|r| r.line);
+        inputs.push(Input {
+            path: path.display().to_string(),
+            role: "transactions",
+            rows: report.rows,
+            rejects: report.rejects,
+        });
+    }
+    Ok(journal)
+}
+
+pub fn load_register(
+    path: Option<&Path>,
+    config: &Config,
+    inputs: &mut Vec<Input>,
+) -> Result<Option<TerminalRegister>> {
+    let Some(path) = path else { return Ok(None) };
+    let register = read_register(path, zone(config))?;
+    let rows = crate::ingest::RowCounts {
+        read: (register.terminals.len() + register.rejects.len()) as u64,
+        accepted: register.terminals.len() as u64,
+        rejected: register.rejects.len() as u64,
+        non_data: 0,
+    };
+    inputs.push(Input {
+        path: register.path.clone(),
+        role: "terminals",
+        rows,
+        rejects: register.rejects.clone(),
+    });
+    Ok(Some(register))
+}
+
+/// Every rejected row is a finding too: the audit did not see it, and a script should know.
+pub fn reject_findings(inputs: &[Input]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        for r in &input.rejects {
+            let column = r
+                .column
+                .as_deref()
+                .map_or(String::new(), |c| format!("column {c:?} "));
+            let message = format!(
+                "Row {} of {} could not be read: {column}{}. It is left out of the audit: correct the export (or map the column in the config) and run again.",
+                r.line, input.path, r.reason
+            );
+            let mut f = Finding::new("rejected-row", Severity::Warning, message)
+                .detail("reason", r.reason.clone());
+            if let Some(c) = &r.column {
+                f = f.detail("column", c.clone());
+            }
+            f.evidence.push(Source {
+                file: FileId(i as u32),
+                line: r.line,
+            });
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Whether the findings reach `--fail-on`.
+pub fn fails(report: &Report, fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Critical => Severity::Critical,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Never => return false,
+    };
+    report.worst().is_some_and(|w| w >= threshold)
+}
+
+/// Renders the report where asked, writes the evidence file, and returns the exit code.
+pub fn deliver(report: &Report, journal: &Journal, args: &AuditArgs) -> Result<u8> {
+    let failed = fails(report, args.fail_on);
+    let render = |out: &mut dyn Write| match args.format {
+        ReportFormat::Table => findings::table(report, out),
+        ReportFormat::Json => findings::json(report, out),
+        ReportFormat::Csv => findings::csv(report, out),
+        ReportFormat::Ndjson => findings::ndjson(report, out),
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, render)?,
+        None if args.quiet && !failed => {}
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            render(&mut out)?;
+            out.flush()?;
+        }
+    }
+    if let Some(path) = &args.evidence {
+        write_atomically(path, |out| evidence_csv(report, journal, out))
+            .with_context(|| format!("cannot write the evidence file {}", path.display()))?;
+    }
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The transactions behind the findings, one row each, with the rules that cite them: what an
+/// accountant sends to the bank. Cells that a spreadsheet would execute are made inert.
+fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std::io::Result<()> {
+    let by_source: BTreeMap<Source, usize> = journal
+        .txs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.source, i))
+        .collect();
+    let mut rows: BTreeMap<Source, Vec<&'static str>> = BTreeMap::new();
+    for f in &report.findings {
+        for s in &f.evidence {
+            if by_source.contains_key(s) {
+                let rules = rows.entry(*s).or_default();
+                if !rules.contains(&f.rule) {
+                    rules.push(f.rule);
+                }
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "date",
+        "time",
+        "amount",
+        "currency",
+        "terminal_id",
+        "merchant_id",
+        "place",
+        "reference",
+        "card",
+        "trace_no",
+        "findings",
+        "file",
+        "line",
+    ])?;
+    for (source, rules) in rows {
+        let t = &journal.txs[by_source[&source]];
+        let local = journal.local_time(t);
+        let syms = &journal.syms;
+        let cells = [
+            local.format("%Y-%m-%d").to_string(),
+            local.format("%H:%M:%S").to_string(),
+            journal.money(t, t.amount).to_string(),
+            journal.currency(t).code().to_owned(),
+            syms.name(t.terminal).to_owned(),
+            syms.name(t.merchant).to_owned(),
+            syms.name(t.city).to_owned(),
+            syms.name(t.reference).to_owned(),
+            syms.name(t.card).to_owned(),
+            if t.has_trace() {
+                journal.trace(t)
+            } else {
+                String::new()
+            },
+            rules.join(" "),
+            report.file(source.file.0 as usize).to_owned(),
+            source.line.to_string(),
+        ];
+        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    w.flush()
+}
+
+/// `txaudit scan`: the log rules, no statement.
+pub fn scan(args: &ScanArgs) -> Result<u8> {
+    let config = Config::resolve(&args.input)?;
+    let as_of = as_of(&args.audit, &config)?;
+    let mut inputs = Vec::new();
+    let journal = load_logs(&args.transactions, &config, &mut inputs)?;
+    let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
+    let ctx = Context::new(
+        &journal,
+        register.as_ref(),
+        as_of,
+        &config.rules,
+        config.merchant.business_hours,
+    );
+    let mut found = rules::run_all(&ctx);
+    found.extend(reject_findings(&inputs));
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let report = Report {
+        command: "scan",
+        as_of: as_of.to_rfc3339(),
+        inputs,
+        bridge: Vec::new(),
+        findings: found,
+    };
+    deliver(&report, &journal, &args.audit)
+}

@@ -1,0 +1,303 @@
+//! A run's transactions in compact form: ids interned, money in minor units, times as instants
+//! with their local offset; indexed by terminal and by card. The rules and reconcile read this,
+//! never the files.
+//!
+//! A `Tx` is 80 bytes and owns no heap memory; each distinct id string is stored once.
+
+use crate::model::{Channel, Currency, FileId, Source, Status, Transaction, TxType};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use compact_str::CompactString;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// An interned string; `Sym::NONE` for a missing value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(u32);
+
+impl Sym {
+    pub const NONE: Sym = Sym(u32::MAX);
+
+    pub fn is_none(self) -> bool {
+        self == Sym::NONE
+    }
+}
+
+/// Distinct id strings, each stored once.
+#[derive(Debug, Default)]
+pub struct Symbols {
+    map: HashMap<CompactString, u32>,
+    names: Vec<CompactString>,
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&i) = self.map.get(s) {
+            return Sym(i);
+        }
+        let i = self.names.len() as u32;
+        let name = CompactString::new(s);
+        self.names.push(name.clone());
+        self.map.insert(name, i);
+        Sym(i)
+    }
+
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.map.get(s).map(|&i| Sym(i))
+    }
+
+    /// The string behind a symbol; empty for `Sym::NONE`.
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names
+            .get(sym.0 as usize)
+            .map_or("", CompactString::as_str)
+    }
+
+    pub fn opt(&self, sym: Sym) -> Option<&str> {
+        (!sym.is_none()).then(|| self.name(sym))
+    }
+}
+
+/// The kind of a transaction, as the engine needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Sale,
+    Refund,
+    Void,
+    PreauthCompletion,
+    Preauth,
+    Chargeback,
+    Other,
+}
+
+impl Kind {
+    fn of(t: &TxType) -> Kind {
+        match t {
+            TxType::Sale => Kind::Sale,
+            TxType::Refund => Kind::Refund,
+            TxType::Void => Kind::Void,
+            TxType::PreauthCompletion => Kind::PreauthCompletion,
+            TxType::Preauth => Kind::Preauth,
+            TxType::Chargeback => Kind::Chargeback,
+            _ => Kind::Other,
+        }
+    }
+
+    /// Takes money from the customer: a sale or a pre-authorisation completion.
+    pub fn is_charge(self) -> bool {
+        matches!(self, Kind::Sale | Kind::PreauthCompletion)
+    }
+}
+
+/// One transaction, compact. Read ids through `Journal::syms`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tx {
+    pub source: Source,
+    /// Seconds since the Unix epoch.
+    pub utc: i64,
+    /// The local offset the time was written in, seconds east of UTC.
+    pub offset: i32,
+    /// In the currency's minor units, signed as read.
+    pub amount: i64,
+    pub currency: u8,
+    pub kind: Kind,
+    pub approved: bool,
+    pub card_channel: bool,
+    pub terminal: Sym,
+    pub merchant: Sym,
+    pub card: Sym,
+    pub city: Sym,
+    pub reference: Sym,
+    pub order: Sym,
+    pub batch: Sym,
+    /// The trace number's value and written width; `u32::MAX` when absent or not numeric.
+    pub trace: u32,
+    pub trace_width: u8,
+}
+
+impl Tx {
+    pub fn has_trace(&self) -> bool {
+        self.trace != u32::MAX
+    }
+}
+
+/// All transactions of a run.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub txs: Vec<Tx>,
+    pub syms: Symbols,
+    pub currencies: Vec<Currency>,
+}
+
+impl Journal {
+    /// Adds a transaction; `Err` with a reason if it cannot be held exactly (an amount beyond
+    /// ±92 quadrillion minor units).
+    pub fn add(&mut self, t: &Transaction) -> Result<(), String> {
+        let currency = self.currency_index(t.amount.currency);
+        let amount = to_minor(t.amount.amount, t.amount.currency)
+            .ok_or_else(|| format!("amount {} is too large to audit", t.amount.amount))?;
+        let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| self.syms.intern(s));
+        let terminal = intern(t.terminal_id.as_ref().map(|v| v.as_str()));
+        let merchant = intern(t.merchant_id.as_ref().map(|v| v.as_str()));
+        let card = intern(t.card.as_ref().map(|v| v.as_str()));
+        let city = intern(t.city.as_ref().map(|v| v.as_str()));
+        let reference = intern(
+            t.reference
+                .as_ref()
+                .map(|v| v.as_str())
+                .or(t.txn_id.as_ref().map(|v| v.as_str())),
+        );
+        let order = intern(t.order_id.as_ref().map(|v| v.as_str()));
+        let batch = intern(t.batch.as_ref().map(|v| v.as_str()));
+        let (trace, trace_width) = t
+            .trace_no
+            .as_ref()
+            .map(|v| v.as_str())
+            .filter(|s| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
+            .map_or((u32::MAX, 0), |s| {
+                (s.parse().unwrap_or(u32::MAX), s.len() as u8)
+            });
+        self.txs.push(Tx {
+            source: t.source,
+            utc: t.time.timestamp(),
+            offset: t.time.offset().local_minus_utc(),
+            amount,
+            currency,
+            kind: Kind::of(&t.kind),
+            approved: t.status == Status::Approved,
+            card_channel: t.channel.as_ref().is_none_or(|c| *c == Channel::Card)
+                && t.card.is_some(),
+            terminal,
+            merchant,
+            card,
+            city,
+            reference,
+            order,
+            batch,
+            trace,
+            trace_width,
+        });
+        Ok(())
+    }
+
+    fn currency_index(&mut self, c: Currency) -> u8 {
+        match self.currencies.iter().position(|x| *x == c) {
+            Some(i) => i as u8,
+            None => {
+                self.currencies.push(c);
+                (self.currencies.len() - 1) as u8
+            }
+        }
+    }
+
+    pub fn currency(&self, tx: &Tx) -> Currency {
+        self.currencies[tx.currency as usize]
+    }
+
+    /// A minor-unit amount of `tx`'s currency as an exact decimal.
+    pub fn money(&self, tx: &Tx, minor: i64) -> Decimal {
+        Decimal::new(minor, self.currency(tx).minor_units())
+    }
+
+    /// The transaction's time as written: its instant in its own offset.
+    pub fn local_time(&self, tx: &Tx) -> DateTime<FixedOffset> {
+        let off = FixedOffset::east_opt(tx.offset)
+            .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+        off.from_utc_datetime(
+            &DateTime::<Utc>::from_timestamp(tx.utc, 0)
+                .unwrap_or_default()
+                .naive_utc(),
+        )
+    }
+
+    /// Minutes after local midnight of the transaction's time.
+    pub fn local_minute(&self, tx: &Tx) -> u32 {
+        ((tx.utc + i64::from(tx.offset)).rem_euclid(86_400) / 60) as u32
+    }
+
+    /// The trace number as written (zero-padded to its width).
+    pub fn trace(&self, tx: &Tx) -> String {
+        format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
+    }
+
+    /// Transaction indexes ordered by `key`, then time, then file position.
+    pub fn order_by<K: Ord>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
+        let mut idx: Vec<u32> = (0..self.txs.len() as u32).collect();
+        idx.sort_by(|&a, &b| {
+            let (x, y) = (&self.txs[a as usize], &self.txs[b as usize]);
+            key(x)
+                .cmp(&key(y))
+                .then(x.utc.cmp(&y.utc))
+                .then(x.source.cmp(&y.source))
+        });
+        idx
+    }
+
+    /// Runs of `order` that share `key`.
+    pub fn groups<'o, K: PartialEq>(
+        &'o self,
+        order: &'o [u32],
+        key: impl Fn(&Tx) -> K + 'o,
+    ) -> impl Iterator<Item = &'o [u32]> + 'o {
+        order.chunk_by(move |&a, &b| key(&self.txs[a as usize]) == key(&self.txs[b as usize]))
+    }
+
+    pub fn tx(&self, i: u32) -> &Tx {
+        &self.txs[i as usize]
+    }
+}
+
+/// `d` in minor units of `c`; `None` if it does not fit an `i64` or has more decimals.
+pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
+    let units = c.minor_units();
+    if d.scale() > units {
+        let n = d.normalize();
+        if n.scale() > units {
+            return None;
+        }
+        return to_minor(n, c);
+    }
+    let factor = 10i128.checked_pow(units - d.scale())?;
+    i64::try_from(d.mantissa().checked_mul(factor)?).ok()
+}
+
+/// The file a source points at, for messages and evidence.
+pub fn file_index(f: FileId) -> usize {
+    f.0 as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn minor_units_are_exact() {
+        let cny = Currency::CNY;
+        assert_eq!(
+            to_minor(Decimal::from_str("12.3").unwrap(), cny),
+            Some(1230)
+        );
+        assert_eq!(to_minor(Decimal::from_str("-0.05").unwrap(), cny), Some(-5));
+        assert_eq!(
+            to_minor(Decimal::from_str("1.230").unwrap(), cny),
+            Some(123)
+        );
+        assert_eq!(to_minor(Decimal::from_str("1.234").unwrap(), cny), None);
+        assert_eq!(
+            to_minor(Decimal::from_str("100000000000000000000").unwrap(), cny),
+            None
+        );
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
+    }
+
+    #[test]
+    fn symbols_are_stored_once() {
+        let mut s = Symbols::default();
+        let a = s.intern("10054481");
+        assert_eq!(s.intern("10054481"), a);
+        assert_ne!(s.intern("10054482"), a);
+        assert_eq!(s.name(a), "10054481");
+        assert_eq!(s.name(Sym::NONE), "");
+    }
+}

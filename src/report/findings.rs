@@ -1,0 +1,207 @@
+//! Renders an audit `Report`: a table for people, JSON for scripts, CSV and NDJSON of findings.
+//!
+//! JSON shape (`txaudit.report/1`), a contract for scripts:
+//!
+//! ```text
+//! {"schema": "txaudit.report/1", "command": "scan" | "reconcile", "as_of": RFC 3339,
+//!  "inputs": [{"path", "role", "rows": {"read", "accepted", "rejected", "non_data"},
+//!              "rejects": [{"line", "column", "reason"}]}],
+//!  "bridge": [{"currency", "step", "amount"}],
+//!  "counts": {"findings", "by_severity": {severity: n}, "by_rule": {rule: n}},
+//!  "findings": [{"id", "rule", "severity", "amount", "currency", "message", "merchant_id",
+//!                "terminal_id", "card", "references": [..], "time",
+//!                "evidence": [{"file", "line"}], "details": {..}}]}
+//! ```
+//! Amounts are exact decimal strings (`null` when unknown); cards are masked.
+//! NDJSON writes one finding object per line; CSV one finding per row with the same fields.
+
+use super::Report;
+use super::output::neutralise;
+use crate::finding::Finding;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::{Value, json};
+use std::io::{self, Write};
+
+fn finding_json(report: &Report, id: &str, f: &Finding) -> Value {
+    json!({
+        "id": id,
+        "rule": f.rule,
+        "severity": f.severity.name(),
+        "amount": f.amount.map(|a| a.to_string()),
+        "currency": f.currency.map(|c| c.code().to_owned()),
+        "message": f.message,
+        "merchant_id": f.merchant_id,
+        "terminal_id": f.terminal_id,
+        "card": f.card,
+        "references": f.references,
+        "time": f.time,
+        "evidence": f.evidence.iter().map(|s| json!({"file": report.file(s.file.0 as usize), "line": s.line})).collect::<Vec<_>>(),
+        "details": f.details,
+    })
+}
+
+pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let ids = report.ids();
+    let (by_severity, by_rule) = report.counts();
+    let doc = json!({
+        "schema": "txaudit.report/1",
+        "command": report.command,
+        "as_of": report.as_of,
+        "inputs": report.inputs.iter().map(|i| json!({"path": i.path, "role": i.role, "rows": i.rows, "rejects": i.rejects})).collect::<Vec<_>>(),
+        "bridge": report.bridge.iter().map(|b| json!({"currency": b.currency.code(), "step": b.label, "amount": b.amount.to_string()})).collect::<Vec<_>>(),
+        "counts": {"findings": report.findings.len(), "by_severity": by_severity, "by_rule": by_rule},
+        "findings": report.findings.iter().zip(&ids).map(|(f, id)| finding_json(report, id, f)).collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (f, id) in report.findings.iter().zip(report.ids()) {
+        serde_json::to_writer(&mut *out, &finding_json(report, &id, f))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn evidence_text(report: &Report, f: &Finding) -> String {
+    f.evidence
+        .iter()
+        .map(|s| format!("{}:{}", report.file(s.file.0 as usize), s.line))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id",
+        "rule",
+        "severity",
+        "amount",
+        "currency",
+        "message",
+        "merchant_id",
+        "terminal_id",
+        "card",
+        "references",
+        "time",
+        "evidence",
+        "details",
+    ])?;
+    for (f, id) in report.findings.iter().zip(report.ids()) {
+        let cells = [
+            id,
+            f.rule.to_owned(),
+            f.severity.name().to_owned(),
+            f.amount.map(|a| a.to_string()).unwrap_or_default(),
+            f.currency.map(|c| c.code().to_owned()).unwrap_or_default(),
+            f.message.clone(),
+            f.merchant_id.clone().unwrap_or_default(),
+            f.terminal_id.clone().unwrap_or_default(),
+            f.card.clone().unwrap_or_default(),
+            f.references.join(" "),
+            f.time.clone().unwrap_or_default(),
+            evidence_text(report, f),
+            Value::Object(f.details.clone()).to_string(),
+        ];
+        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    w.flush()
+}
+
+fn table_of(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec());
+    t
+}
+
+/// The person's view: inputs, the money bridge, counts, then findings by severity and money.
+pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "txaudit {} as of {}", report.command, report.as_of)?;
+    for i in &report.inputs {
+        let r = i.rows;
+        writeln!(
+            out,
+            "  {} ({}): {} rows read, {} accepted, {} rejected, {} not data",
+            i.path, i.role, r.read, r.accepted, r.rejected, r.non_data
+        )?;
+    }
+    if !report.bridge.is_empty() {
+        writeln!(out, "\nMoney trail")?;
+        let mut t = table_of(&["currency", "step", "amount"]);
+        for b in &report.bridge {
+            t.add_row(vec![
+                b.currency.code().to_owned(),
+                b.label.to_owned(),
+                b.amount.to_string(),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    let (by_severity, by_rule) = report.counts();
+    if report.findings.is_empty() {
+        writeln!(out, "\nNo findings.")?;
+        return Ok(());
+    }
+    let sev: Vec<String> = ["critical", "warning", "info"]
+        .iter()
+        .map(|s| format!("{} {s}", by_severity.get(s).unwrap_or(&0)))
+        .collect();
+    writeln!(
+        out,
+        "\n{} findings: {}",
+        report.findings.len(),
+        sev.join(", ")
+    )?;
+    let mut t = table_of(&["rule", "findings"]);
+    for (rule, n) in &by_rule {
+        t.add_row(vec![rule.to_string(), n.to_string()]);
+    }
+    writeln!(out, "{t}")?;
+    let mut t = table_of(&["severity", "rule", "at stake", "what happened", "evidence"]);
+    for f in &report.findings {
+        let money = match (f.amount, f.currency) {
+            (Some(a), Some(c)) => format!("{a} {c}"),
+            _ => "unknown".to_owned(),
+        };
+        let ev: Vec<String> = f
+            .evidence
+            .iter()
+            .map(|s| format!("{}:{}", report.file(s.file.0 as usize), s.line))
+            .collect();
+        let shown = if ev.len() > 4 {
+            format!("{}\n+{} more", ev[..4].join("\n"), ev.len() - 4)
+        } else {
+            ev.join("\n")
+        };
+        t.add_row(vec![
+            f.severity.name().to_owned(),
+            f.rule.to_owned(),
+            money,
+            wrap(&f.message, 70),
+            shown,
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+/// Breaks text into lines of at most `width` characters at spaces, so the table stays readable
+/// without depending on the terminal's width (output must not change with the terminal).
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}

@@ -1,0 +1,183 @@
+//! `small-burst`: many small charges on one card within minutes (card testing), or on one
+//! terminal far above its own usual rate (testing many cards, or cash-out).
+
+use super::{Context, span_words};
+use crate::finding::Finding;
+use crate::journal::{Kind, Tx};
+
+const RULE: &str = "small-burst";
+
+fn small(ctx: &Context<'_>, t: &Tx, max_minor: i64) -> bool {
+    let _ = ctx;
+    matches!(t.kind, Kind::Sale | Kind::PreauthCompletion | Kind::Preauth)
+        && t.amount.abs() <= max_minor
+}
+
+/// Maximal runs of `txs` (time-ordered) in which some window of `window` seconds holds at least
+/// `count` of them; consecutive members of a run are at most `window` apart.
+fn clusters(ctx: &Context<'_>, txs: &[u32], count: usize, window: i64) -> Vec<Vec<u32>> {
+    let mut marked = vec![false; txs.len()];
+    let mut left = 0;
+    for right in 0..txs.len() {
+        while ctx.tx(txs[right]).utc - ctx.tx(txs[left]).utc > window {
+            left += 1;
+        }
+        if right + 1 - left >= count {
+            marked[left..=right].iter_mut().for_each(|m| *m = true);
+        }
+    }
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    for (k, &i) in txs.iter().enumerate() {
+        if !marked[k] {
+            continue;
+        }
+        match out.last_mut() {
+            Some(run)
+                if ctx.tx(i).utc - ctx.tx(*run.last().expect("non-empty")).utc <= window
+                    && marked[k - 1] =>
+            {
+                run.push(i)
+            }
+            _ => out.push(vec![i]),
+        }
+    }
+    out
+}
+
+fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
+    let max = ctx.settings.decimal(
+        RULE,
+        "max_amount",
+        ctx.name(t.merchant),
+        ctx.name(t.terminal),
+    );
+    crate::journal::to_minor(max, ctx.journal.currency(t)).unwrap_or(i64::MAX)
+}
+
+pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut on_cards: Vec<u32> = Vec::new();
+    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+        let first = ctx.tx(group[0]);
+        if first.card.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        let count = ctx.settings.count(RULE, "count", m, t) as usize;
+        let window = ctx.settings.seconds(RULE, "window", m, t);
+        let limit = max_minor(ctx, first);
+        let smalls: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| small(ctx, ctx.tx(i), limit))
+            .collect();
+        for run in clusters(ctx, &smalls, count.max(2), window) {
+            on_cards.extend(&run);
+            out.push(card_finding(ctx, &run));
+        }
+    }
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        let window = ctx.settings.seconds(RULE, "window", m, t).max(1);
+        let least = ctx.settings.count(RULE, "terminal_count", m, t) as usize;
+        let factor = ctx.settings.count(RULE, "terminal_factor", m, t) as usize;
+        let limit = max_minor(ctx, first);
+        let smalls: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| small(ctx, ctx.tx(i), limit) && !on_cards.contains(&i))
+            .collect();
+        let usual = usual_per_window(ctx, &smalls, window);
+        let threshold = least.max(factor * usual);
+        for run in clusters(ctx, &smalls, threshold, window) {
+            out.push(terminal_finding(ctx, &run, usual, threshold));
+        }
+    }
+}
+
+/// The terminal's usual number of small transactions per window: the median over the windows
+/// (fixed buckets) in which it had any.
+fn usual_per_window(ctx: &Context<'_>, smalls: &[u32], window: i64) -> usize {
+    let mut counts: Vec<usize> = smalls
+        .chunk_by(|&a, &b| ctx.tx(a).utc.div_euclid(window) == ctx.tx(b).utc.div_euclid(window))
+        .map(<[u32]>::len)
+        .collect();
+    counts.sort_unstable();
+    counts.get(counts.len() / 2).copied().unwrap_or(0)
+}
+
+fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i64, i64, i64) {
+    let (a, z) = (ctx.tx(run[0]), ctx.tx(*run.last().expect("non-empty")));
+    let declined = run.iter().filter(|&&i| !ctx.tx(i).approved).count();
+    let approved: i64 = run
+        .iter()
+        .map(|&i| ctx.tx(i))
+        .filter(|t| t.approved)
+        .map(|t| t.amount.abs())
+        .sum();
+    let lo = run
+        .iter()
+        .map(|&i| ctx.tx(i).amount.abs())
+        .min()
+        .unwrap_or(0);
+    let hi = run
+        .iter()
+        .map(|&i| ctx.tx(i).amount.abs())
+        .max()
+        .unwrap_or(0);
+    (z.utc - a.utc, declined, approved, lo, hi)
+}
+
+fn card_finding(ctx: &Context<'_>, run: &[u32]) -> Finding {
+    let a = ctx.tx(run[0]);
+    let (span, declined, approved, lo, hi) = summary(ctx, run);
+    let mut terminals: Vec<&str> = run.iter().map(|&i| ctx.name(ctx.tx(i).terminal)).collect();
+    terminals.dedup();
+    let message = format!(
+        "Card {} made {} small charges ({}–{}) within {} on terminal {}, {declined} of them declined{}. Bursts of small charges are how stolen cards are tested: stop charging this card and report it to the acquirer.",
+        ctx.name(a.card),
+        run.len(),
+        ctx.money(a, lo),
+        ctx.money(a, hi),
+        span_words(span),
+        terminals.join(", "),
+        ctx.refs(run),
+    );
+    ctx.finding(RULE, message, run)
+        .money(ctx.money(a, approved), ctx.journal.currency(a))
+        .detail("scope", "card")
+        .detail("count", run.len())
+        .detail("declined", declined)
+        .detail("span_seconds", span)
+}
+
+fn terminal_finding(ctx: &Context<'_>, run: &[u32], usual: usize, threshold: usize) -> Finding {
+    let a = ctx.tx(run[0]);
+    let (span, declined, approved, lo, hi) = summary(ctx, run);
+    let mut cards: Vec<_> = run.iter().map(|&i| ctx.tx(i).card).collect();
+    cards.sort();
+    cards.dedup();
+    let message = format!(
+        "Terminal {} took {} small transactions ({}–{}) within {} on {} different cards, {declined} declined; it usually takes {usual} per window. Check who used the terminal then and report it to the acquirer.",
+        ctx.name(a.terminal),
+        run.len(),
+        ctx.money(a, lo),
+        ctx.money(a, hi),
+        span_words(span),
+        cards.len(),
+    );
+    let mut f = ctx
+        .finding(RULE, message, run)
+        .money(ctx.money(a, approved), ctx.journal.currency(a))
+        .detail("scope", "terminal")
+        .detail("count", run.len())
+        .detail("declined", declined)
+        .detail("span_seconds", span)
+        .detail("usual_per_window", usual)
+        .detail("threshold", threshold);
+    f.card = None;
+    f
+}

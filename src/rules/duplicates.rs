@@ -1,0 +1,168 @@
+//! `duplicate-charge` and `duplicate-reference`: a customer charged twice, a reference used twice.
+
+use super::{Context, span_words};
+use crate::finding::{Finding, Severity};
+use crate::journal::{Kind, Sym, Tx};
+
+/// Charges that a void or refund took back: per terminal, each approved void or refund cancels
+/// the latest earlier approved charge with the same card and amount (or the same reference).
+fn cancelled(ctx: &Context<'_>, group: &[u32]) -> Vec<u32> {
+    let mut taken: Vec<u32> = Vec::new();
+    for (pos, &i) in group.iter().enumerate() {
+        let t = ctx.tx(i);
+        if !t.approved || !matches!(t.kind, Kind::Void | Kind::Refund) {
+            continue;
+        }
+        let original = group[..pos].iter().rev().copied().find(|&j| {
+            let s = ctx.tx(j);
+            let same_ref = !t.reference.is_none() && s.reference == t.reference;
+            let same_card =
+                !t.card.is_none() && s.card == t.card && s.amount.abs() == t.amount.abs();
+            s.approved && s.kind.is_charge() && (same_ref || same_card) && !taken.contains(&j)
+        });
+        if let Some(j) = original {
+            taken.push(j);
+        }
+    }
+    taken
+}
+
+pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "duplicate-charge";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let window = ctx.settings.seconds(
+            RULE,
+            "window",
+            ctx.name(first.merchant),
+            ctx.name(first.terminal),
+        );
+        let cancelled = cancelled(ctx, group);
+        let mut charges: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let t = ctx.tx(i);
+                t.approved && t.kind.is_charge() && !t.card.is_none() && !cancelled.contains(&i)
+            })
+            .collect();
+        charges.sort_by_key(|&i| {
+            let t = ctx.tx(i);
+            (t.card, t.amount, t.utc, t.source)
+        });
+        let key = |t: &Tx| (t.card, t.amount, t.currency);
+        for same in charges.chunk_by(|&a, &b| key(ctx.tx(a)) == key(ctx.tx(b))) {
+            for cluster in same.chunk_by(|&a, &b| ctx.tx(b).utc - ctx.tx(a).utc <= window) {
+                let mut distinct: Vec<u32> = Vec::new();
+                for &i in cluster {
+                    let r = ctx.tx(i).reference;
+                    if r.is_none() || !distinct.iter().any(|&j| ctx.tx(j).reference == r) {
+                        distinct.push(i);
+                    }
+                }
+                if distinct.len() < 2 {
+                    continue;
+                }
+                let (a, z) = (
+                    ctx.tx(distinct[0]),
+                    ctx.tx(*distinct.last().expect("two or more")),
+                );
+                let n = distinct.len();
+                let span = z.utc - a.utc;
+                let amount = ctx.money(a, a.amount);
+                let message = format!(
+                    "Card {} was charged {amount} {} on terminal {} within {}{}. If the customer paid once, refund the extra charge{} and tell the acquirer.",
+                    ctx.name(a.card),
+                    if n == 2 {
+                        "twice".to_owned()
+                    } else {
+                        format!("{n} times")
+                    },
+                    ctx.name(a.terminal),
+                    span_words(span),
+                    ctx.refs(&distinct),
+                    if n > 2 { "s" } else { "" },
+                );
+                let f = ctx
+                    .finding(RULE, message, &distinct)
+                    .money(
+                        ctx.money(a, a.amount * (n as i64 - 1)),
+                        ctx.journal.currency(a),
+                    )
+                    .detail("count", n)
+                    .detail("span_seconds", span)
+                    .detail("window_seconds", window);
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The contents that make two rows the same transaction exported twice.
+fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Sym, u32, Kind, bool) {
+    (
+        t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind, t.approved,
+    )
+}
+
+pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "duplicate-reference";
+    let order = ctx.journal.order_by(|t| (t.reference, kind_class(t.kind)));
+    for group in ctx
+        .journal
+        .groups(&order, |t| (t.reference, kind_class(t.kind)))
+    {
+        let first = ctx.tx(group[0]);
+        if group.len() < 2 || first.reference.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let identical = group
+            .iter()
+            .all(|&i| contents(ctx.tx(i)) == contents(first));
+        let n = group.len();
+        let reference = ctx.name(first.reference);
+        let places: Vec<String> = group
+            .iter()
+            .map(|&i| format!("line {}", ctx.tx(i).source.line))
+            .collect();
+        let (message, money) = if identical {
+            (
+                format!(
+                    "Reference {reference} appears {n} times with identical contents ({}): the same transaction exported twice. It is counted once; no action needed unless the totals of your export disagree.",
+                    places.join(", ")
+                ),
+                0,
+            )
+        } else {
+            (
+                format!(
+                    "Reference {reference} is used by {n} different transactions ({}). A reference should identify one transaction: ask the acquirer which one it settled.",
+                    places.join(", ")
+                ),
+                group[1..].iter().map(|&i| ctx.tx(i).amount.abs()).sum(),
+            )
+        };
+        let mut f = ctx
+            .finding(RULE, message, group)
+            .money(ctx.money(first, money), ctx.journal.currency(first))
+            .detail("count", n)
+            .detail("identical", identical);
+        if identical {
+            f.severity = Severity::Info;
+        }
+        out.push(f);
+    }
+}
+
+/// Voids and refunds may carry the reference of the sale they reverse.
+fn kind_class(k: Kind) -> u8 {
+    match k {
+        Kind::Void => 1,
+        Kind::Refund => 2,
+        Kind::Preauth => 3,
+        _ => 0,
+    }
+}

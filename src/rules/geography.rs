@@ -1,0 +1,134 @@
+//! `terminal-location` and `card-travel`: transactions from places they should not come from.
+
+use super::{Context, span_words};
+use crate::finding::Finding;
+use rust_decimal::Decimal;
+
+fn same_city(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "terminal-location";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        let registered = ctx
+            .register
+            .and_then(|r| r.terminals.get(term))
+            .and_then(|e| e.city.clone());
+        let (home, source) = match registered {
+            Some(city) => (city, "registered".to_owned()),
+            None => {
+                let with_city: Vec<u32> = group
+                    .iter()
+                    .copied()
+                    .filter(|&i| !ctx.tx(i).city.is_none())
+                    .collect();
+                if (with_city.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
+                    continue;
+                }
+                let mut cities: Vec<_> = with_city.iter().map(|&i| ctx.tx(i).city).collect();
+                cities.sort();
+                let Some(top) = cities.chunk_by(|a, b| a == b).max_by_key(|c| c.len()) else {
+                    continue;
+                };
+                let share = Decimal::from(top.len()) / Decimal::from(with_city.len());
+                if share < ctx.settings.decimal(RULE, "usual_share", m, term) {
+                    continue;
+                }
+                (
+                    ctx.name(top[0]).to_owned(),
+                    format!(
+                        "usual ({}% of its transactions)",
+                        (share * Decimal::ONE_HUNDRED).round()
+                    ),
+                )
+            }
+        };
+        let mut away: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let c = ctx.tx(i).city;
+                !c.is_none() && !same_city(ctx.name(c), &home)
+            })
+            .collect();
+        away.sort_by_key(|&i| (ctx.tx(i).city, ctx.tx(i).utc));
+        for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
+            let t = ctx.tx(place[0]);
+            let money: i64 = place
+                .iter()
+                .map(|&i| ctx.tx(i))
+                .filter(|x| x.approved)
+                .map(|x| x.amount.abs())
+                .sum();
+            let message = format!(
+                "Terminal {term} took {} transaction{} in {} from {}, but its {source} city is {home}{}. A terminal that moves may have been taken or cloned: check where it is.",
+                place.len(),
+                if place.len() == 1 { "" } else { "s" },
+                ctx.name(t.city),
+                ctx.when(t),
+                ctx.refs(place),
+            );
+            let mut f = ctx
+                .finding(RULE, message, place)
+                .money(ctx.money(t, money), ctx.journal.currency(t))
+                .detail("city", ctx.name(t.city))
+                .detail("home_city", home.clone())
+                .detail("count", place.len());
+            f.card = None;
+            out.push(f);
+        }
+    }
+}
+
+pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "card-travel";
+    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+        let first = ctx.tx(group[0]);
+        if first.card.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let window = ctx.settings.seconds(
+            RULE,
+            "window",
+            ctx.name(first.merchant),
+            ctx.name(first.terminal),
+        );
+        let placed: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| !ctx.tx(i).city.is_none())
+            .collect();
+        for pair in placed.windows(2) {
+            let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
+            let gap = b.utc - a.utc;
+            if same_city(ctx.name(a.city), ctx.name(b.city)) || gap >= window {
+                continue;
+            }
+            let message = format!(
+                "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
+                ctx.name(a.card),
+                ctx.name(a.city),
+                ctx.when(a),
+                ctx.name(b.city),
+                ctx.when(b),
+                span_words(gap),
+                ctx.refs(pair),
+            );
+            out.push(
+                ctx.finding(RULE, message, pair)
+                    .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
+                    .detail(
+                        "cities",
+                        vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
+                    )
+                    .detail("gap_seconds", gap),
+            );
+        }
+    }
+}

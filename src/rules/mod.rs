@@ -1,0 +1,377 @@
+//! The checks on the transaction log. Each rule has a stable id (a contract for scripts), a
+//! default severity, a one-line doc and declared thresholds; `RULES` is the registry that
+//! `txaudit rules` lists and `txaudit config` prints. Rules are pure: they read a `Context`
+//! (journal, terminal register, reference time, settings) and return findings.
+
+mod bursts;
+mod duplicates;
+mod geography;
+mod lost;
+mod refunds;
+pub mod settings;
+mod timing;
+mod traces;
+
+use crate::finding::{Finding, Severity};
+use crate::ingest::TerminalRegister;
+use crate::journal::{Journal, Sym, Tx};
+use crate::model::Hours;
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+pub use settings::RuleSettings;
+
+/// What kind of value a threshold takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    Duration,
+    Money,
+    Count,
+    Ratio,
+    Hours,
+}
+
+/// A threshold a rule reads, with its built-in default.
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// One check.
+#[derive(Debug)]
+pub struct RuleDef {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub doc: &'static str,
+    pub params: &'static [Param],
+    pub run: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+const fn param(
+    name: &'static str,
+    kind: ParamKind,
+    default: &'static str,
+    doc: &'static str,
+) -> Param {
+    Param {
+        name,
+        kind,
+        default,
+        doc,
+    }
+}
+
+/// Every rule, in the order they are listed.
+pub static RULES: &[RuleDef] = &[
+    RuleDef {
+        id: "duplicate-charge",
+        severity: Severity::Warning,
+        doc: "the same card charged the same amount twice on one terminal within a short window, under different references, neither voided nor refunded",
+        params: &[param(
+            "window",
+            ParamKind::Duration,
+            "2m",
+            "how close two charges must be",
+        )],
+        run: duplicates::duplicate_charge,
+    },
+    RuleDef {
+        id: "duplicate-reference",
+        severity: Severity::Warning,
+        doc: "the same reference twice in the log: different contents is a warning, identical rows (exported twice) are info",
+        params: &[],
+        run: duplicates::duplicate_reference,
+    },
+    RuleDef {
+        id: "small-burst",
+        severity: Severity::Warning,
+        doc: "many small transactions on one card within minutes (card testing), or on one terminal far above its own normal rate",
+        params: &[
+            param(
+                "count",
+                ParamKind::Count,
+                "5",
+                "small transactions on one card that make a burst (declines included)",
+            ),
+            param(
+                "window",
+                ParamKind::Duration,
+                "10m",
+                "the span a burst must fit in",
+            ),
+            param(
+                "max_amount",
+                ParamKind::Money,
+                "10.00",
+                "what counts as a small amount",
+            ),
+            param(
+                "terminal_count",
+                ParamKind::Count,
+                "12",
+                "the fewest small transactions on one terminal that can make a terminal burst",
+            ),
+            param(
+                "terminal_factor",
+                ParamKind::Count,
+                "5",
+                "how many times the terminal's usual count per window",
+            ),
+        ],
+        run: bursts::small_burst,
+    },
+    RuleDef {
+        id: "off-hours",
+        severity: Severity::Warning,
+        doc: "transactions outside business hours (configured, from the terminal register, or learned from the terminal's own traffic)",
+        params: &[
+            param(
+                "business_hours",
+                ParamKind::Hours,
+                "",
+                "hours like 08:00-22:00; empty: [merchant] business_hours, the register, or learned",
+            ),
+            param(
+                "learn_min",
+                ParamKind::Count,
+                "200",
+                "transactions a terminal needs before its hours are learned",
+            ),
+            param(
+                "learn_share",
+                ParamKind::Ratio,
+                "1%",
+                "an hour of the day with less of the terminal's traffic than this is outside its learned hours",
+            ),
+        ],
+        run: timing::off_hours,
+    },
+    RuleDef {
+        id: "future-time",
+        severity: Severity::Warning,
+        doc: "a transaction time after the audit's reference time (--as-of)",
+        params: &[param(
+            "tolerance",
+            ParamKind::Duration,
+            "5m",
+            "clock drift allowed",
+        )],
+        run: timing::future_time,
+    },
+    RuleDef {
+        id: "clock-skew",
+        severity: Severity::Warning,
+        doc: "time going backwards while the trace number goes forwards on one terminal",
+        params: &[param(
+            "tolerance",
+            ParamKind::Duration,
+            "1m",
+            "how far back a clock may step unremarked",
+        )],
+        run: timing::clock_skew,
+    },
+    RuleDef {
+        id: "trace-gap",
+        severity: Severity::Warning,
+        doc: "trace (voucher) numbers missing on a terminal: transactions that happened and are not in the export",
+        params: &[],
+        run: traces::trace_gap,
+    },
+    RuleDef {
+        id: "trace-repeat",
+        severity: Severity::Warning,
+        doc: "one trace number used by two different transactions on a terminal in one batch",
+        params: &[],
+        run: traces::trace_repeat,
+    },
+    RuleDef {
+        id: "terminal-location",
+        severity: Severity::Warning,
+        doc: "a terminal trading from a city other than its registered or usual one",
+        params: &[
+            param(
+                "learn_min",
+                ParamKind::Count,
+                "20",
+                "transactions a terminal needs before its usual city is learned",
+            ),
+            param(
+                "usual_share",
+                ParamKind::Ratio,
+                "80%",
+                "share of a terminal's transactions in one city that makes it the usual one",
+            ),
+        ],
+        run: geography::terminal_location,
+    },
+    RuleDef {
+        id: "card-travel",
+        severity: Severity::Warning,
+        doc: "the same card used in two different cities too close in time",
+        params: &[param(
+            "window",
+            ParamKind::Duration,
+            "1h",
+            "the least time between uses in two cities",
+        )],
+        run: geography::card_travel,
+    },
+    RuleDef {
+        id: "lost-terminal",
+        severity: Severity::Critical,
+        doc: "transactions on a terminal after it was reported lost or stolen, or on a terminal registered as unused",
+        params: &[],
+        run: lost::lost_terminal,
+    },
+    RuleDef {
+        id: "refund-orphan",
+        severity: Severity::Warning,
+        doc: "a refund with no original sale to the same card (or order) in the input",
+        params: &[],
+        run: refunds::orphan,
+    },
+    RuleDef {
+        id: "refund-excess",
+        severity: Severity::Critical,
+        doc: "more refunded to a card (or order) than was sold to it",
+        params: &[],
+        run: refunds::excess,
+    },
+    RuleDef {
+        id: "refund-other-card",
+        severity: Severity::Critical,
+        doc: "a refund of an order paid by one card, sent to another card",
+        params: &[],
+        run: refunds::other_card,
+    },
+];
+
+/// Everything a rule may read. Pure data: no files, no clock.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub journal: &'a Journal,
+    pub register: Option<&'a TerminalRegister>,
+    /// The audit's reference time.
+    pub as_of: DateTime<FixedOffset>,
+    pub settings: &'a RuleSettings,
+    /// `[merchant] business_hours` from the config.
+    pub merchant_hours: Option<Hours>,
+    /// Transaction indexes by terminal, then time.
+    pub by_terminal: Vec<u32>,
+    /// Transaction indexes by card, then time.
+    pub by_card: Vec<u32>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        journal: &'a Journal,
+        register: Option<&'a TerminalRegister>,
+        as_of: DateTime<FixedOffset>,
+        settings: &'a RuleSettings,
+        merchant_hours: Option<Hours>,
+    ) -> Self {
+        Context {
+            journal,
+            register,
+            as_of,
+            settings,
+            merchant_hours,
+            by_terminal: journal.order_by(|t| t.terminal),
+            by_card: journal.order_by(|t| t.card),
+        }
+    }
+
+    pub fn tx(&self, i: u32) -> &Tx {
+        self.journal.tx(i)
+    }
+
+    pub fn name(&self, s: Sym) -> &str {
+        self.journal.syms.name(s)
+    }
+
+    pub fn enabled(&self, rule: &str, tx: &Tx) -> bool {
+        self.settings
+            .enabled(rule, self.name(tx.merchant), self.name(tx.terminal))
+    }
+
+    /// Money of `tx`'s currency from minor units, as written in messages (`88.00`).
+    pub fn money(&self, tx: &Tx, minor: i64) -> Decimal {
+        self.journal.money(tx, minor)
+    }
+
+    /// A finding about the transactions `txs` (indexes): merchant, terminal, card and time from
+    /// the first, references and evidence from all.
+    pub fn finding(&self, rule: &'static str, message: String, txs: &[u32]) -> Finding {
+        let mut f = Finding::new(rule, self.settings.severity(rule), message);
+        let Some(&first) = txs.first() else { return f };
+        let t = self.tx(first);
+        f.merchant_id = self.journal.syms.opt(t.merchant).map(str::to_owned);
+        f.terminal_id = self.journal.syms.opt(t.terminal).map(str::to_owned);
+        f.card = self.journal.syms.opt(t.card).map(str::to_owned);
+        f.time = Some(self.journal.local_time(t).to_rfc3339());
+        f.currency = Some(self.journal.currency(t));
+        for &i in txs {
+            let tx = self.tx(i);
+            if let Some(r) = self.journal.syms.opt(tx.reference)
+                && !f.references.iter().any(|x| x == r)
+            {
+                f.references.push(r.to_owned());
+            }
+            f.evidence.push(tx.source);
+        }
+        f.evidence.sort();
+        f
+    }
+
+    /// `RRN a, b` for messages; empty when the transactions carry no reference.
+    pub fn refs(&self, txs: &[u32]) -> String {
+        let refs: Vec<&str> = txs
+            .iter()
+            .filter_map(|&i| self.journal.syms.opt(self.tx(i).reference))
+            .collect();
+        if refs.is_empty() {
+            String::new()
+        } else {
+            format!(" (ref {})", refs.join(", "))
+        }
+    }
+
+    /// Local clock time `HH:MM:SS` of a transaction.
+    pub fn clock(&self, tx: &Tx) -> String {
+        self.journal.local_time(tx).format("%H:%M:%S").to_string()
+    }
+
+    /// Local date and time `YYYY-MM-DD HH:MM:SS`.
+    pub fn when(&self, tx: &Tx) -> String {
+        self.journal
+            .local_time(tx)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+}
+
+/// Runs every enabled rule; findings come back in a deterministic order.
+pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if ctx.settings.enabled_anywhere(rule.id) {
+            (rule.run)(ctx, &mut out);
+        }
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
+
+/// A span of seconds in words: `40 seconds`, `4 minutes 5 seconds`, `2 hours`.
+pub fn span_words(secs: i64) -> String {
+    let s = secs.abs();
+    match s {
+        0..=119 => format!("{s} seconds"),
+        120..=7199 if s % 60 == 0 => format!("{} minutes", s / 60),
+        120..=7199 => format!("{} minutes {} seconds", s / 60, s % 60),
+        _ if s % 3600 == 0 => format!("{} hours", s / 3600),
+        _ => format!("{} hours {} minutes", s / 3600, s % 3600 / 60),
+    }
+}

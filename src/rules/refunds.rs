@@ -1,0 +1,201 @@
+//! `refund-orphan`, `refund-excess` and `refund-other-card`: money sent back that was never
+//! taken, more than was taken, or to someone else.
+//!
+//! A refund is tied to its sale by order id when both carry one, else by card: the sales to the
+//! same card before it. A refund with neither a card nor an order id cannot be checked.
+
+use super::Context;
+use crate::finding::Finding;
+use crate::journal::{Kind, Sym};
+use std::collections::HashMap;
+
+enum Outcome {
+    Orphan {
+        refund: u32,
+    },
+    Excess {
+        refund: u32,
+        over: i64,
+        sales: Vec<u32>,
+    },
+    OtherCard {
+        refund: u32,
+        sales: Vec<u32>,
+    },
+}
+
+fn analyse(ctx: &Context<'_>) -> Vec<Outcome> {
+    let is_refund = |i: u32| {
+        let t = ctx.tx(i);
+        t.approved && t.kind == Kind::Refund
+    };
+    let is_sale = |i: u32| {
+        let t = ctx.tx(i);
+        t.approved && t.kind.is_charge()
+    };
+    let mut by_order: HashMap<Sym, Vec<u32>> = HashMap::new();
+    for (i, t) in ctx.journal.txs.iter().enumerate() {
+        if !t.order.is_none() && is_sale(i as u32) {
+            by_order.entry(t.order).or_default().push(i as u32);
+        }
+    }
+    let mut out = Vec::new();
+    let mut by_order_refunded: HashMap<Sym, i64> = HashMap::new();
+    let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
+    let by_time = ctx.journal.order_by(|_| ());
+    for &i in &by_time {
+        let r = ctx.tx(i);
+        if !is_refund(i) || r.order.is_none() {
+            continue;
+        }
+        let Some(sales) = by_order.get(&r.order) else {
+            continue;
+        };
+        order_matched[i as usize] = true;
+        let cards: Vec<Sym> = sales
+            .iter()
+            .map(|&s| ctx.tx(s).card)
+            .filter(|c| !c.is_none())
+            .collect();
+        if !r.card.is_none() && !cards.is_empty() && !cards.contains(&r.card) {
+            out.push(Outcome::OtherCard {
+                refund: i,
+                sales: sales.clone(),
+            });
+        }
+        let sold: i64 = sales.iter().map(|&s| ctx.tx(s).amount.abs()).sum();
+        let refunded = by_order_refunded.entry(r.order).or_default();
+        *refunded += r.amount.abs();
+        if *refunded > sold {
+            out.push(Outcome::Excess {
+                refund: i,
+                over: (*refunded - sold).min(r.amount.abs()),
+                sales: sales.clone(),
+            });
+        }
+    }
+    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+        let (mut sold, mut refunded) = (0i64, 0i64);
+        let mut sales: Vec<u32> = Vec::new();
+        for &i in group {
+            let t = ctx.tx(i);
+            if is_sale(i) {
+                sold += t.amount.abs();
+                sales.push(i);
+            } else if is_refund(i) && !order_matched[i as usize] {
+                if t.card.is_none() {
+                    if !t.order.is_none() {
+                        out.push(Outcome::Orphan { refund: i });
+                    }
+                    continue;
+                }
+                if sales.is_empty() {
+                    out.push(Outcome::Orphan { refund: i });
+                    continue;
+                }
+                refunded += t.amount.abs();
+                if refunded > sold {
+                    out.push(Outcome::Excess {
+                        refund: i,
+                        over: (refunded - sold).min(t.amount.abs()),
+                        sales: sales.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "refund-orphan";
+    for o in analyse(ctx) {
+        let Outcome::Orphan { refund } = o else {
+            continue;
+        };
+        let r = ctx.tx(refund);
+        if !ctx.enabled(RULE, r) {
+            continue;
+        }
+        let to = match ctx.journal.syms.opt(r.card) {
+            Some(card) => format!("to card {card}"),
+            None => format!("for order {}", ctx.name(r.order)),
+        };
+        let message = format!(
+            "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
+            ctx.money(r, r.amount.abs()),
+            ctx.when(r),
+            ctx.refs(&[refund]),
+        );
+        out.push(
+            ctx.finding(RULE, message, &[refund])
+                .money(ctx.money(r, r.amount.abs()), ctx.journal.currency(r)),
+        );
+    }
+}
+
+pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "refund-excess";
+    for o in analyse(ctx) {
+        let Outcome::Excess {
+            refund,
+            over,
+            sales,
+        } = o
+        else {
+            continue;
+        };
+        let r = ctx.tx(refund);
+        if !ctx.enabled(RULE, r) {
+            continue;
+        }
+        let sold: i64 = sales.iter().map(|&s| ctx.tx(s).amount.abs()).sum();
+        let mut evidence = sales.clone();
+        evidence.push(refund);
+        let whom = ctx.journal.syms.opt(r.card).map_or_else(
+            || format!("order {}", ctx.name(r.order)),
+            |c| format!("card {c}"),
+        );
+        let message = format!(
+            "Refunds to {whom} now exceed what was sold to it ({} sold): the refund of {} on {} pays out {} more than was taken{}. Ask who issued it and recover the excess.",
+            ctx.money(r, sold),
+            ctx.money(r, r.amount.abs()),
+            ctx.when(r),
+            ctx.money(r, over),
+            ctx.refs(&evidence),
+        );
+        out.push(
+            ctx.finding(RULE, message, &evidence)
+                .money(ctx.money(r, over), ctx.journal.currency(r))
+                .detail("sold", ctx.money(r, sold).to_string()),
+        );
+    }
+}
+
+pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "refund-other-card";
+    for o in analyse(ctx) {
+        let Outcome::OtherCard { refund, sales } = o else {
+            continue;
+        };
+        let r = ctx.tx(refund);
+        if !ctx.enabled(RULE, r) {
+            continue;
+        }
+        let paid_with = ctx.name(ctx.tx(sales[0]).card);
+        let mut evidence = sales.clone();
+        evidence.push(refund);
+        let message = format!(
+            "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
+            ctx.name(r.order),
+            ctx.money(r, r.amount.abs()),
+            ctx.name(r.card),
+            ctx.when(r),
+            ctx.refs(&evidence),
+        );
+        out.push(
+            ctx.finding(RULE, message, &evidence)
+                .money(ctx.money(r, r.amount.abs()), ctx.journal.currency(r)),
+        );
+    }
+}

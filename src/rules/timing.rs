@@ -1,0 +1,165 @@
+//! `off-hours`, `future-time` and `clock-skew`: transactions at times they should not have.
+
+use super::{Context, span_words};
+use crate::finding::Finding;
+use crate::model::Hours;
+
+/// Where a terminal's business hours come from, for the message.
+fn hours_for(ctx: &Context<'_>, group: &[u32]) -> Option<(Hours, String)> {
+    const RULE: &str = "off-hours";
+    let t = ctx.tx(group[0]);
+    let (m, term) = (ctx.name(t.merchant), ctx.name(t.terminal));
+    if let Some(h) = ctx.settings.hours(RULE, "business_hours", m, term) {
+        return Some((h, "configured".to_owned()));
+    }
+    if let Some(h) = ctx
+        .register
+        .and_then(|r| r.terminals.get(term))
+        .and_then(|e| e.business_hours)
+    {
+        return Some((h, "from the terminal register".to_owned()));
+    }
+    if let Some(h) = ctx.merchant_hours {
+        return Some((h, "the merchant's".to_owned()));
+    }
+    let least = ctx.settings.count(RULE, "learn_min", m, term) as usize;
+    if group.len() < least {
+        return None;
+    }
+    let share = ctx.settings.decimal(RULE, "learn_share", m, term);
+    let mut per_hour = [0usize; 24];
+    for &i in group {
+        per_hour[(ctx.journal.local_minute(ctx.tx(i)) / 60) as usize] += 1;
+    }
+    let busy: Vec<bool> = per_hour
+        .iter()
+        .map(|&n| {
+            rust_decimal::Decimal::from(n) >= share * rust_decimal::Decimal::from(group.len())
+        })
+        .collect();
+    // The learned hours: from the first busy hour to the end of the last busy one.
+    let open = busy.iter().position(|&b| b)? as u32;
+    let close = busy.iter().rposition(|&b| b)? as u32 + 1;
+    Some((
+        Hours::from_hours(open, close),
+        format!("learned from its {} transactions", group.len()),
+    ))
+}
+
+pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "off-hours";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let Some((hours, source)) = hours_for(ctx, group) else {
+            continue;
+        };
+        for &i in group {
+            let t = ctx.tx(i);
+            if hours.contains(ctx.journal.local_minute(t)) {
+                continue;
+            }
+            let local = ctx.journal.local_time(t);
+            let what = if t.approved {
+                "took a payment of"
+            } else {
+                "was used (declined) for"
+            };
+            let message = format!(
+                "Terminal {} {what} {} at {} on {}, outside business hours {hours} ({source}){}. If nobody was working then, find out who had the terminal and tell the acquirer.",
+                ctx.name(t.terminal),
+                ctx.money(t, t.amount),
+                local.format("%H:%M"),
+                local.format("%Y-%m-%d"),
+                ctx.refs(&[i]),
+            );
+            out.push(
+                ctx.finding(RULE, message, &[i])
+                    .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
+                    .detail("business_hours", hours.to_string())
+                    .detail("hours_source", source.clone()),
+            );
+        }
+    }
+}
+
+pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "future-time";
+    let as_of = ctx.as_of.timestamp();
+    for (i, t) in ctx.journal.txs.iter().enumerate() {
+        if !ctx.enabled(RULE, t) {
+            continue;
+        }
+        let tolerance = ctx.settings.seconds(
+            RULE,
+            "tolerance",
+            ctx.name(t.merchant),
+            ctx.name(t.terminal),
+        );
+        if t.utc <= as_of + tolerance {
+            continue;
+        }
+        let message = format!(
+            "A transaction of {} is dated {}, after the audit time {}{}. The terminal's clock is wrong or the record was altered: check the terminal's date setting.",
+            ctx.money(t, t.amount),
+            ctx.when(t),
+            ctx.as_of.format("%Y-%m-%d %H:%M:%S"),
+            ctx.refs(&[i as u32]),
+        );
+        out.push(
+            ctx.finding(RULE, message, &[i as u32])
+                .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
+                .detail("ahead_seconds", t.utc - as_of),
+        );
+    }
+}
+
+pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "clock-skew";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let tolerance = ctx.settings.seconds(
+            RULE,
+            "tolerance",
+            ctx.name(first.merchant),
+            ctx.name(first.terminal),
+        );
+        let traced: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&i| ctx.tx(i).has_trace())
+            .collect();
+        for pair in traced.windows(2) {
+            let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
+            let modulus = 10u64.pow(u32::from(a.trace_width.max(1)));
+            let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
+            // In time order the later transaction has the lower trace: the one with the higher
+            // trace was stamped earlier than it should have been.
+            let back = u64::from(a.trace)
+                .checked_sub(u64::from(b.trace))
+                .filter(|d| *d > 0 && *d < modulus / 2);
+            let skew = b.utc - a.utc;
+            if back.is_none() || !same_batch || skew <= tolerance {
+                continue;
+            }
+            let message = format!(
+                "On terminal {}, trace {} is stamped {} but the earlier trace {} is stamped {}: the clock went back {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
+                ctx.name(a.terminal),
+                ctx.journal.trace(a),
+                ctx.when(a),
+                ctx.journal.trace(b),
+                ctx.when(b),
+                span_words(skew),
+            );
+            out.push(
+                ctx.finding(RULE, message, pair)
+                    .detail("skew_seconds", skew),
+            );
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! `trace-gap` and `trace-repeat`: the per-terminal voucher counter tells of transactions that
+//! are missing from the export, or of one number used twice.
+//!
+//! Per terminal, in time order, the counter is split into runs at resets (a new batch starting
+//! lower); within a run a wrap-around (999999 → 000001) is unwrapped; the numbers are then
+//! sorted, so a transaction stamped out of order does not open a false gap.
+
+use super::Context;
+use crate::finding::Finding;
+use crate::journal::Tx;
+
+fn modulus(t: &Tx) -> i64 {
+    10i64.pow(u32::from(t.trace_width.clamp(1, 9)))
+}
+
+/// Runs of (unwrapped trace, transaction) per terminal group.
+fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
+    let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
+    let mut prev: Option<(&Tx, i64)> = None;
+    for &i in group {
+        let t = ctx.tx(i);
+        if !t.has_trace() {
+            continue;
+        }
+        let value = i64::from(t.trace);
+        let m = modulus(t);
+        let unwrapped = match prev {
+            Some((p, pu)) => {
+                let pv = pu.rem_euclid(m);
+                let reset =
+                    p.batch != t.batch && !p.batch.is_none() && !t.batch.is_none() && value < pv;
+                if reset {
+                    out.push(Vec::new());
+                    value
+                } else if pv - value > m / 2 {
+                    pu - pv + m + value // wrapped past the counter's maximum
+                } else {
+                    pu - pv + value
+                }
+            }
+            None => {
+                out.push(Vec::new());
+                value
+            }
+        };
+        out.last_mut()
+            .expect("a run was opened")
+            .push((unwrapped, i));
+        prev = Some((t, unwrapped));
+    }
+    for run in &mut out {
+        run.sort();
+    }
+    out
+}
+
+pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "trace-gap";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        for run in runs(ctx, group) {
+            for pair in run.windows(2) {
+                let ((a, ia), (b, ib)) = (pair[0], pair[1]);
+                let m = modulus(ctx.tx(ia));
+                let mut missing = b - a - 1;
+                // Counters wrap from their maximum to 1: 0 is never used, so never missing.
+                let crosses_zero = (b - 1).div_euclid(m) > a.div_euclid(m);
+                if crosses_zero {
+                    missing -= 1;
+                }
+                if missing <= 0 {
+                    continue;
+                }
+                let width = usize::from(ctx.tx(ia).trace_width);
+                let mut from = (a + 1).rem_euclid(m);
+                if from == 0 && crosses_zero {
+                    from = 1;
+                }
+                let to = (b - 1).rem_euclid(m);
+                let (ta, tb) = (ctx.tx(ia), ctx.tx(ib));
+                let range = if missing == 1 {
+                    format!("{from:0width$}")
+                } else {
+                    format!("{from:0width$}–{to:0width$}")
+                };
+                let message = format!(
+                    "Terminal {} is missing trace number{} {range} ({missing} transaction{}) between {} and {}: they happened but are not in this export. Ask the POS vendor or the acquirer for them.",
+                    ctx.name(ta.terminal),
+                    if missing == 1 { "" } else { "s" },
+                    if missing == 1 { "" } else { "s" },
+                    ctx.when(ta),
+                    ctx.when(tb),
+                );
+                let mut f = ctx
+                    .finding(RULE, message, &[ia, ib])
+                    .detail("from", format!("{from:0width$}"))
+                    .detail("to", format!("{to:0width$}"))
+                    .detail("count", missing);
+                if let Some(b) = ctx.journal.syms.opt(ta.batch) {
+                    f = f.detail("batch", b);
+                }
+                f.card = None;
+                out.push(f);
+            }
+        }
+    }
+}
+
+pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "trace-repeat";
+    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+        let first = ctx.tx(group[0]);
+        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
+            continue;
+        }
+        for run in runs(ctx, group) {
+            for same in run.chunk_by(|a, b| a.0 == b.0) {
+                // Rows that are the same transaction exported twice are duplicate-reference's.
+                let mut distinct: Vec<u32> = Vec::new();
+                for &(_, i) in same {
+                    let t = ctx.tx(i);
+                    let twin = distinct.iter().any(|&j| {
+                        let s = ctx.tx(j);
+                        s.reference == t.reference && s.utc == t.utc && s.amount == t.amount
+                    });
+                    if !twin {
+                        distinct.push(i);
+                    }
+                }
+                if distinct.len() < 2 {
+                    continue;
+                }
+                let t = ctx.tx(distinct[0]);
+                let message = format!(
+                    "Trace number {} was used by {} different transactions on terminal {}{}. A trace number identifies one transaction: one of them may be forged or replayed; ask the acquirer which one is real.",
+                    ctx.journal.trace(t),
+                    distinct.len(),
+                    ctx.name(t.terminal),
+                    ctx.refs(&distinct),
+                );
+                let at_stake: i64 = distinct[1..].iter().map(|&i| ctx.tx(i).amount.abs()).sum();
+                out.push(
+                    ctx.finding(RULE, message, &distinct)
+                        .money(ctx.money(t, at_stake), ctx.journal.currency(t))
+                        .detail("trace", ctx.journal.trace(t))
+                        .detail("count", distinct.len()),
+                );
+            }
+        }
+    }
+}
