@@ -55,7 +55,7 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
 }
 
 pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut on_cards: Vec<u32> = Vec::new();
+    let mut on_cards = vec![false; ctx.journal.txs.len()];
     for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
         let first = ctx.tx(group[0]);
         if first.card.is_none() || !ctx.enabled(RULE, first) {
@@ -71,7 +71,7 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|&i| small(ctx, ctx.tx(i), limit))
             .collect();
         for run in clusters(ctx, &smalls, count.max(2), window) {
-            on_cards.extend(&run);
+            run.iter().for_each(|&i| on_cards[i as usize] = true);
             out.push(card_finding(ctx, &run));
         }
     }
@@ -88,9 +88,9 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let smalls: Vec<u32> = group
             .iter()
             .copied()
-            .filter(|&i| small(ctx, ctx.tx(i), limit) && !on_cards.contains(&i))
+            .filter(|&i| small(ctx, ctx.tx(i), limit) && !on_cards[i as usize])
             .collect();
-        let usual = usual_per_window(ctx, &smalls, window);
+        let usual = usual_per_window(ctx, group, &smalls, window);
         let threshold = least.max(factor * usual);
         for run in clusters(ctx, &smalls, threshold, window) {
             out.push(terminal_finding(ctx, &run, usual, threshold));
@@ -99,11 +99,20 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The terminal's usual number of small transactions per window: the median over the windows
-/// (fixed buckets) in which it had any.
-fn usual_per_window(ctx: &Context<'_>, smalls: &[u32], window: i64) -> usize {
-    let mut counts: Vec<usize> = smalls
-        .chunk_by(|&a, &b| ctx.tx(a).utc.div_euclid(window) == ctx.tx(b).utc.div_euclid(window))
-        .map(<[u32]>::len)
+/// (fixed buckets) in which it traded at all, so a terminal that rarely sees small amounts has
+/// a usual count of zero.
+fn usual_per_window(ctx: &Context<'_>, group: &[u32], smalls: &[u32], window: i64) -> usize {
+    let bucket = |i: &u32| ctx.tx(*i).utc.div_euclid(window);
+    let mut active: Vec<i64> = group.iter().map(bucket).collect();
+    active.dedup();
+    let mut small_buckets: Vec<i64> = smalls.iter().map(bucket).collect();
+    small_buckets.sort_unstable();
+    let mut counts: Vec<usize> = active
+        .iter()
+        .map(|b| {
+            small_buckets.partition_point(|x| x < b)..small_buckets.partition_point(|x| x <= b)
+        })
+        .map(|r| r.len())
         .collect();
     counts.sort_unstable();
     counts.get(counts.len() / 2).copied().unwrap_or(0)

@@ -3,11 +3,12 @@
 use super::{Context, span_words};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Kind, Sym, Tx};
+use std::collections::HashSet;
 
 /// Charges that a void or refund took back: per terminal, each approved void or refund cancels
 /// the latest earlier approved charge with the same card and amount (or the same reference).
-fn cancelled(ctx: &Context<'_>, group: &[u32]) -> Vec<u32> {
-    let mut taken: Vec<u32> = Vec::new();
+fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
+    let mut taken: HashSet<u32> = HashSet::new();
     for (pos, &i) in group.iter().enumerate() {
         let t = ctx.tx(i);
         if !t.approved || !matches!(t.kind, Kind::Void | Kind::Refund) {
@@ -21,7 +22,7 @@ fn cancelled(ctx: &Context<'_>, group: &[u32]) -> Vec<u32> {
             s.approved && s.kind.is_charge() && (same_ref || same_card) && !taken.contains(&j)
         });
         if let Some(j) = original {
-            taken.push(j);
+            taken.insert(j);
         }
     }
     taken

@@ -1,0 +1,275 @@
+//! `txaudit scan`, `rules` and `config` as a person and a cron job meet them: the findings on
+//! the samples, every output format, exit codes, --quiet, --output, --evidence.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn txaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_txaudit"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+const SAMPLES: [&str; 9] = [
+    "scan",
+    "-t",
+    "samples/transactions.csv",
+    "--terminals",
+    "samples/terminals.csv",
+    "--config",
+    "samples/txaudit.toml",
+    "--as-of",
+    "2026-11-21T12:00",
+];
+
+fn scan(extra: &[&str]) -> Output {
+    let mut args = SAMPLES.to_vec();
+    args.extend_from_slice(extra);
+    txaudit(&args)
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn scan_finds_every_planted_log_problem_in_the_samples_and_nothing_else() {
+    let o = scan(&["--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = json(&o);
+    assert_eq!(doc["schema"], "txaudit.report/1");
+    assert_eq!(doc["as_of"], "2026-11-21T12:00:00+08:00");
+    let found: BTreeSet<(String, Vec<u64>)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let lines = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["line"].as_u64().unwrap())
+                .collect();
+            (f["rule"].as_str().unwrap().to_owned(), lines)
+        })
+        .collect();
+    // samples/README.md lists these rows for the log-side problems.
+    let planted: BTreeSet<(String, Vec<u64>)> = [
+        ("duplicate-charge", vec![52, 53]),
+        ("small-burst", vec![95, 96, 97, 98, 99, 100]),
+        ("off-hours", vec![63]),
+        ("trace-gap", vec![73, 75]),
+        ("lost-terminal", vec![72, 93]),
+        ("refund-orphan", vec![101]),
+        ("rejected-row", vec![110]),
+    ]
+    .into_iter()
+    .map(|(r, l)| (r.to_owned(), l))
+    .collect();
+    assert_eq!(found, planted);
+    let f = &doc["findings"][0];
+    for key in [
+        "id",
+        "rule",
+        "severity",
+        "amount",
+        "currency",
+        "message",
+        "merchant_id",
+        "terminal_id",
+        "card",
+        "references",
+        "time",
+        "evidence",
+        "details",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}");
+    }
+    assert_eq!(f["rule"], "lost-terminal");
+    assert_eq!(f["amount"], "443.00");
+    assert_eq!(doc["counts"]["by_severity"]["critical"], 1);
+    assert_eq!(doc["inputs"][0]["rows"]["rejected"], 1);
+}
+
+#[test]
+fn fail_on_and_quiet() {
+    assert_eq!(
+        scan(&["--fail-on", "critical", "--format", "json"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let never = scan(&["--fail-on", "never"]);
+    assert_eq!(never.status.code(), Some(0));
+    assert!(
+        !never.stdout.is_empty(),
+        "without --quiet the report is printed"
+    );
+    let quiet = scan(&["--fail-on", "never", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "nothing printed when all is well"
+    );
+    let loud = scan(&["--quiet"]);
+    assert_eq!(loud.status.code(), Some(1));
+    assert!(
+        !loud.stdout.is_empty(),
+        "--quiet still reports findings that fail the run"
+    );
+}
+
+#[test]
+fn every_format_is_deterministic_and_masks_cards() {
+    for format in ["table", "json", "csv", "ndjson"] {
+        let a = scan(&["--format", format]);
+        let b = scan(&["--format", format]);
+        assert_eq!(a.stdout, b.stdout, "{format}");
+        let text = String::from_utf8(a.stdout).unwrap();
+        for pan in ["6222020000000000001", "4111111111111111"] {
+            assert!(!text.contains(pan), "{format} shows a full card number");
+        }
+    }
+    let nd = scan(&["--format", "ndjson"]);
+    let lines: Vec<Value> = String::from_utf8(nd.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 7);
+    let csv = scan(&["--format", "csv"]);
+    let mut r = csv::Reader::from_reader(csv.stdout.as_slice());
+    assert_eq!(
+        r.headers().unwrap().iter().take(3).collect::<Vec<_>>(),
+        vec!["id", "rule", "severity"]
+    );
+    assert_eq!(r.records().count(), 7);
+}
+
+#[test]
+fn output_and_evidence_files() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = dir.path().join("report.json");
+    let ev = dir.path().join("evidence.csv");
+    let o = scan(&[
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+        "--evidence",
+        ev.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "the report went to the file");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 7);
+    let mut r = csv::Reader::from_path(&ev).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        &header[..8],
+        [
+            "date",
+            "time",
+            "amount",
+            "currency",
+            "terminal_id",
+            "merchant_id",
+            "place",
+            "reference"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let off_hours = rows
+        .iter()
+        .find(|r| &r[12] == "63")
+        .expect("the 03:12 sale is evidence");
+    assert_eq!(
+        (&off_hours[0], &off_hours[1], &off_hours[2], &off_hours[10]),
+        ("2026-11-20", "03:12:37", "168.00", "off-hours")
+    );
+    assert_eq!(
+        rows.len(),
+        2 + 6 + 1 + 2 + 2 + 1,
+        "each evidence transaction once; the rejected row is not a transaction"
+    );
+    let cannot = scan(&["--output", "/no/such/dir/report.txt"]);
+    assert_eq!(cannot.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&cannot.stderr).contains("/no/such/dir"));
+}
+
+#[test]
+fn bad_input_is_exit_2() {
+    let o = txaudit(&[
+        "scan",
+        "-t",
+        "samples/transactions.csv",
+        "--as-of",
+        "yesterday",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--as-of"));
+    let o = txaudit(&["scan", "-t", "missing.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.csv"));
+}
+
+#[test]
+fn rules_lists_every_rule_and_config_reads_back() {
+    let o = txaudit(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for r in txaudit::rules::RULES {
+        assert!(text.contains(r.id), "{} missing from `txaudit rules`", r.id);
+        for p in r.params {
+            assert!(text.contains(p.name), "{}.{} missing", r.id, p.name);
+        }
+    }
+    let o = txaudit(&["config"]);
+    assert_eq!(o.status.code(), Some(0));
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("txaudit.toml");
+    std::fs::write(&path, &o.stdout).unwrap();
+    let flags = txaudit::cli::InputArgs {
+        config: Some(path),
+        ..Default::default()
+    };
+    let config = txaudit::config::Config::resolve(&flags).unwrap();
+    assert_eq!(
+        config.rules.seconds("duplicate-charge", "window", "", ""),
+        120
+    );
+    // Uncommenting a shown default is accepted too.
+    let uncommented: String = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("# window = \"2m\"") {
+                "window = \"2m\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path2 = dir.path().join("t2.toml");
+    std::fs::write(&path2, uncommented).unwrap();
+    let flags = txaudit::cli::InputArgs {
+        config: Some(path2),
+        ..Default::default()
+    };
+    assert!(txaudit::config::Config::resolve(&flags).is_ok());
+}
