@@ -84,7 +84,7 @@ pub fn load_register(
         read: (register.terminals.len() + register.rejects.len()) as u64,
         accepted: register.terminals.len() as u64,
         rejected: register.rejects.len() as u64,
-        non_data: 0,
+        non_data: register.non_data,
     };
     inputs.push(Input {
         path: register.path.clone(),

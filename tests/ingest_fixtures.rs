@@ -207,7 +207,7 @@ fn amounts_a_float_parser_would_accept_are_rejected() {
             (7, "\"$5.00\" is written in $ but the row's currency is CNY"),
             (
                 8,
-                "\"12345678901234567890123456789\" has more than 28 significant digits"
+                "\"123456*******************6789\" has more than 28 significant digits"
             ),
             (11, "\"1.5\" has 1 decimal places; JPY allows 0"),
             (12, "\"622202*********0001x\" is not an amount"),
@@ -412,4 +412,35 @@ fn an_explicit_mapping_reads_unknown_headers() {
     assert_eq!(report.header_line, Some(2));
     assert_eq!(amounts(&records), vec!["9.99"]);
     assert_eq!(report.columns["reference"], "Ref");
+}
+
+#[test]
+fn cr_only_line_endings_are_lines() {
+    let (report, records) =
+        read("timestamp,amount\r2026-01-01 10:00:00,1.00\r\r2026-01-02 10:00:00,2.00\r");
+    assert_eq!(lines(&records), vec![2, 4]);
+    assert_eq!(report.rows.non_data, 1);
+    assert!(report.decisions["line_endings"].starts_with("CR only"));
+}
+
+#[test]
+fn an_amount_that_could_be_thousands_or_decimals_is_asked_about() {
+    let text = "timestamp,amount\n2026-01-01 10:00:00,1.000\n2026-01-01 10:00:01,12.000\n";
+    let err = read_bytes(text.as_bytes(), &opts())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--decimal-point or --decimal-comma") && err.contains("line 2"),
+        "{err}"
+    );
+    let o = IngestOptions {
+        decimal_comma: Some(true),
+        ..opts()
+    };
+    let (_, records) = read_bytes(text.as_bytes(), &o).unwrap();
+    assert_eq!(amounts(&records), vec!["1000", "12000"]);
+    // One unambiguous amount decides for the whole file.
+    let (_, records) =
+        read("timestamp,amount\n2026-01-01 10:00:00,1.000\n2026-01-01 10:00:01,2.50\n");
+    assert_eq!(amounts(&records), vec!["1.000", "2.50"]);
 }

@@ -183,7 +183,9 @@ impl ColumnMap {
         let norm: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
         for (i, h) in norm.iter().enumerate() {
             if !h.is_empty() && norm[..i].contains(h) && lookup(h).is_some() {
-                return Err(MapError::Duplicate(headers[i].clone()));
+                return Err(MapError::Duplicate(
+                    crate::model::mask_pans(&headers[i]).into_owned(),
+                ));
             }
         }
         let mut by_field: BTreeMap<Field, Vec<usize>> = BTreeMap::new();
@@ -263,7 +265,9 @@ impl ColumnMap {
             .map(|(f, cols)| {
                 let names: Vec<String> = cols
                     .iter()
-                    .map(|&c| super::cell::clean(&self.headers[c]).into_owned())
+                    .map(|&c| {
+                        crate::model::mask_pans(&super::cell::clean(&self.headers[c])).into_owned()
+                    })
                     .collect();
                 let joiner = if f.fallbacks() { " | " } else { " + " };
                 (f.name().to_owned(), names.join(joiner))
@@ -278,7 +282,7 @@ impl ColumnMap {
             .iter()
             .enumerate()
             .filter(|(i, h)| !used.contains(i) && !normalize(h).is_empty())
-            .map(|(_, h)| super::cell::clean(h).into_owned())
+            .map(|(_, h)| crate::model::mask_pans(&super::cell::clean(h)).into_owned())
             .collect()
     }
 }

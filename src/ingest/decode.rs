@@ -51,6 +51,37 @@ pub fn decode_sample(enc: &'static Encoding, sample: &[u8]) -> String {
     text.into_owned()
 }
 
+/// Whether a text uses CR alone to end its lines (classic Mac exports).
+pub fn cr_only(sample: &str) -> bool {
+    sample.contains('\r') && !sample.contains('\n')
+}
+
+/// Maps CR to LF when `active`, so that CR-only files have lines like every other file.
+#[derive(Debug)]
+pub struct CrToLf<R> {
+    inner: R,
+    active: bool,
+}
+
+impl<R: Read> CrToLf<R> {
+    pub fn new(inner: R, active: bool) -> Self {
+        CrToLf { inner, active }
+    }
+}
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.active {
+            buf[..n]
+                .iter_mut()
+                .filter(|b| **b == b'\r')
+                .for_each(|b| *b = b'\n');
+        }
+        Ok(n)
+    }
+}
+
 /// Streams `inner` as UTF-8. UTF-8 input passes through unchanged (cells are validated later);
 /// a BOM is removed either way.
 pub fn stream<R: Read>(inner: R, enc: &'static Encoding) -> DecodeReaderBytes<R, Vec<u8>> {

@@ -60,6 +60,12 @@ pub enum IngestError {
         point_line: u64,
         comma_line: u64,
     },
+    #[error("{}: line {line}: the amount {example:?} can be read with a thousands separator or a decimal one and no amount in the file tells which; pass --decimal-point or --decimal-comma", path.display())]
+    AmbiguousDecimal {
+        path: PathBuf,
+        line: u64,
+        example: String,
+    },
     #[error("{}: line {line}: a quoted field is never closed, so the rest of the file would be read as one cell; add the closing quote", path.display())]
     UnterminatedQuote { path: PathBuf, line: u64 },
     #[error("{}: line {line}: {message}", path.display())]

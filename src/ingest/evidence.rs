@@ -18,6 +18,8 @@ pub struct Evidence {
     pub needs_order: Option<(String, u64)>,
     pub comma_line: Option<u64>,
     pub point_line: Option<u64>,
+    /// An amount whose one separator could be thousands or decimals (`1.000`, `12,000`).
+    pub ambiguous_amount: Option<(String, u64)>,
     fee_negative_votes: u32,
     fee_positive_votes: u32,
 }
@@ -76,19 +78,35 @@ pub fn gather<R: Read>(
                     ev.order = Some((o, line));
                 }
             } else if ev.needs_order.is_none() && needs_order(&s) {
-                ev.needs_order = Some((s, line));
+                ev.needs_order = Some((crate::model::mask_pans(&s).into_owned(), line));
             }
         }
         for &c in &money_cols {
             match decimal_comma_evidence(&cell(c)) {
                 Some(true) if ev.comma_line.is_none() => ev.comma_line = Some(line),
                 Some(false) if ev.point_line.is_none() => ev.point_line = Some(line),
+                None if ev.ambiguous_amount.is_none() && separator_ambiguous(&cell(c)) => {
+                    ev.ambiguous_amount = Some((cell(c), line));
+                }
                 _ => {}
             }
         }
         vote_fee_sign(&mut ev, map, &cell);
     }
     ev
+}
+
+/// `1.000` or `12,000`: digits, one kind of separator, and groups of exactly three after it.
+fn separator_ambiguous(cell: &str) -> bool {
+    let body = cell
+        .trim()
+        .trim_start_matches(['-', '+', '¥', '$', '€', '£']);
+    let seps: Vec<char> = body.chars().filter(|c| matches!(c, ',' | '.')).collect();
+    let one_kind = seps.first().is_some_and(|&f| seps.iter().all(|&c| c == f));
+    one_kind && body.chars().all(|c| c.is_ascii_digit() || c == seps[0]) && {
+        let mut parts = body.split(seps[0]);
+        parts.next().is_some_and(|p| (1..=3).contains(&p.len())) && parts.all(|p| p.len() == 3)
+    }
 }
 
 /// Where gross, fee and net all appear, `net = gross + fee` says fees are written negative.

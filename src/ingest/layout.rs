@@ -24,6 +24,10 @@ pub fn csv_reader<R: std::io::Read>(inner: R, delimiter: u8) -> csv::Reader<R> {
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
+        // Only LF ends a record: a stray CR stays in its cell (and is trimmed), so it can
+        // neither split a row nor hide one from the line count. CR-only files are mapped to LF
+        // before they get here.
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(inner)
 }
 

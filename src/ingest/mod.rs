@@ -27,7 +27,7 @@ pub use row::Reject;
 pub use summary::SummaryCheck;
 pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_register};
 
-use crate::model::{Currency, FileId, Record, Role};
+use crate::model::{Currency, FileId, Record, Role, mask_pans};
 use cell::clean;
 use columns::ColumnMap;
 use csv::ByteRecord;
@@ -45,6 +45,10 @@ use summary::Tally;
 const SAMPLE_BYTES: u64 = 1 << 20;
 /// Parsed records kept for `inspect` to show.
 const SAMPLE_RECORDS: usize = 5;
+/// Rejected rows listed per file; the counts stay exact beyond it.
+const MAX_REJECTS_KEPT: usize = 100_000;
+/// Non-data rows listed per file; the count stays exact beyond it.
+const MAX_NON_DATA_KEPT: usize = 100_000;
 
 /// How to read files, from flags and config; `None` means "detect".
 #[derive(Debug, Clone, Default)]
@@ -97,8 +101,19 @@ pub struct FileReport {
     pub non_data: Vec<NonData>,
     pub totals: BTreeMap<Currency, Decimal>,
     pub rejects: Vec<Reject>,
+    /// Rejected rows counted but not listed (past `MAX_REJECTS_KEPT`).
+    pub rejects_omitted: u64,
     pub summary_checks: Vec<SummaryCheck>,
     pub sample: Vec<Record>,
+}
+
+impl FileReport {
+    fn note_non_data(&mut self, line: u64, kind: &'static str) {
+        self.rows.non_data += 1;
+        if self.non_data.len() < MAX_NON_DATA_KEPT {
+            self.non_data.push(NonData { line, kind });
+        }
+    }
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
@@ -114,7 +129,8 @@ fn has_cjk(headers: &[String]) -> bool {
         .any(|h| h.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
 }
 
-/// Reads one file, handing every accepted record to `sink` in file order.
+/// Reads one file, handing every accepted record to `sink` in file order. When it returns
+/// `Err`, the file as a whole could not be read: records it handed on must be discarded.
 pub fn read_file(
     path: &Path,
     file: FileId,
@@ -138,8 +154,22 @@ pub fn read_file(
     let enc = opts
         .encoding
         .unwrap_or_else(|| decode::sniff(&sample, complete));
-    let text = decode::decode_sample(enc, &sample);
+    let mut text = decode::decode_sample(enc, &sample);
+    let cr = decode::cr_only(&text);
+    if cr {
+        text = text.replace('\r', "\n");
+    }
+    if !complete {
+        // The sample ends mid-line: a cut cell ("12,0" of "12,000") must not be evidence.
+        text.truncate(text.rfind('\n').map_or(0, |i| i + 1));
+    }
     let mut decisions = BTreeMap::new();
+    if cr {
+        decisions.insert(
+            "line_endings",
+            "CR only (classic Mac): read as lines".to_owned(),
+        );
+    }
 
     let (delimiter, header_line, headers) = match &opts.headerless {
         Some(names) => {
@@ -269,10 +299,16 @@ pub fn read_file(
 
     // Per-file conventions, from the sample and if need be the whole file.
     let mut ev = evidence::gather(text.as_bytes(), delimiter, hline, &map, u64::MAX);
-    if ev.needs_order.is_some() && ev.order.is_none() && !complete && opts.date_order.is_none() {
+    let dates_undecided =
+        ev.needs_order.is_some() && ev.order.is_none() && opts.date_order.is_none();
+    let decimals_undecided = ev.ambiguous_amount.is_some()
+        && ev.comma_line.is_none()
+        && ev.point_line.is_none()
+        && opts.decimal_comma.is_none();
+    if !complete && (dates_undecided || decimals_undecided) {
         let f = File::open(path).map_err(&err)?;
         ev = evidence::gather(
-            decode::stream(BufReader::new(f), enc),
+            decode::CrToLf::new(decode::stream(BufReader::new(f), enc), cr),
             delimiter,
             hline,
             &map,
@@ -293,7 +329,17 @@ pub fn read_file(
             decisions.insert("decimal", format!("comma (amounts like line {line})"));
             true
         }
-        (None, None, _) => false,
+        (None, None, Some(_)) => false,
+        (None, None, None) => match &ev.ambiguous_amount {
+            Some((example, line)) => {
+                return Err(IngestError::AmbiguousDecimal {
+                    path: path.to_owned(),
+                    line: *line,
+                    example: mask_pans(example).into_owned(),
+                });
+            }
+            None => false,
+        },
     };
     let fee_negative = ev.fee_negative();
     if fee_negative {
@@ -326,6 +372,7 @@ pub fn read_file(
         non_data: Vec::new(),
         totals: BTreeMap::new(),
         rejects: Vec::new(),
+        rejects_omitted: 0,
         summary_checks: Vec::new(),
         sample: Vec::new(),
     };
@@ -333,7 +380,10 @@ pub fn read_file(
 
     let f = File::open(path).map_err(&err)?;
     let mut rdr = layout::NumberedReader::new(
-        decode::stream(BufReader::with_capacity(1 << 16, f), enc),
+        decode::CrToLf::new(
+            decode::stream(BufReader::with_capacity(1 << 16, f), enc),
+            cr,
+        ),
         delimiter,
     );
     let mut rec = ByteRecord::new();
@@ -341,8 +391,8 @@ pub fn read_file(
     let mut footer_rows: Vec<(u64, Vec<String>)> = Vec::new();
     let ncols = headers.len();
     let mut last_multiline: Option<u64> = None;
-    // The line the next record starts on if no blank line comes between: csv skips blank lines
-    // without a word, so they are counted from the gaps.
+    // The line the next record starts on if no blank line comes between: the csv reader skips
+    // empty lines without a word, so they are counted from the gaps.
     let mut expected = hline + 1;
     loop {
         let line = match rdr.next(&mut rec) {
@@ -357,16 +407,15 @@ pub fn read_file(
                 });
             }
         };
+        let span = 1 + memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64;
         if line <= hline {
+            if line == hline {
+                expected = hline + span; // a header cell may hold a line break
+            }
             continue;
         }
-        let span = 1 + memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64;
         for blank in expected..line {
-            report.rows.non_data += 1;
-            report.non_data.push(NonData {
-                line: blank,
-                kind: "blank",
-            });
+            report.note_non_data(blank, "blank");
         }
         expected = line + span;
         let multiline = span > 1;
@@ -376,75 +425,74 @@ pub fn read_file(
             .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
             .find(|c| !c.is_empty());
         let Some(first) = first else {
-            report.rows.non_data += 1;
-            report.non_data.push(NonData {
-                line,
-                kind: "blank",
-            });
+            report.note_non_data(line, "blank");
             continue;
         };
         let follows_label = footer_rows
             .last()
-            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c));
+            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
         let cells = || {
             rec.iter()
-                .map(|c| clean(&String::from_utf8_lossy(c)).into_owned())
+                .map(|c| mask_pans(&clean(&String::from_utf8_lossy(c))).into_owned())
                 .collect::<Vec<_>>()
         };
-        // A row that opens like a summary ("Total", "合计") but reads as a record is data: a
-        // merchant called "TotalEnergies" is not a footer.
-        let looks_like_summary =
-            summary::is_summary_label(&first) || (follows_label && summary::all_numeric(&cells()));
-        if looks_like_summary && parser.parse(&rec, line).is_err() {
-            report.rows.non_data += 1;
-            report.non_data.push(NonData {
-                line,
-                kind: "summary",
-            });
+        // A row that opens like a summary ("Total", "合计", "#…") is one only if it carries no
+        // date: "Total Wine, 2026-01-01 10:00, …" and "#1002, 2026-01-01 …" are data.
+        let looks_like_summary = summary::is_summary_label(&first)
+            || (follows_label && summary::all_numeric(&cells(), decimal_comma));
+        if looks_like_summary && !parser.has_date(&rec) {
+            report.note_non_data(line, "summary");
             footer_rows.push((line, cells()));
             continue;
         }
         report.rows.read += 1;
-        let extra =
-            (ncols..rec.len()).any(|i| !clean(&String::from_utf8_lossy(&rec[i])).is_empty());
-        let outcome = if extra {
+        let outcome = if let Some(reason) = row_shape_problem(&rec, ncols, delimiter) {
             Err(Reject {
                 line,
                 column: None,
-                reason: format!(
-                    "the row has {} cells but the header has {ncols}; the extra cells are not empty",
-                    rec.len()
-                ),
+                reason,
             })
         } else {
             parser.parse(&rec, line)
         };
+        let outcome = outcome.and_then(|record| {
+            let money = record.headline_amount();
+            let total = report.totals.get(&money.currency).copied().unwrap_or_default().checked_add(money.amount);
+            match total {
+                Some(total) if tally.try_add(money.amount) => {
+                    report.totals.insert(money.currency, total);
+                    Ok(record)
+                }
+                _ => Err(Reject {
+                    line,
+                    column: None,
+                    reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
+                }),
+            }
+        });
         match outcome {
             Ok(record) => {
                 report.rows.accepted += 1;
-                let money = record.headline_amount();
-                *report.totals.entry(money.currency).or_default() += money.amount;
-                tally.add(money.amount);
                 if report.sample.len() < SAMPLE_RECORDS {
                     report.sample.push(record.clone());
                 }
                 sink(record);
             }
             Err(mut reject) => {
-                if multiline {
+                if multiline && !reject.reason.contains("closing quote") {
                     reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
                 }
                 report.rows.rejected += 1;
-                report.rejects.push(reject);
+                if report.rejects.len() < MAX_REJECTS_KEPT {
+                    report.rejects.push(reject);
+                } else {
+                    report.rejects_omitted += 1;
+                }
             }
         }
     }
     for blank in expected..=rdr.lines().physical_lines() {
-        report.rows.non_data += 1;
-        report.non_data.push(NonData {
-            line: blank,
-            kind: "blank",
-        });
+        report.note_non_data(blank, "blank");
     }
     if let Some(line) = last_multiline
         && rdr.lines().quotes_since_line_start() % 2 == 1
@@ -455,9 +503,34 @@ pub fn read_file(
         });
     }
     tally.fee_sum = parser.fee_total();
-    report.summary_checks =
-        summary::check_rows(&footer_rows, &tally, &parser.map, &parser.column_sums);
+    report.summary_checks = summary::check_rows(
+        &footer_rows,
+        &tally,
+        &parser.map,
+        &parser.column_sums,
+        decimal_comma,
+    );
     Ok(report)
+}
+
+/// Why a row's shape is wrong before any cell is read: extra non-empty cells, or a quoted cell
+/// that swallowed what look like whole rows (a quote left open).
+fn row_shape_problem(rec: &ByteRecord, ncols: usize, delimiter: u8) -> Option<String> {
+    let extra = (ncols..rec.len()).any(|i| !clean(&String::from_utf8_lossy(&rec[i])).is_empty());
+    if extra {
+        return Some(format!(
+            "the row has {} cells but the header has {ncols}; the extra cells are not empty",
+            rec.len()
+        ));
+    }
+    let looks_like_rows = rec.iter().any(|cell| {
+        cell.split(|b| *b == b'\n')
+            .skip(1)
+            .any(|l| ncols > 1 && l.iter().filter(|b| **b == delimiter).count() >= ncols - 1)
+    });
+    looks_like_rows.then(|| {
+        "a quoted cell runs over several lines that look like whole rows: is a closing quote missing? Those rows were not read".to_owned()
+    })
 }
 
 fn infer_role(map: &ColumnMap) -> Role {
@@ -521,7 +594,7 @@ fn require_columns(
             example,
             headers: headers
                 .iter()
-                .map(|h| clean(h).into_owned())
+                .map(|h| mask_pans(&clean(h)).into_owned())
                 .collect::<Vec<_>>()
                 .join(", "),
         }),

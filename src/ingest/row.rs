@@ -97,6 +97,13 @@ impl RowParser {
         }
     }
 
+    fn overflow(&self, col: Option<usize>) -> Reject {
+        self.reject(
+            col,
+            "makes the file's total exceed 28 digits; split the file or check the amounts",
+        )
+    }
+
     fn text<'r>(&self, rec: &'r ByteRecord, col: usize) -> Res<Cow<'r, str>> {
         let raw = rec.get(col).unwrap_or(b"");
         let s = std::str::from_utf8(raw).map_err(|_| {
@@ -192,7 +199,12 @@ impl RowParser {
         let dr = self.money_field(rec, debit, currency)?;
         Ok(match (cr, dr) {
             (None, None) => None,
-            (cr, dr) => Some(cr.unwrap_or_default().abs() - dr.unwrap_or_default().abs()),
+            // A credit keeps its sign (a negative credit is a reversal); a debit always takes.
+            (cr, dr) => Some(
+                cr.unwrap_or_default()
+                    .checked_sub(dr.unwrap_or_default().abs())
+                    .ok_or_else(|| self.overflow(self.map.col(debit)))?,
+            ),
         })
     }
 
@@ -359,6 +371,17 @@ impl RowParser {
         self.map.col(Field::Timestamp).or(self.map.col(Field::Date))
     }
 
+    /// Whether the row has a readable date in any date column: a summary row has none.
+    pub fn has_date(&self, rec: &ByteRecord) -> bool {
+        [Field::Timestamp, Field::Date, Field::SettleDate]
+            .iter()
+            .filter_map(|f| self.map.col(*f))
+            .any(|col| {
+                let s = clean(std::str::from_utf8(rec.get(col).unwrap_or(b"")).unwrap_or(""));
+                parse_stamp(&s, self.rules.date_order.or(Some(DateOrder::Dmy))).is_ok()
+            })
+    }
+
     /// Reads one data row starting on physical `line`.
     pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
         self.line = line;
@@ -373,12 +396,26 @@ impl RowParser {
             Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
             Role::Bank => self.bank(rec, source).map(Record::Bank),
         }?;
+        // Sums for the footer checks, committed only for an accepted row and never overflowing.
+        let mut sums = Vec::with_capacity(self.row_sums.len());
         for &(col, value) in &self.row_sums {
-            *self.column_sums[col].get_or_insert(Decimal::ZERO) += value;
+            let sum = self.column_sums[col]
+                .unwrap_or_default()
+                .checked_add(value)
+                .ok_or_else(|| self.overflow(Some(col)))?;
+            sums.push((col, sum));
         }
-        if let Record::Settlement(line) = &record {
-            self.fee_total += line.fee.map_or(Decimal::ZERO, |f| f.amount);
+        let fee_total = match &record {
+            Record::Settlement(line) => self
+                .fee_total
+                .checked_add(line.fee.map_or(Decimal::ZERO, |f| f.amount))
+                .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?,
+            _ => self.fee_total,
+        };
+        for (col, sum) in sums {
+            self.column_sums[col] = Some(sum);
         }
+        self.fee_total = fee_total;
         Ok(record)
     }
 
@@ -429,7 +466,11 @@ impl RowParser {
         for i in 0..self.fee_cols.len() {
             let col = self.fee_cols[i];
             if let Some(v) = self.money(rec, col, currency, true)? {
-                *fee.get_or_insert(Decimal::ZERO) += v;
+                let sum = fee
+                    .unwrap_or(Decimal::ZERO)
+                    .checked_add(v)
+                    .ok_or_else(|| self.overflow(Some(col)))?;
+                fee = Some(sum);
             }
         }
         if self.rules.fee_negative {
@@ -445,7 +486,9 @@ impl RowParser {
                 let _ = n;
                 Decimal::ZERO
             }
-            (None, Some(n)) if fee.is_some() => n + fee.unwrap_or_default(),
+            (None, Some(n)) if fee.is_some() => n
+                .checked_add(fee.unwrap_or_default())
+                .ok_or_else(|| self.overflow(self.map.col(Field::Net)))?,
             _ => {
                 let col = self
                     .map

@@ -4,6 +4,7 @@
 use super::amount::parse_amount;
 use super::cell::{clean, is_placeholder};
 use super::columns::{ColumnMap, Field, normalize};
+use crate::model::mask_pans;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -30,14 +31,14 @@ pub fn is_summary_label(first: &str) -> bool {
 }
 
 /// Whether every non-empty cell of a row is a number (the values line under a summary label row).
-pub fn all_numeric(cells: &[String]) -> bool {
+pub fn all_numeric(cells: &[String], decimal_comma: bool) -> bool {
     let mut any = false;
     for c in cells {
         let c = clean(c);
         if is_placeholder(&c) {
             continue;
         }
-        if parse_amount(&c, false).is_err() && !c.ends_with('%') {
+        if parse_amount(&c, decimal_comma).is_err() && !c.ends_with('%') {
             return false;
         }
         any = true;
@@ -58,16 +59,28 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, amount: Decimal) {
+    /// Counts one accepted amount; `false` (and nothing counted) if a sum would overflow.
+    pub fn try_add(&mut self, amount: Decimal) -> bool {
+        let Some(headline) = self.headline_sum.checked_add(amount) else {
+            return false;
+        };
+        let (credit, debit) = (
+            self.credit_sum.checked_add(amount.max(Decimal::ZERO)),
+            self.debit_sum.checked_add((-amount).max(Decimal::ZERO)),
+        );
+        let (Some(credit), Some(debit)) = (credit, debit) else {
+            return false;
+        };
         self.count += 1;
-        self.headline_sum += amount;
+        self.headline_sum = headline;
+        self.credit_sum = credit;
+        self.debit_sum = debit;
         if amount > Decimal::ZERO {
             self.credit_count += 1;
-            self.credit_sum += amount;
         } else if amount < Decimal::ZERO {
             self.debit_count += 1;
-            self.debit_sum -= amount;
         }
+        true
     }
 }
 
@@ -122,7 +135,7 @@ fn metric(label: &str, tally: &Tally) -> Option<Decimal> {
 fn check(line: u64, label: String, declared: Decimal, computed: Option<Decimal>) -> SummaryCheck {
     SummaryCheck {
         line,
-        label,
+        label: mask_pans(&label).into_owned(),
         declared: declared.to_string(),
         computed: computed.map(|c| c.to_string()),
         matches: computed.map(|c| c == declared),
@@ -136,6 +149,7 @@ pub fn check_rows(
     tally: &Tally,
     map: &ColumnMap,
     column_sums: &[Option<Decimal>],
+    decimal_comma: bool,
 ) -> Vec<SummaryCheck> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -143,10 +157,10 @@ pub fn check_rows(
         let (line, cells) = &rows[i];
         let next = rows
             .get(i + 1)
-            .filter(|(l, c)| *l == line + 1 && all_numeric(c));
-        if let (false, Some((vline, values))) = (all_numeric(cells), next) {
+            .filter(|(l, c)| *l == line + 1 && all_numeric(c, decimal_comma));
+        if let (false, Some((vline, values))) = (all_numeric(cells, decimal_comma), next) {
             for (label, value) in cells.iter().zip(values) {
-                if let Ok(v) = parse_amount(&clean(value), false) {
+                if let Ok(v) = parse_amount(&clean(value), decimal_comma) {
                     out.push(check(
                         *vline,
                         clean(label).into_owned(),
@@ -167,7 +181,7 @@ pub fn check_rows(
             Field::Fee,
         ];
         for (col, cell) in cells.iter().enumerate().skip(1) {
-            let Ok(v) = parse_amount(&clean(cell), false) else {
+            let Ok(v) = parse_amount(&clean(cell), decimal_comma) else {
                 continue;
             };
             let in_money_col = money.iter().any(|f| map.cols(*f).contains(&col));
@@ -182,12 +196,7 @@ pub fn check_rows(
                 None
             };
             let label = format!("{} / {}", clean(&cells[0]), header);
-            out.push(check(
-                *line,
-                label,
-                v.value,
-                computed.map(|c: Decimal| c.abs()),
-            ));
+            out.push(check(*line, label, v.value, computed));
         }
         i += 1;
     }
@@ -240,9 +249,9 @@ mod tests {
             ),
         ];
         let mut tally = Tally::default();
-        tally.add(Decimal::new(-1, 2));
-        tally.add(Decimal::new(-1, 2));
-        let checks = check_rows(&rows, &tally, &ColumnMap::default(), &[]);
+        assert!(tally.try_add(Decimal::new(-1, 2)));
+        assert!(tally.try_add(Decimal::new(-1, 2)));
+        let checks = check_rows(&rows, &tally, &ColumnMap::default(), &[], false);
         let got: Vec<(String, Option<bool>)> = checks
             .iter()
             .map(|c| (c.label.clone(), c.matches))

@@ -70,6 +70,8 @@ pub struct TerminalRegister {
     pub path: String,
     pub terminals: BTreeMap<String, TerminalEntry>,
     pub rejects: Vec<Reject>,
+    /// Blank rows after the header.
+    pub non_data: u64,
 }
 
 const COLUMNS: [(&str, &[&str]); 6] = [
@@ -162,6 +164,7 @@ pub fn read_register(path: &Path, zone: Zone) -> Result<TerminalRegister, Ingest
             continue;
         };
         if cells.iter().all(String::is_empty) {
+            reg.non_data += 1;
             continue;
         }
         let get = |i: usize| {
@@ -189,8 +192,22 @@ pub fn read_register(path: &Path, zone: Zone) -> Result<TerminalRegister, Ingest
                 ));
                 continue;
             }
-            None => TerminalStatus::Active,
+            None => {
+                reg.rejects.push(reject(
+                    2,
+                    "is empty; say active, unused, lost or stolen".into(),
+                ));
+                continue;
+            }
         };
+        if let Some(first) = reg.terminals.get(id) {
+            let reason = format!(
+                "terminal {id} is listed twice (first at line {}); keep one row per terminal",
+                first.line
+            );
+            reg.rejects.push(reject(0, reason));
+            continue;
+        }
         let lost_at = match get(3) {
             None => None,
             Some(s) => {

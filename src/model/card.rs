@@ -13,43 +13,52 @@ use std::fmt;
 #[serde(transparent)]
 pub struct Card(CompactString);
 
-const MASK_CHARS: [char; 5] = ['*', 'x', 'X', '•', '#'];
-
 impl Card {
-    /// Reads a card cell: full PANs (digits, optionally grouped by spaces or dashes) are masked;
-    /// already-masked numbers are re-masked if they show more than 6 + 4 digits. Empty → `None`.
+    /// Reads a card cell. Whatever the form (bare, grouped, decorated, already masked), at
+    /// most the first 6 and the last 4 of its digits stay visible; the others become `*`.
+    /// Empty → `None`.
     pub fn parse(raw: &str) -> Option<Card> {
         let s = raw.trim_matches(|c: char| c.is_whitespace() || c == '\'' || c == '`');
         if s.is_empty() {
             return None;
         }
-        // Fast path: already masked with at most 6 leading and 4 trailing digits: kept as is.
-        let b = s.as_bytes();
-        let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        let trail = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-        if lead < b.len()
-            && lead <= 6
-            && trail <= 4
-            && b[lead..b.len() - trail]
-                .iter()
-                .all(|c| matches!(c, b'*' | b'x' | b'X' | b'#'))
-        {
+        let digits = s.chars().filter(is_digit).count();
+        if digits <= 10 {
+            // Nothing to hide: an already-masked number (`622588******1234`), a last-4, a name.
             return Some(Card(CompactString::new(s)));
         }
-        let compact: CompactString = s.chars().filter(|c| *c != ' ' && *c != '-').collect();
-        let all_digits = compact.bytes().all(|b| b.is_ascii_digit());
-        if all_digits && (12..=19).contains(&compact.len()) {
-            return Some(Card(mask_digits(&compact)));
+        let grouped = s.chars().all(|c| is_digit(&c) || is_separator(c));
+        if grouped && (12..=19).contains(&digits) {
+            // A full PAN, perhaps grouped: the canonical masked form without separators.
+            let bare: CompactString = s.chars().filter(is_digit).map(ascii_digit).collect();
+            return Some(Card(mask_digits(&bare)));
         }
-        if compact.contains(MASK_CHARS) {
-            return Some(Card(remask(&compact)));
-        }
-        Some(Card(CompactString::new(mask_pans(s))))
+        Some(Card(keep_6_and_4(s, digits)))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+fn is_digit(c: &char) -> bool {
+    c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(c)
+}
+
+fn ascii_digit(c: char) -> char {
+    if c.is_ascii_digit() {
+        c
+    } else {
+        char::from_u32(c as u32 - 0xff10 + u32::from(b'0')).unwrap_or('*')
+    }
+}
+
+/// Characters exports put between the digit groups of a card number.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '-' | '.' | '/' | '_' | '\u{a0}' | '\u{3000}' | '\u{2009}'
+    )
 }
 
 fn mask_digits(pan: &str) -> CompactString {
@@ -63,71 +72,63 @@ fn mask_digits(pan: &str) -> CompactString {
     out
 }
 
-/// Keeps at most 6 leading and 4 trailing digits of an already-masked number.
-fn remask(s: &str) -> CompactString {
-    let chars: Vec<char> = s.chars().collect();
-    let lead = chars.iter().take_while(|c| c.is_ascii_digit()).count();
-    let trail = chars
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let hidden_lead = i < lead && i >= 6;
-            let hidden_trail = i >= chars.len() - trail && i < chars.len() - 4;
-            if c.is_ascii_digit() && (hidden_lead || hidden_trail) {
-                '*'
-            } else {
+/// `s` with every digit but the first 6 and the last 4 (of `digits` in all) replaced by `*`.
+fn keep_6_and_4(s: &str, digits: usize) -> CompactString {
+    let mut seen = 0;
+    s.chars()
+        .map(|c| {
+            if !is_digit(&c) {
+                return c;
+            }
+            seen += 1;
+            if seen <= 6 || seen > digits - 4 {
                 c
+            } else {
+                '*'
             }
         })
         .collect()
 }
 
-/// Masks every run of 12–19 digits (spaces or dashes allowed between digits) in free text.
+/// Masks every run of 12 or more digits in free text (separators such as spaces, dashes, dots
+/// or slashes allowed between digits): only the run's first 6 and last 4 digits stay.
 pub fn mask_pans(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let mut digits = 0usize;
-    let mut longest = 0usize;
-    for &b in bytes {
-        if b.is_ascii_digit() {
-            digits += 1;
-            longest = longest.max(digits);
-        } else if b != b' ' && b != b'-' {
-            digits = 0;
+    let chars: Vec<char> = text.chars().collect();
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, digits)
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_digit(&chars[i]) {
+            i += 1;
+            continue;
         }
+        let (start, mut end, mut digits) = (i, i, 0);
+        let mut j = i;
+        while j < chars.len() {
+            if is_digit(&chars[j]) {
+                digits += 1;
+                end = j + 1;
+            } else if !(is_separator(chars[j]) && chars.get(j + 1).is_some_and(is_digit)) {
+                break;
+            }
+            j += 1;
+        }
+        if digits >= 12 {
+            runs.push((start, end, digits));
+        }
+        i = end.max(i + 1);
     }
-    if longest < 12 {
+    if runs.is_empty() {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
-    let mut run: Vec<(usize, char)> = Vec::new(); // (char, is digit) in the current run
-    let flush = |run: &mut Vec<(usize, char)>, out: &mut String| {
-        let n = run.iter().filter(|(_, c)| c.is_ascii_digit()).count();
-        let mut seen = 0;
-        for &(_, c) in run.iter() {
-            if c.is_ascii_digit() {
-                seen += 1;
-                let visible = !(12..=19).contains(&n) || seen <= 6 || seen > n - 4;
-                out.push(if visible { c } else { '*' });
-            } else {
-                out.push(c);
-            }
-        }
-        run.clear();
-    };
-    for (i, c) in text.char_indices() {
-        if c.is_ascii_digit() || (!run.is_empty() && (c == ' ' || c == '-')) {
-            run.push((i, c));
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
+    let mut out: String = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, digits) in runs {
+        out.extend(&chars[at..start]);
+        let run: String = chars[start..end].iter().collect();
+        out.push_str(&keep_6_and_4(&run, digits));
+        at = end;
     }
-    flush(&mut run, &mut out);
+    out.extend(&chars[at..]);
     Cow::Owned(out)
 }
 
@@ -188,5 +189,39 @@ mod tests {
         );
         assert_eq!(mask_pans("ref 20240101 ok"), "ref 20240101 ok");
         assert_eq!(mask_pans("4111 1111 1111 1111"), "4111 11** **** 1111");
+        assert_eq!(
+            mask_pans("VISA 4111.1111.1111.1111 exp 2030"),
+            "VISA 4111.11**.****.1111 exp 2030"
+        );
+        assert_eq!(
+            mask_pans("4111111111111111 5500000000000004"),
+            "411111********** ************0004"
+        );
+        assert_eq!(mask_pans("1/4111111111111111"), "1/41111*******1111");
+    }
+
+    #[test]
+    fn odd_cells_never_panic_and_never_show_more_than_10_digits() {
+        for raw in [
+            "a#1",
+            "•12",
+            "•1",
+            "x4111111111111111x",
+            "4111111111111111 5500000000000004",
+            "４１１１１１１１１１１１１１１１",
+            "*",
+        ] {
+            let card = Card::parse(raw).unwrap();
+            let visible = card
+                .as_str()
+                .chars()
+                .filter(|c| c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(c))
+                .count();
+            assert!(visible <= 10, "{raw:?} -> {card}");
+        }
+        assert_eq!(
+            Card::parse("x4111111111111111x").unwrap().as_str(),
+            "x411111******1111x"
+        );
     }
 }

@@ -89,7 +89,7 @@ macro_rules! vocabulary {
                     }
                     let key = std::str::from_utf8(&buf[..n]).unwrap_or("");
                     $(if [$($word),*].contains(&key) { return $name::$variant; })*
-                    return $name::Other(CompactString::new(s));
+                    return $name::Other(CompactString::new(super::mask_pans(s)));
                 }
                 let key: CompactString = s
                     .chars()
@@ -97,7 +97,7 @@ macro_rules! vocabulary {
                     .flat_map(char::to_lowercase)
                     .collect();
                 $(if [$($word),*].contains(&key.as_str()) { return $name::$variant; })*
-                $name::Other(CompactString::new(s))
+                $name::Other(CompactString::new(super::mask_pans(s)))
             }
 
             pub fn label(&self) -> &str {

@@ -9,12 +9,15 @@
 //!             "rows": {"read", "accepted", "rejected", "non_data"},
 //!             "non_data": [{"line", "kind"}],
 //!             "totals": [{"currency", "amount"}],            // exact decimal strings
-//!             "rejects": [{"line", "column", "reason"}],
+//!             "rejects": [{"line", "column", "reason"}], "rejects_omitted",
 //!             "summary_checks": [{"line", "label", "declared", "computed", "matches"}],
 //!             "sample": [{field: value}]}
 //!            | {"path", "error"}]}
 //! ```
 //! `totals` add the amount (logs, bank statements) or gross (settlement) of accepted rows.
+//! `delimiter` is the character itself (a tab is `"\t"`); `header_line` is `null` for a file
+//! read with `--columns`; lines are numbers; `rejects` lists at most 100,000 rows, the rest are
+//! counted in `rejects_omitted`. The document is pretty-printed.
 
 use crate::ingest::{FileReport, IngestError};
 use crate::model::Record;
@@ -26,6 +29,11 @@ use std::path::PathBuf;
 type Outcomes = [(PathBuf, Result<FileReport, IngestError>)];
 
 fn delimiter_name(d: u8) -> String {
+    (d as char).to_string()
+}
+
+/// How the table shows a delimiter: a tab as `\t`.
+fn delimiter_shown(d: u8) -> String {
     match d {
         b'\t' => "\\t".to_owned(),
         d => (d as char).to_string(),
@@ -129,12 +137,13 @@ fn file_json(r: &FileReport) -> Value {
         "non_data": r.non_data,
         "totals": r.totals.iter().map(|(c, a)| json!({"currency": c.code(), "amount": a.to_string()})).collect::<Vec<_>>(),
         "rejects": r.rejects,
+        "rejects_omitted": r.rejects_omitted,
         "summary_checks": r.summary_checks,
         "sample": sample,
     })
 }
 
-/// Writes the JSON document (one line, then a newline).
+/// Writes the JSON document, pretty-printed, then a newline.
 pub fn json(outcomes: &Outcomes, out: &mut impl Write) -> io::Result<()> {
     let files: Vec<Value> = outcomes
         .iter()
@@ -180,7 +189,7 @@ pub fn table(outcomes: &Outcomes, out: &mut impl Write) -> io::Result<()> {
             out,
             "  encoding {}, delimiter '{}', header {header}",
             r.encoding,
-            delimiter_name(r.delimiter)
+            delimiter_shown(r.delimiter)
         )?;
         writeln!(out, "  role {}, profile {profile}", r.role.name())?;
         for (topic, text) in &r.decisions {
