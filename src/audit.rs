@@ -1,7 +1,7 @@
 //! The audit commands' shared edges: read the inputs into a journal, turn rejected rows into
 //! findings, and deliver a report (stdout or an atomic file, evidence CSV, exit code).
 
-use crate::cli::{AuditArgs, FailOn, ReportFormat, ScanArgs};
+use crate::cli::{AuditArgs, FailOn, ReconcileArgs, ReportFormat, ScanArgs};
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::ingest::{
@@ -9,15 +9,18 @@ use crate::ingest::{
 };
 use crate::journal::Journal;
 use crate::model::{FileId, Record, Role, Source};
+use crate::reconcile::contract::Contract;
+use crate::reconcile::statement::Statement;
 use crate::report::output::{neutralise, write_atomically};
-use crate::report::{Input, Report, findings};
+use crate::report::{FeeRate, Input, Report, findings};
 use crate::rules::{self, Context};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use anyhow::{Context as _, Result, anyhow};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// The zone for times given without an offset.
 pub fn zone(config: &Config) -> Zone {
@@ -247,6 +250,149 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
         inputs,
         bridge: Vec::new(),
         findings: found,
+        outcomes: BTreeMap::new(),
+        coverage: None,
+        fee_rates: Vec::new(),
+    };
+    deliver(&report, &journal, &args.audit)
+}
+
+/// Reads settlement statements (`role` settlement) or bank statements (`role` bank) into the
+/// statement, interning ids in the journal's symbol table.
+fn load_statements(
+    paths: &[PathBuf],
+    role: Role,
+    config: &Config,
+    journal: &mut Journal,
+    statement: &mut Statement,
+    inputs: &mut Vec<Input>,
+) -> Result<()> {
+    let opts = IngestOptions {
+        role: Some(role),
+        ..config.ingest.clone()
+    };
+    for path in paths {
+        let file = FileId(inputs.len() as u32);
+        let mut overflow = Vec::new();
+        let mut report = read_file(path, file, &opts, |record| match record {
+            Record::Settlement(l) => {
+                if let Err(reason) = statement.add_line(&l, &mut journal.syms) {
+                    overflow.push(crate::ingest::Reject {
+                        line: l.source.line,
+                        column: None,
+                        reason,
+                    });
+                }
+            }
+            Record::Bank(b) => statement.add_deposit(&b, &mut journal.syms),
+            Record::Transaction(_) => {}
+        })?;
+        report.rows.accepted -= overflow.len() as u64;
+        report.rows.rejected += overflow.len() as u64;
+        report.rejects.extend(overflow);
+        report.rejects.sort_by_key(|r| r.line);
+        inputs.push(Input {
+            path: path.display().to_string(),
+            role: role.name(),
+            rows: report.rows,
+            rejects: report.rejects,
+        });
+    }
+    Ok(())
+}
+
+/// `FROM..TO`, two dates.
+fn parse_period(s: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--period {s:?}: use FROM..TO, e.g. 2026-11-01..2026-11-30"))?;
+    let date = |x: &str| {
+        NaiveDate::from_str(x.trim())
+            .map_err(|_| anyhow!("--period: {x:?} is not a date like 2026-11-01"))
+    };
+    let (from, to) = (date(a)?, date(b)?);
+    if from > to {
+        return Err(anyhow!("--period {s:?}: FROM is after TO"));
+    }
+    Ok((from, to))
+}
+
+/// `txaudit reconcile`: the log against the statement, the money trail, and the log rules.
+pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
+    let config = Config::resolve(&args.input)?;
+    let as_of = as_of(&args.audit, &config)?;
+    let period = args.period.as_deref().map(parse_period).transpose()?;
+    let contract =
+        Contract::from_toml(config.fees.as_ref(), config.settlement.as_ref()).map_err(|e| {
+            anyhow!(
+                "{}{e}",
+                args.input
+                    .config
+                    .as_ref()
+                    .map_or(String::new(), |p| format!("config file {}: ", p.display()))
+            )
+        })?;
+    let mut inputs = Vec::new();
+    let mut journal = load_logs(&args.transactions, &config, &mut inputs)?;
+    let mut statement = Statement::default();
+    load_statements(
+        &args.settlement,
+        Role::Settlement,
+        &config,
+        &mut journal,
+        &mut statement,
+        &mut inputs,
+    )?;
+    load_statements(
+        &args.bank,
+        Role::Bank,
+        &config,
+        &mut journal,
+        &mut statement,
+        &mut inputs,
+    )?;
+    let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
+    let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
+        journal: &journal,
+        statement: &statement,
+        register: register.as_ref(),
+        contract: &contract,
+        merchant_id: config.merchant.id.as_deref(),
+        as_of,
+        period,
+    });
+    let ctx = Context::new(
+        &journal,
+        register.as_ref(),
+        as_of,
+        &config.rules,
+        config.merchant.business_hours,
+    );
+    let mut found = rules::run_all(&ctx);
+    found.extend(rec.findings.iter().cloned());
+    found.extend(reject_findings(&inputs));
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (tx, lines) = rec.counts();
+    let report = Report {
+        command: "reconcile",
+        as_of: as_of.to_rfc3339(),
+        inputs,
+        bridge: rec.bridge.clone(),
+        findings: found,
+        outcomes: [("transactions", tx), ("statement_lines", lines)]
+            .into_iter()
+            .collect(),
+        coverage: rec.coverage.map(|(a, b)| (a.to_string(), b.to_string())),
+        fee_rates: rec
+            .fee_rates
+            .iter()
+            .map(|(m, c, n, r)| FeeRate {
+                merchant: m.clone(),
+                channel: c,
+                lines: *n,
+                rate: *r,
+            })
+            .collect(),
     };
     deliver(&report, &journal, &args.audit)
 }

@@ -22,6 +22,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Match transaction logs with settlement statements (and bank statements): every sale
+    /// settled, pending or missing, every line explained, fees checked, the money trail to the
+    /// cent; the log checks of `scan` run too.
+    #[command(after_long_help = RECONCILE_EXAMPLES)]
+    Reconcile(ReconcileArgs),
     /// Run every check on transaction logs (no statement needed): duplicates, bursts of small
     /// charges, odd timing, trace gaps, geography, lost terminals, refunds.
     #[command(after_long_help = SCAN_EXAMPLES)]
@@ -34,6 +39,37 @@ pub enum Command {
     /// mapping, row counts, totals, sample rows and every rejected row with its reason.
     #[command(after_long_help = EXAMPLES)]
     Inspect(InspectArgs),
+}
+
+const RECONCILE_EXAMPLES: &str = "\
+Examples:
+  txaudit reconcile -t samples/transactions.csv -s samples/settlement.csv --terminals samples/terminals.csv --config samples/txaudit.toml --as-of 2026-11-21T12:00
+  txaudit reconcile -t pos/2026-11-*.csv -s acquirer/2026-11-*.csv -b bank.csv --period 2026-11-01..2026-11-30
+  txaudit reconcile -t pos.csv -s settle.csv --format json --output report.json --quiet   # for cron
+
+Exit codes: 0 no finding at or above --fail-on (default warning); 1 findings at or above it; 2 bad usage or unreadable input.";
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Transaction logs (POS or gateway exports); shell globs welcome.
+    #[arg(short = 't', long = "transactions", required = true, num_args = 1.., value_name = "FILE")]
+    pub transactions: Vec<PathBuf>,
+    /// Settlement statements from the acquirer.
+    #[arg(short = 's', long = "settlement", required = true, num_args = 1.., value_name = "FILE")]
+    pub settlement: Vec<PathBuf>,
+    /// Bank statements: payouts are matched to deposits.
+    #[arg(short = 'b', long = "bank", num_args = 1.., value_name = "FILE")]
+    pub bank: Vec<PathBuf>,
+    /// Terminal register: terminal_id, merchant_id, status, lost_at, city, business_hours.
+    #[arg(long, value_name = "FILE")]
+    pub terminals: Option<PathBuf>,
+    /// Settle dates the statements cover, FROM..TO (default: their first and last settle date).
+    #[arg(long, value_name = "FROM..TO")]
+    pub period: Option<String>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 const SCAN_EXAMPLES: &str = "\

@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod journal;
 pub mod model;
+pub mod reconcile;
 pub mod report;
 pub mod rules;
 
@@ -34,6 +35,7 @@ pub const EXIT_ERROR: u8 = 2;
 /// Runs one command and returns its exit code; `Err` means bad usage or unreadable input.
 pub fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     match cli.command {
+        cli::Command::Reconcile(args) => audit::reconcile(&args),
         cli::Command::Scan(args) => audit::scan(&args),
         cli::Command::Rules => catalog::rules(&mut std::io::stdout().lock())
             .map(|()| EXIT_OK)

@@ -7,7 +7,10 @@
 //!  "inputs": [{"path", "role", "rows": {"read", "accepted", "rejected", "non_data"},
 //!              "rejects": [{"line", "column", "reason"}]}],
 //!  "bridge": [{"currency", "step", "amount"}],
-//!  "counts": {"findings", "by_severity": {severity: n}, "by_rule": {rule: n}},
+//!  "counts": {"findings", "by_severity": {severity: n}, "by_rule": {rule: n},
+//!             "outcomes": {"transactions": {outcome: n}, "statement_lines": {outcome: n}}},
+//!  "coverage": {"from", "to"} | null,
+//!  "fee_rates": [{"merchant_id", "channel", "lines", "rate"}],
 //!  "findings": [{"id", "rule", "severity", "amount", "currency", "message", "merchant_id",
 //!                "terminal_id", "card", "references": [..], "time",
 //!                "evidence": [{"file", "line"}], "details": {..}}]}
@@ -19,6 +22,7 @@ use super::Report;
 use super::output::neutralise;
 use crate::finding::Finding;
 use comfy_table::{ContentArrangement, Table, presets};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -49,7 +53,9 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "as_of": report.as_of,
         "inputs": report.inputs.iter().map(|i| json!({"path": i.path, "role": i.role, "rows": i.rows, "rejects": i.rejects})).collect::<Vec<_>>(),
         "bridge": report.bridge.iter().map(|b| json!({"currency": b.currency.code(), "step": b.label, "amount": b.amount.to_string()})).collect::<Vec<_>>(),
-        "counts": {"findings": report.findings.len(), "by_severity": by_severity, "by_rule": by_rule},
+        "counts": {"findings": report.findings.len(), "by_severity": by_severity, "by_rule": by_rule, "outcomes": report.outcomes},
+        "coverage": report.coverage.as_ref().map(|(a, b)| json!({"from": a, "to": b})),
+        "fee_rates": report.fee_rates.iter().map(|r| json!({"merchant_id": r.merchant, "channel": r.channel, "lines": r.lines, "rate": r.rate.to_string()})).collect::<Vec<_>>(),
         "findings": report.findings.iter().zip(&ids).map(|(f, id)| finding_json(report, id, f)).collect::<Vec<_>>(),
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -127,6 +133,26 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "  {} ({}): {} rows read, {} accepted, {} rejected, {} not data",
             i.path, i.role, r.read, r.accepted, r.rejected, r.non_data
+        )?;
+    }
+    if let Some((from, to)) = &report.coverage {
+        writeln!(out, "  statement covers settle dates {from} to {to}")?;
+    }
+    for (side, counts) in &report.outcomes {
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(o, n)| format!("{n} {}", o.replace('_', " ")))
+            .collect();
+        writeln!(out, "  {}: {}", side.replace('_', " "), parts.join(", "))?;
+    }
+    for r in &report.fee_rates {
+        writeln!(
+            out,
+            "  effective fee rate {} {}: {} % over {} lines",
+            r.merchant,
+            r.channel,
+            (r.rate * Decimal::ONE_HUNDRED).round_dp(3),
+            r.lines
         )?;
     }
     if !report.bridge.is_empty() {

@@ -40,6 +40,21 @@ pub struct Report {
     pub bridge: Vec<BridgeLine>,
     /// Findings in listing order (severity, money, rule, evidence).
     pub findings: Vec<Finding>,
+    /// What became of every row, per side: `transactions` and `statement_lines` → outcome → n.
+    pub outcomes: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    /// The statement's coverage (first and last settle date), when reconciling.
+    pub coverage: Option<(String, String)>,
+    /// Effective fee rates per merchant and channel seen on the statement.
+    pub fee_rates: Vec<FeeRate>,
+}
+
+/// A merchant's effective fee rate on one channel: the median of fee / gross over its lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeeRate {
+    pub merchant: String,
+    pub channel: &'static str,
+    pub lines: usize,
+    pub rate: Decimal,
 }
 
 impl Report {

@@ -1,0 +1,300 @@
+//! What the merchant's contract and the acquirer's schedule promise, from `[fees]` and
+//! `[settlement]`: fee rate per channel (per merchant too), settlement lag, and the matching
+//! tolerances. Validated once, with errors naming the key.
+//!
+//! ```toml
+//! [fees]
+//! card = "0.60%"
+//! qr = "0.38%"
+//! [fees.merchant."898310058120001"]
+//! card = "0.55%"
+//! [settlement]
+//! lag_days = 1            # T+1; lag_days_card / lag_days_qr per channel
+//! business_days = false   # count only Monday-Friday, skipping `holidays`
+//! holidays = ["2026-10-01"]
+//! match_window = "10m"    # tolerant matching: how far apart log and statement times may be
+//! amount_tolerance = "0.00"
+//! ```
+
+use crate::rules::settings::parse_duration;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+/// The channel a fee rate or lag applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    Card,
+    Qr,
+    Other,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Card => "card",
+            Channel::Qr => "qr",
+            Channel::Other => "other",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "card" => Some(Channel::Card),
+            "qr" => Some(Channel::Qr),
+            "other" => Some(Channel::Other),
+            _ => None,
+        }
+    }
+}
+
+/// The validated contract.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    rates: BTreeMap<Channel, Decimal>,
+    merchant_rates: BTreeMap<String, BTreeMap<Channel, Decimal>>,
+    lag: BTreeMap<Channel, u32>,
+    pub business_days: bool,
+    pub holidays: BTreeSet<NaiveDate>,
+    /// Seconds within which a log time and a statement time may differ in tolerant matching.
+    pub match_window: i64,
+    pub amount_tolerance: Decimal,
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Contract {
+            rates: BTreeMap::new(),
+            merchant_rates: BTreeMap::new(),
+            lag: BTreeMap::new(),
+            business_days: false,
+            holidays: BTreeSet::new(),
+            match_window: 600,
+            amount_tolerance: Decimal::ZERO,
+        }
+    }
+}
+
+fn rate(value: &toml::Value, place: &str) -> Result<Decimal, String> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| format!("{place} must be a string like \"0.60%\""))?;
+    let t = s.trim();
+    let (num, div) = match t.strip_suffix('%') {
+        Some(n) => (n.trim(), Decimal::ONE_HUNDRED),
+        None => (t, Decimal::ONE),
+    };
+    Decimal::from_str_exact(num)
+        .ok()
+        .map(|d| d / div)
+        .filter(|d| *d >= Decimal::ZERO && *d < Decimal::ONE)
+        .ok_or_else(|| format!("{place}: {s:?} is not a fee rate like 0.60%"))
+}
+
+fn rates(
+    table: &toml::Table,
+    place: &str,
+    nested: bool,
+) -> Result<BTreeMap<Channel, Decimal>, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in table {
+        if k == "merchant" && !nested {
+            continue;
+        }
+        let ch = Channel::parse(k)
+            .ok_or_else(|| format!("{place}.{k}: channels are card, qr and other"))?;
+        out.insert(ch, rate(v, &format!("{place}.{k}"))?);
+    }
+    Ok(out)
+}
+
+impl Contract {
+    /// Reads `[fees]` and `[settlement]`.
+    pub fn from_toml(
+        fees: Option<&toml::Table>,
+        settlement: Option<&toml::Table>,
+    ) -> Result<Contract, String> {
+        let mut c = Contract::default();
+        if let Some(fees) = fees {
+            c.rates = rates(fees, "fees", false)?;
+            if let Some(m) = fees.get("merchant") {
+                let m = m
+                    .as_table()
+                    .ok_or("fees.merchant must be a table of merchant ids")?;
+                for (id, t) in m {
+                    let t = t
+                        .as_table()
+                        .ok_or_else(|| format!("fees.merchant.\"{id}\" must be a table"))?;
+                    c.merchant_rates.insert(
+                        id.clone(),
+                        rates(t, &format!("fees.merchant.\"{id}\""), true)?,
+                    );
+                }
+            }
+        }
+        let Some(s) = settlement else { return Ok(c) };
+        for (k, v) in s {
+            let place = format!("settlement.{k}");
+            let days = || -> Result<u32, String> {
+                v.as_integer()
+                    .and_then(|d| u32::try_from(d).ok())
+                    .filter(|d| *d <= 60)
+                    .ok_or_else(|| format!("{place} must be a whole number of days (0-60)"))
+            };
+            match k.as_str() {
+                "lag_days" => {
+                    let d = days()?;
+                    for ch in [Channel::Card, Channel::Qr, Channel::Other] {
+                        c.lag.entry(ch).or_insert(d);
+                    }
+                }
+                "lag_days_card" => drop(c.lag.insert(Channel::Card, days()?)),
+                "lag_days_qr" => drop(c.lag.insert(Channel::Qr, days()?)),
+                "business_days" => {
+                    c.business_days = v
+                        .as_bool()
+                        .ok_or_else(|| format!("{place} must be true or false"))?
+                }
+                "holidays" => {
+                    let list = v
+                        .as_array()
+                        .ok_or_else(|| format!("{place} must be a list of dates"))?;
+                    for d in list {
+                        let s = d.as_str().unwrap_or_default();
+                        c.holidays.insert(NaiveDate::from_str(s).map_err(|_| {
+                            format!("{place}: {s:?} is not a date like 2026-10-01")
+                        })?);
+                    }
+                }
+                "match_window" => {
+                    c.match_window = parse_duration(v.as_str().unwrap_or_default())
+                        .map_err(|e| format!("{place}: {e}"))?;
+                }
+                "amount_tolerance" => {
+                    let s = v.as_str().unwrap_or_default();
+                    c.amount_tolerance = Decimal::from_str_exact(s.trim())
+                        .ok()
+                        .filter(|d| *d >= Decimal::ZERO)
+                        .ok_or_else(|| format!("{place}: {s:?} is not an amount like 0.05"))?;
+                }
+                other => {
+                    return Err(format!(
+                        "settlement.{other} is not a setting; settings are lag_days, lag_days_card, lag_days_qr, business_days, holidays, match_window, amount_tolerance"
+                    ));
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Whether any fee rate is contracted.
+    pub fn has_rates(&self) -> bool {
+        !self.rates.is_empty() || !self.merchant_rates.is_empty()
+    }
+
+    /// The contracted rate for a merchant and channel, if any.
+    pub fn rate(&self, merchant: &str, channel: Channel) -> Option<Decimal> {
+        self.merchant_rates
+            .get(merchant)
+            .and_then(|r| r.get(&channel))
+            .or_else(|| self.rates.get(&channel))
+            .copied()
+    }
+
+    /// The contracted fee on `gross` (absolute), rounded half up to the currency's minor unit.
+    pub fn fee(
+        &self,
+        merchant: &str,
+        channel: Channel,
+        gross: Decimal,
+        minor_units: u32,
+    ) -> Option<Decimal> {
+        self.rate(merchant, channel).map(|r| {
+            (gross.abs() * r)
+                .round_dp_with_strategy(minor_units, RoundingStrategy::MidpointAwayFromZero)
+        })
+    }
+
+    pub fn lag_days(&self, channel: Channel) -> u32 {
+        self.lag.get(&channel).copied().unwrap_or(1)
+    }
+
+    /// The day settlement is due for a transaction made on `date`.
+    pub fn due_date(&self, date: NaiveDate, channel: Channel) -> NaiveDate {
+        let lag = self.lag_days(channel);
+        if !self.business_days {
+            return date
+                .checked_add_days(Days::new(u64::from(lag)))
+                .unwrap_or(date);
+        }
+        let mut d = date;
+        let mut left = lag;
+        while left > 0 {
+            d = d.succ_opt().unwrap_or(d);
+            let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+            if !weekend && !self.holidays.contains(&d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract(text: &str) -> Result<Contract, String> {
+        let t: toml::Table = toml::from_str(text).unwrap();
+        Contract::from_toml(
+            t.get("fees").and_then(|v| v.as_table()),
+            t.get("settlement").and_then(|v| v.as_table()),
+        )
+    }
+
+    #[test]
+    fn rates_round_half_up_and_merchants_override() {
+        let c = contract(
+            "[fees]\ncard = \"0.60%\"\nqr = \"0.38%\"\n[fees.merchant.\"M2\"]\ncard = \"0.55%\"\n",
+        )
+        .unwrap();
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(c.fee("M1", Channel::Card, d("37.50"), 2), Some(d("0.23")));
+        assert_eq!(c.fee("M1", Channel::Qr, d("75.00"), 2), Some(d("0.29")));
+        assert_eq!(c.fee("M1", Channel::Qr, d("175.00"), 2), Some(d("0.67")));
+        assert_eq!(c.fee("M2", Channel::Card, d("100.00"), 2), Some(d("0.55")));
+        assert_eq!(c.fee("M1", Channel::Other, d("100.00"), 2), None);
+    }
+
+    #[test]
+    fn due_dates_with_and_without_business_days() {
+        let fri = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let c = contract("[settlement]\nlag_days = 1\n").unwrap();
+        assert_eq!(c.due_date(fri, Channel::Card).to_string(), "2026-11-21");
+        let b = contract(
+            "[settlement]\nlag_days = 1\nbusiness_days = true\nholidays = [\"2026-11-23\"]\n",
+        )
+        .unwrap();
+        assert_eq!(b.due_date(fri, Channel::Card).to_string(), "2026-11-24");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert!(
+            contract("[fees]\ncrad = \"0.6%\"\n")
+                .unwrap_err()
+                .contains("fees.crad")
+        );
+        assert!(
+            contract("[fees]\ncard = \"lots\"\n")
+                .unwrap_err()
+                .contains("not a fee rate")
+        );
+        assert!(
+            contract("[settlement]\nlag = 1\n")
+                .unwrap_err()
+                .contains("settlement.lag is not a setting")
+        );
+    }
+}

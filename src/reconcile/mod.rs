@@ -1,0 +1,345 @@
+//! Reconcile: match the log with the statement and account for every row and every cent.
+//!
+//! Pure: takes the journal, the statement, the terminal register, the contract and the audit's
+//! reference time; returns each row's outcome, the findings and the money trail. No files, no
+//! clock. Every transaction gets exactly one `TxOutcome`, every statement line one `LineOutcome`.
+
+mod bank;
+mod bridge;
+pub mod contract;
+mod findings;
+mod matching;
+pub mod statement;
+
+use crate::finding::Finding;
+use crate::ingest::TerminalRegister;
+use crate::journal::{Journal, Kind, Sym, Tx};
+use crate::report::BridgeLine;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use contract::{Channel, Contract};
+pub use matching::{How, Pair};
+use rust_decimal::Decimal;
+use statement::Statement;
+use std::collections::BTreeMap;
+
+/// What became of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TxOutcome {
+    /// Matched to a statement line.
+    Settled,
+    /// Covered by a batch or daily total on a totals-only statement.
+    SettledByTotal,
+    /// Due within the statement's coverage and before the audit time, and not settled.
+    Unsettled,
+    /// Not due yet (or due after the statement's coverage ends).
+    Pending,
+    /// Due before the statement's coverage starts: an earlier statement's business.
+    OutOfPeriod,
+    /// Declined, voided, a void, a pre-authorisation: nothing should settle.
+    NotExpected,
+    /// Settled although declined or voided.
+    DeclinedSettled,
+    /// The second copy of a row exported in two files: counted once.
+    DuplicateExport,
+}
+
+impl TxOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxOutcome::Settled => "settled",
+            TxOutcome::SettledByTotal => "settled_by_total",
+            TxOutcome::Unsettled => "unsettled",
+            TxOutcome::Pending => "pending",
+            TxOutcome::OutOfPeriod => "out_of_period",
+            TxOutcome::NotExpected => "not_expected",
+            TxOutcome::DeclinedSettled => "declined_settled",
+            TxOutcome::DuplicateExport => "duplicate_export",
+        }
+    }
+}
+
+/// What became of a statement line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LineOutcome {
+    Matched,
+    SettledTwice,
+    Unexpected,
+    /// A batch or daily total, compared with the sum of its transactions.
+    Total,
+    /// A fee, payout or transfer line: not a transaction.
+    NotTransaction,
+}
+
+impl LineOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            LineOutcome::Matched => "matched",
+            LineOutcome::SettledTwice => "settled_twice",
+            LineOutcome::Unexpected => "unexpected",
+            LineOutcome::Total => "total",
+            LineOutcome::NotTransaction => "not_transaction",
+        }
+    }
+}
+
+/// Everything reconcile needs.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    pub journal: &'a Journal,
+    pub statement: &'a Statement,
+    pub register: Option<&'a TerminalRegister>,
+    pub contract: &'a Contract,
+    /// `[merchant] id`: lines settled under another id are a jump code.
+    pub merchant_id: Option<&'a str>,
+    pub as_of: DateTime<FixedOffset>,
+    /// `--period FROM..TO`; else the statement's settle dates.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The result.
+#[derive(Debug)]
+pub struct Reconciliation {
+    pub tx_outcomes: Vec<TxOutcome>,
+    pub line_outcomes: Vec<LineOutcome>,
+    pub pairs: Vec<Pair>,
+    pub findings: Vec<Finding>,
+    pub bridge: Vec<BridgeLine>,
+    /// The statement's coverage (settle dates), if it has any.
+    pub coverage: Option<(NaiveDate, NaiveDate)>,
+    /// Effective fee rates per merchant and channel when no contract is configured.
+    pub fee_rates: Vec<(String, &'static str, usize, Decimal)>,
+}
+
+impl Reconciliation {
+    /// Outcome counts, for the report.
+    pub fn counts(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
+        let mut tx = BTreeMap::new();
+        for o in &self.tx_outcomes {
+            *tx.entry(o.name()).or_default() += 1;
+        }
+        let mut lines = BTreeMap::new();
+        for o in &self.line_outcomes {
+            *lines.entry(o.name()).or_default() += 1;
+        }
+        (tx, lines)
+    }
+}
+
+/// A transaction's channel, for its fee rate and settlement lag.
+pub fn tx_channel(t: &Tx) -> Channel {
+    if t.card_channel {
+        Channel::Card
+    } else {
+        Channel::Qr
+    }
+}
+
+/// Whether a transaction should settle: approved sales, completions and refunds not voided.
+fn expected(t: &Tx, voided: bool) -> bool {
+    t.approved && (t.kind.is_charge() || t.kind == Kind::Refund) && !voided
+}
+
+/// The signed amount a transaction should settle for: charges positive, refunds negative.
+pub fn signed(t: &Tx) -> i64 {
+    if t.kind == Kind::Refund {
+        -t.amount.abs()
+    } else {
+        t.amount.abs()
+    }
+}
+
+/// Second copies of rows exported in two files: same contents, different files.
+fn duplicate_exports(j: &Journal) -> Vec<bool> {
+    let key = |t: &Tx| {
+        (
+            t.reference,
+            t.utc,
+            t.amount,
+            t.currency,
+            t.terminal,
+            t.merchant,
+            t.card,
+            t.trace,
+            t.kind,
+            t.approved,
+        )
+    };
+    let order = j.order_by(|t| (t.reference, t.utc, t.amount, t.terminal, t.card, t.trace));
+    let mut dup = vec![false; j.txs.len()];
+    for group in j.groups(&order, key) {
+        let mut files: Vec<u32> = Vec::new();
+        for &i in group {
+            let f = j.tx(i).source.file.0;
+            if files.contains(&f) {
+                continue; // identical rows within one file are two sales
+            }
+            if !files.is_empty() && j.tx(i).reference != Sym::NONE {
+                dup[i as usize] = true;
+            }
+            files.push(f);
+        }
+    }
+    dup
+}
+
+/// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
+/// terminal before it.
+fn voided_sales(j: &Journal) -> Vec<bool> {
+    let mut voided = vec![false; j.txs.len()];
+    let order = j.order_by(|t| t.terminal);
+    for group in j.groups(&order, |t| t.terminal) {
+        for (pos, &v) in group.iter().enumerate() {
+            let void = j.tx(v);
+            if void.kind != Kind::Void || !void.approved {
+                continue;
+            }
+            let original = group[..pos].iter().rev().copied().find(|&s| {
+                let sale = j.tx(s);
+                let same = (!void.reference.is_none() && sale.reference == void.reference)
+                    || (sale.card == void.card && sale.amount.abs() == void.amount.abs());
+                sale.kind.is_charge() && sale.approved && same && !voided[s as usize]
+            });
+            if let Some(s) = original {
+                voided[s as usize] = true;
+            }
+        }
+    }
+    voided
+}
+
+/// Reconciles the log with the statement.
+pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
+    let j = inp.journal;
+    let st = inp.statement;
+    let dup = duplicate_exports(j);
+    let voided = voided_sales(j);
+    let mut skip = dup.clone();
+    for (i, t) in j.txs.iter().enumerate() {
+        if t.kind == Kind::Preauth {
+            skip[i] = true; // a hold, never settled itself
+        }
+    }
+    let m = matching::match_all(
+        j,
+        st,
+        &skip,
+        inp.contract.match_window,
+        inp.contract.amount_tolerance,
+    );
+    let coverage = inp.period.or_else(|| {
+        let dates = st.lines.iter().filter_map(|l| l.settle_date);
+        let (lo, hi) = dates.fold(
+            (None, None),
+            |(lo, hi): (Option<NaiveDate>, Option<NaiveDate>), d| {
+                (
+                    Some(lo.map_or(d, |x: NaiveDate| x.min(d))),
+                    Some(hi.map_or(d, |x: NaiveDate| x.max(d))),
+                )
+            },
+        );
+        lo.zip(hi)
+    });
+    let mut line_outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
+    for (li, l) in st.lines.iter().enumerate() {
+        if !l.is_transaction() {
+            line_outcomes[li] = LineOutcome::NotTransaction;
+        } else if l.reference.is_none()
+            && l.txn_id.is_none()
+            && l.order.is_none()
+            && l.utc.is_none()
+            && !m.line_matched[li]
+        {
+            line_outcomes[li] = LineOutcome::Total;
+        }
+    }
+    for p in &m.pairs {
+        line_outcomes[p.line as usize] = LineOutcome::Matched;
+    }
+    for &(li, _) in &m.twice {
+        line_outcomes[li as usize] = LineOutcome::SettledTwice;
+    }
+    let mut tx_outcomes = vec![TxOutcome::NotExpected; j.txs.len()];
+    let as_of_day = inp.as_of.date_naive();
+    for (i, t) in j.txs.iter().enumerate() {
+        tx_outcomes[i] = if dup[i] {
+            TxOutcome::DuplicateExport
+        } else if m.tx_matched[i] {
+            if expected(t, voided[i]) {
+                TxOutcome::Settled
+            } else {
+                TxOutcome::DeclinedSettled
+            }
+        } else if !expected(t, voided[i]) {
+            TxOutcome::NotExpected
+        } else {
+            let due = inp
+                .contract
+                .due_date(j.local_time(t).date_naive(), tx_channel(t));
+            match coverage {
+                Some((from, _)) if due < from => TxOutcome::OutOfPeriod,
+                Some((_, to)) if due <= to && due < as_of_day => TxOutcome::Unsettled,
+                _ => TxOutcome::Pending,
+            }
+        };
+    }
+    // Totals-only lines take the still-unsettled transactions of their terminal and batch (or,
+    // without a batch, those due on their settle date).
+    let mut totals: Vec<(u32, Vec<u32>)> = Vec::new();
+    for (li, l) in st.lines.iter().enumerate() {
+        if line_outcomes[li] != LineOutcome::Total {
+            continue;
+        }
+        let mut group = Vec::new();
+        for (i, t) in j.txs.iter().enumerate() {
+            let open = matches!(
+                tx_outcomes[i],
+                TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
+            );
+            let same_terminal = l.terminal.is_none() || t.terminal == l.terminal;
+            let same_batch = if l.batch.is_none() {
+                l.settle_date
+                    == Some(
+                        inp.contract
+                            .due_date(j.local_time(t).date_naive(), tx_channel(t)),
+                    )
+            } else {
+                t.batch == l.batch
+            };
+            if open && same_terminal && same_batch && j.currency(t) == l.currency {
+                group.push(i as u32);
+                tx_outcomes[i] = TxOutcome::SettledByTotal;
+            }
+        }
+        totals.push((li as u32, group));
+    }
+    let ctx = findings::Ctx {
+        inp,
+        voided: &voided,
+        tx_outcomes: &tx_outcomes,
+    };
+    let mut found = Vec::new();
+    findings::pairs(&ctx, &m.pairs, &mut found);
+    findings::twice(&ctx, &m.twice, &m.pairs, &mut found);
+    findings::unmatched(&ctx, &line_outcomes, &mut found);
+    findings::totals(&ctx, &totals, &mut found);
+    let fee_rates = findings::fees(&ctx, &m.pairs, &line_outcomes, &mut found);
+    let bank = bank::deposits(inp, &line_outcomes, &mut found);
+    let bridge = bridge::trail(
+        &ctx,
+        &m.pairs,
+        &m.twice,
+        &line_outcomes,
+        &totals,
+        &bank,
+        &mut found,
+    );
+    Reconciliation {
+        tx_outcomes,
+        line_outcomes,
+        pairs: m.pairs,
+        findings: found,
+        bridge,
+        coverage,
+        fee_rates,
+    }
+}

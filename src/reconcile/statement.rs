@@ -1,0 +1,151 @@
+//! Settlement lines and bank lines in compact form, ids interned in the journal's symbol table
+//! so a statement reference compares with a log reference as one integer.
+
+use super::contract::Channel;
+use crate::journal::{Kind, Sym, Symbols, to_minor};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementLine, Source, TxType};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// One settlement line.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub source: Source,
+    pub settle_date: Option<NaiveDate>,
+    /// The transaction's time on the statement: UTC seconds and its local offset.
+    pub utc: Option<i64>,
+    pub offset: i32,
+    pub reference: Sym,
+    pub txn_id: Sym,
+    pub order: Sym,
+    pub merchant: Sym,
+    pub terminal: Sym,
+    pub card: Sym,
+    pub batch: Sym,
+    pub currency: Currency,
+    /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
+    pub gross: i64,
+    /// A cost, positive (may carry more decimals than the currency).
+    pub fee: Option<Decimal>,
+    /// Signed like `gross`: `gross - fee` when the file gives no net.
+    pub net: Decimal,
+    /// Whether the file gave a net (else it was derived).
+    pub net_given: bool,
+    pub kind: Kind,
+    pub channel: Option<Channel>,
+}
+
+impl Line {
+    /// A line that settles a transaction (not a fee, payout or transfer line).
+    pub fn is_transaction(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Sale | Kind::Refund | Kind::PreauthCompletion | Kind::Chargeback
+        )
+    }
+
+    pub fn gross_decimal(&self) -> Decimal {
+        Decimal::new(self.gross, self.currency.minor_units())
+    }
+}
+
+/// One bank line.
+#[derive(Debug, Clone)]
+pub struct Deposit {
+    pub source: Source,
+    pub date: NaiveDate,
+    pub currency: Currency,
+    pub amount: Decimal,
+    pub reference: Sym,
+}
+
+/// Every statement line of a run.
+#[derive(Debug, Default)]
+pub struct Statement {
+    pub lines: Vec<Line>,
+    pub deposits: Vec<Deposit>,
+}
+
+pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
+    match c {
+        Some(ModelChannel::Card) => Some(Channel::Card),
+        Some(ModelChannel::Qr) => Some(Channel::Qr),
+        Some(ModelChannel::Other(_)) => Some(Channel::Other),
+        None if has_card => Some(Channel::Card),
+        None => None,
+    }
+}
+
+fn kind_of(t: &TxType) -> Kind {
+    match t {
+        TxType::Sale => Kind::Sale,
+        TxType::Refund => Kind::Refund,
+        TxType::Void => Kind::Void,
+        TxType::PreauthCompletion => Kind::PreauthCompletion,
+        TxType::Preauth => Kind::Preauth,
+        TxType::Chargeback => Kind::Chargeback,
+        _ => Kind::Other,
+    }
+}
+
+impl Statement {
+    /// Adds a settlement line; `Err` with a reason when its gross cannot be held exactly.
+    pub fn add_line(&mut self, l: &SettlementLine, syms: &mut Symbols) -> Result<(), String> {
+        let currency = l.gross.currency;
+        // A statement without a type column writes refunds as negative sales.
+        let kind = match kind_of(&l.kind) {
+            Kind::Sale if l.gross.amount < Decimal::ZERO => Kind::Refund,
+            k => k,
+        };
+        let negative = matches!(kind, Kind::Refund | Kind::Chargeback);
+        let sign = |d: Decimal| if negative { -d.abs() } else { d };
+        let gross_dec = sign(l.gross.amount);
+        let gross = to_minor(gross_dec, currency)
+            .ok_or_else(|| format!("gross {} is too large to audit", l.gross.amount))?;
+        let fee = l.fee.map(|f| f.amount);
+        let (net, net_given) = match l.net {
+            Some(n) => (sign(n.amount), true),
+            None => (
+                gross_dec
+                    .checked_sub(fee.unwrap_or_default())
+                    .ok_or("net is too large to audit")?,
+                false,
+            ),
+        };
+        let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
+        self.lines.push(Line {
+            source: l.source,
+            settle_date: l.settle_date,
+            utc: l.txn_time.map(|t| t.timestamp()),
+            offset: l.txn_time.map_or(0, |t| t.offset().local_minus_utc()),
+            reference: intern(l.reference.as_ref().map(|r| r.as_str())),
+            txn_id: intern(l.txn_id.as_ref().map(|r| r.as_str())),
+            order: intern(l.order_id.as_ref().map(|r| r.as_str())),
+            merchant: intern(l.merchant_id.as_ref().map(|r| r.as_str())),
+            terminal: intern(l.terminal_id.as_ref().map(|r| r.as_str())),
+            card: intern(l.card.as_ref().map(|r| r.as_str())),
+            batch: intern(l.batch.as_ref().map(|r| r.as_str())),
+            currency,
+            gross,
+            fee,
+            net,
+            net_given,
+            kind,
+            channel: channel_of(l.channel.as_ref(), l.card.is_some()),
+        });
+        Ok(())
+    }
+
+    pub fn add_deposit(&mut self, b: &BankLine, syms: &mut Symbols) {
+        self.deposits.push(Deposit {
+            source: b.source,
+            date: b.time.date_naive(),
+            currency: b.amount.currency,
+            amount: b.amount.amount,
+            reference: b
+                .reference
+                .as_ref()
+                .map_or(Sym::NONE, |r| syms.intern(r.as_str())),
+        });
+    }
+}
