@@ -259,7 +259,7 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
 
 /// Reads settlement statements (`role` settlement) or bank statements (`role` bank) into the
 /// statement, interning ids in the journal's symbol table.
-fn load_statements(
+pub fn load_statements(
     paths: &[PathBuf],
     role: Role,
     config: &Config,

@@ -273,3 +273,93 @@ fn rules_lists_every_rule_and_config_reads_back() {
     };
     assert!(txaudit::config::Config::resolve(&flags).is_ok());
 }
+
+#[test]
+fn reconcile_finds_every_planted_problem_in_the_samples_and_closes_the_trail() {
+    let o = txaudit(&[
+        "reconcile",
+        "-t",
+        "samples/transactions.csv",
+        "-s",
+        "samples/settlement.csv",
+        "--terminals",
+        "samples/terminals.csv",
+        "--config",
+        "samples/txaudit.toml",
+        "--as-of",
+        "2026-11-21T12:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = json(&o);
+    let found: BTreeSet<(String, Vec<String>)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ev = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}:{}",
+                        e["file"].as_str().unwrap().trim_start_matches("samples/"),
+                        e["line"]
+                    )
+                })
+                .collect();
+            (f["rule"].as_str().unwrap().to_owned(), ev)
+        })
+        .collect();
+    let tx = |l: u64| format!("transactions.csv:{l}");
+    let st = |l: u64| format!("settlement.csv:{l}");
+    // The table of samples/README.md, row by row.
+    let planted: BTreeSet<(String, Vec<String>)> = [
+        ("unsettled", vec![tx(56)]),
+        ("pending", vec![tx(111)]),
+        ("unexpected-settlement", vec![st(25)]),
+        ("settled-twice", vec![tx(24), st(37), st(60)]),
+        ("amount-mismatch", vec![tx(38), st(43)]),
+        ("declined-settled", vec![tx(55), st(49)]),
+        ("fee-above-contract", vec![tx(106), st(98)]),
+        ("net-mismatch", vec![tx(15), st(56)]),
+        ("merchant-mismatch", vec![tx(91), st(74)]),
+        ("duplicate-charge", vec![tx(52), tx(53)]),
+        ("small-burst", (95..=100).map(tx).collect()),
+        ("off-hours", vec![tx(63)]),
+        ("trace-gap", vec![tx(73), tx(75)]),
+        ("lost-terminal", vec![tx(72), tx(93)]),
+        ("refund-orphan", vec![tx(101)]),
+        ("rejected-row", vec![tx(110)]),
+    ]
+    .into_iter()
+    .map(|(r, e)| (r.to_owned(), e))
+    .collect();
+    assert_eq!(found, planted);
+    let step = |name: &str| {
+        doc["bridge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["step"] == name)
+            .map(|b| b["amount"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        step("charged in the log (approved sales - refunds)").as_deref(),
+        Some("6804.02")
+    );
+    assert_eq!(step("net settled").as_deref(), Some("6702.55"));
+    assert_eq!(step("not settled (unsettled)").as_deref(), Some("-186.87"));
+    assert_eq!(step("fees above contract").as_deref(), Some("-0.94"));
+    assert_eq!(step("unattributed"), None);
+    assert_eq!(doc["counts"]["outcomes"]["transactions"]["settled"], 100);
+    assert_eq!(doc["counts"]["outcomes"]["statement_lines"]["matched"], 101);
+    assert_eq!(doc["coverage"]["from"], "2026-11-20");
+}

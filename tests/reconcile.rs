@@ -1,0 +1,491 @@
+//! Reconcile, scenario by scenario: how lines are matched, what becomes of each row, the
+//! findings, and the money trail; then properties over generated logs and statements: every row
+//! lands in exactly one outcome, no line or transaction is used twice, and the trail's categories
+//! add up to the gap to the cent.
+
+use proptest::prelude::{Strategy, any, prop, proptest};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::str::FromStr;
+use txaudit::audit::{load_logs, load_statements};
+use txaudit::config::Config;
+use txaudit::ingest::{IngestOptions, Zone, parse_instant};
+use txaudit::model::{Currency, Role};
+use txaudit::reconcile::contract::Contract;
+use txaudit::reconcile::statement::Statement;
+use txaudit::reconcile::{Inputs, LineOutcome, Reconciliation, TxOutcome, reconcile};
+
+const TX_HEADER: &str =
+    "timestamp,merchant_id,terminal_id,rrn,card,amount,currency,type,status,channel\n";
+const ST_HEADER: &str =
+    "settle_date,txn_date,rrn,merchant_id,terminal_id,card,gross,fee,net,batch_id,currency\n";
+
+struct Case {
+    rec: Reconciliation,
+}
+
+fn run_with(
+    logs: &[&str],
+    statements: &[&str],
+    bank: &[&str],
+    contract_toml: &str,
+    as_of: &str,
+) -> Case {
+    let dir = tempfile::TempDir::new().unwrap();
+    let write = |name: String, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let config = Config {
+        ingest: IngestOptions {
+            tz: Zone::parse("Asia/Shanghai"),
+            currency: Currency::parse("CNY"),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut inputs = Vec::new();
+    let tx_paths: Vec<_> = logs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| write(format!("tx{i}.csv"), &format!("{TX_HEADER}{t}")))
+        .collect();
+    let mut journal = load_logs(&tx_paths, &config, &mut inputs).unwrap();
+    let st_paths: Vec<_> = statements
+        .iter()
+        .enumerate()
+        .map(|(i, t)| write(format!("st{i}.csv"), &format!("{ST_HEADER}{t}")))
+        .collect();
+    let mut statement = Statement::default();
+    load_statements(
+        &st_paths,
+        Role::Settlement,
+        &config,
+        &mut journal,
+        &mut statement,
+        &mut inputs,
+    )
+    .unwrap();
+    let bank_paths: Vec<_> = bank
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            write(
+                format!("bank{i}.csv"),
+                &format!("date,description,amount,currency,balance\n{t}"),
+            )
+        })
+        .collect();
+    load_statements(
+        &bank_paths,
+        Role::Bank,
+        &config,
+        &mut journal,
+        &mut statement,
+        &mut inputs,
+    )
+    .unwrap();
+    for i in &inputs {
+        assert_eq!(i.rows.rejected, 0, "{}: {:?}", i.path, i.rejects);
+    }
+    let t: toml::Table = toml::from_str(contract_toml).unwrap();
+    let contract = Contract::from_toml(
+        t.get("fees").and_then(|v| v.as_table()),
+        t.get("settlement").and_then(|v| v.as_table()),
+    )
+    .unwrap();
+    let as_of = parse_instant(as_of, Zone::parse("Asia/Shanghai").unwrap()).unwrap();
+    let rec = reconcile(&Inputs {
+        journal: &journal,
+        statement: &statement,
+        register: None,
+        contract: &contract,
+        merchant_id: None,
+        as_of,
+        period: None,
+    });
+    Case { rec }
+}
+
+fn run(log: &str, statement: &str) -> Case {
+    run_with(
+        &[log],
+        &[statement],
+        &[],
+        "[fees]\ncard = \"0.60%\"\nqr = \"0.38%\"\n",
+        "2026-11-25T00:00",
+    )
+}
+
+fn rules(c: &Case) -> Vec<&'static str> {
+    c.rec.findings.iter().map(|f| f.rule).collect()
+}
+
+fn bridge(c: &Case, step: &str) -> Option<String> {
+    c.rec
+        .bridge
+        .iter()
+        .find(|b| b.label == step)
+        .map(|b| b.amount.to_string())
+}
+
+/// Expected net + every shown category = net settled, exactly, with nothing unattributed.
+fn assert_trail_closes(c: &Case) {
+    let currencies: BTreeSet<Currency> = c.rec.bridge.iter().map(|b| b.currency).collect();
+    for cur in currencies {
+        let steps: Vec<_> = c.rec.bridge.iter().filter(|b| b.currency == cur).collect();
+        let get = |l: &str| {
+            steps
+                .iter()
+                .find(|b| b.label == l)
+                .map_or(Decimal::ZERO, |b| b.amount)
+        };
+        let skip = [
+            "charged in the log (approved sales - refunds)",
+            "contracted fees",
+            "expected net",
+            "net settled",
+            "other statement lines (fees, payouts, transfers)",
+            "deposited in the bank (matched payouts)",
+        ];
+        let categories: Decimal = steps
+            .iter()
+            .filter(|b| !skip.contains(&b.label))
+            .map(|b| b.amount)
+            .sum();
+        assert_eq!(
+            get("expected net") + categories,
+            get("net settled"),
+            "{cur}: {steps:#?}"
+        );
+        assert_eq!(
+            get("charged in the log (approved sales - refunds)") + get("contracted fees"),
+            get("expected net")
+        );
+        assert!(
+            steps.iter().all(|b| b.label != "unattributed"),
+            "{steps:#?}"
+        );
+    }
+}
+
+#[test]
+fn exact_reference_matching_and_a_clean_day() {
+    let log = "2026-11-19 10:00:00,M1,T1,600000000001,622588******1234,100.00,CNY,sale,approved,card\n2026-11-19 11:00:00,M1,T1,600000000002,,50.00,CNY,sale,approved,qr\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,600000000001,M1,T1,622588******1234,100.00,0.60,99.40,1,CNY\n2026-11-20,2026-11-19 11:00:00,600000000002,M1,T1,,50.00,0.19,49.81,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![TxOutcome::Settled, TxOutcome::Settled]
+    );
+    assert_eq!(
+        c.rec.line_outcomes,
+        vec![LineOutcome::Matched, LineOutcome::Matched]
+    );
+    assert_eq!(bridge(&c, "expected net").as_deref(), Some("149.21"));
+    assert_eq!(bridge(&c, "net settled").as_deref(), Some("149.21"));
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn tolerant_matching_is_one_to_one_closest_first() {
+    // No references on the statement: two identical coffees, two lines; each line takes the
+    // closest sale, none twice.
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******1234,30.00,CNY,sale,approved,card\n2026-11-19 10:04:00,M1,T1,2,622588******1234,30.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:04:10,,M1,T1,622588******1234,30.00,0.18,29.82,1,CNY\n2026-11-20,2026-11-19 10:00:05,,M1,T1,622588******1234,30.00,0.18,29.82,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    let mut pairs: Vec<(u32, u32)> = c.rec.pairs.iter().map(|p| (p.tx, p.line)).collect();
+    pairs.sort();
+    assert_eq!(pairs, vec![(0, 1), (1, 0)]);
+    // Three lines for two sales: the third is unexpected, not a double use.
+    let st3 = format!(
+        "{st}2026-11-20,2026-11-19 10:02:00,,M1,T1,622588******1234,30.00,0.18,29.82,1,CNY\n"
+    );
+    let c = run(log, &st3);
+    assert_eq!(rules(&c), vec!["unexpected-settlement"]);
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn unsettled_pending_and_out_of_period() {
+    let log = "2026-11-15 10:00:00,M1,T1,1,622588******0001,10.00,CNY,sale,approved,card\n\
+               2026-11-19 10:00:00,M1,T1,2,622588******0002,20.00,CNY,sale,approved,card\n\
+               2026-11-20 21:50:00,M1,T1,3,622588******0003,30.00,CNY,sale,approved,card\n\
+               2026-11-19 12:00:00,M1,T1,4,622588******0004,40.00,CNY,sale,declined,card\n\
+               2026-11-19 13:00:00,M1,T1,5,622588******0005,50.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 13:00:00,5,M1,T1,622588******0005,50.00,0.30,49.70,1,CNY\n2026-11-21,2026-11-19 13:00:00,9,M1,T1,622588******0009,1.00,0.01,0.99,1,CNY\n";
+    let c = run_with(
+        &[log],
+        &[st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-21T12:00",
+    );
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![
+            TxOutcome::OutOfPeriod,
+            TxOutcome::Unsettled,
+            TxOutcome::Pending,
+            TxOutcome::NotExpected,
+            TxOutcome::Settled
+        ]
+    );
+    let unsettled: Vec<_> = c
+        .rec
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unsettled")
+        .collect();
+    assert_eq!(unsettled.len(), 1);
+    assert_eq!(unsettled[0].amount.unwrap().to_string(), "20.00");
+    assert!(unsettled[0].message.contains("due to settle by 2026-11-20"));
+    assert_trail_closes(&c);
+    // Once the due day is over, the pending sale becomes missing if the statement covered it.
+    let later = run_with(
+        &[log],
+        &[st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-22T08:00",
+    );
+    assert_eq!(later.rec.tx_outcomes[2], TxOutcome::Unsettled);
+}
+
+#[test]
+fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n\
+               2026-11-19 10:10:00,M1,T1,2,622588******0002,68.00,CNY,sale,approved,card\n\
+               2026-11-19 10:20:00,M1,T1,3,622588******0003,200.00,CNY,sale,approved,card\n\
+               2026-11-19 10:30:00,M1,T1,4,622588******0004,45.00,CNY,sale,approved,card\n\
+               2026-11-19 10:40:00,M1,T1,5,622588******0005,80.00,CNY,sale,approved,card\n\
+               2026-11-19 10:50:00,M1,T1,6,622588******0006,112.00,CNY,sale,declined,card\n\
+               2026-11-19 11:00:00,M1,T1,7,622588******0007,10.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n\
+              2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n\
+              2026-11-20,2026-11-19 10:10:00,2,M1,T1,622588******0002,86.00,0.52,85.48,1,CNY\n\
+              2026-11-20,2026-11-19 10:20:00,3,M1,T1,622588******0003,200.00,2.00,198.00,1,CNY\n\
+              2026-11-20,2026-11-19 10:30:00,4,M1,T1,622588******0004,45.00,0.27,44.63,1,CNY\n\
+              2026-11-23,2026-11-19 10:40:00,5,M1,T1,622588******0005,80.00,0.48,79.52,1,CNY\n\
+              2026-11-20,2026-11-19 10:50:00,6,M1,T1,622588******0006,112.00,0.67,111.33,1,CNY\n\
+              2026-11-20,2026-11-19 11:00:00,7,M1,T1,622588******0007,10.00,0.06,9.94,1,USD\n\
+              2026-11-20,2026-11-19 12:00:00,99,M1,T1,622588******0099,74.00,0.44,73.56,1,CNY\n";
+    let c = run(log, st);
+    let mut got = rules(&c);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "amount-mismatch",
+            "currency-mismatch",
+            "declined-settled",
+            "fee-above-contract",
+            "late-settlement",
+            "net-mismatch",
+            "settled-twice",
+            "unexpected-settlement"
+        ]
+    );
+    let amount = |r: &str| {
+        c.rec
+            .findings
+            .iter()
+            .find(|f| f.rule == r)
+            .unwrap()
+            .amount
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(amount("amount-mismatch"), "18.00");
+    assert_eq!(amount("fee-above-contract"), "0.80");
+    assert_eq!(amount("net-mismatch"), "0.10");
+    assert_eq!(amount("settled-twice"), "100.00");
+    assert_eq!(
+        c.rec
+            .findings
+            .iter()
+            .find(|f| f.rule == "late-settlement")
+            .unwrap()
+            .details["days_late"],
+        3
+    );
+    assert_eq!(bridge(&c, "fees above contract").as_deref(), Some("-0.80"));
+    assert_eq!(bridge(&c, "settled twice").as_deref(), Some("99.40"));
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn overlapping_exports_count_once_but_identical_sales_in_one_file_are_two() {
+    let day = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n";
+    let c = run_with(
+        &[day, day],
+        &[st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![TxOutcome::Settled, TxOutcome::DuplicateExport]
+    );
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    let twice_in_one = format!("{day}{}", day.replace(",1,622588", ",2,622588"));
+    let c = run_with(
+        &[&twice_in_one],
+        &[st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![TxOutcome::Settled, TxOutcome::Unsettled]
+    );
+}
+
+#[test]
+fn totals_only_statements_compare_sums_per_batch() {
+    let log = "2026-11-19 10:00:00,M1,T1,1,,100.00,CNY,sale,approved,qr\n2026-11-19 11:00:00,M1,T1,2,,50.00,CNY,sale,approved,qr\n";
+    let ok = "2026-11-20,,,M1,T1,,150.00,0.57,149.43,,CNY\n";
+    let c = run(log, ok);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![TxOutcome::SettledByTotal, TxOutcome::SettledByTotal]
+    );
+    assert_eq!(c.rec.line_outcomes, vec![LineOutcome::Total]);
+    assert_trail_closes(&c);
+    let short = "2026-11-20,,,M1,T1,,140.00,0.53,139.47,,CNY\n";
+    let c = run(log, short);
+    assert_eq!(rules(&c), vec!["batch-total-mismatch"]);
+    assert_eq!(c.rec.findings[0].amount.unwrap().to_string(), "10.00");
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn bank_deposits_match_payouts_alone_or_together() {
+    let log = "2026-11-19 10:00:00,M1,T1,1,,100.00,CNY,sale,approved,qr\n2026-11-20 10:00:00,M1,T1,2,,50.00,CNY,sale,approved,qr\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,,100.00,0.38,99.62,1,CNY\n2026-11-21,2026-11-20 10:00:00,2,M1,T1,,50.00,0.19,49.81,1,CNY\n";
+    let one_each = "2026-11-20,payout,99.62,CNY,\n2026-11-22,payout,49.81,CNY,\n";
+    let c = run_with(
+        &[log],
+        &[st],
+        &[one_each],
+        "[fees]\nqr = \"0.38%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    assert_eq!(
+        bridge(&c, "deposited in the bank (matched payouts)").as_deref(),
+        Some("149.43")
+    );
+    let together = "2026-11-22,payout,149.43,CNY,\n";
+    let c = run_with(
+        &[log],
+        &[st],
+        &[together],
+        "[fees]\nqr = \"0.38%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    let short = "2026-11-20,payout,99.62,CNY,\n2026-11-22,payout,40.00,CNY,\n";
+    let c = run_with(
+        &[log],
+        &[st],
+        &[short],
+        "[fees]\nqr = \"0.38%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(rules(&c), vec!["deposit-mismatch"]);
+    assert_eq!(c.rec.findings[0].amount.unwrap().to_string(), "9.81");
+}
+
+#[test]
+fn without_a_contract_the_merchants_usual_rate_stands_in() {
+    let mut log = String::new();
+    let mut st = String::new();
+    for i in 0..8 {
+        writeln!(
+            log,
+            "2026-11-19 10:{i:02}:00,M1,T1,{i},622588******{i:04},100.00,CNY,sale,approved,card"
+        )
+        .unwrap();
+        let fee = if i == 7 { "1.20" } else { "0.60" };
+        let net = Decimal::from_str("100.00").unwrap() - Decimal::from_str(fee).unwrap();
+        writeln!(st, "2026-11-20,2026-11-19 10:{i:02}:00,{i},M1,T1,622588******{i:04},100.00,{fee},{net},1,CNY").unwrap();
+    }
+    let c = run_with(&[&log], &[&st], &[], "", "2026-11-25T00:00");
+    assert_eq!(rules(&c), vec!["fee-above-contract"]);
+    assert_eq!(c.rec.findings[0].amount.unwrap().to_string(), "0.60");
+    assert_eq!(
+        c.rec.fee_rates,
+        vec![(
+            "M1".to_owned(),
+            "card",
+            8,
+            Decimal::from_str("0.006").unwrap()
+        )]
+    );
+    assert_trail_closes(&c);
+}
+
+fn amount() -> impl Strategy<Value = i64> {
+    1i64..50_000
+}
+
+proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Random logs against random statements that settle some sales, twice, with other amounts
+    /// and fees, or not at all, plus unknown lines: every row has one outcome, no line or
+    /// transaction is paired twice, and the money trail closes to the cent.
+    #[test]
+    fn every_row_one_outcome_and_every_cent_attributed(
+        sales in prop::collection::vec((amount(), 0u8..8, any::<bool>(), any::<bool>(), 0u8..4), 1..30),
+        strays in prop::collection::vec(amount(), 0..4),
+    ) {
+        let mut log = String::new();
+        let mut st = String::new();
+        for (i, (cents, fate, qr, refund, status)) in sales.iter().enumerate() {
+            let (m, s) = (i / 60, i % 60);
+            let kind = if *refund { "refund" } else { "sale" };
+            let status = if *status == 0 { "declined" } else { "approved" };
+            let card = if *qr { String::new() } else { format!("622588******{i:04}") };
+            let channel = if *qr { "qr" } else { "card" };
+            let money = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+            writeln!(log, "2026-11-19 1{m}:{s:02}:00,M1,T1,{i},{card},{},CNY,{kind},{status},{channel}", money(*cents)).unwrap();
+            let sign = if *refund { "-" } else { "" };
+            let fee = if *refund { 0 } else { cents * 6 / 1000 };
+            let mut line = |gross: i64, fee: i64, net: i64, rrn: String| {
+                writeln!(st, "2026-11-20,2026-11-19 1{m}:{s:02}:00,{rrn},M1,T1,{card},{sign}{},{},{sign}{},1,CNY", money(gross), money(fee), money(net)).unwrap();
+            };
+            match fate {
+                0 => {}
+                1 => { line(*cents, fee, cents - fee, i.to_string()); line(*cents, fee, cents - fee, i.to_string()); }
+                2 => line(cents + 100, fee, cents + 100 - fee, i.to_string()),
+                3 => line(*cents, fee + 7, cents - fee - 7, i.to_string()),
+                4 => line(*cents, fee, cents - fee - 3, i.to_string()),
+                5 => line(*cents, fee, cents - fee, String::new()),
+                _ => line(*cents, fee, cents - fee, i.to_string()),
+            }
+        }
+        for (k, cents) in strays.iter().enumerate() {
+            writeln!(st, "2026-11-20,2026-11-19 20:{k:02}:00,9{k}9,M1,T1,,{}.{:02},0.00,{}.{:02},1,CNY", cents / 100, cents % 100, cents / 100, cents % 100).unwrap();
+        }
+        let c = run_with(&[&log], &[&st], &[], "[fees]\ncard = \"0.60%\"\nqr = \"0.38%\"\n", "2026-11-25T00:00");
+        assert_eq!(c.rec.tx_outcomes.len(), sales.len());
+        assert_eq!(c.rec.line_outcomes.len(), st.lines().count());
+        let lines: BTreeSet<u32> = c.rec.pairs.iter().map(|p| p.line).collect();
+        let txs: BTreeSet<u32> = c.rec.pairs.iter().map(|p| p.tx).collect();
+        assert_eq!((lines.len(), txs.len()), (c.rec.pairs.len(), c.rec.pairs.len()), "a line or transaction paired twice");
+        for p in &c.rec.pairs {
+            assert_eq!(c.rec.line_outcomes[p.line as usize], LineOutcome::Matched);
+            assert!(matches!(c.rec.tx_outcomes[p.tx as usize], TxOutcome::Settled | TxOutcome::DeclinedSettled));
+        }
+        assert_trail_closes(&c);
+    }
+}
