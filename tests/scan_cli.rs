@@ -363,3 +363,32 @@ fn reconcile_finds_every_planted_problem_in_the_samples_and_closes_the_trail() {
     assert_eq!(doc["counts"]["outcomes"]["statement_lines"]["matched"], 101);
     assert_eq!(doc["coverage"]["from"], "2026-11-20");
 }
+
+#[test]
+fn the_readme_config_example_is_a_valid_config() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Configuration").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("readme.toml");
+    std::fs::write(&path, &section[start..end]).unwrap();
+    let flags = txaudit::cli::InputArgs {
+        config: Some(path),
+        ..Default::default()
+    };
+    let config = txaudit::config::Config::resolve(&flags).unwrap();
+    assert_eq!(
+        config
+            .rules
+            .decimal("small-burst", "max_amount", "", "10054481")
+            .to_string(),
+        "20.00"
+    );
+    let contract = txaudit::reconcile::contract::Contract::from_toml(
+        config.fees.as_ref(),
+        config.settlement.as_ref(),
+    )
+    .unwrap();
+    assert!(contract.has_rates());
+}
