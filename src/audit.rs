@@ -18,9 +18,57 @@ use crate::{EXIT_FINDINGS, EXIT_OK};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+/// Progress on stderr for long runs on a terminal: one line per input file, cleared at the
+/// end. Silent when stderr is not a terminal or the inputs are small, so cron output is clean.
+struct Progress {
+    on: bool,
+    done: u64,
+    total: u64,
+}
+
+impl Progress {
+    /// Inputs below this many bytes finish too fast to need a progress line.
+    const LONG_RUN_BYTES: u64 = 64 << 20;
+
+    fn off() -> Progress {
+        Progress {
+            on: false,
+            done: 0,
+            total: 0,
+        }
+    }
+
+    fn new<'p>(paths: impl IntoIterator<Item = &'p PathBuf>) -> Progress {
+        let total = paths
+            .into_iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        Progress {
+            on: std::io::stderr().is_terminal() && total >= Self::LONG_RUN_BYTES,
+            done: 0,
+            total,
+        }
+    }
+
+    fn file(&mut self, path: &Path) {
+        if self.on {
+            let pct = self.done * 100 / self.total.max(1);
+            eprint!("\r\x1b[2Ktxaudit: {pct:>3}% reading {}", path.display());
+        }
+        self.done += std::fs::metadata(path).map_or(0, |m| m.len());
+    }
+
+    fn finish(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
 
 /// The zone for times given without an offset.
 pub fn zone(config: &Config) -> Zone {
@@ -43,12 +91,22 @@ pub fn as_of(args: &AuditArgs, config: &Config) -> Result<DateTime<FixedOffset>>
 
 /// Reads transaction logs into a journal; every file becomes an `Input` of the report.
 pub fn load_logs(paths: &[PathBuf], config: &Config, inputs: &mut Vec<Input>) -> Result<Journal> {
+    load_logs_with(paths, config, inputs, &mut Progress::off())
+}
+
+fn load_logs_with(
+    paths: &[PathBuf],
+    config: &Config,
+    inputs: &mut Vec<Input>,
+    progress: &mut Progress,
+) -> Result<Journal> {
     let opts = IngestOptions {
         role: Some(Role::Transactions),
         ..config.ingest.clone()
     };
     let mut journal = Journal::default();
     for path in paths {
+        progress.file(path);
         let file = FileId(inputs.len() as u32);
         let mut overflow = Vec::new();
         let mut report = read_file(path, file, &opts, |record| {
@@ -232,7 +290,9 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
     let config = Config::resolve(&args.input)?;
     let as_of = as_of(&args.audit, &config)?;
     let mut inputs = Vec::new();
-    let journal = load_logs(&args.transactions, &config, &mut inputs)?;
+    let mut progress = Progress::new(&args.transactions);
+    let journal = load_logs_with(&args.transactions, &config, &mut inputs, &mut progress)?;
+    progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     let ctx = Context::new(
         &journal,
@@ -267,11 +327,32 @@ pub fn load_statements(
     statement: &mut Statement,
     inputs: &mut Vec<Input>,
 ) -> Result<()> {
+    load_statements_with(
+        paths,
+        role,
+        config,
+        journal,
+        statement,
+        inputs,
+        &mut Progress::off(),
+    )
+}
+
+fn load_statements_with(
+    paths: &[PathBuf],
+    role: Role,
+    config: &Config,
+    journal: &mut Journal,
+    statement: &mut Statement,
+    inputs: &mut Vec<Input>,
+    progress: &mut Progress,
+) -> Result<()> {
     let opts = IngestOptions {
         role: Some(role),
         ..config.ingest.clone()
     };
     for path in paths {
+        progress.file(path);
         let file = FileId(inputs.len() as u32);
         let mut overflow = Vec::new();
         let mut report = read_file(path, file, &opts, |record| match record {
