@@ -7,12 +7,19 @@
 use crate::model::{Channel, Currency, FileId, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// An interned string; `Sym::NONE` for a missing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sym(u32);
+
+impl Default for Sym {
+    fn default() -> Self {
+        Sym::NONE
+    }
+}
 
 impl Sym {
     pub const NONE: Sym = Sym(u32::MAX);
@@ -22,27 +29,47 @@ impl Sym {
     }
 }
 
-/// Distinct id strings, each stored once.
-#[derive(Debug, Default)]
+/// Distinct id strings, each stored once: the table holds only indexes into `names`.
+#[derive(Default)]
 pub struct Symbols {
-    map: HashMap<CompactString, u32>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
     names: Vec<CompactString>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Symbols({} names)", self.names.len())
+    }
 }
 
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&i) = self.map.get(s) {
+        let hash = self.hasher.hash_one(s);
+        let names = &self.names;
+        if let Some(&i) = self.table.find(hash, |&i| names[i as usize] == s) {
             return Sym(i);
         }
         let i = self.names.len() as u32;
-        let name = CompactString::new(s);
-        self.names.push(name.clone());
-        self.map.insert(name, i);
+        self.names.push(CompactString::new(s));
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.table
+            .insert_unique(hash, i, |&j| hasher.hash_one(names[j as usize].as_str()));
         Sym(i)
     }
 
+    pub fn reserve(&mut self, n: usize) {
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.table
+            .reserve(n, |&j| hasher.hash_one(names[j as usize].as_str()));
+        self.names.reserve(n);
+    }
+
     pub fn lookup(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).map(|&i| Sym(i))
+        let hash = self.hasher.hash_one(s);
+        self.table
+            .find(hash, |&i| self.names[i as usize] == s)
+            .map(|&i| Sym(i))
     }
 
     /// The string behind a symbol; empty for `Sym::NONE`.
@@ -126,6 +153,9 @@ pub struct Journal {
     pub txs: Vec<Tx>,
     pub syms: Symbols,
     pub currencies: Vec<Currency>,
+    /// The last value interned per repetitive field (terminal, merchant, city, batch): most rows
+    /// repeat their neighbour's, and a comparison is cheaper than a hash lookup.
+    recent: [(CompactString, Sym); 4],
 }
 
 impl Journal {
@@ -135,11 +165,12 @@ impl Journal {
         let currency = self.currency_index(t.amount.currency);
         let amount = to_minor(t.amount.amount, t.amount.currency)
             .ok_or_else(|| format!("amount {} is too large to audit", t.amount.amount))?;
+        let terminal = self.intern_recent(0, t.terminal_id.as_ref().map(|v| v.as_str()));
+        let merchant = self.intern_recent(1, t.merchant_id.as_ref().map(|v| v.as_str()));
+        let city = self.intern_recent(2, t.city.as_ref().map(|v| v.as_str()));
+        let batch = self.intern_recent(3, t.batch.as_ref().map(|v| v.as_str()));
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| self.syms.intern(s));
-        let terminal = intern(t.terminal_id.as_ref().map(|v| v.as_str()));
-        let merchant = intern(t.merchant_id.as_ref().map(|v| v.as_str()));
         let card = intern(t.card.as_ref().map(|v| v.as_str()));
-        let city = intern(t.city.as_ref().map(|v| v.as_str()));
         let reference = intern(
             t.reference
                 .as_ref()
@@ -147,7 +178,6 @@ impl Journal {
                 .or(t.txn_id.as_ref().map(|v| v.as_str())),
         );
         let order = intern(t.order_id.as_ref().map(|v| v.as_str()));
-        let batch = intern(t.batch.as_ref().map(|v| v.as_str()));
         let (trace, trace_width) = t
             .trace_no
             .as_ref()
@@ -177,6 +207,23 @@ impl Journal {
             trace_width,
         });
         Ok(())
+    }
+
+    fn intern_recent(&mut self, slot: usize, s: Option<&str>) -> Sym {
+        let Some(s) = s else { return Sym::NONE };
+        let (last, sym) = &self.recent[slot];
+        if !sym.is_none() && last == s {
+            return *sym;
+        }
+        let sym = self.syms.intern(s);
+        self.recent[slot] = (CompactString::new(s), sym);
+        sym
+    }
+
+    /// Makes room for about `n` more transactions and their ids.
+    pub fn reserve(&mut self, n: usize) {
+        self.txs.reserve(n);
+        self.syms.reserve(n);
     }
 
     fn currency_index(&mut self, c: Currency) -> u8 {
@@ -219,17 +266,17 @@ impl Journal {
         format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
     }
 
-    /// Transaction indexes ordered by `key`, then time, then file position.
-    pub fn order_by<K: Ord>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        let mut idx: Vec<u32> = (0..self.txs.len() as u32).collect();
-        idx.sort_by(|&a, &b| {
-            let (x, y) = (&self.txs[a as usize], &self.txs[b as usize]);
-            key(x)
-                .cmp(&key(y))
-                .then(x.utc.cmp(&y.utc))
-                .then(x.source.cmp(&y.source))
-        });
-        idx
+    /// Transaction indexes ordered by `key`, then time, then file position. The keys are
+    /// gathered first and sorted in place, not looked up through the indexes while sorting.
+    pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
+        let mut keyed: Vec<(K, i64, Source, u32)> = self
+            .txs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (key(t), t.utc, t.source, i as u32))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        keyed.into_iter().map(|k| k.3).collect()
     }
 
     /// Runs of `order` that share `key`.

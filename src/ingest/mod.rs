@@ -446,7 +446,7 @@ pub fn read_file(
             continue;
         }
         report.rows.read += 1;
-        let outcome = if let Some(reason) = row_shape_problem(&rec, ncols, delimiter) {
+        let outcome = if let Some(reason) = row_shape_problem(&rec, ncols, delimiter, multiline) {
             Err(Reject {
                 line,
                 column: None,
@@ -515,7 +515,12 @@ pub fn read_file(
 
 /// Why a row's shape is wrong before any cell is read: extra non-empty cells, or a quoted cell
 /// that swallowed what look like whole rows (a quote left open).
-fn row_shape_problem(rec: &ByteRecord, ncols: usize, delimiter: u8) -> Option<String> {
+fn row_shape_problem(
+    rec: &ByteRecord,
+    ncols: usize,
+    delimiter: u8,
+    multiline: bool,
+) -> Option<String> {
     let extra = (ncols..rec.len()).any(|i| !clean(&String::from_utf8_lossy(&rec[i])).is_empty());
     if extra {
         return Some(format!(
@@ -523,11 +528,12 @@ fn row_shape_problem(rec: &ByteRecord, ncols: usize, delimiter: u8) -> Option<St
             rec.len()
         ));
     }
-    let looks_like_rows = rec.iter().any(|cell| {
-        cell.split(|b| *b == b'\n')
-            .skip(1)
-            .any(|l| ncols > 1 && l.iter().filter(|b| **b == delimiter).count() >= ncols - 1)
-    });
+    let looks_like_rows = multiline
+        && rec.iter().any(|cell| {
+            cell.split(|b| *b == b'\n')
+                .skip(1)
+                .any(|l| ncols > 1 && l.iter().filter(|b| **b == delimiter).count() >= ncols - 1)
+        });
     looks_like_rows.then(|| {
         "a quoted cell runs over several lines that look like whole rows: is a closing quote missing? Those rows were not read".to_owned()
     })

@@ -262,6 +262,8 @@ pub struct Context<'a> {
     pub by_terminal: Vec<u32>,
     /// Transaction indexes by card, then time.
     pub by_card: Vec<u32>,
+    /// The refund analysis, shared by the three refund rules.
+    refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
 }
 
 impl<'a> Context<'a> {
@@ -280,6 +282,7 @@ impl<'a> Context<'a> {
             merchant_hours,
             by_terminal: journal.order_by(|t| t.terminal),
             by_card: journal.order_by(|t| t.card),
+            refund_outcomes: std::sync::OnceLock::new(),
         }
     }
 

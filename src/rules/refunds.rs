@@ -9,7 +9,9 @@ use crate::finding::Finding;
 use crate::journal::{Kind, Sym};
 use std::collections::HashMap;
 
-enum Outcome {
+/// What the refund analysis found; computed once per run and shared by the three rules.
+#[derive(Debug)]
+pub(super) enum Outcome {
     Orphan {
         refund: u32,
     },
@@ -24,7 +26,11 @@ enum Outcome {
     },
 }
 
-fn analyse(ctx: &Context<'_>) -> Vec<Outcome> {
+fn analyse<'c>(ctx: &'c Context<'_>) -> &'c [Outcome] {
+    ctx.refund_outcomes.get_or_init(|| analyse_once(ctx))
+}
+
+fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
     let is_refund = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind == Kind::Refund
@@ -110,7 +116,7 @@ fn analyse(ctx: &Context<'_>) -> Vec<Outcome> {
 pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "refund-orphan";
     for o in analyse(ctx) {
-        let Outcome::Orphan { refund } = o else {
+        let &Outcome::Orphan { refund } = o else {
             continue;
         };
         let r = ctx.tx(refund);
@@ -145,6 +151,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
+        let (refund, over) = (*refund, *over);
         let r = ctx.tx(refund);
         if !ctx.enabled(RULE, r) {
             continue;
@@ -178,6 +185,7 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Outcome::OtherCard { refund, sales } = o else {
             continue;
         };
+        let refund = *refund;
         let r = ctx.tx(refund);
         if !ctx.enabled(RULE, r) {
             continue;
