@@ -1,27 +1,38 @@
-//! Deterministic synthetic POS transaction logs and the settlement statements that pay them.
+//! Deterministic synthetic POS transaction logs, the settlement statements that pay them, and
+//! the same logs with every kind of anomaly the log rules detect planted in them.
 //!
 //! One seeded event stream (`Stream`) yields transactions in time order: a few merchants, about
 //! 200 terminals with their own trace counters and daily batches, unique 12-digit RRNs, mostly
 //! approved sales, with declines, voids right after the sale they cancel, and refunds of a
-//! terminal's last sale. `write_transactions` writes the stream as the POS export;
-//! `write_settlement` writes the T+1 settlement lines of the same stream (approved sales not
-//! voided, and refunds), so the two files share RRNs. Money is integer cents throughout; fees are
-//! rounded half-up to the cent (card 0.60 %, QR 0.38 %), refunds carry fee 0.00, as in
-//! `samples/`. Events are built apart from their formatting so that a later change can plant
-//! anomalies in the stream without touching the writers.
+//! terminal's last sale. Each card belongs to one city (its last four digits modulo 6 name it),
+//! so the clean traffic holds no impossible journeys. `write_transactions` writes the stream as
+//! the POS export; `write_settlement` writes the T+1 settlement lines of the same stream
+//! (approved sales not voided, and refunds), so the two files share RRNs. Money is integer cents
+//! throughout; fees are rounded half-up to the cent (card 0.60 %, QR 0.38 %), refunds carry fee
+//! 0.00, as in `samples/`.
+//!
+//! `write_scan_case` writes the stream again with anomalies planted into it (`Planter`), a
+//! terminal register, and a `Manifest` naming, for each planted anomaly, the rule that must
+//! report it and the lines of `transactions.csv` that prove it. Planted rows take their trace
+//! numbers from the terminal's counter when they are written, in time order, and draw from
+//! their own random generator, so the clean traffic around them is the stream unchanged and
+//! raises nothing by itself.
 
 use chrono::{Datelike, Days, NaiveDate};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// Bumped whenever the output for a given seed changes, so cached files are not reused.
-pub const VERSION: u32 = 1;
+/// 2: cards belong to a city; the scan case.
+pub const VERSION: u32 = 2;
 
 pub const TRANSACTIONS_HEADER: &str = "txn_id,timestamp,merchant_id,terminal_id,trace_no,\
     batch,rrn,card,amount,currency,type,status,channel,city";
 pub const SETTLEMENT_HEADER: &str =
     "settle_date,txn_date,rrn,merchant_id,terminal_id,card,gross,fee,net,batch_id,currency,channel";
+pub const REGISTER_HEADER: &str = "terminal_id,merchant_id,status,lost_at,city,business_hours";
 
 const TERMINALS: u32 = 200;
 const MERCHANTS: [&str; 5] = [
@@ -147,6 +158,9 @@ pub struct Txn {
     pub channel: Channel,
     /// A sale cancelled by the void that follows it.
     pub voided: bool,
+    /// The merchant's order number (QR payments, and the refunds and voids of their sales): the
+    /// RRN of the sale that opened the order.
+    pub order: Option<u64>,
 }
 
 impl Txn {
@@ -165,12 +179,22 @@ impl Txn {
     }
 
     pub fn terminal_id(&self) -> u32 {
-        10_054_401 + self.terminal
+        terminal_id(self.terminal)
     }
 
     pub fn city(&self) -> &'static str {
-        CITIES[self.terminal as usize % CITIES.len()]
+        city_of(self.terminal)
     }
+}
+
+/// The id a terminal (index) is known by.
+fn terminal_id(terminal: u32) -> u32 {
+    10_054_401 + terminal
+}
+
+/// The city a terminal stands in.
+fn city_of(terminal: u32) -> &'static str {
+    CITIES[terminal as usize % CITIES.len()]
 }
 
 /// Terminals are split among merchants in blocks of different sizes (a chain and small shops).
@@ -190,8 +214,9 @@ struct Terminal {
     batch: u32,
     /// Day of the batch now open; a terminal settles its batch each night.
     batch_day: u32,
-    /// The last approved, un-voided sale, which a refund may return money from.
-    last_sale: Option<(Option<Card>, Channel, i64)>,
+    /// The last approved, un-voided sale, which a refund may return money from: card, channel,
+    /// amount and order.
+    last_sale: Option<(Option<Card>, Channel, i64, Option<u64>)>,
 }
 
 /// The seeded event stream both writers read.
@@ -203,7 +228,7 @@ pub struct Stream {
     secs: u32,
     seq_in_day: u32,
     rrn: u64,
-    /// A void decided together with its sale, emitted as the next event.
+    /// A void decided together with its sale, emitted (and stamped) as the next event.
     pending_void: Option<Txn>,
 }
 
@@ -259,37 +284,17 @@ impl Stream {
         (trace_no, batch, self.rrn)
     }
 
-    fn amount(&mut self) -> i64 {
-        let r = self.rng.below(100);
-        let cents = if r < 55 {
-            // Coffee, lunch, snacks: whole or half yuan.
-            (16 + self.rng.below(145)) * 50
-        } else if r < 85 {
-            8_000 + self.rng.below(32_000)
-        } else if r < 97 {
-            40_000 + self.rng.below(160_000)
-        } else {
-            200_000 + self.rng.below(1_800_000)
-        };
-        cents as i64
-    }
-
-    fn card(&mut self) -> Card {
+    /// A card of a customer of `city` (index into `CITIES`).
+    fn card(&mut self, city: usize) -> Card {
+        let n = CITIES.len() as u64;
         Card {
             bin: BINS[self.rng.below(BINS.len() as u64) as usize],
-            last4: self.rng.below(10_000) as u16,
+            last4: (self.rng.below(10_000 / n) * n) as u16 + city as u16,
         }
     }
-}
 
-impl Iterator for Stream {
-    type Item = Txn;
-
-    fn next(&mut self) -> Option<Txn> {
-        if let Some(void) = self.pending_void.take() {
-            return Some(void);
-        }
-        // About 2 s between transactions across the estate, quicker over lunch.
+    /// Moves the clock on to the next event: about 2 s across the estate, quicker over lunch.
+    fn tick(&mut self) {
         let lunch = (11 * 3600 + 1800..13 * 3600 + 1800).contains(&self.secs);
         let gap = if lunch {
             self.rng.below(3)
@@ -297,6 +302,21 @@ impl Iterator for Stream {
             1 + self.rng.below(3)
         };
         self.advance(gap as u32);
+    }
+
+    /// The pending void, stamped now: right after its sale, or after rows planted in between.
+    fn take_void(&mut self) -> Option<Txn> {
+        let mut void = self.pending_void.take()?;
+        let (trace_no, batch, rrn) = self.stamp(void.terminal);
+        void.trace_no = trace_no;
+        void.batch = batch;
+        void.rrn = rrn;
+        void.seq_in_day = self.seq_in_day;
+        Some(void)
+    }
+
+    /// The event at the current time on a random terminal: a refund of its last sale, or a sale.
+    fn event(&mut self) -> Txn {
         let terminal = self.rng.below(u64::from(TERMINALS)) as u32;
         let last_sale = self.terminals[terminal as usize].last_sale;
         let (trace_no, batch, rrn) = self.stamp(terminal);
@@ -314,9 +334,10 @@ impl Iterator for Stream {
             approved: true,
             channel: Channel::Card,
             voided: false,
+            order: None,
         };
 
-        if let Some((card, channel, cents)) = last_sale.filter(|_| self.rng.chance(25)) {
+        if let Some((card, channel, cents, order)) = last_sale.filter(|_| self.rng.chance(25)) {
             // A refund of the terminal's last sale: in full, or part of it in whole yuan.
             let amount = if self.rng.chance(600) || cents < 200 {
                 cents
@@ -324,13 +345,14 @@ impl Iterator for Stream {
                 (1 + self.rng.below(cents as u64 / 100)) as i64 * 100
             };
             self.terminals[terminal as usize].last_sale = None;
-            return Some(Txn {
+            return Txn {
                 card,
                 cents: amount.min(cents),
                 kind: Kind::Refund,
                 channel,
+                order,
                 ..base
-            });
+            };
         }
 
         let channel = if self.rng.chance(600) {
@@ -338,33 +360,59 @@ impl Iterator for Stream {
         } else {
             Channel::Qr
         };
-        let card = (channel == Channel::Card).then(|| self.card());
+        let city = terminal as usize % CITIES.len();
+        let card = (channel == Channel::Card).then(|| self.card(city));
         let mut sale = Txn {
             card,
-            cents: self.amount(),
+            cents: amount(&mut self.rng),
             channel,
             approved: !self.rng.chance(35),
+            order: (channel == Channel::Qr).then_some(rrn),
             ..base
         };
         if sale.approved && self.rng.chance(15) {
             // Keyed by mistake and voided a minute or two later on the same terminal.
             sale.voided = true;
             self.secs = (self.secs + 30 + self.rng.below(150) as u32).min(CLOSE_SECS - 1);
-            let (trace_no, batch, rrn) = self.stamp(terminal);
             self.pending_void = Some(Txn {
                 secs: self.secs,
-                seq_in_day: self.seq_in_day,
-                trace_no,
-                batch,
-                rrn,
                 kind: Kind::Void,
                 voided: false,
                 ..sale.clone()
             });
         } else if sale.approved {
-            self.terminals[terminal as usize].last_sale = Some((card, channel, sale.cents));
+            self.terminals[terminal as usize].last_sale =
+                Some((card, channel, sale.cents, sale.order));
         }
-        Some(sale)
+        sale
+    }
+}
+
+/// A sale amount in cents: mostly coffee and lunch, some shopping, a few large tickets.
+fn amount(rng: &mut Rng) -> i64 {
+    let r = rng.below(100);
+    let cents = if r < 55 {
+        // Coffee, lunch, snacks: whole or half yuan.
+        (16 + rng.below(145)) * 50
+    } else if r < 85 {
+        8_000 + rng.below(32_000)
+    } else if r < 97 {
+        40_000 + rng.below(160_000)
+    } else {
+        200_000 + rng.below(1_800_000)
+    };
+    cents as i64
+}
+
+impl Iterator for Stream {
+    type Item = Txn;
+
+    fn next(&mut self) -> Option<Txn> {
+        if let Some(void) = self.take_void() {
+            return Some(void);
+        }
+        self.tick();
+        Some(self.event())
     }
 }
 
@@ -438,35 +486,51 @@ fn create(path: &Path) -> io::Result<BufWriter<File>> {
     Ok(BufWriter::with_capacity(1 << 20, File::create(path)?))
 }
 
+/// Writes one log row; `order` adds the `order_id` cell (empty for `Some(None)`).
+fn write_log_row(
+    w: &mut impl Write,
+    cal: &mut Calendar,
+    t: &Txn,
+    city: &str,
+    order: Option<Option<u64>>,
+) -> io::Result<()> {
+    cal.set(t.day);
+    write!(w, "TX{}{:06},{} ", cal.compact, t.seq_in_day, cal.iso)?;
+    write_time(w, t.secs)?;
+    write!(
+        w,
+        ",{},{},{:06},{:06},{:012},",
+        t.merchant_id(),
+        t.terminal_id(),
+        t.trace_no,
+        t.batch,
+        t.rrn
+    )?;
+    write_card(w, t.card)?;
+    w.write_all(b",")?;
+    write_money(w, t.cents)?;
+    let status = if t.approved { "approved" } else { "declined" };
+    write!(
+        w,
+        ",CNY,{},{status},{},{city}",
+        t.kind.label(),
+        t.channel.label(),
+    )?;
+    match order {
+        None => {}
+        Some(None) => w.write_all(b",")?,
+        Some(Some(o)) => write!(w, ",ORD{o:012}")?,
+    }
+    w.write_all(b"\n")
+}
+
 /// Writes a POS transaction log of `rows` data rows after the header.
 pub fn write_transactions(path: &Path, rows: u64, seed: u64) -> io::Result<()> {
     let mut w = create(path)?;
     writeln!(w, "{TRANSACTIONS_HEADER}")?;
     let mut cal = Calendar::new();
     for t in Stream::new(seed).take(rows as usize) {
-        cal.set(t.day);
-        write!(w, "TX{}{:06},{} ", cal.compact, t.seq_in_day, cal.iso)?;
-        write_time(&mut w, t.secs)?;
-        write!(
-            w,
-            ",{},{},{:06},{:06},{:012},",
-            t.merchant_id(),
-            t.terminal_id(),
-            t.trace_no,
-            t.batch,
-            t.rrn
-        )?;
-        write_card(&mut w, t.card)?;
-        w.write_all(b",")?;
-        write_money(&mut w, t.cents)?;
-        let status = if t.approved { "approved" } else { "declined" };
-        writeln!(
-            w,
-            ",CNY,{},{status},{},{}",
-            t.kind.label(),
-            t.channel.label(),
-            t.city()
-        )?;
+        write_log_row(&mut w, &mut cal, &t, t.city(), None)?;
     }
     w.into_inner()
         .map_err(io::IntoInnerError::into_error)?
@@ -499,6 +563,1214 @@ pub fn write_settlement(path: &Path, rows: u64, seed: u64) -> io::Result<()> {
     w.into_inner()
         .map_err(io::IntoInnerError::into_error)?
         .sync_all()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan case: the stream with anomalies planted in it.
+
+/// One anomaly planted in the scan case: the rule that must report it, with what severity, and
+/// the rows that prove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planted {
+    pub rule: String,
+    pub severity: String,
+    /// 1-based physical lines of `transactions.csv`, ascending: the evidence a finding must cite.
+    pub lines: Vec<u64>,
+    /// What was planted, in words.
+    pub what: String,
+}
+
+/// What `write_scan_case` planted, and how to audit it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// Data rows in `transactions.csv` (lines after the header).
+    pub rows: u64,
+    /// The audit's reference time to pass as `--as-of` (RFC 3339): after the normal traffic, the
+    /// night's off-hours sales included, and days before the rows dated in the future.
+    pub as_of: String,
+    pub planted: Vec<Planted>,
+    /// Lines of every row the planter wrote (evidence cites some clean rows too).
+    pub inserted: Vec<u64>,
+}
+
+pub const MANIFEST_FILE: &str = "manifest.tsv";
+
+impl Manifest {
+    /// Writes the manifest as tab-separated lines (lines of numbers space-separated).
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let mut w = create(path)?;
+        writeln!(
+            w,
+            "# txaudit scan case: anomalies planted in transactions.csv (1-based physical lines)"
+        )?;
+        writeln!(w, "rows\t{}", self.rows)?;
+        writeln!(w, "as_of\t{}", self.as_of)?;
+        writeln!(w, "inserted\t{}", join_lines(&self.inserted))?;
+        for p in &self.planted {
+            writeln!(
+                w,
+                "planted\t{}\t{}\t{}\t{}",
+                p.rule,
+                p.severity,
+                join_lines(&p.lines),
+                p.what
+            )?;
+        }
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()
+    }
+
+    /// Reads back what `write` wrote.
+    pub fn read(path: &Path) -> io::Result<Manifest> {
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+        let text = std::fs::read_to_string(path)?;
+        let mut m = Manifest {
+            rows: 0,
+            as_of: String::new(),
+            planted: Vec::new(),
+            inserted: Vec::new(),
+        };
+        let lines = |s: &str| -> io::Result<Vec<u64>> {
+            s.split_whitespace()
+                .map(|n| n.parse().map_err(|_| bad(format!("{n:?} is not a line"))))
+                .collect()
+        };
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let cells: Vec<&str> = line.split('\t').collect();
+            match cells.as_slice() {
+                ["rows", n] => m.rows = n.parse().map_err(|_| bad(format!("rows {n:?}")))?,
+                ["as_of", t] => m.as_of = (*t).to_owned(),
+                ["inserted", l] => m.inserted = lines(l)?,
+                ["planted", rule, severity, l, what] => m.planted.push(Planted {
+                    rule: (*rule).to_owned(),
+                    severity: (*severity).to_owned(),
+                    lines: lines(l)?,
+                    what: (*what).to_owned(),
+                }),
+                _ => return Err(bad(format!("unexpected manifest line {line:?}"))),
+            }
+        }
+        Ok(m)
+    }
+}
+
+fn join_lines(lines: &[u64]) -> String {
+    lines
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `12.34` for messages.
+fn money_str(cents: i64) -> String {
+    let mut out = Vec::new();
+    write_money(&mut out, cents).expect("writing to a Vec");
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// The kinds of anomaly planted, each several times across the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plant {
+    DuplicateCharge,
+    ExportedTwice,
+    ReusedReference,
+    SmallBurst,
+    OffHours,
+    FutureTime,
+    ClockSkew,
+    TraceGap,
+    TraceRepeat,
+    TerminalLocation,
+    CardTravel,
+    RefundOrphan,
+    RefundExcess,
+    RefundOtherCard,
+}
+
+/// What a position in the file calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    Spread(Plant),
+    /// A sale on an unused terminal.
+    Unused,
+    /// A terminal reported lost (or stolen) that trades on.
+    Lost,
+}
+
+/// Planted `n` times each, interleaved along the file.
+const SPREAD: [Plant; 14] = [
+    Plant::DuplicateCharge,
+    Plant::ExportedTwice,
+    Plant::ReusedReference,
+    Plant::SmallBurst,
+    Plant::OffHours,
+    Plant::FutureTime,
+    Plant::ClockSkew,
+    Plant::TraceGap,
+    Plant::TraceRepeat,
+    Plant::TerminalLocation,
+    Plant::CardTravel,
+    Plant::RefundOrphan,
+    Plant::RefundExcess,
+    Plant::RefundOtherCard,
+];
+/// Terminals (of the 200) the register reports lost or stolen near the end of the file.
+const LOST: [(u32, &str); 3] = [(17, "lost"), (103, "stolen"), (158, "lost")];
+/// Terminals beyond the stream's 200, registered unused; each trades once.
+const UNUSED: [u32; 2] = [TERMINALS, TERMINALS + 1];
+/// Issuer BINs of the cards the planter uses; never drawn by the stream, so a planted card
+/// meets no clean transaction.
+const PLANT_BINS: [&str; 3] = ["625955", "623058", "621483"];
+/// Planted patterns start within these local times, so that what follows them (a second charge
+/// 40 minutes later) stays inside the 08:00–22:00 trading day.
+const PLANT_FROM: u32 = 8 * 3600 + 1800;
+const PLANT_UNTIL: u32 = 21 * 3600;
+/// The fewest transactions a terminal needs before its business hours are learned (`off-hours`
+/// `learn_min`): off-hours sales go only to terminals sure to have them.
+const LEARN_MIN: u32 = 200;
+/// A trace plant needs this many clean rows on its terminal since the last planted one.
+const QUIET: u32 = 3;
+/// Lines kept free at the end of the file for rows still pending when planting stops.
+const RESERVE: u64 = 100;
+
+/// How a planted row takes its trace number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trace {
+    /// The terminal's next number (and a new batch if its day is later).
+    Next,
+    /// `n` numbers skipped, then the next.
+    Skip(u32),
+    /// The number of the terminal's last transaction again.
+    Repeat,
+    /// The next number in the terminal's current batch, whatever the row's date.
+    Current,
+}
+
+/// A row to plant: everything but its stamp (trace, batch, RRN, position in the day).
+#[derive(Debug, Clone)]
+struct Plan {
+    day: u32,
+    secs: u32,
+    terminal: u32,
+    trace: Trace,
+    card: Option<Card>,
+    cents: i64,
+    kind: Kind,
+    approved: bool,
+    /// The order number; `Own` opens an order with the row's own RRN.
+    order: Order,
+    city: &'static str,
+    /// An RRN to reuse instead of a new one.
+    rrn: Option<u64>,
+    twice: bool,
+    /// The manifest entry the row is evidence of.
+    anomaly: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    None,
+    Own,
+    Of(u64),
+}
+
+/// The last row written on a terminal.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    line: u64,
+    day: u32,
+    secs: u32,
+    trace: u32,
+}
+
+/// One row of the scan case, as the planter yields it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub txn: Txn,
+    pub city: &'static str,
+    /// Exported twice: written on two lines.
+    pub twice: bool,
+}
+
+#[derive(Debug)]
+struct Ready {
+    row: Row,
+    anomaly: Option<usize>,
+    planted: bool,
+}
+
+/// The stream with anomalies planted: yields exactly `rows` rows (a row exported twice counts
+/// two), and records the lines of what it planted.
+#[derive(Debug)]
+pub struct Planter {
+    stream: Stream,
+    rng: Rng,
+    rows: u64,
+    /// Lines written after the header.
+    written: u64,
+    ticked: bool,
+    done: bool,
+    ready: VecDeque<Ready>,
+    /// Rows due later, by time.
+    pending: Vec<(u32, u32, u64, Plan)>,
+    pending_lines: u64,
+    plan_seq: u64,
+    /// (position, kind, instance), by position; `next_trigger` is the first not yet due.
+    triggers: Vec<(u64, Trigger, u32)>,
+    next_trigger: usize,
+    due: Vec<(Trigger, u32)>,
+    last: Vec<Option<Seen>>,
+    prev: Vec<Option<Seen>>,
+    /// Clean rows since the last planted one, per terminal.
+    quiet: Vec<u32>,
+    /// Planted rows still pending, per terminal.
+    busy: Vec<u32>,
+    /// Terminals no longer planted on: lost ones, and those with a row at an odd date.
+    retired: Vec<bool>,
+    /// Terminals that already traded away from home.
+    moved: Vec<bool>,
+    /// Terminals sure to have `LEARN_MIN` transactions (from a dry run of the stream).
+    learned: Vec<bool>,
+    /// Per lost terminal: the manifest entry and the time it was reported lost.
+    lost: Vec<Option<(usize, u32, u32)>>,
+    /// Register rows for lost terminals: (terminal, status, day, secs).
+    register_lost: Vec<(u32, &'static str, u32, u32)>,
+    planted: Vec<Planted>,
+    inserted: Vec<u64>,
+    cards: u32,
+    last_clean_day: u32,
+    /// The first day of the rows dated in the future.
+    future_day: u32,
+}
+
+impl Planter {
+    pub fn new(rows: u64, seed: u64) -> Planter {
+        // A dry run of the clean stream: how many rows each terminal surely gets (planted rows
+        // take the place of at most 2 % of them) and the last day the file can reach.
+        let mut counts = vec![0u32; TERMINALS as usize];
+        let mut last_day = 0;
+        let sure = rows - rows / 50;
+        for (k, t) in Stream::new(seed).take(rows as usize).enumerate() {
+            if (k as u64) < sure {
+                counts[t.terminal as usize] += 1;
+            }
+            last_day = t.day;
+        }
+        let mut stream = Stream::new(seed);
+        let mut rng = Rng::new(seed ^ 0x706c_616e_7465_7221);
+        let all = (TERMINALS + UNUSED.len() as u32) as usize;
+        for _ in UNUSED {
+            stream.terminals.push(Terminal {
+                trace_no: 1 + rng.below(900_000) as u32,
+                batch: 1 + rng.below(600) as u32,
+                batch_day: 0,
+                last_sale: None,
+            });
+        }
+        let n = (rows / 50_000).clamp(5, 20) as u32;
+        let total = SPREAD.len() as u64 * u64::from(n);
+        let mut triggers: Vec<(u64, Trigger, u32)> = (0..total)
+            .map(|j| {
+                let kind = SPREAD[(j % SPREAD.len() as u64) as usize];
+                (
+                    rows * (j + 1) / (total + 2),
+                    Trigger::Spread(kind),
+                    (j / SPREAD.len() as u64) as u32,
+                )
+            })
+            .collect();
+        for (i, _) in UNUSED.iter().enumerate() {
+            triggers.push((rows * (i as u64 + 1) / 3, Trigger::Unused, i as u32));
+        }
+        let margin = (rows / 20).min(3_000);
+        for (i, _) in LOST.iter().enumerate() {
+            let back = margin * (LOST.len() - i) as u64 / LOST.len() as u64;
+            triggers.push((rows - back, Trigger::Lost, i as u32));
+        }
+        triggers.sort_by_key(|t| t.0);
+        let mut retired = vec![false; all];
+        for (t, _) in LOST {
+            retired[t as usize] = true;
+        }
+        for t in UNUSED {
+            retired[t as usize] = true;
+        }
+        let mut learned: Vec<bool> = counts.iter().map(|&c| c >= LEARN_MIN).collect();
+        learned.resize(all, false);
+        Planter {
+            stream,
+            rng,
+            rows,
+            written: 0,
+            ticked: false,
+            done: false,
+            ready: VecDeque::new(),
+            pending: Vec::new(),
+            pending_lines: 0,
+            plan_seq: 0,
+            triggers,
+            next_trigger: 0,
+            due: Vec::new(),
+            last: vec![None; all],
+            prev: vec![None; all],
+            quiet: vec![0; all],
+            busy: vec![0; all],
+            retired,
+            moved: vec![false; all],
+            learned,
+            lost: vec![None; all],
+            register_lost: Vec::new(),
+            planted: Vec::new(),
+            inserted: Vec::new(),
+            cards: 0,
+            last_clean_day: 0,
+            future_day: last_day + 2,
+        }
+    }
+
+    /// The manifest, once every row has been taken.
+    pub fn manifest(&self) -> Manifest {
+        let (y, m, d) = FIRST_DAY;
+        let first = NaiveDate::from_ymd_opt(y, m, d).expect("FIRST_DAY is a date");
+        let day = first + Days::new(u64::from(self.last_clean_day) + 1);
+        let planted = self
+            .planted
+            .iter()
+            .filter(|p| !p.lines.is_empty())
+            .map(|p| {
+                let mut p = p.clone();
+                p.lines.sort_unstable();
+                p.lines.dedup();
+                p
+            })
+            .collect();
+        let mut inserted = self.inserted.clone();
+        inserted.sort_unstable();
+        Manifest {
+            rows: self.written,
+            // The morning after the last trading day: the night's off-hours sales are behind it.
+            as_of: format!("{}T06:00:00+08:00", day.format("%Y-%m-%d")),
+            planted,
+            inserted,
+        }
+    }
+
+    /// Writes the terminal register: every terminal with its merchant and city (every tenth
+    /// without a city, so its usual one is learned), the lost ones with the time of the report.
+    pub fn write_register(&self, path: &Path) -> io::Result<()> {
+        let mut w = create(path)?;
+        writeln!(w, "{REGISTER_HEADER}")?;
+        let mut cal = Calendar::new();
+        for t in 0..TERMINALS + UNUSED.len() as u32 {
+            let (status, lost_at) = match self.register_lost.iter().find(|l| l.0 == t) {
+                Some(&(_, status, day, secs)) => {
+                    cal.set(day);
+                    (status, format!("{} {}", cal.iso, &clock(secs)[..5]))
+                }
+                None if UNUSED.contains(&t) => ("unused", String::new()),
+                None => ("active", String::new()),
+            };
+            let city = if t % 10 == 9 { "" } else { city_of(t) };
+            writeln!(
+                w,
+                "{},{},{status},{lost_at},{city},",
+                terminal_id(t),
+                MERCHANTS[merchant_of(t)]
+            )?;
+        }
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()
+    }
+
+    fn anomaly(&mut self, rule: &str, severity: &str, what: String) -> usize {
+        self.planted.push(Planted {
+            rule: rule.to_owned(),
+            severity: severity.to_owned(),
+            lines: Vec::new(),
+            what,
+        });
+        self.planted.len() - 1
+    }
+
+    fn new_card(&mut self) -> Card {
+        self.cards += 1;
+        Card {
+            bin: PLANT_BINS[self.cards as usize % PLANT_BINS.len()],
+            last4: (self.cards % 10_000) as u16,
+        }
+    }
+
+    fn card_name(card: Card) -> String {
+        format!("{}******{:04}", card.bin, card.last4)
+    }
+
+    /// A plan on `terminal` at `(day, secs)` with ordinary values: an approved QR sale.
+    fn plan(&mut self, terminal: u32, day: u32, secs: u32) -> Plan {
+        Plan {
+            day,
+            secs,
+            terminal,
+            trace: Trace::Next,
+            card: None,
+            cents: amount(&mut self.rng),
+            kind: Kind::Sale,
+            approved: true,
+            order: Order::Own,
+            city: city_of(terminal),
+            rrn: None,
+            twice: false,
+            anomaly: None,
+        }
+    }
+
+    fn card_plan(&mut self, terminal: u32, day: u32, secs: u32, card: Card) -> Plan {
+        Plan {
+            card: Some(card),
+            order: Order::None,
+            ..self.plan(terminal, day, secs)
+        }
+    }
+
+    /// Stamps a plan with the terminal's counters and the stream's RRNs (no draw from the
+    /// stream's generator, so the clean traffic stays as it is).
+    fn stamp(&mut self, p: &Plan) -> Txn {
+        let s = &mut self.stream;
+        let t = &mut s.terminals[p.terminal as usize];
+        let bump = |trace: u32, by: u32| (trace - 1 + by) % 999_999 + 1;
+        let (trace_no, batch) = match p.trace {
+            Trace::Repeat => (t.trace_no, t.batch),
+            Trace::Current => {
+                t.trace_no = bump(t.trace_no, 1);
+                (t.trace_no, t.batch)
+            }
+            Trace::Next | Trace::Skip(_) => {
+                let skip = match p.trace {
+                    Trace::Skip(n) => n,
+                    _ => 0,
+                };
+                t.trace_no = bump(t.trace_no, 1 + skip);
+                if p.day > t.batch_day {
+                    t.batch_day = p.day;
+                    t.batch = if t.batch >= 999_999 { 1 } else { t.batch + 1 };
+                }
+                (t.trace_no, t.batch)
+            }
+        };
+        s.rrn += 1;
+        s.seq_in_day += 1;
+        let rrn = p.rrn.unwrap_or(s.rrn);
+        Txn {
+            day: p.day,
+            secs: p.secs,
+            seq_in_day: s.seq_in_day,
+            terminal: p.terminal,
+            trace_no,
+            batch,
+            rrn,
+            card: p.card,
+            cents: p.cents,
+            kind: p.kind,
+            approved: p.approved,
+            channel: if p.card.is_some() {
+                Channel::Card
+            } else {
+                Channel::Qr
+            },
+            voided: false,
+            order: match p.order {
+                Order::None => None,
+                Order::Own => Some(s.rrn),
+                Order::Of(o) => Some(o),
+            },
+        }
+    }
+
+    /// Plants a row now; returns it as stamped.
+    fn now(&mut self, p: Plan) -> Txn {
+        let txn = self.stamp(&p);
+        self.ready.push_back(Ready {
+            row: Row {
+                txn: txn.clone(),
+                city: p.city,
+                twice: p.twice,
+            },
+            anomaly: p.anomaly,
+            planted: true,
+        });
+        txn
+    }
+
+    /// Plants a row for later: it is stamped when the stream's clock reaches its time.
+    fn later(&mut self, p: Plan) {
+        self.busy[p.terminal as usize] += 1;
+        self.pending_lines += 1 + u64::from(p.twice);
+        self.plan_seq += 1;
+        let key = (p.day, p.secs, self.plan_seq);
+        let at = self
+            .pending
+            .partition_point(|(d, s, q, _)| (*d, *s, *q) < key);
+        self.pending.insert(at, (key.0, key.1, key.2, p));
+    }
+
+    fn take_pending(&mut self) {
+        let (_, _, _, p) = self.pending.remove(0);
+        self.busy[p.terminal as usize] -= 1;
+        self.pending_lines -= 1 + u64::from(p.twice);
+        self.now(p);
+    }
+
+    /// Writes a row out: its lines, what it is evidence of, and the terminal's state.
+    fn output(&mut self, r: Ready) -> Row {
+        let line = self.written + 2;
+        let n = 1 + u64::from(r.row.twice);
+        self.written += n;
+        let lines = line..line + n;
+        let t = &r.row.txn;
+        let term = t.terminal as usize;
+        if let Some(a) = r.anomaly {
+            self.planted[a].lines.extend(lines.clone());
+        }
+        if let Some((a, day, secs)) = self.lost[term]
+            && (t.day, t.secs) >= (day, secs)
+        {
+            self.planted[a].lines.extend(lines.clone());
+        }
+        if r.planted {
+            self.inserted.extend(lines);
+            self.quiet[term] = 0;
+        } else {
+            self.quiet[term] += 1;
+            self.last_clean_day = self.last_clean_day.max(t.day);
+        }
+        self.prev[term] = self.last[term];
+        self.last[term] = Some(Seen {
+            line: line + n - 1,
+            day: t.day,
+            secs: t.secs,
+            trace: t.trace_no,
+        });
+        r.row
+    }
+
+    /// A terminal among the stream's 200, free for a plant, whose last rows are clean and of
+    /// today, and that `fits`; tried from a random one on.
+    fn pick(&mut self, day: u32, fits: impl Fn(&Planter, u32) -> bool) -> Option<u32> {
+        let start = self.rng.below(u64::from(TERMINALS)) as u32;
+        let void_on = self.stream.pending_void.as_ref().map(|v| v.terminal);
+        (0..TERMINALS).map(|k| (start + k) % TERMINALS).find(|&t| {
+            let i = t as usize;
+            !self.retired[i]
+                && self.busy[i] == 0
+                && self.quiet[i] >= QUIET
+                && void_on != Some(t)
+                && self.last[i].is_some_and(|s| s.day == day && s.trace < 999_900)
+                && fits(self, t)
+        })
+    }
+
+    /// Plants the due triggers that can be planted now; true if one was.
+    fn try_triggers(&mut self, day: u32, secs: u32) -> bool {
+        while let Some(&(pos, kind, i)) = self.triggers.get(self.next_trigger) {
+            if pos > self.written {
+                break;
+            }
+            self.due.push((kind, i));
+            self.next_trigger += 1;
+        }
+        if self.due.is_empty()
+            || !(PLANT_FROM..PLANT_UNTIL).contains(&secs)
+            || self.rows - self.written < self.pending_lines + RESERVE
+        {
+            return false;
+        }
+        for k in 0..self.due.len() {
+            let (kind, i) = self.due[k];
+            let planted = match kind {
+                Trigger::Spread(plant) => self.plant(plant, i, day, secs),
+                Trigger::Unused => {
+                    self.plant_unused(i, day, secs);
+                    true
+                }
+                Trigger::Lost => {
+                    self.plant_lost(i, day, secs);
+                    true
+                }
+            };
+            if planted {
+                self.due.remove(k);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A sale on the `i`th unused terminal.
+    fn plant_unused(&mut self, i: u32, day: u32, secs: u32) {
+        let u = UNUSED[i as usize];
+        let a = self.anomaly(
+            "lost-terminal",
+            "critical",
+            format!("a sale on terminal {}, registered unused", terminal_id(u)),
+        );
+        let p = Plan {
+            anomaly: Some(a),
+            ..self.plan(u, day, secs)
+        };
+        self.now(p);
+    }
+
+    /// The `i`th lost terminal reported lost now, and trading on.
+    fn plant_lost(&mut self, i: u32, day: u32, secs: u32) {
+        // Reported at the next whole minute; the thief's first sale follows, and every
+        // row on the terminal from then on is evidence (see `output`).
+        let (u, status) = LOST[i as usize];
+        let at = (secs / 60 + 1) * 60;
+        let a = self.anomaly(
+            "lost-terminal",
+            "critical",
+            format!(
+                "terminal {} reported {status} at {} keeps trading",
+                terminal_id(u),
+                &clock(at)[..5]
+            ),
+        );
+        self.lost[u as usize] = Some((a, day, at));
+        self.register_lost.push((u, status, day, at));
+        let first = at + 30 + self.rng.below(60) as u32;
+        let p = self.plan(u, day, first);
+        self.later(p);
+    }
+
+    /// Plants one instance of `kind` at `(day, secs)`; false if no terminal suits it now.
+    fn plant(&mut self, kind: Plant, i: u32, day: u32, secs: u32) -> bool {
+        let Some(t) = self.pick(day, |_, _| true) else {
+            return false;
+        };
+        let tid = terminal_id(t);
+        match kind {
+            Plant::DuplicateCharge => {
+                let card = self.new_card();
+                let gap = 20 + self.rng.below(71) as u32;
+                let a = self.anomaly("duplicate-charge", "warning", String::new());
+                let first = Plan {
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, secs, card)
+                };
+                let cents = first.cents;
+                self.planted[a].what = format!(
+                    "card {} charged {} twice on terminal {tid}, {gap} s apart",
+                    Self::card_name(card),
+                    money_str(cents)
+                );
+                let second = Plan {
+                    secs: secs + gap,
+                    ..first.clone()
+                };
+                self.now(first);
+                self.later(second);
+            }
+            Plant::ExportedTwice => {
+                let a = self.anomaly(
+                    "duplicate-reference",
+                    "info",
+                    format!("a sale on terminal {tid} exported twice (identical rows)"),
+                );
+                let p = Plan {
+                    twice: true,
+                    anomaly: Some(a),
+                    ..self.plan(t, day, secs)
+                };
+                self.now(p);
+            }
+            Plant::ReusedReference => {
+                let Some(u) = self.pick(day, |_, u| u != t) else {
+                    return false;
+                };
+                let a = self.anomaly("duplicate-reference", "warning", String::new());
+                let first = Plan {
+                    anomaly: Some(a),
+                    ..self.plan(t, day, secs)
+                };
+                let cents = first.cents;
+                let rrn = self.now(first).rrn;
+                let gap = 60 + self.rng.below(540) as u32;
+                let mut second = Plan {
+                    rrn: Some(rrn),
+                    anomaly: Some(a),
+                    ..self.plan(u, day, secs + gap)
+                };
+                if second.cents == cents {
+                    second.cents += 100;
+                }
+                self.planted[a].what = format!(
+                    "RRN {rrn:012} of a sale on terminal {tid} reused {gap} s later by another sale on terminal {}",
+                    terminal_id(u)
+                );
+                self.later(second);
+            }
+            Plant::SmallBurst => {
+                let card = self.new_card();
+                let a = self.anomaly(
+                    "small-burst",
+                    "warning",
+                    format!(
+                        "card {} tested with 6 charges of 1.00-3.00 (2 declined) within 4 minutes on terminal {tid}",
+                        Self::card_name(card)
+                    ),
+                );
+                let first_declined = self.rng.below(6) as u32;
+                let second_declined = (first_declined + 1 + self.rng.below(5) as u32) % 6;
+                let mut at = secs;
+                for k in 0..6u32 {
+                    let p = Plan {
+                        cents: i64::from(100 + k * 33) + self.rng.below(30) as i64,
+                        approved: k != first_declined && k != second_declined,
+                        anomaly: Some(a),
+                        ..self.card_plan(t, day, at, card)
+                    };
+                    if k == 0 {
+                        self.now(p);
+                    } else {
+                        self.later(p);
+                    }
+                    at += 20 + self.rng.below(26) as u32;
+                }
+            }
+            Plant::OffHours => {
+                let Some(u) = self.pick(day, |p, u| p.learned[u as usize]) else {
+                    return false;
+                };
+                self.retired[u as usize] = true;
+                let at = 2 * 3600 + self.rng.below(3 * 3600) as u32;
+                let a = self.anomaly(
+                    "off-hours",
+                    "warning",
+                    format!(
+                        "a sale at {} on terminal {}, which trades 08:00-22:00",
+                        clock(at),
+                        terminal_id(u)
+                    ),
+                );
+                let p = Plan {
+                    anomaly: Some(a),
+                    ..self.plan(u, day + 1, at)
+                };
+                self.later(p);
+            }
+            Plant::FutureTime => {
+                self.retired[t as usize] = true;
+                let at = 10 * 3600 + self.rng.below(8 * 3600) as u32;
+                let a = self.anomaly(
+                    "future-time",
+                    "warning",
+                    format!(
+                        "a sale on terminal {tid} dated {} {}, with the terminal's next trace number in its current batch",
+                        date(self.future_day + i),
+                        clock(at)
+                    ),
+                );
+                let p = Plan {
+                    trace: Trace::Current,
+                    anomaly: Some(a),
+                    ..self.plan(t, self.future_day + i, at)
+                };
+                self.now(p);
+            }
+            Plant::ClockSkew => {
+                let fits = |p: &Planter, u: u32| {
+                    let (l, q) = (p.last[u as usize], p.prev[u as usize]);
+                    matches!((l, q), (Some(l), Some(q)) if q.day == day && l.secs >= q.secs + 640)
+                };
+                let Some(u) = self.pick(day, fits) else {
+                    return false;
+                };
+                let (l, q) = (
+                    self.last[u as usize].expect("fits"),
+                    self.prev[u as usize].expect("fits"),
+                );
+                let room = (l.secs - q.secs - 10).min(1_800);
+                let back = 630 + self.rng.below(u64::from(room - 630) + 1) as u32;
+                let a = self.anomaly(
+                    "clock-skew",
+                    "warning",
+                    format!(
+                        "terminal {}'s next trace stamped {back} s before the last one",
+                        terminal_id(u)
+                    ),
+                );
+                self.planted[a].lines.push(l.line);
+                let p = Plan {
+                    anomaly: Some(a),
+                    ..self.plan(u, day, l.secs - back)
+                };
+                self.now(p);
+            }
+            Plant::TraceGap => {
+                let skip = 1 + self.rng.below(5) as u32;
+                let l = self.last[t as usize].expect("picked");
+                let a = self.anomaly(
+                    "trace-gap",
+                    "warning",
+                    format!(
+                        "{skip} trace number(s) after {:06} skipped on terminal {tid}",
+                        l.trace
+                    ),
+                );
+                self.planted[a].lines.push(l.line);
+                let p = Plan {
+                    trace: Trace::Skip(skip),
+                    anomaly: Some(a),
+                    ..self.plan(t, day, secs)
+                };
+                self.now(p);
+            }
+            Plant::TraceRepeat => {
+                let l = self.last[t as usize].expect("picked");
+                let a = self.anomaly(
+                    "trace-repeat",
+                    "warning",
+                    format!(
+                        "trace {:06} on terminal {tid} used again by another sale",
+                        l.trace
+                    ),
+                );
+                self.planted[a].lines.push(l.line);
+                let p = Plan {
+                    trace: Trace::Repeat,
+                    anomaly: Some(a),
+                    ..self.plan(t, day, secs)
+                };
+                self.now(p);
+            }
+            Plant::TerminalLocation => {
+                let Some(u) = self.pick(day, |p, u| !p.moved[u as usize]) else {
+                    return false;
+                };
+                self.moved[u as usize] = true;
+                let home = u as usize % CITIES.len();
+                let away = CITIES[(home + 1 + self.rng.below(5) as usize) % CITIES.len()];
+                let a = self.anomaly(
+                    "terminal-location",
+                    "warning",
+                    format!(
+                        "terminal {} (of {}) trades once in {away}",
+                        terminal_id(u),
+                        CITIES[home]
+                    ),
+                );
+                let p = Plan {
+                    city: away,
+                    anomaly: Some(a),
+                    ..self.plan(u, day, secs)
+                };
+                self.now(p);
+            }
+            Plant::CardTravel => {
+                let home = city_of(t);
+                let Some(u) = self.pick(day, |_, u| city_of(u) != home) else {
+                    return false;
+                };
+                let card = self.new_card();
+                let gap = 600 + self.rng.below(1_801) as u32;
+                let a = self.anomaly(
+                    "card-travel",
+                    "warning",
+                    format!(
+                        "card {} used in {home} and {} s later in {}",
+                        Self::card_name(card),
+                        gap,
+                        city_of(u)
+                    ),
+                );
+                let first = Plan {
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, secs, card)
+                };
+                let second = Plan {
+                    anomaly: Some(a),
+                    ..self.card_plan(u, day, secs + gap, card)
+                };
+                self.now(first);
+                self.later(second);
+            }
+            Plant::RefundOrphan => {
+                let card = self.new_card();
+                let a = self.anomaly(
+                    "refund-orphan",
+                    "warning",
+                    format!(
+                        "a refund on terminal {tid} to card {}, which never bought",
+                        Self::card_name(card)
+                    ),
+                );
+                let p = Plan {
+                    kind: Kind::Refund,
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, secs, card)
+                };
+                self.now(p);
+            }
+            Plant::RefundExcess => {
+                let card = self.new_card();
+                let a = self.anomaly("refund-excess", "critical", String::new());
+                let by_order = i % 2 == 1;
+                let sale = Plan {
+                    order: if by_order { Order::Own } else { Order::None },
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, secs, card)
+                };
+                let cents = sale.cents;
+                let rrn = self.now(sale).rrn;
+                let refund = |p: &mut Planter, at: u32, cents: i64, anomaly: Option<usize>| Plan {
+                    kind: Kind::Refund,
+                    cents,
+                    order: if by_order {
+                        Order::Of(rrn)
+                    } else {
+                        Order::None
+                    },
+                    anomaly,
+                    ..p.card_plan(t, day, at, card)
+                };
+                if by_order {
+                    let part = (cents * 6 + 9) / 10;
+                    let (at1, at2) = (
+                        secs + 300 + self.rng.below(600) as u32,
+                        secs + 1_200 + self.rng.below(600) as u32,
+                    );
+                    let first = refund(self, at1, part, None);
+                    let second = refund(self, at2, part, Some(a));
+                    self.later(first);
+                    self.later(second);
+                    self.planted[a].what = format!(
+                        "order {rrn:012} (card {}) sold {} and refunded {} twice",
+                        Self::card_name(card),
+                        money_str(cents),
+                        money_str(part)
+                    );
+                } else {
+                    let more = cents + 100 + self.rng.below(4_900) as i64;
+                    let at = secs + 300 + self.rng.below(1_500) as u32;
+                    let p = refund(self, at, more, Some(a));
+                    self.later(p);
+                    self.planted[a].what = format!(
+                        "card {} bought {} and was refunded {}",
+                        Self::card_name(card),
+                        money_str(cents),
+                        money_str(more)
+                    );
+                }
+            }
+            Plant::RefundOtherCard => {
+                let (paid, other) = (self.new_card(), self.new_card());
+                let a = self.anomaly("refund-other-card", "critical", String::new());
+                let sale = Plan {
+                    order: Order::Own,
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, secs, paid)
+                };
+                let cents = sale.cents;
+                let rrn = self.now(sale).rrn;
+                let back = if self.rng.chance(500) || cents < 200 {
+                    cents
+                } else {
+                    (1 + self.rng.below(cents as u64 / 100)) as i64 * 100
+                };
+                let at = secs + 300 + self.rng.below(1_500) as u32;
+                let refund = Plan {
+                    kind: Kind::Refund,
+                    cents: back.min(cents),
+                    order: Order::Of(rrn),
+                    anomaly: Some(a),
+                    ..self.card_plan(t, day, at, other)
+                };
+                self.later(refund);
+                self.planted[a].what = format!(
+                    "order {rrn:012} paid by card {} refunded to card {}",
+                    Self::card_name(paid),
+                    Self::card_name(other)
+                );
+            }
+        }
+        true
+    }
+}
+
+/// `YYYY-MM-DD` of a day of the stream.
+fn date(day: u32) -> String {
+    let mut cal = Calendar::new();
+    cal.set(day);
+    cal.iso
+}
+
+/// `HH:MM:SS` of seconds after midnight.
+fn clock(secs: u32) -> String {
+    let mut out = Vec::new();
+    write_time(&mut out, secs).expect("writing to a Vec");
+    String::from_utf8(out).expect("ASCII")
+}
+
+impl Iterator for Planter {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            if let Some(r) = self.ready.pop_front() {
+                return Some(self.output(r));
+            }
+            if self.done {
+                return None;
+            }
+            if self.rows - self.written <= self.pending_lines {
+                // No room for another clean row: the rows still pending end the file.
+                if self.pending.is_empty() {
+                    self.done = true;
+                } else {
+                    self.take_pending();
+                }
+                continue;
+            }
+            if self.stream.pending_void.is_none() && !self.ticked {
+                self.stream.tick();
+                self.ticked = true;
+            }
+            let (day, secs) = (self.stream.day, self.stream.secs);
+            if self
+                .pending
+                .first()
+                .is_some_and(|(d, s, _, _)| (*d, *s) <= (day, secs))
+            {
+                self.take_pending();
+                continue;
+            }
+            if self.try_triggers(day, secs) {
+                continue;
+            }
+            self.ticked = false;
+            let txn = match self.stream.take_void() {
+                Some(void) => void,
+                None => self.stream.event(),
+            };
+            let city = txn.city();
+            return Some(self.output(Ready {
+                row: Row {
+                    txn,
+                    city,
+                    twice: false,
+                },
+                anomaly: None,
+                planted: false,
+            }));
+        }
+    }
+}
+
+/// Writes the scan case into `dir`: `transactions.csv` (`rows` data rows: the stream with
+/// anomalies planted, and an `order_id` column), `terminals.csv` (the register) and
+/// `manifest.tsv` (what was planted, where); returns the manifest.
+pub fn write_scan_case(dir: &Path, rows: u64, seed: u64) -> io::Result<Manifest> {
+    std::fs::create_dir_all(dir)?;
+    let mut planter = Planter::new(rows, seed);
+    let mut w = create(&dir.join("transactions.csv"))?;
+    writeln!(w, "{TRANSACTIONS_HEADER},order_id")?;
+    let mut cal = Calendar::new();
+    for row in planter.by_ref() {
+        for _ in 0..1 + usize::from(row.twice) {
+            write_log_row(&mut w, &mut cal, &row.txn, row.city, Some(row.txn.order))?;
+        }
+    }
+    w.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()?;
+    planter.write_register(&dir.join("terminals.csv"))?;
+    let manifest = planter.manifest();
+    manifest.write(&dir.join(MANIFEST_FILE))?;
+    Ok(manifest)
+}
+
+/// A finding as the comparison needs it: rule, severity and evidence lines (transactions.csv).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub rule: String,
+    pub severity: String,
+    pub lines: Vec<u64>,
+}
+
+/// Planted against found, per rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleScore {
+    pub planted: usize,
+    /// Planted anomalies a finding of the rule (and severity) cites all the evidence of.
+    pub found: usize,
+    /// ... and cites exactly that evidence.
+    pub exact: usize,
+}
+
+/// How the findings of a run compare with the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Score {
+    pub by_rule: BTreeMap<String, RuleScore>,
+    /// Indexes into `Manifest::planted` of the anomalies no finding reports.
+    pub missed: Vec<usize>,
+    /// Indexes of findings that report no planted anomaly and cite no planted row.
+    pub on_clean: Vec<usize>,
+    /// Indexes of findings that report no planted anomaly of their rule but cite rows planted
+    /// for another.
+    pub on_planted: Vec<usize>,
+}
+
+/// Compares findings with what was planted. A finding reports a planted anomaly if it is of
+/// the anomaly's rule and severity and its evidence holds every line of the anomaly's.
+pub fn score(manifest: &Manifest, found: &[Found]) -> Score {
+    let mut s = Score::default();
+    let mut matched = vec![false; found.len()];
+    let mut by_rule: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in found.iter().enumerate() {
+        by_rule.entry(f.rule.as_str()).or_default().push(i);
+    }
+    let sets: Vec<BTreeSet<u64>> = found
+        .iter()
+        .map(|f| f.lines.iter().copied().collect())
+        .collect();
+    for (k, p) in manifest.planted.iter().enumerate() {
+        let entry = s.by_rule.entry(p.rule.clone()).or_default();
+        entry.planted += 1;
+        let mut hit = false;
+        let mut exact = false;
+        for &i in by_rule.get(p.rule.as_str()).map_or(&[][..], Vec::as_slice) {
+            if found[i].severity == p.severity && p.lines.iter().all(|l| sets[i].contains(l)) {
+                matched[i] = true;
+                hit = true;
+                exact |= sets[i].len() == p.lines.len();
+            }
+        }
+        entry.found += usize::from(hit);
+        entry.exact += usize::from(exact);
+        if !hit {
+            s.missed.push(k);
+        }
+    }
+    let planted_rows: BTreeSet<u64> = manifest
+        .inserted
+        .iter()
+        .chain(manifest.planted.iter().flat_map(|p| &p.lines))
+        .copied()
+        .collect();
+    for (i, f) in found.iter().enumerate() {
+        if matched[i] {
+            continue;
+        }
+        s.by_rule.entry(f.rule.clone()).or_default();
+        if f.lines.iter().any(|l| planted_rows.contains(l)) {
+            s.on_planted.push(i);
+        } else {
+            s.on_clean.push(i);
+        }
+    }
+    s
 }
 
 // Run with `cargo test --bench data`. Imports sit inside the tests because `ingest.rs` also

@@ -718,3 +718,30 @@ fn rules_can_be_switched_off_and_tuned_per_terminal() {
     };
     assert!(only(&run(&rows, &off), "duplicate-charge").is_empty());
 }
+
+#[test]
+fn a_row_with_a_wrong_clock_opens_no_false_trace_gap() {
+    // Found by the generator: a future-dated row keeps its batch; it is out of time order, not
+    // a new batch restarting the counter.
+    let rows = [
+        row("09:00:00", 1).trace(1).batch("000031").card(""),
+        row("10:00:00", 2)
+            .date("2026-11-25")
+            .trace(2)
+            .batch("000031")
+            .card(""),
+        row("09:10:00", 3).trace(3).batch("000031").card(""),
+        row("09:00:00", 4)
+            .date("2026-11-20")
+            .trace(4)
+            .batch("000032")
+            .card(""),
+    ];
+    let setup = Setup {
+        as_of: "2026-11-21T00:00",
+        ..PLAIN
+    };
+    let found = run(&rows, &setup);
+    assert!(only(&found, "trace-gap").is_empty(), "{found:#?}");
+    assert_eq!(only(&found, "future-time").len(), 1);
+}

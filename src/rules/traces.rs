@@ -17,6 +17,9 @@ fn modulus(t: &Tx) -> i64 {
 fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
     let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
     let mut prev: Option<(&Tx, i64)> = None;
+    // A counter restarts only with a batch the terminal has not used before: a row that comes
+    // back to an earlier batch (a wrong clock puts it out of time order) stays in its run.
+    let mut batches_seen: Vec<crate::journal::Sym> = Vec::new();
     for &i in group {
         let t = ctx.tx(i);
         if !t.has_trace() {
@@ -27,8 +30,12 @@ fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
         let unwrapped = match prev {
             Some((p, pu)) => {
                 let pv = pu.rem_euclid(m);
-                let reset =
-                    p.batch != t.batch && !p.batch.is_none() && !t.batch.is_none() && value < pv;
+                let new_batch = !batches_seen.contains(&t.batch);
+                let reset = p.batch != t.batch
+                    && !p.batch.is_none()
+                    && !t.batch.is_none()
+                    && new_batch
+                    && value < pv;
                 if reset {
                     out.push(Vec::new());
                     value
@@ -46,6 +53,9 @@ fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
         out.last_mut()
             .expect("a run was opened")
             .push((unwrapped, i));
+        if !batches_seen.contains(&t.batch) {
+            batches_seen.push(t.batch);
+        }
         prev = Some((t, unwrapped));
     }
     for run in &mut out {
