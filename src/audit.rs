@@ -7,7 +7,7 @@ use crate::finding::{Finding, Severity};
 use crate::ingest::{
     IngestOptions, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
-use crate::journal::Journal;
+use crate::journal::{Journal, Symbols};
 use crate::model::{FileId, Record, Role, Source};
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
@@ -91,15 +91,19 @@ pub fn as_of(args: &AuditArgs, config: &Config) -> Result<DateTime<FixedOffset>>
 
 /// Reads transaction logs into a journal; every file becomes an `Input` of the report.
 pub fn load_logs(paths: &[PathBuf], config: &Config, inputs: &mut Vec<Input>) -> Result<Journal> {
-    load_logs_with(paths, config, inputs, &mut Progress::off())
+    let (journal, read) = load_logs_with(paths, config, inputs.len() as u32, &mut Progress::off())?;
+    inputs.extend(read);
+    Ok(journal)
 }
 
+/// Reads logs whose file ids start at `first_file`; returns the journal and the inputs.
 fn load_logs_with(
     paths: &[PathBuf],
     config: &Config,
-    inputs: &mut Vec<Input>,
+    first_file: u32,
     progress: &mut Progress,
-) -> Result<Journal> {
+) -> Result<(Journal, Vec<Input>)> {
+    let mut inputs = Vec::new();
     let opts = IngestOptions {
         role: Some(Role::Transactions),
         ..config.ingest.clone()
@@ -114,7 +118,7 @@ fn load_logs_with(
     journal.reserve(usize::try_from(bytes / 128).unwrap_or(0));
     for path in paths {
         progress.file(path);
-        let file = FileId(inputs.len() as u32);
+        let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
         let mut report = read_file(path, file, &opts, |record| {
             if let Record::Transaction(t) = record
@@ -138,7 +142,7 @@ fn load_logs_with(
             rejects: report.rejects,
         });
     }
-    Ok(journal)
+    Ok((journal, inputs))
 }
 
 pub fn load_register(
@@ -298,7 +302,8 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
     let as_of = as_of(&args.audit, &config)?;
     let mut inputs = Vec::new();
     let mut progress = Progress::new(&args.transactions);
-    let journal = load_logs_with(&args.transactions, &config, &mut inputs, &mut progress)?;
+    let (journal, read) = load_logs_with(&args.transactions, &config, 0, &mut progress)?;
+    inputs.extend(read);
     progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     let ctx = Context::new(
@@ -334,37 +339,42 @@ pub fn load_statements(
     statement: &mut Statement,
     inputs: &mut Vec<Input>,
 ) -> Result<()> {
-    load_statements_with(
+    let first = inputs.len() as u32;
+    let read = load_statements_with(
         paths,
         role,
         config,
-        journal,
+        first,
+        &mut journal.syms,
         statement,
-        inputs,
         &mut Progress::off(),
-    )
+    )?;
+    inputs.extend(read);
+    Ok(())
 }
 
+/// Reads statements whose file ids start at `first_file`, interning ids in `syms`.
 fn load_statements_with(
     paths: &[PathBuf],
     role: Role,
     config: &Config,
-    journal: &mut Journal,
+    first_file: u32,
+    syms: &mut Symbols,
     statement: &mut Statement,
-    inputs: &mut Vec<Input>,
     progress: &mut Progress,
-) -> Result<()> {
+) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
     let opts = IngestOptions {
         role: Some(role),
         ..config.ingest.clone()
     };
     for path in paths {
         progress.file(path);
-        let file = FileId(inputs.len() as u32);
+        let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
         let mut report = read_file(path, file, &opts, |record| match record {
             Record::Settlement(l) => {
-                if let Err(reason) = statement.add_line(&l, &mut journal.syms) {
+                if let Err(reason) = statement.add_line(&l, syms) {
                     overflow.push(crate::ingest::Reject {
                         line: l.source.line,
                         column: None,
@@ -372,7 +382,7 @@ fn load_statements_with(
                     });
                 }
             }
-            Record::Bank(b) => statement.add_deposit(&b, &mut journal.syms),
+            Record::Bank(b) => statement.add_deposit(&b, syms),
             Record::Transaction(_) => {}
         })?;
         report.rows.accepted -= overflow.len() as u64;
@@ -386,7 +396,7 @@ fn load_statements_with(
             rejects: report.rejects,
         });
     }
-    Ok(())
+    Ok(inputs)
 }
 
 /// `FROM..TO`, two dates.
@@ -420,27 +430,57 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                     .map_or(String::new(), |p| format!("config file {}: ", p.display()))
             )
         })?;
-    let mut inputs = Vec::new();
-    let mut journal = load_logs(&args.transactions, &config, &mut inputs)?;
-    let mut statement = Statement::default();
-    load_statements(
-        &args.settlement,
-        Role::Settlement,
-        &config,
-        &mut journal,
-        &mut statement,
-        &mut inputs,
-    )?;
-    load_statements(
+    // The log and the statement are read side by side, one per core; the statement's ids are
+    // then moved into the journal's symbol table.
+    let mut progress = Progress::new(
+        args.transactions
+            .iter()
+            .chain(&args.settlement)
+            .chain(&args.bank),
+    );
+    let first_statement = args.transactions.len() as u32;
+    let (logs, statements) = std::thread::scope(|s| {
+        let statements = s.spawn(|| {
+            let (mut syms, mut statement) = (Symbols::default(), Statement::default());
+            let read = load_statements_with(
+                &args.settlement,
+                Role::Settlement,
+                &config,
+                first_statement,
+                &mut syms,
+                &mut statement,
+                &mut Progress::off(),
+            )?;
+            Ok::<_, anyhow::Error>((syms, statement, read))
+        });
+        let logs = load_logs_with(&args.transactions, &config, 0, &mut progress);
+        (
+            logs,
+            statements
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    let (mut journal, mut inputs) = logs?;
+    let (syms, mut statement, read) = statements?;
+    statement.remap(&syms, &mut journal.syms);
+    drop(syms);
+    inputs.extend(read);
+    let first_bank = inputs.len() as u32;
+    let read = load_statements_with(
         &args.bank,
         Role::Bank,
         &config,
-        &mut journal,
+        first_bank,
+        &mut journal.syms,
         &mut statement,
-        &mut inputs,
+        &mut progress,
     )?;
+    inputs.extend(read);
+    progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
-    let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
+    // Reconcile and the log rules read the same journal and write nothing shared: one core each.
+    let inputs_for_reconcile = crate::reconcile::Inputs {
         journal: &journal,
         statement: &statement,
         register: register.as_ref(),
@@ -448,16 +488,27 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         merchant_id: config.merchant.id.as_deref(),
         as_of,
         period,
+    };
+    let (mut rec, mut found) = std::thread::scope(|s| {
+        let rules = s.spawn(|| {
+            let ctx = Context::new(
+                &journal,
+                register.as_ref(),
+                as_of,
+                &config.rules,
+                config.merchant.business_hours,
+            );
+            rules::run_all(&ctx)
+        });
+        let rec = crate::reconcile::reconcile(&inputs_for_reconcile);
+        (
+            rec,
+            rules
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
     });
-    let ctx = Context::new(
-        &journal,
-        register.as_ref(),
-        as_of,
-        &config.rules,
-        config.merchant.business_hours,
-    );
-    let mut found = rules::run_all(&ctx);
-    found.extend(rec.findings.iter().cloned());
+    found.append(&mut rec.findings);
     found.extend(reject_findings(&inputs));
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let (tx, lines) = rec.counts();

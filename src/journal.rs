@@ -27,6 +27,11 @@ impl Sym {
     pub fn is_none(self) -> bool {
         self == Sym::NONE
     }
+
+    /// This symbol's position in its table's `names()`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// Distinct id strings, each stored once: the table holds only indexes into `names`.
@@ -70,6 +75,11 @@ impl Symbols {
         self.table
             .find(hash, |&i| self.names[i as usize] == s)
             .map(|&i| Sym(i))
+    }
+
+    /// Every interned string, in symbol order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(CompactString::as_str)
     }
 
     /// The string behind a symbol; empty for `Sym::NONE`.

@@ -136,6 +136,33 @@ impl Statement {
         Ok(())
     }
 
+    /// Moves every symbol from `from` (the table the statement was read with, on its own thread)
+    /// into `into` (the journal's), so statement ids compare with log ids.
+    pub fn remap(&mut self, from: &Symbols, into: &mut Symbols) {
+        let map: Vec<Sym> = from.names().map(|n| into.intern(n)).collect();
+        let m = |s: &mut Sym| {
+            if !s.is_none() {
+                *s = map[s.index()];
+            }
+        };
+        for l in &mut self.lines {
+            for s in [
+                &mut l.reference,
+                &mut l.txn_id,
+                &mut l.order,
+                &mut l.merchant,
+                &mut l.terminal,
+                &mut l.card,
+                &mut l.batch,
+            ] {
+                m(s);
+            }
+        }
+        for d in &mut self.deposits {
+            m(&mut d.reference);
+        }
+    }
+
     pub fn add_deposit(&mut self, b: &BankLine, syms: &mut Symbols) {
         self.deposits.push(Deposit {
             source: b.source,

@@ -44,10 +44,12 @@ fn finding_json(report: &Report, id: &str, f: &Finding) -> Value {
     })
 }
 
+/// Writes the document: the summary pretty-printed, then the findings one per line, streamed
+/// so that a run with many findings never holds them all as JSON values at once.
 pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let ids = report.ids();
     let (by_severity, by_rule) = report.counts();
-    let doc = json!({
+    let head = json!({
         "schema": "txaudit.report/1",
         "command": report.command,
         "as_of": report.as_of,
@@ -56,10 +58,19 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "counts": {"findings": report.findings.len(), "by_severity": by_severity, "by_rule": by_rule, "outcomes": report.outcomes},
         "coverage": report.coverage.as_ref().map(|(a, b)| json!({"from": a, "to": b})),
         "fee_rates": report.fee_rates.iter().map(|r| json!({"merchant_id": r.merchant, "channel": r.channel, "lines": r.lines, "rate": r.rate.to_string()})).collect::<Vec<_>>(),
-        "findings": report.findings.iter().zip(&ids).map(|(f, id)| finding_json(report, id, f)).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&head)?;
+    let body = text.strip_suffix('}').unwrap_or(&text).trim_end();
+    write!(out, "{body},\n  \"findings\": [")?;
+    for (n, (f, id)) in report.findings.iter().zip(&ids).enumerate() {
+        out.write_all(if n == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, &finding_json(report, id, f))?;
+    }
+    out.write_all(if report.findings.is_empty() {
+        b"]\n}\n"
+    } else {
+        b"\n  ]\n}\n"
+    })
 }
 
 pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
