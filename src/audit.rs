@@ -96,6 +96,26 @@ pub fn load_logs(paths: &[PathBuf], config: &Config, inputs: &mut Vec<Input>) ->
     Ok(journal)
 }
 
+/// A file as the report cites it. Rows the engine could not hold (`overflow`) move from
+/// accepted to rejected, so the counts still add up.
+fn input(
+    path: &Path,
+    role: &'static str,
+    mut report: crate::ingest::FileReport,
+    overflow: Vec<crate::ingest::Reject>,
+) -> Input {
+    report.rows.accepted -= overflow.len() as u64;
+    report.rows.rejected += overflow.len() as u64;
+    report.rejects.extend(overflow);
+    report.rejects.sort_by_key(|r| r.line);
+    Input {
+        path: path.display().to_string(),
+        role,
+        rows: report.rows,
+        rejects: report.rejects,
+    }
+}
+
 /// Reads logs whose file ids start at `first_file`; returns the journal and the inputs.
 fn load_logs_with(
     paths: &[PathBuf],
@@ -120,7 +140,7 @@ fn load_logs_with(
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let mut report = read_file(path, file, &opts, |record| {
+        let report = read_file(path, file, &opts, |record| {
             if let Record::Transaction(t) = record
                 && let Err(reason) = journal.add(&t)
             {
@@ -131,16 +151,7 @@ fn load_logs_with(
                 });
             }
         })?;
-        report.rows.accepted -= overflow.len() as u64;
-        report.rows.rejected += overflow.len() as u64;
-        report.rejects.extend(overflow);
-        report.rejects.sort_by_key(|r| r.line);
-        inputs.push(Input {
-            path: path.display().to_string(),
-            role: "transactions",
-            rows: report.rows,
-            rejects: report.rejects,
-        });
+        inputs.push(input(path, "transactions", report, overflow));
     }
     Ok((journal, inputs))
 }
@@ -372,7 +383,7 @@ fn load_statements_with(
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let mut report = read_file(path, file, &opts, |record| match record {
+        let report = read_file(path, file, &opts, |record| match record {
             Record::Settlement(l) => {
                 if let Err(reason) = statement.add_line(&l, syms) {
                     overflow.push(crate::ingest::Reject {
@@ -385,16 +396,7 @@ fn load_statements_with(
             Record::Bank(b) => statement.add_deposit(&b, syms),
             Record::Transaction(_) => {}
         })?;
-        report.rows.accepted -= overflow.len() as u64;
-        report.rows.rejected += overflow.len() as u64;
-        report.rejects.extend(overflow);
-        report.rejects.sort_by_key(|r| r.line);
-        inputs.push(Input {
-            path: path.display().to_string(),
-            role: role.name(),
-            rows: report.rows,
-            rejects: report.rejects,
-        });
+        inputs.push(input(path, role.name(), report, overflow));
     }
     Ok(inputs)
 }

@@ -56,11 +56,8 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
 
 pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut on_cards = vec![false; ctx.journal.txs.len()];
-    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+    for group in ctx.cards(RULE) {
         let first = ctx.tx(group[0]);
-        if first.card.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
         let count = ctx.settings.count(RULE, "count", m, t) as usize;
         let window = ctx.settings.seconds(RULE, "window", m, t);
@@ -75,11 +72,8 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(card_finding(ctx, &run));
         }
     }
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
         let window = ctx.settings.seconds(RULE, "window", m, t).max(1);
         let least = ctx.settings.count(RULE, "terminal_count", m, t) as usize;

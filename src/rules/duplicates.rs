@@ -56,11 +56,8 @@ fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let window = ctx.settings.seconds(
             RULE,
             "window",

@@ -10,11 +10,8 @@ fn same_city(a: &str, b: &str) -> bool {
 
 pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "terminal-location";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
         let registered = ctx
             .register
@@ -88,11 +85,8 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
-    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+    for group in ctx.cards(RULE) {
         let first = ctx.tx(group[0]);
-        if first.card.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let window = ctx.settings.seconds(
             RULE,
             "window",

@@ -290,6 +290,22 @@ impl<'a> Context<'a> {
         self.journal.tx(i)
     }
 
+    /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
+    /// no terminal are left out).
+    pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
+        self.journal
+            .groups(&self.by_terminal, |t| t.terminal)
+            .filter(move |g| !self.tx(g[0]).terminal.is_none() && self.enabled(rule, self.tx(g[0])))
+    }
+
+    /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
+    /// are left out).
+    pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
+        self.journal
+            .groups(&self.by_card, |t| t.card)
+            .filter(move |g| !self.tx(g[0]).card.is_none() && self.enabled(rule, self.tx(g[0])))
+    }
+
     pub fn name(&self, s: Sym) -> &str {
         self.journal.syms.name(s)
     }

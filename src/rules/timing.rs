@@ -118,11 +118,8 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "clock-skew";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
         let tolerance = ctx.settings.seconds(
             RULE,
             "tolerance",

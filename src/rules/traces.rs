@@ -66,11 +66,7 @@ fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
 
 pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-gap";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
-        let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
+    for group in ctx.terminals(RULE) {
         for run in runs(ctx, group) {
             for pair in run.windows(2) {
                 let ((a, ia), (b, ib)) = (pair[0], pair[1]);
@@ -121,11 +117,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-repeat";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
-        let first = ctx.tx(group[0]);
-        if first.terminal.is_none() || !ctx.enabled(RULE, first) {
-            continue;
-        }
+    for group in ctx.terminals(RULE) {
         for run in runs(ctx, group) {
             for same in run.chunk_by(|a, b| a.0 == b.0) {
                 // Rows that are the same transaction exported twice are duplicate-reference's.
