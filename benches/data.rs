@@ -17,6 +17,13 @@
 //! numbers from the terminal's counter when they are written, in time order, and draw from
 //! their own random generator, so the clean traffic around them is the stream unchanged and
 //! raises nothing by itself.
+//!
+//! `write_reconcile_case` writes the stream as the log and its settlement as the statement, with
+//! every kind of problem reconcile reports planted in the statement (a line left out, added,
+//! repeated, for another amount, of a declined sale, with too high a fee, a net that does not add
+//! up, late, under another merchant, in another currency), sales on the last settle date that are
+//! not due yet, the config to audit them with, and a `ReconcileManifest` naming, for each
+//! problem, the rule that must report it and the lines of both files that prove it.
 
 use chrono::{Datelike, Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -419,9 +426,14 @@ impl Iterator for Stream {
 /// The acquirer's fee on a settled line, in cents: half-up on the card or QR rate; none on refunds.
 pub fn fee_cents(txn: &Txn) -> i64 {
     match txn.kind {
-        Kind::Sale => (txn.cents * txn.channel.fee_bp() + 5_000) / 10_000,
+        Kind::Sale => fee_at(txn.cents, txn.channel.fee_bp()),
         Kind::Refund | Kind::Void => 0,
     }
+}
+
+/// `bp` basis points of `cents` (not negative), rounded half-up to the cent.
+fn fee_at(cents: i64, bp: i64) -> i64 {
+    (cents * bp + 5_000) / 10_000
 }
 
 /// `YYYY-MM-DD` and `YYYYMMDD` of each day, computed once per day rather than per row.
@@ -543,26 +555,65 @@ pub fn write_settlement(path: &Path, rows: u64, seed: u64) -> io::Result<()> {
     writeln!(w, "{SETTLEMENT_HEADER}")?;
     let mut cal = Calendar::new();
     for t in Stream::new(seed).filter(Txn::settles).take(rows as usize) {
-        cal.set(t.day);
-        let gross = if t.kind == Kind::Refund {
-            -t.cents
-        } else {
-            t.cents
-        };
-        let fee = fee_cents(&t);
-        write!(w, "{},{} ", cal.next_iso, cal.iso)?;
-        write_time(&mut w, t.secs)?;
-        write!(w, ",{:012},{},{},", t.rrn, t.merchant_id(), t.terminal_id())?;
-        write_card(&mut w, t.card)?;
-        for cents in [gross, fee, gross - fee] {
-            w.write_all(b",")?;
-            write_money(&mut w, cents)?;
-        }
-        writeln!(w, ",{:06},CNY,{}", t.batch, t.channel.label())?;
+        write_settled(&mut w, &mut cal, &Settled::of(&t))?;
     }
     w.into_inner()
         .map_err(io::IntoInnerError::into_error)?
         .sync_all()
+}
+
+/// A settlement line as the acquirer writes it for a transaction.
+#[derive(Debug, Clone)]
+struct Settled<'a> {
+    txn: &'a Txn,
+    /// Days from the transaction's date to the settle date.
+    lag: u32,
+    merchant: &'a str,
+    /// Signed cents: refunds negative.
+    gross: i64,
+    fee: i64,
+    net: i64,
+    currency: &'a str,
+}
+
+impl<'a> Settled<'a> {
+    /// The line that settles `txn` as contracted: T+1, its merchant, CNY, the contract's fee.
+    fn of(txn: &'a Txn) -> Self {
+        let gross = if txn.kind == Kind::Refund {
+            -txn.cents
+        } else {
+            txn.cents
+        };
+        let fee = fee_cents(txn);
+        Settled {
+            txn,
+            lag: 1,
+            merchant: txn.merchant_id(),
+            gross,
+            fee,
+            net: gross - fee,
+            currency: "CNY",
+        }
+    }
+}
+
+/// Writes one settlement line (`SETTLEMENT_HEADER`).
+fn write_settled(w: &mut impl Write, cal: &mut Calendar, s: &Settled<'_>) -> io::Result<()> {
+    let t = s.txn;
+    cal.set(t.day);
+    if s.lag == 1 {
+        write!(w, "{},{} ", cal.next_iso, cal.iso)?;
+    } else {
+        write!(w, "{},{} ", date(t.day + s.lag), cal.iso)?;
+    }
+    write_time(w, t.secs)?;
+    write!(w, ",{:012},{},{},", t.rrn, s.merchant, t.terminal_id())?;
+    write_card(w, t.card)?;
+    for cents in [s.gross, s.fee, s.net] {
+        w.write_all(b",")?;
+        write_money(w, cents)?;
+    }
+    writeln!(w, ",{:06},{},{}", t.batch, s.currency, t.channel.label())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1765,6 +1816,626 @@ pub fn score(manifest: &Manifest, found: &[Found]) -> Score {
         }
         s.by_rule.entry(f.rule.clone()).or_default();
         if f.lines.iter().any(|l| planted_rows.contains(l)) {
+            s.on_planted.push(i);
+        } else {
+            s.on_clean.push(i);
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reconcile case: the stream and its settlement, with every reconcile problem planted.
+
+/// The reconcile case's config: the zone and currency of the files, the contract's fee rates
+/// and T+1 settlement. No `[merchant] id`: the log holds five merchants, and a line under another
+/// merchant is told by the transaction's own merchant id.
+pub const RECONCILE_CONFIG: &str = "\
+# txaudit config for the generated reconcile case (benches/data.rs)
+[ingest]
+tz = \"Asia/Shanghai\"
+currency = \"CNY\"
+
+[fees]
+card = \"0.60%\"
+qr = \"0.38%\"
+
+[settlement]
+lag_days = 1
+";
+pub const CONFIG_FILE: &str = "txaudit.toml";
+
+/// One problem planted in the reconcile case: the rule that must report it, with what severity,
+/// and the lines of each file that prove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub rule: String,
+    pub severity: String,
+    /// 1-based physical lines of `transactions.csv`, ascending.
+    pub tx_lines: Vec<u64>,
+    /// 1-based physical lines of `settlement.csv`, ascending.
+    pub st_lines: Vec<u64>,
+    /// What was planted, in words.
+    pub what: String,
+}
+
+/// What `write_reconcile_case` planted, and how to audit it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileManifest {
+    /// Data rows in `transactions.csv`.
+    pub rows: u64,
+    /// Data lines in `settlement.csv`.
+    pub lines: u64,
+    /// The audit's reference time to pass as `--as-of` (RFC 3339): the morning after the last
+    /// settle date, so everything due by then is due, and only the sales of that last day are not.
+    pub as_of: String,
+    pub planted: Vec<Problem>,
+}
+
+impl ReconcileManifest {
+    /// Writes the manifest as tab-separated lines (lines of numbers space-separated).
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let mut w = create(path)?;
+        writeln!(
+            w,
+            "# txaudit reconcile case: problems planted in transactions.csv and settlement.csv \
+             (1-based physical lines of each)"
+        )?;
+        writeln!(w, "rows\t{}", self.rows)?;
+        writeln!(w, "lines\t{}", self.lines)?;
+        writeln!(w, "as_of\t{}", self.as_of)?;
+        for p in &self.planted {
+            writeln!(
+                w,
+                "planted\t{}\t{}\t{}\t{}\t{}",
+                p.rule,
+                p.severity,
+                join_lines(&p.tx_lines),
+                join_lines(&p.st_lines),
+                p.what
+            )?;
+        }
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()
+    }
+
+    /// Reads back what `write` wrote.
+    pub fn read(path: &Path) -> io::Result<ReconcileManifest> {
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+        let text = std::fs::read_to_string(path)?;
+        let mut m = ReconcileManifest {
+            rows: 0,
+            lines: 0,
+            as_of: String::new(),
+            planted: Vec::new(),
+        };
+        let lines = |s: &str| -> io::Result<Vec<u64>> {
+            s.split_whitespace()
+                .map(|n| n.parse().map_err(|_| bad(format!("{n:?} is not a line"))))
+                .collect()
+        };
+        let number = |s: &str| s.parse().map_err(|_| bad(format!("{s:?} is not a number")));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let cells: Vec<&str> = line.split('\t').collect();
+            match cells.as_slice() {
+                ["rows", n] => m.rows = number(n)?,
+                ["lines", n] => m.lines = number(n)?,
+                ["as_of", t] => m.as_of = (*t).to_owned(),
+                ["planted", rule, severity, tx, st, what] => m.planted.push(Problem {
+                    rule: (*rule).to_owned(),
+                    severity: (*severity).to_owned(),
+                    tx_lines: lines(tx)?,
+                    st_lines: lines(st)?,
+                    what: (*what).to_owned(),
+                }),
+                _ => return Err(bad(format!("unexpected manifest line {line:?}"))),
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// The kinds of problem planted into the settlement of the stream, each several times along the
+/// file. (`pending` is planted apart: sales on the day after the stream's last.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The sale's line is left off the statement.
+    Unsettled,
+    /// A line for a sale (or refund) with an RRN no transaction carries, to a card never seen.
+    UnexpectedSettlement,
+    /// The sale's line, written twice.
+    SettledTwice,
+    /// Settled for less (or more) than charged; fee and net follow the settled gross.
+    AmountMismatch,
+    /// A declined sale, settled.
+    DeclinedSettled,
+    /// A card sale charged 1.00 % instead of the contract's 0.60 %.
+    FeeAboveContract,
+    /// Net 0.10 short of gross less fee.
+    NetMismatch,
+    /// Settled at T+3.
+    LateSettlement,
+    /// Settled under the next merchant's id.
+    MerchantMismatch,
+    /// Settled in USD (at 7.10 CNY to the dollar).
+    CurrencyMismatch,
+}
+
+const FAULTS: [Fault; 10] = [
+    Fault::Unsettled,
+    Fault::UnexpectedSettlement,
+    Fault::SettledTwice,
+    Fault::AmountMismatch,
+    Fault::DeclinedSettled,
+    Fault::FeeAboveContract,
+    Fault::NetMismatch,
+    Fault::LateSettlement,
+    Fault::MerchantMismatch,
+    Fault::CurrencyMismatch,
+];
+
+/// Basis points of the fee charged on a `fee-above-contract` line.
+const OVERCHARGE_BP: i64 = 100;
+/// Days from sale to settle date on a `late-settlement` line.
+const LATE_LAG: u32 = 3;
+/// The first RRN of unexpected lines: far above the stream's, so no transaction carries one.
+const UNEXPECTED_RRN: u64 = 880_000_000_000;
+
+impl Fault {
+    /// Whether the transaction `t` can carry this fault; `late_until` is the last day whose sales
+    /// can settle at T+3 without moving the statement's last settle date.
+    fn fits(self, t: &Txn, late_until: u32) -> bool {
+        let settling_sale = t.kind == Kind::Sale && t.settles();
+        match self {
+            Fault::UnexpectedSettlement => true,
+            Fault::DeclinedSettled => t.kind == Kind::Sale && !t.approved,
+            Fault::FeeAboveContract => settling_sale && t.channel == Channel::Card,
+            Fault::LateSettlement => settling_sale && t.day <= late_until,
+            _ => settling_sale,
+        }
+    }
+}
+
+/// Writes settlement lines, counting them.
+#[derive(Debug)]
+struct LineWriter {
+    w: BufWriter<File>,
+    cal: Calendar,
+    written: u64,
+}
+
+impl LineWriter {
+    /// Writes a line; its 1-based physical line number.
+    fn line(&mut self, s: &Settled<'_>) -> io::Result<u64> {
+        write_settled(&mut self.w, &mut self.cal, s)?;
+        self.written += 1;
+        Ok(self.written + 1)
+    }
+}
+
+/// `a sale of 12.34 on terminal 10054401 at 2026-11-03 10:11:12 (RRN 601234567890)`.
+fn describe(t: &Txn) -> String {
+    format!(
+        "a {}{} of {} on terminal {} at {} {} (RRN {:012})",
+        if t.approved { "" } else { "declined " },
+        t.kind.label(),
+        money_str(t.cents),
+        t.terminal_id(),
+        date(t.day),
+        clock(t.secs),
+        t.rrn
+    )
+}
+
+/// Writes the reconcile case into `dir`: `transactions.csv` (`rows` data rows: the stream, with
+/// an `order_id` column, then the pending sales), `settlement.csv` (the T+1 settlement of exactly
+/// those transactions, with problems planted), `txaudit.toml` (`RECONCILE_CONFIG`) and
+/// `manifest.tsv`; returns the manifest.
+///
+/// The stream runs over its days unchanged; at positions spread along it, the next transaction
+/// that suits a `Fault` gets it. The log itself is clean, so the log rules that `txaudit
+/// reconcile` also runs find nothing, and every planted problem is in the statement, except
+/// `unsettled` (a line left out) and `pending`: sales on the day after the stream's last, which is
+/// the statement's last settle date, so they are due the day after it and after `as_of`'s day
+/// begins. Late lines (T+3) go only to sales at least two days before the stream's last, so the
+/// statement still ends on the same settle date. That needs three trading days: about 60,000 rows.
+pub fn write_reconcile_case(dir: &Path, rows: u64, seed: u64) -> io::Result<ReconcileManifest> {
+    let n = (rows / 50_000).clamp(5, 20);
+    let clean = rows.saturating_sub(n);
+    // A dry run: the last day of the stream and how many rows come before its last two days.
+    let mut per_day: Vec<u64> = Vec::new();
+    for t in Stream::new(seed).take(clean as usize) {
+        let d = t.day as usize;
+        if per_day.len() <= d {
+            per_day.resize(d + 1, 0);
+        }
+        per_day[d] += 1;
+    }
+    let last_day = per_day.len().saturating_sub(1) as u32;
+    if last_day < 2 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the reconcile case needs three days of traffic (a sale settled at T+{LATE_LAG} \
+                 must fall inside the statement) and {rows} rows make {}: use 70,000 rows or more",
+                last_day + 1
+            ),
+        ));
+    }
+    let late_until = last_day - 2;
+    let late_rows: u64 = per_day[..=late_until as usize].iter().sum();
+
+    // (position, fault, instance), by position: positions spread evenly along the rows that can
+    // carry the fault, the kinds interleaved.
+    let kinds = FAULTS.len() as u64;
+    let total = kinds * n;
+    let mut triggers: Vec<(u64, Fault, u64)> = (0..total)
+        .map(|j| {
+            let fault = FAULTS[(j % kinds) as usize];
+            let span = if fault == Fault::LateSettlement {
+                late_rows
+            } else {
+                clean
+            };
+            (span * (j + 1) / (total + 2), fault, j / kinds)
+        })
+        .collect();
+    triggers.sort_by_key(|t| t.0);
+
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(CONFIG_FILE), RECONCILE_CONFIG)?;
+    let mut log = create(&dir.join("transactions.csv"))?;
+    writeln!(log, "{TRANSACTIONS_HEADER},order_id")?;
+    let mut cal = Calendar::new();
+    let mut st = LineWriter {
+        w: create(&dir.join("settlement.csv"))?,
+        cal: Calendar::new(),
+        written: 0,
+    };
+    writeln!(st.w, "{SETTLEMENT_HEADER}")?;
+
+    let mut stream = Stream::new(seed);
+    let mut rng = Rng::new(seed ^ 0x7265_636f_6e63_696c);
+    let mut planted: Vec<Problem> = Vec::new();
+    let mut armed: Vec<(Fault, u64)> = Vec::new();
+    let mut next_trigger = 0;
+    let mut cards = 0u32;
+    for k in 0..clean {
+        let mut t = stream.next().expect("the stream is endless");
+        if k + 1 == clean && t.voided {
+            // Its void would come after the last row: in this file the sale stands.
+            t.voided = false;
+        }
+        while let Some(&(pos, fault, i)) = triggers.get(next_trigger) {
+            if pos > k {
+                break;
+            }
+            armed.push((fault, i));
+            next_trigger += 1;
+        }
+        let tx_line = k + 2;
+        write_log_row(&mut log, &mut cal, &t, t.city(), Some(t.order))?;
+        let Some(at) = armed.iter().position(|(f, _)| f.fits(&t, late_until)) else {
+            if t.settles() {
+                st.line(&Settled::of(&t))?;
+            }
+            continue;
+        };
+        let (fault, i) = armed.remove(at);
+        let clean_line = Settled::of(&t);
+        let (rule, severity, tx_lines, st_lines, what): (&str, &str, Vec<u64>, Vec<u64>, String) =
+            match fault {
+                Fault::Unsettled => (
+                    "unsettled",
+                    "critical",
+                    vec![tx_line],
+                    Vec::new(),
+                    format!("{} left off the statement", describe(&t)),
+                ),
+                Fault::UnexpectedSettlement => {
+                    if t.settles() {
+                        st.line(&clean_line)?;
+                    }
+                    cards += 1;
+                    let refund = i % 2 == 1;
+                    let other = Txn {
+                        rrn: UNEXPECTED_RRN + rng.below(10_000_000_000),
+                        card: Some(Card {
+                            bin: PLANT_BINS[cards as usize % PLANT_BINS.len()],
+                            last4: (cards % 10_000) as u16,
+                        }),
+                        cents: amount(&mut rng),
+                        kind: if refund { Kind::Refund } else { Kind::Sale },
+                        approved: true,
+                        channel: Channel::Card,
+                        voided: false,
+                        order: None,
+                        ..t.clone()
+                    };
+                    let line = st.line(&Settled::of(&other))?;
+                    (
+                        "unexpected-settlement",
+                        if refund { "critical" } else { "warning" },
+                        Vec::new(),
+                        vec![line],
+                        format!("a line settling {} that is in no log", describe(&other)),
+                    )
+                }
+                Fault::SettledTwice => {
+                    let first = st.line(&clean_line)?;
+                    let second = st.line(&clean_line)?;
+                    (
+                        "settled-twice",
+                        "critical",
+                        vec![tx_line],
+                        vec![first, second],
+                        format!("{} settled on two identical lines", describe(&t)),
+                    )
+                }
+                Fault::AmountMismatch => {
+                    // Short by whole yuan (critical), or over by whole yuan (warning).
+                    let short = i % 2 == 0;
+                    let by = 100 * (1 + rng.below(5) as i64);
+                    let gross = if short { t.cents - by } else { t.cents + by };
+                    let fee = fee_at(gross, t.channel.fee_bp());
+                    let line = st.line(&Settled {
+                        gross,
+                        fee,
+                        net: gross - fee,
+                        ..clean_line
+                    })?;
+                    (
+                        "amount-mismatch",
+                        if short { "critical" } else { "warning" },
+                        vec![tx_line],
+                        vec![line],
+                        format!("{} settled for {}", describe(&t), money_str(gross)),
+                    )
+                }
+                Fault::DeclinedSettled => {
+                    let line = st.line(&clean_line)?;
+                    (
+                        "declined-settled",
+                        "critical",
+                        vec![tx_line],
+                        vec![line],
+                        format!("{} settled", describe(&t)),
+                    )
+                }
+                Fault::FeeAboveContract => {
+                    let fee = fee_at(t.cents, OVERCHARGE_BP);
+                    let line = st.line(&Settled {
+                        fee,
+                        net: clean_line.gross - fee,
+                        ..clean_line
+                    })?;
+                    (
+                        "fee-above-contract",
+                        "warning",
+                        vec![tx_line],
+                        vec![line],
+                        format!(
+                            "{} charged a fee of {} (1.00 %) instead of {} (0.60 %)",
+                            describe(&t),
+                            money_str(fee),
+                            money_str(clean_line.fee)
+                        ),
+                    )
+                }
+                Fault::NetMismatch => {
+                    let line = st.line(&Settled {
+                        net: clean_line.net - 10,
+                        ..clean_line
+                    })?;
+                    (
+                        "net-mismatch",
+                        "warning",
+                        vec![tx_line],
+                        vec![line],
+                        format!(
+                            "{}: its line pays 0.10 less than gross less fee",
+                            describe(&t)
+                        ),
+                    )
+                }
+                Fault::LateSettlement => {
+                    let line = st.line(&Settled {
+                        lag: LATE_LAG,
+                        ..clean_line
+                    })?;
+                    (
+                        "late-settlement",
+                        "warning",
+                        vec![tx_line],
+                        vec![line],
+                        format!(
+                            "{} settled on {} (T+{LATE_LAG})",
+                            describe(&t),
+                            date(t.day + LATE_LAG)
+                        ),
+                    )
+                }
+                Fault::MerchantMismatch => {
+                    let other = MERCHANTS[(merchant_of(t.terminal) + 1) % MERCHANTS.len()];
+                    let line = st.line(&Settled {
+                        merchant: other,
+                        ..clean_line
+                    })?;
+                    (
+                        "merchant-mismatch",
+                        "critical",
+                        vec![tx_line],
+                        vec![line],
+                        format!(
+                            "{} of merchant {} settled under merchant {other}",
+                            describe(&t),
+                            t.merchant_id()
+                        ),
+                    )
+                }
+                Fault::CurrencyMismatch => {
+                    let gross = (t.cents * 100 + 355) / 710;
+                    let fee = fee_at(gross, t.channel.fee_bp());
+                    let line = st.line(&Settled {
+                        gross,
+                        fee,
+                        net: gross - fee,
+                        currency: "USD",
+                        ..clean_line
+                    })?;
+                    (
+                        "currency-mismatch",
+                        "critical",
+                        vec![tx_line],
+                        vec![line],
+                        format!("{} settled as {} USD", describe(&t), money_str(gross)),
+                    )
+                }
+            };
+        planted.push(Problem {
+            rule: rule.to_owned(),
+            severity: severity.to_owned(),
+            tx_lines,
+            st_lines,
+            what,
+        });
+    }
+
+    // Pending: sales on the statement's last settle date, on distinct terminals through the day,
+    // each with its terminal's next trace number (in a new batch, as the day is new).
+    let day = last_day + 1;
+    stream.day = day;
+    stream.seq_in_day = 0;
+    let step = (PLANT_UNTIL - PLANT_FROM) / n as u32;
+    let mut used: Vec<u32> = Vec::new();
+    for i in 0..n as u32 {
+        let mut terminal = rng.below(u64::from(TERMINALS)) as u32;
+        while used.contains(&terminal) {
+            terminal = (terminal + 1) % TERMINALS;
+        }
+        used.push(terminal);
+        let secs = PLANT_FROM + i * step + rng.below(u64::from(step / 2)) as u32;
+        stream.secs = secs;
+        let (trace_no, batch, rrn) = stream.stamp(terminal);
+        let channel = if i % 2 == 0 {
+            Channel::Card
+        } else {
+            Channel::Qr
+        };
+        let card =
+            (channel == Channel::Card).then(|| stream.card(terminal as usize % CITIES.len()));
+        let t = Txn {
+            day,
+            secs,
+            seq_in_day: stream.seq_in_day,
+            terminal,
+            trace_no,
+            batch,
+            rrn,
+            card,
+            cents: amount(&mut rng),
+            kind: Kind::Sale,
+            approved: true,
+            channel,
+            voided: false,
+            order: (channel == Channel::Qr).then_some(rrn),
+        };
+        write_log_row(&mut log, &mut cal, &t, t.city(), Some(t.order))?;
+        planted.push(Problem {
+            rule: "pending".to_owned(),
+            severity: "info".to_owned(),
+            tx_lines: vec![clean + u64::from(i) + 2],
+            st_lines: Vec::new(),
+            what: format!(
+                "{} on the last settle date, due {}",
+                describe(&t),
+                date(day + 1)
+            ),
+        });
+    }
+
+    for w in [log, st.w] {
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+    }
+    let manifest = ReconcileManifest {
+        rows: clean + n,
+        lines: st.written,
+        as_of: format!("{}T06:00:00+08:00", date(last_day + 2)),
+        planted,
+    };
+    manifest.write(&dir.join(MANIFEST_FILE))?;
+    Ok(manifest)
+}
+
+/// A reconcile finding as the comparison needs it: rule, severity and evidence lines per file.
+#[derive(Debug, Clone)]
+pub struct Cited {
+    pub rule: String,
+    pub severity: String,
+    pub tx_lines: Vec<u64>,
+    pub st_lines: Vec<u64>,
+}
+
+/// Compares reconcile findings with what was planted, as `score` does for the scan case: a
+/// finding reports a planted problem if it is of the problem's rule and severity and its
+/// evidence holds every line of the problem's, in each file.
+pub fn score_reconcile(manifest: &ReconcileManifest, found: &[Cited]) -> Score {
+    let mut s = Score::default();
+    let mut matched = vec![false; found.len()];
+    let sets: Vec<(BTreeSet<u64>, BTreeSet<u64>)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.tx_lines.iter().copied().collect(),
+                f.st_lines.iter().copied().collect(),
+            )
+        })
+        .collect();
+    for (k, p) in manifest.planted.iter().enumerate() {
+        let entry = s.by_rule.entry(p.rule.clone()).or_default();
+        entry.planted += 1;
+        let (mut hit, mut exact) = (false, false);
+        for (i, f) in found.iter().enumerate() {
+            let (tx, st) = &sets[i];
+            if f.rule == p.rule
+                && f.severity == p.severity
+                && p.tx_lines.iter().all(|l| tx.contains(l))
+                && p.st_lines.iter().all(|l| st.contains(l))
+            {
+                matched[i] = true;
+                hit = true;
+                exact |= tx.len() == p.tx_lines.len() && st.len() == p.st_lines.len();
+            }
+        }
+        entry.found += usize::from(hit);
+        entry.exact += usize::from(exact);
+        if !hit {
+            s.missed.push(k);
+        }
+    }
+    let planted_tx: BTreeSet<u64> = manifest
+        .planted
+        .iter()
+        .flat_map(|p| &p.tx_lines)
+        .copied()
+        .collect();
+    let planted_st: BTreeSet<u64> = manifest
+        .planted
+        .iter()
+        .flat_map(|p| &p.st_lines)
+        .copied()
+        .collect();
+    for (i, f) in found.iter().enumerate() {
+        if matched[i] {
+            continue;
+        }
+        s.by_rule.entry(f.rule.clone()).or_default();
+        if f.tx_lines.iter().any(|l| planted_tx.contains(l))
+            || f.st_lines.iter().any(|l| planted_st.contains(l))
+        {
             s.on_planted.push(i);
         } else {
             s.on_clean.push(i);

@@ -489,3 +489,26 @@ proptest! {
         assert_trail_closes(&c);
     }
 }
+
+#[test]
+fn a_trail_in_a_currency_with_nothing_charged_shows_zeros_not_minus_zero() {
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,10.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,10.00,0.06,9.94,1,USD\n";
+    let c = run(log, st);
+    let usd: Vec<String> = c
+        .rec
+        .bridge
+        .iter()
+        .filter(|b| b.currency.code() == "USD")
+        .map(|b| format!("{}={}", b.label, b.amount))
+        .collect();
+    assert_eq!(
+        usd[..3],
+        [
+            "charged in the log (approved sales - refunds)=0.00",
+            "contracted fees=0.00",
+            "expected net=0.00"
+        ]
+    );
+    assert_trail_closes(&c);
+}

@@ -165,7 +165,16 @@ pub fn trail(
         let expected_net = t.charged - t.fees;
         let explained: Decimal = t.gap.values().copied().sum();
         let unattributed = expected_net - t.settled - explained;
+        // Shown at the currency's precision, and never as "-0".
         let mut push = |label: &'static str, amount: Decimal| {
+            let mut amount = if amount.is_zero() {
+                Decimal::ZERO
+            } else {
+                amount
+            };
+            if amount.scale() < cur.minor_units() {
+                amount.rescale(cur.minor_units());
+            }
             lines.push(BridgeLine {
                 currency: *cur,
                 label,

@@ -1,0 +1,424 @@
+//! `txaudit reconcile` as a user runs it, against the floor of merely parsing its two inputs,
+//! and its recall on generated data with every kind of reconcile problem planted in it.
+//!
+//! Run: `cargo bench --bench reconcile [-- --rows N] [--dir D]` (defaults: 1,000,000
+//! transactions, `target/bench-data`). Generates (once, cached by row count and generator
+//! version) the reconcile case of `data.rs`: a transaction log, its settlement statement with
+//! problems planted, the config and the manifest of what was planted where. Then times, after one
+//! warm-up, `RUNS` runs each of
+//!
+//! - the floor: the csv crate alone reading both files, one after the other, on one thread with
+//!   one reused `ByteRecord`;
+//! - reconcile: the release binary, spawned as a user runs it (`txaudit reconcile -t … -s …
+//!   --config … --as-of … --format json --output …`), wall time from spawn to exit and the
+//!   child's peak resident memory from `/usr/bin/time -v`,
+//!
+//! and prints best and median, the ratio to the floor and peak memory against the input size
+//! (the goal: at most 1.5 × the floor, and peak memory under half the input). Then reads the JSON
+//! report and compares its findings with the manifest: recall per rule, and every finding that
+//! reports no planted problem. A planted problem that no finding reports, an input row not
+//! accepted, or an `unattributed` step in the money trail panics, so the benchmark cannot report
+//! a speed for a reconcile that does not work.
+//!
+//! The binary is the package's, which `cargo bench` builds with the benchmark:
+//! `target/release/txaudit`.
+
+#[allow(dead_code)]
+mod data;
+
+use data::{Cited, ReconcileManifest, score_reconcile};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 3;
+const SEED: u64 = 0x7478_6175_6469_7403;
+const USAGE: &str = "usage: cargo bench --bench reconcile [-- --rows N] [--dir D]";
+/// The goals: reconcile's wall time at most this many times the floor's ...
+const TIME_GOAL: f64 = 1.5;
+/// ... and its peak resident memory at most this share of the two inputs' size.
+const MEMORY_GOAL: f64 = 0.5;
+const TIME_PROGRAM: &str = "/usr/bin/time";
+
+struct Args {
+    rows: u64,
+    dir: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        rows: 1_000_000,
+        dir: PathBuf::from("target/bench-data"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            "--rows" => {
+                let v = it.next().ok_or("--rows needs a number")?;
+                args.rows = v
+                    .replace('_', "")
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 70_000)
+                    .ok_or_else(|| {
+                        format!(
+                            "--rows: {v:?} is not a whole number from 70000 up \
+                             (the case needs three days of traffic)"
+                        )
+                    })?;
+            }
+            "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+/// The cached reconcile case for `rows`, written (to a temporary directory, then renamed) if it
+/// is not there; its manifest.
+fn ensure(dir: &Path, rows: u64) -> (PathBuf, ReconcileManifest) {
+    let case = dir.join(format!("reconcile-{rows}-v{}", data::VERSION));
+    let manifest = case.join(data::MANIFEST_FILE);
+    if manifest.is_file() {
+        let m = ReconcileManifest::read(&manifest)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
+        return (case, m);
+    }
+    let tmp = dir.join(format!("reconcile-{rows}-v{}.partial", data::VERSION));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let start = Instant::now();
+    let m = data::write_reconcile_case(&tmp, rows, SEED)
+        .and_then(|m| std::fs::rename(&tmp, &case).map(|()| m))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", case.display()));
+    eprintln!(
+        "generated {} in {:.1} s",
+        case.display(),
+        start.elapsed().as_secs_f64()
+    );
+    (case, m)
+}
+
+/// The release binary: the one Cargo built with this benchmark (`CARGO_BIN_EXE_txaudit`, which
+/// Cargo sets for benchmarks as for integration tests), else `target/release/txaudit`, beside the
+/// `deps` directory this benchmark runs from.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let bin = option_env!("CARGO_BIN_EXE_txaudit")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let release = exe.parent()?.parent()?;
+            Some(release.join(format!("txaudit{}", std::env::consts::EXE_SUFFIX)))
+        })
+        .expect("the benchmark runs from target/<profile>/deps");
+    assert!(
+        bin.is_file(),
+        "the txaudit binary is not at {} (this benchmark is {}): run it with \
+         `cargo bench --bench reconcile`, which builds the binary, or run `cargo build --release`",
+        bin.display(),
+        exe.display()
+    );
+    bin
+}
+
+/// The floor: records of both files counted by the csv crate alone, one thread, one reused
+/// `ByteRecord`.
+fn floor(paths: &[&Path]) -> u64 {
+    let mut rec = csv::ByteRecord::new();
+    let mut count = 0;
+    for path in paths {
+        let file = File::open(path).expect("open data file");
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(BufReader::new(file));
+        while rdr.read_byte_record(&mut rec).expect("csv read") {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// One run of the binary; its peak resident memory in KiB when `/usr/bin/time` measured it.
+fn run_reconcile(bin: &Path, case: &Path, as_of: &str, out: &Path, time: bool) -> Option<u64> {
+    let mut cmd = if time {
+        let mut c = Command::new(TIME_PROGRAM);
+        c.arg("-v").arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.arg("reconcile")
+        .arg("-t")
+        .arg(case.join("transactions.csv"))
+        .arg("-s")
+        .arg(case.join("settlement.csv"))
+        .arg("--config")
+        .arg(case.join(data::CONFIG_FILE))
+        .arg("--as-of")
+        .arg(as_of)
+        .args(["--format", "json", "--fail-on", "never", "--output"])
+        .arg(out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "txaudit reconcile failed ({}):\n{stderr}",
+        output.status
+    );
+    if !time {
+        return None;
+    }
+    let kib = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok());
+    assert!(
+        kib.is_some(),
+        "no \"Maximum resident set size\" in the output of {TIME_PROGRAM} -v:\n{stderr}"
+    );
+    kib
+}
+
+/// One warm-up run, then `RUNS` timed ones, sorted; each run's result.
+fn measure<T>(mut run: impl FnMut() -> T) -> (Vec<Duration>, Vec<T>) {
+    drop(run());
+    let mut timed: Vec<(Duration, T)> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            let r = run();
+            (start.elapsed(), r)
+        })
+        .collect();
+    timed.sort_by_key(|t| t.0);
+    timed.into_iter().unzip()
+}
+
+fn s(v: &serde_json::Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+fn main() {
+    let args = parse_args().unwrap_or_else(|e| {
+        eprintln!("{e}\n{USAGE}");
+        std::process::exit(2);
+    });
+    std::fs::create_dir_all(&args.dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", args.dir.display()));
+    let bin = binary();
+    let (case, manifest) = ensure(&args.dir, args.rows);
+    let (log, st) = (case.join("transactions.csv"), case.join("settlement.csv"));
+    let report_path = case.join("report.json");
+    let time = Path::new(TIME_PROGRAM).is_file();
+    if !time {
+        println!("{TIME_PROGRAM} is missing: peak memory is not measured");
+    }
+
+    let size = |p: &Path| std::fs::metadata(p).expect("data file").len();
+    let input_mb = (size(&log) + size(&st)) as f64 / 1e6;
+    let (floor_times, counts) = measure(|| floor(&[&log, &st]));
+    assert_eq!(
+        counts[0],
+        manifest.rows + manifest.lines,
+        "the floor read the wrong number of records"
+    );
+    let (run_times, peaks) =
+        measure(|| run_reconcile(&bin, &case, &manifest.as_of, &report_path, time));
+    let peak_mb = peaks
+        .iter()
+        .flatten()
+        .max()
+        .map(|&k| k as f64 * 1024.0 / 1e6);
+
+    let median = |t: &[Duration]| t[RUNS / 2].as_secs_f64();
+    println!(
+        "txaudit reconcile benchmark: {} ({} transactions) + {} ({} settlement lines), \
+         {input_mb:.1} MB, --as-of {}; {RUNS} timed runs after 1 warm-up",
+        log.display(),
+        manifest.rows,
+        st.display(),
+        manifest.lines,
+        manifest.as_of
+    );
+    println!("binary: {}", bin.display());
+    println!(
+        "{:<44} {:>8} {:>9} {:>8} {:>9} {:>13} {:>10}",
+        "phase", "best s", "median s", "x floor", "input MB", "peak RSS MB", "RSS/input"
+    );
+    let rss = |mb: Option<f64>| match mb {
+        Some(mb) => (format!("{mb:.1}"), format!("{:.2}", mb / input_mb)),
+        None => ("-".to_owned(), "-".to_owned()),
+    };
+    for (name, times, mb) in [
+        (
+            "floor (csv crate, both files, ByteRecord)",
+            &floor_times,
+            None,
+        ),
+        (
+            "txaudit reconcile (release binary, json)",
+            &run_times,
+            peak_mb,
+        ),
+    ] {
+        let (peak, share) = rss(mb);
+        println!(
+            "{:<44} {:>8.3} {:>9.3} {:>8.2} {:>9.1} {:>13} {:>10}",
+            name,
+            times[0].as_secs_f64(),
+            median(times),
+            median(times) / median(&floor_times),
+            input_mb,
+            peak,
+            share
+        );
+    }
+    let ratio = median(&run_times) / median(&floor_times);
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "goal: reconcile at most {TIME_GOAL} x the floor (medians): {ratio:.2} x, {}; \
+         peak memory under {MEMORY_GOAL} x the input: {}",
+        met(ratio <= TIME_GOAL),
+        peak_mb.map_or("not measured".to_owned(), |mb| format!(
+            "{:.2} x, {}",
+            mb / input_mb,
+            met(mb / input_mb < MEMORY_GOAL)
+        ))
+    );
+
+    // The report: every row read, the trail closed, and planted against found.
+    let text = std::fs::read_to_string(&report_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", report_path.display()));
+    let report: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+    let (log_name, st_name) = (log.display().to_string(), st.display().to_string());
+    for input in report["inputs"].as_array().expect("inputs") {
+        let path = s(&input["path"]);
+        let want = if path == log_name {
+            manifest.rows
+        } else {
+            manifest.lines
+        };
+        let rows = &input["rows"];
+        assert!(
+            rows["accepted"] == want && rows["rejected"] == 0,
+            "{path}: {rows} (expected {want} accepted); rejects: {}",
+            input["rejects"]
+        );
+    }
+    println!();
+    println!("money trail:");
+    for step in report["bridge"].as_array().expect("bridge") {
+        println!(
+            "  {} {:<48} {:>18}",
+            s(&step["currency"]),
+            s(&step["step"]),
+            s(&step["amount"])
+        );
+    }
+    let outcomes = &report["counts"]["outcomes"];
+    println!("outcomes: transactions {}", outcomes["transactions"]);
+    println!("          statement lines {}", outcomes["statement_lines"]);
+
+    let findings = report["findings"].as_array().expect("findings");
+    let cited: Vec<Cited> = findings
+        .iter()
+        .map(|f| {
+            let lines = |file: &str| -> Vec<u64> {
+                f["evidence"]
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .filter(|e| s(&e["file"]) == file)
+                    .filter_map(|e| e["line"].as_u64())
+                    .collect()
+            };
+            Cited {
+                rule: s(&f["rule"]).to_owned(),
+                severity: s(&f["severity"]).to_owned(),
+                tx_lines: lines(&log_name),
+                st_lines: lines(&st_name),
+            }
+        })
+        .collect();
+    let score = score_reconcile(&manifest, &cited);
+    println!();
+    println!(
+        "{} findings; {} problems planted",
+        findings.len(),
+        manifest.planted.len()
+    );
+    println!(
+        "{:<22} {:>8} {:>6} {:>6} {:>7} {:>9} {:>9}",
+        "rule", "planted", "found", "exact", "recall", "on clean", "other"
+    );
+    for (rule, r) in &score.by_rule {
+        let of_rule = |list: &[usize]| list.iter().filter(|&&i| cited[i].rule == *rule).count();
+        let recall = if r.planted == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.0}%", 100.0 * r.found as f64 / r.planted as f64)
+        };
+        println!(
+            "{rule:<22} {:>8} {:>6} {:>6} {recall:>7} {:>9} {:>9}",
+            r.planted,
+            r.found,
+            r.exact,
+            of_rule(&score.on_clean),
+            of_rule(&score.on_planted)
+        );
+    }
+    println!(
+        "(found: a finding of the rule and severity cites all the planted evidence in both files; \
+         exact: and no more; on clean: findings that report no planted problem and cite no \
+         planted row; other: findings that report no planted problem but cite planted rows)"
+    );
+    println!();
+    let show = |title: &str, list: &[usize]| {
+        println!("{title}: {}", list.len());
+        for &i in list {
+            let (f, c) = (&findings[i], &cited[i]);
+            println!(
+                "  {} [{}] transactions {:?} settlement {:?}: {}",
+                c.rule,
+                c.severity,
+                c.tx_lines,
+                c.st_lines,
+                s(&f["message"])
+            );
+        }
+    };
+    show("findings on clean traffic", &score.on_clean);
+    show(
+        "findings on planted rows that report no planted problem",
+        &score.on_planted,
+    );
+
+    let missed: Vec<String> = score
+        .missed
+        .iter()
+        .map(|&k| {
+            let p = &manifest.planted[k];
+            format!(
+                "{} [{}] transactions {:?} settlement {:?}: {}",
+                p.rule, p.severity, p.tx_lines, p.st_lines, p.what
+            )
+        })
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{} planted problems not found:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+    assert!(
+        cited.iter().all(|c| c.rule != "unattributed"),
+        "the money trail does not close: see the unattributed step above"
+    );
+}
