@@ -152,6 +152,11 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// The amount's size in minor units, widened so that sums of many never overflow.
+    pub fn magnitude(&self) -> i128 {
+        i128::from(self.amount.unsigned_abs())
+    }
+
     pub fn has_trace(&self) -> bool {
         self.trace != u32::MAX
     }
@@ -251,8 +256,11 @@ impl Journal {
     }
 
     /// A minor-unit amount of `tx`'s currency as an exact decimal.
-    pub fn money(&self, tx: &Tx, minor: i64) -> Decimal {
-        Decimal::new(minor, self.currency(tx).minor_units())
+    /// Sums of minor units are taken in `i128`, so no total of `i64` amounts overflows; any
+    /// sum of fewer than 8.6 billion amounts fits a `Decimal`.
+    pub fn money(&self, tx: &Tx, minor: impl Into<i128>) -> Decimal {
+        Decimal::try_from_i128_with_scale(minor.into(), self.currency(tx).minor_units())
+            .unwrap_or(Decimal::MAX)
     }
 
     /// The transaction's time as written: its instant in its own offset.
@@ -314,7 +322,10 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
         return to_minor(n, c);
     }
     let factor = 10i128.checked_pow(units - d.scale())?;
-    i64::try_from(d.mantissa().checked_mul(factor)?).ok()
+    // i64::MIN is left out so that every amount has an absolute value.
+    i64::try_from(d.mantissa().checked_mul(factor)?)
+        .ok()
+        .filter(|v| *v != i64::MIN)
 }
 
 /// The file a source points at, for messages and evidence.

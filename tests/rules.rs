@@ -745,3 +745,24 @@ fn a_row_with_a_wrong_clock_opens_no_false_trace_gap() {
     assert!(only(&found, "trace-gap").is_empty(), "{found:#?}");
     assert_eq!(only(&found, "future-time").len(), 1);
 }
+
+#[test]
+fn sums_of_huge_amounts_do_not_overflow() {
+    // Each fits an i64 of minor units; their sum does not.
+    let setup = Setup {
+        register: Some(REGISTER),
+        ..PLAIN
+    };
+    let huge = "90000000000000000.00";
+    let rows = [
+        row("10:00:00", 1).on("T3").date("2026-11-20").amount(huge),
+        row("11:00:00", 2)
+            .on("T3")
+            .date("2026-11-20")
+            .amount(huge)
+            .card("436742******0002"),
+    ];
+    let found = run(&rows, &setup);
+    let lost = only(&found, "lost-terminal");
+    assert_eq!(lost[0].amount.unwrap().to_string(), "180000000000000000.00");
+}

@@ -112,14 +112,14 @@ fn usual_per_window(ctx: &Context<'_>, group: &[u32], smalls: &[u32], window: i6
     counts.get(counts.len() / 2).copied().unwrap_or(0)
 }
 
-fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i64, i64, i64) {
+fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
     let (a, z) = (ctx.tx(run[0]), ctx.tx(*run.last().expect("non-empty")));
     let declined = run.iter().filter(|&&i| !ctx.tx(i).approved).count();
-    let approved: i64 = run
+    let approved: i128 = run
         .iter()
         .map(|&i| ctx.tx(i))
         .filter(|t| t.approved)
-        .map(|t| t.amount.abs())
+        .map(|t| t.magnitude())
         .sum();
     let lo = run
         .iter()

@@ -113,7 +113,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let f = ctx
                     .finding(RULE, message, &distinct)
                     .money(
-                        ctx.money(a, a.amount * (n as i64 - 1)),
+                        ctx.money(a, a.magnitude() * (n as i128 - 1)),
                         ctx.journal.currency(a),
                     )
                     .detail("count", n)
@@ -166,7 +166,10 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     "Reference {reference} is used by {n} different transactions ({}). A reference should identify one transaction: ask the acquirer which one it settled.",
                     places.join(", ")
                 ),
-                group[1..].iter().map(|&i| ctx.tx(i).amount.abs()).sum(),
+                group[1..]
+                    .iter()
+                    .map(|&i| ctx.tx(i).magnitude())
+                    .sum::<i128>(),
             )
         };
         let mut f = ctx

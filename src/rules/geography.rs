@@ -57,11 +57,11 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         away.sort_by_key(|&i| (ctx.tx(i).city, ctx.tx(i).utc));
         for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
             let t = ctx.tx(place[0]);
-            let money: i64 = place
+            let money: i128 = place
                 .iter()
                 .map(|&i| ctx.tx(i))
                 .filter(|x| x.approved)
-                .map(|x| x.amount.abs())
+                .map(|x| x.magnitude())
                 .sum();
             let message = format!(
                 "Terminal {term} took {} transaction{} in {} from {}, but its {source} city is {home}{}. A terminal that moves may have been taken or cloned: check where it is.",

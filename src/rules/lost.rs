@@ -28,11 +28,11 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if after.is_empty() {
             continue;
         }
-        let money: i64 = after
+        let money: i128 = after
             .iter()
             .map(|&i| ctx.tx(i))
             .filter(|t| t.approved)
-            .map(|t| t.amount.abs())
+            .map(|t| t.magnitude())
             .sum();
         let t = ctx.tx(after[0]);
         let state = match (entry.status, entry.lost_at) {

@@ -316,7 +316,7 @@ impl<'a> Context<'a> {
     }
 
     /// Money of `tx`'s currency from minor units, as written in messages (`88.00`).
-    pub fn money(&self, tx: &Tx, minor: i64) -> Decimal {
+    pub fn money(&self, tx: &Tx, minor: impl Into<i128>) -> Decimal {
         self.journal.money(tx, minor)
     }
 

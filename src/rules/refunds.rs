@@ -7,7 +7,7 @@
 use super::Context;
 use crate::finding::Finding;
 use crate::journal::{Kind, Sym};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub(super) enum Outcome {
     },
     Excess {
         refund: u32,
-        over: i64,
+        over: i128,
         sales: Vec<u32>,
     },
     OtherCard {
@@ -39,21 +39,23 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge()
     };
+    // Refunds that name an order, in time order; only those orders' sales are looked up.
+    let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)
+        .filter(|&i| is_refund(i) && !ctx.tx(i).order.is_none())
+        .collect();
+    refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
+    let wanted: HashSet<Sym> = refunds.iter().map(|&i| ctx.tx(i).order).collect();
     let mut by_order: HashMap<Sym, Vec<u32>> = HashMap::new();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if !t.order.is_none() && is_sale(i as u32) {
+        if wanted.contains(&t.order) && is_sale(i as u32) {
             by_order.entry(t.order).or_default().push(i as u32);
         }
     }
     let mut out = Vec::new();
-    let mut by_order_refunded: HashMap<Sym, i64> = HashMap::new();
+    let mut by_order_refunded: HashMap<Sym, i128> = HashMap::new();
     let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
-    let by_time = ctx.journal.order_by(|_| ());
-    for &i in &by_time {
+    for &i in &refunds {
         let r = ctx.tx(i);
-        if !is_refund(i) || r.order.is_none() {
-            continue;
-        }
         let Some(sales) = by_order.get(&r.order) else {
             continue;
         };
@@ -69,24 +71,24 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
                 sales: sales.clone(),
             });
         }
-        let sold: i64 = sales.iter().map(|&s| ctx.tx(s).amount.abs()).sum();
+        let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
         let refunded = by_order_refunded.entry(r.order).or_default();
-        *refunded += r.amount.abs();
+        *refunded += r.magnitude();
         if *refunded > sold {
             out.push(Outcome::Excess {
                 refund: i,
-                over: (*refunded - sold).min(r.amount.abs()),
+                over: (*refunded - sold).min(r.magnitude()),
                 sales: sales.clone(),
             });
         }
     }
     for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
-        let (mut sold, mut refunded) = (0i64, 0i64);
+        let (mut sold, mut refunded) = (0i128, 0i128);
         let mut sales: Vec<u32> = Vec::new();
         for &i in group {
             let t = ctx.tx(i);
             if is_sale(i) {
-                sold += t.amount.abs();
+                sold += t.magnitude();
                 sales.push(i);
             } else if is_refund(i) && !order_matched[i as usize] {
                 if t.card.is_none() {
@@ -99,11 +101,11 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
                     out.push(Outcome::Orphan { refund: i });
                     continue;
                 }
-                refunded += t.amount.abs();
+                refunded += t.magnitude();
                 if refunded > sold {
                     out.push(Outcome::Excess {
                         refund: i,
-                        over: (refunded - sold).min(t.amount.abs()),
+                        over: (refunded - sold).min(t.magnitude()),
                         sales: sales.clone(),
                     });
                 }
@@ -156,7 +158,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let sold: i64 = sales.iter().map(|&s| ctx.tx(s).amount.abs()).sum();
+        let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
         let mut evidence = sales.clone();
         evidence.push(refund);
         let whom = ctx.journal.syms.opt(r.card).map_or_else(

@@ -143,7 +143,7 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ctx.name(t.terminal),
                     ctx.refs(&distinct),
                 );
-                let at_stake: i64 = distinct[1..].iter().map(|&i| ctx.tx(i).amount.abs()).sum();
+                let at_stake: i128 = distinct[1..].iter().map(|&i| ctx.tx(i).magnitude()).sum();
                 out.push(
                     ctx.finding(RULE, message, &distinct)
                         .money(ctx.money(t, at_stake), ctx.journal.currency(t))
