@@ -129,6 +129,7 @@ fn load_logs_with(
         ..config.ingest.clone()
     };
     let mut journal = Journal::default();
+    journal.zone = config.ingest.tz;
     // About one transaction per 128 bytes of export: room made once, not by doubling.
     let bytes: u64 = paths
         .iter()

@@ -4,6 +4,7 @@
 //!
 //! A `Tx` is 80 bytes and owns no heap memory; each distinct id string is stored once.
 
+use crate::ingest::Zone;
 use crate::model::{Channel, Currency, FileId, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
@@ -107,7 +108,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(t: &TxType) -> Kind {
+    pub fn of(t: &TxType) -> Kind {
         match t {
             TxType::Sale => Kind::Sale,
             TxType::Refund => Kind::Refund,
@@ -168,6 +169,9 @@ pub struct Journal {
     pub txs: Vec<Tx>,
     pub syms: Symbols,
     pub currencies: Vec<Currency>,
+    /// The merchant's zone (`--tz`): local days and hours are counted in it. Without one, each
+    /// time's own offset is used.
+    pub zone: Option<Zone>,
     /// The last value interned per repetitive field (terminal, merchant, city, batch): most rows
     /// repeat their neighbour's, and a comparison is cheaper than a hash lookup.
     recent: [(CompactString, Sym); 4],
@@ -207,10 +211,16 @@ impl Journal {
             offset: t.time.offset().local_minus_utc(),
             amount,
             currency,
-            kind: Kind::of(&t.kind),
+            // A log without a type column writes refunds as negative sales.
+            kind: match Kind::of(&t.kind) {
+                Kind::Sale if amount < 0 => Kind::Refund,
+                k => k,
+            },
             approved: t.status == Status::Approved,
-            card_channel: t.channel.as_ref().is_none_or(|c| *c == Channel::Card)
-                && t.card.is_some(),
+            card_channel: match &t.channel {
+                Some(c) => *c == Channel::Card,
+                None => t.card.is_some(),
+            },
             terminal,
             merchant,
             card,
@@ -263,9 +273,17 @@ impl Journal {
             .unwrap_or(Decimal::MAX)
     }
 
-    /// The transaction's time as written: its instant in its own offset.
+    /// The offset local times are counted in for `tx`: the merchant's zone, else its own.
+    fn offset(&self, tx: &Tx) -> i32 {
+        match self.zone {
+            Some(z) => z.offset_at(tx.utc).local_minus_utc(),
+            None => tx.offset,
+        }
+    }
+
+    /// The transaction's time in the merchant's zone (or as written, without one).
     pub fn local_time(&self, tx: &Tx) -> DateTime<FixedOffset> {
-        let off = FixedOffset::east_opt(tx.offset)
+        let off = FixedOffset::east_opt(self.offset(tx))
             .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
         off.from_utc_datetime(
             &DateTime::<Utc>::from_timestamp(tx.utc, 0)
@@ -274,9 +292,14 @@ impl Journal {
         )
     }
 
+    /// The local calendar day of the transaction.
+    pub fn local_date(&self, tx: &Tx) -> chrono::NaiveDate {
+        self.local_time(tx).date_naive()
+    }
+
     /// Minutes after local midnight of the transaction's time.
     pub fn local_minute(&self, tx: &Tx) -> u32 {
-        ((tx.utc + i64::from(tx.offset)).rem_euclid(86_400) / 60) as u32
+        ((tx.utc + i64::from(self.offset(tx))).rem_euclid(86_400) / 60) as u32
     }
 
     /// The trace number as written (zero-padded to its width).

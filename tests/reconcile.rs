@@ -32,6 +32,24 @@ fn run_with(
     contract_toml: &str,
     as_of: &str,
 ) -> Case {
+    let logs: Vec<String> = logs.iter().map(|t| format!("{TX_HEADER}{t}")).collect();
+    let statements: Vec<String> = statements
+        .iter()
+        .map(|t| format!("{ST_HEADER}{t}"))
+        .collect();
+    let logs: Vec<&str> = logs.iter().map(String::as_str).collect();
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    run_files(&logs, &statements, bank, contract_toml, as_of)
+}
+
+/// Files given whole, header included.
+fn run_files(
+    logs: &[&str],
+    statements: &[&str],
+    bank: &[&str],
+    contract_toml: &str,
+    as_of: &str,
+) -> Case {
     let dir = tempfile::TempDir::new().unwrap();
     let write = |name: String, text: &str| {
         let p = dir.path().join(name);
@@ -50,13 +68,13 @@ fn run_with(
     let tx_paths: Vec<_> = logs
         .iter()
         .enumerate()
-        .map(|(i, t)| write(format!("tx{i}.csv"), &format!("{TX_HEADER}{t}")))
+        .map(|(i, t)| write(format!("tx{i}.csv"), t))
         .collect();
     let mut journal = load_logs(&tx_paths, &config, &mut inputs).unwrap();
     let st_paths: Vec<_> = statements
         .iter()
         .enumerate()
-        .map(|(i, t)| write(format!("st{i}.csv"), &format!("{ST_HEADER}{t}")))
+        .map(|(i, t)| write(format!("st{i}.csv"), t))
         .collect();
     let mut statement = Statement::default();
     load_statements(
@@ -456,12 +474,12 @@ proptest! {
             let status = if *status == 0 { "declined" } else { "approved" };
             let card = if *qr { String::new() } else { format!("622588******{i:04}") };
             let channel = if *qr { "qr" } else { "card" };
-            let money = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+            let money = |c: i64| format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100);
             writeln!(log, "2026-11-19 1{m}:{s:02}:00,M1,T1,{i},{card},{},CNY,{kind},{status},{channel}", money(*cents)).unwrap();
-            let sign = if *refund { "-" } else { "" };
+            let sign = if *refund { -1 } else { 1 };
             let fee = if *refund { 0 } else { cents * 6 / 1000 };
             let mut line = |gross: i64, fee: i64, net: i64, rrn: String| {
-                writeln!(st, "2026-11-20,2026-11-19 1{m}:{s:02}:00,{rrn},M1,T1,{card},{sign}{},{},{sign}{},1,CNY", money(gross), money(fee), money(net)).unwrap();
+                writeln!(st, "2026-11-20,2026-11-19 1{m}:{s:02}:00,{rrn},M1,T1,{card},{},{},{},1,CNY", money(sign * gross), money(fee), money(sign * net)).unwrap();
             };
             match fate {
                 0 => {}
@@ -511,4 +529,103 @@ fn a_trail_in_a_currency_with_nothing_charged_shows_zeros_not_minus_zero() {
         ]
     );
     assert_trail_closes(&c);
+}
+
+const FEES: &str = "[fees]\ncard = \"0.60%\"\nqr = \"0.38%\"\n";
+
+#[test]
+fn review_cases_that_hid_money_or_raised_false_criticals() {
+    // A statement without a fee column still charged one: net 95.00 on 100.00 is a 5.00 fee.
+    let log = format!(
+        "{TX_HEADER}2026-11-20 10:00:00,M1,T1,R1,622588******0001,100.00,CNY,sale,approved,card\n"
+    );
+    let st = "settle_date,txn_date,rrn,merchant_id,terminal_id,card,gross,net,batch_id,currency,channel\n2026-11-21,2026-11-20 10:00:00,R1,M1,T1,622588******0001,100.00,95.00,1,CNY,card\n";
+    let c = run_files(&[&log], &[st], &[], FEES, "2026-11-25T12:00");
+    assert_eq!(rules(&c), vec!["fee-above-contract"]);
+    assert_eq!(c.rec.findings[0].amount.unwrap().to_string(), "4.40");
+    assert_trail_closes(&c);
+
+    // A log without a type column writes refunds as negative amounts.
+    let log = "timestamp,merchant_id,terminal_id,rrn,card,amount,currency,status,channel\n2026-11-20 10:00:00,M1,T1,R1,622588******0001,100.00,CNY,approved,card\n2026-11-20 11:00:00,M1,T1,R2,622588******0001,-30.00,CNY,approved,card\n";
+    let st = format!(
+        "{ST_HEADER}2026-11-21,2026-11-20 10:00:00,R1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n2026-11-21,2026-11-20 11:00:00,R2,M1,T1,622588******0001,-30.00,0.00,-30.00,1,CNY\n"
+    );
+    let c = run_files(&[log], &[&st], &[], FEES, "2026-11-25T12:00");
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    assert_eq!(
+        bridge(&c, "charged in the log (approved sales - refunds)").as_deref(),
+        Some("70.00")
+    );
+
+    // A declined attempt and its approved retry: the line is the retry's.
+    let log = "2026-11-20 10:00:05,M1,T1,,622588******0001,50.00,CNY,sale,declined,card\n2026-11-20 10:00:50,M1,T1,,622588******0001,50.00,CNY,sale,approved,card\n";
+    let st = "2026-11-21,2026-11-20 10:00:00,,M1,T1,622588******0001,50.00,0.30,49.70,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+
+    // A void naming R2 cancels R2, not the later R3 with the same card and amount.
+    let log = "2026-11-20 10:00:00,M1,T1,R2,622588******0001,100.00,CNY,sale,approved,card\n2026-11-20 10:01:00,M1,T1,R3,622588******0001,100.00,CNY,sale,approved,card\n2026-11-20 10:02:00,M1,T1,R2,622588******0001,100.00,CNY,void,approved,card\n";
+    let st = "2026-11-21,2026-11-20 10:01:00,R3,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+
+    // A reused RRN: the line belongs to the sale with its amount and time.
+    let log = "2026-11-10 10:00:00,M1,T1,R1,622588******0001,100.00,CNY,sale,approved,card\n2026-11-20 10:00:00,M1,T1,R1,622588******0002,50.00,CNY,sale,approved,card\n";
+    let st = "2026-11-11,2026-11-10 12:00:00,R9,M1,T1,622588******0009,1.00,0.01,0.99,1,CNY\n2026-11-21,2026-11-20 10:00:00,R1,M1,T1,622588******0002,50.00,0.30,49.70,1,CNY\n";
+    let c = run(log, st);
+    let mut got = rules(&c);
+    got.sort();
+    assert_eq!(
+        got,
+        vec!["unexpected-settlement", "unsettled"],
+        "{:#?}",
+        c.rec.findings
+    );
+    assert!(
+        c.rec
+            .findings
+            .iter()
+            .any(|f| f.rule == "unsettled" && f.amount.unwrap().to_string() == "100.00")
+    );
+
+    // A refund that gives its fee back is not a fee above contract in the money trail.
+    let log = "2026-11-20 10:00:00,M1,T1,R1,622588******0001,30.00,CNY,sale,approved,card\n2026-11-20 11:00:00,M1,T1,R2,622588******0001,30.00,CNY,refund,approved,card\n";
+    let st = "2026-11-21,2026-11-20 10:00:00,R1,M1,T1,622588******0001,30.00,0.18,29.82,1,CNY\n2026-11-21,2026-11-20 11:00:00,R2,M1,T1,622588******0001,-30.00,-0.18,-29.82,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+    assert_eq!(bridge(&c, "fees above contract"), None);
+    // The returned fee arrived: 0.18 more than the expected net of -0.18.
+    assert_eq!(
+        bridge(&c, "fees returned on refunds").as_deref(),
+        Some("0.18")
+    );
+    assert_trail_closes(&c);
+
+    // A batch total against a log whose rows carry no batch: matched by due date.
+    let log = "2026-11-20 10:00:00,M1,T1,R1,,100.00,CNY,sale,approved,qr\n";
+    let st = "2026-11-21,,,M1,T1,,100.00,0.38,99.62,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
+
+    // An unsettled refund is not missing money.
+    let log = "2026-11-20 10:00:00,M1,T1,R1,622588******0001,30.00,CNY,refund,approved,card\n";
+    let st = "2026-11-21,2026-11-20 12:00:00,R9,M1,T1,622588******0009,1.00,0.01,0.99,1,CNY\n";
+    let c = run(log, st);
+    let f = c
+        .rec
+        .findings
+        .iter()
+        .find(|f| f.rule == "unsettled")
+        .unwrap();
+    assert_eq!(f.severity, txaudit::finding::Severity::Warning);
+    assert!(f.message.contains("not been taken from your account"));
+}
+
+#[test]
+fn local_days_are_the_merchants_whatever_offset_the_data_is_in() {
+    // 17:30 UTC on the 20th is 01:30 on the 21st in Shanghai: due the 22nd, settled the 22nd.
+    let log = "2026-11-20T17:30:00Z,M1,T1,R1,622588******0001,100.00,CNY,sale,approved,card\n";
+    let st = "2026-11-22,2026-11-21 01:30:00,R1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n";
+    let c = run(log, st);
+    assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
 }

@@ -380,6 +380,20 @@ impl Zone {
         }
     }
 
+    /// The offset of this zone at an instant (seconds since the epoch).
+    pub fn offset_at(&self, utc: i64) -> FixedOffset {
+        match self {
+            Zone::Fixed(off) => *off,
+            Zone::Named(tz) => tz
+                .offset_from_utc_datetime(
+                    &DateTime::from_timestamp(utc, 0)
+                        .unwrap_or_default()
+                        .naive_utc(),
+                )
+                .fix(),
+        }
+    }
+
     /// Places a local date-time in this zone. A time in a DST gap is an error; a time that occurs
     /// twice (the hour repeated when clocks go back) takes its first occurrence.
     pub fn localize(&self, local: NaiveDateTime) -> Result<DateTime<FixedOffset>, String> {

@@ -482,20 +482,38 @@ impl RowParser {
         };
         let gross = match (gross, net) {
             (Some(g), _) => g,
-            (None, Some(n)) if !matches!(kind, TxType::Sale | TxType::Refund) => {
-                let _ = n;
+            // Fee, payout and transfer lines carry only a net: they settle no transaction.
+            (None, Some(_))
+                if matches!(
+                    kind,
+                    TxType::Fee | TxType::Payout | TxType::Transfer | TxType::Other(_)
+                ) =>
+            {
                 Decimal::ZERO
             }
-            (None, Some(n)) if fee.is_some() => n
+            // A transaction line with only a net (and maybe a fee): gross = net + fee.
+            (None, Some(n)) => n
                 .checked_add(fee.unwrap_or_default())
                 .ok_or_else(|| self.overflow(self.map.col(Field::Net)))?,
-            _ => {
+            (None, None) => {
                 let col = self
                     .map
                     .col(Field::Gross)
                     .or(self.map.col(Field::GrossCredit))
                     .or(self.map.col(Field::Amount));
-                return Err(self.reject(col, "is empty; a gross or net amount is required"));
+                let where_ = [
+                    Field::Gross,
+                    Field::GrossCredit,
+                    Field::Amount,
+                    Field::Net,
+                    Field::NetCredit,
+                ]
+                .iter()
+                .filter_map(|f| self.map.col(*f))
+                .map(|c| clean(&self.map.headers[c]).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+                return Err(self.reject(col, format!("is empty, and so is every amount column ({where_}); a gross or net amount is required")));
             }
         };
         Ok(SettlementLine {

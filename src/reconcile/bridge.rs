@@ -7,7 +7,7 @@
 use super::bank::Deposited;
 use super::findings::Ctx;
 use super::matching::Pair;
-use super::{LineOutcome, TxOutcome, signed, tx_channel};
+use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::model::Currency;
 use crate::report::BridgeLine;
@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// Gap categories, in the order they are shown.
-pub const CATEGORIES: [&str; 11] = [
+pub const CATEGORIES: [&str; 12] = [
     "not settled (unsettled)",
     "pending (not yet due)",
     "outside the statement's period",
@@ -27,6 +27,7 @@ pub const CATEGORIES: [&str; 11] = [
     "declined or voided but settled",
     "currency mismatches",
     "batch total differences",
+    "fees returned on refunds",
 ];
 
 #[derive(Default)]
@@ -115,12 +116,13 @@ pub fn trail(
                 let expected = expected_of[&p.tx];
                 let gross = l.gross_decimal();
                 let fee = l.fee.unwrap_or_default();
-                let merchant = j.syms.name(t.merchant);
-                let fee_on_gross = if l.kind == crate::journal::Kind::Refund {
+                let (merchant, channel) = fee_basis(j, l, Some(t));
+                let refund = gross < Decimal::ZERO;
+                let fee_on_gross = if refund {
                     Decimal::ZERO
                 } else {
                     contract
-                        .fee(merchant, tx_channel(t), gross, cur.minor_units())
+                        .fee(merchant, channel, gross, cur.minor_units())
                         .unwrap_or(fee)
                 };
                 add(
@@ -129,7 +131,17 @@ pub fn trail(
                     CATEGORIES[3],
                     expected - (gross - fee_on_gross),
                 );
-                add(&mut trails, cur, CATEGORIES[4], fee - fee_on_gross);
+                // A refund that gives back its fee is not a fee above contract.
+                add(
+                    &mut trails,
+                    cur,
+                    if refund {
+                        CATEGORIES[11]
+                    } else {
+                        CATEGORIES[4]
+                    },
+                    fee - fee_on_gross,
+                );
                 add(&mut trails, cur, CATEGORIES[5], gross - fee - l.net);
             }
         }

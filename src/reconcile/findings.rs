@@ -5,7 +5,7 @@
 use super::contract::Channel;
 use super::matching::{How, Pair};
 use super::statement::Line;
-use super::{Inputs, LineOutcome, TxOutcome, signed, tx_channel};
+use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::Tx;
 use crate::model::Source;
@@ -108,6 +108,7 @@ impl Ctx<'_> {
 fn kind_word(t: &Tx) -> &'static str {
     match t.kind {
         crate::journal::Kind::Refund => "refund",
+        crate::journal::Kind::Chargeback => "chargeback",
         _ => "sale",
     }
 }
@@ -179,7 +180,9 @@ pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
         }
         let charged = c.money(t, signed(t));
         if charged != gross {
-            let short = charged.abs() > gross.abs();
+            // Short means less money for the merchant: a sale settled for less, or a refund
+            // (money out) settled for more.
+            let short = charged > gross;
             let msg = format!(
                 "The log says {} of {} on {} but the statement settled {}{rt}: {} {} {}. Ask the acquirer to correct it.",
                 if t.kind == crate::journal::Kind::Refund {
@@ -212,10 +215,7 @@ pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
             );
         }
         merchant_mismatch(c, p, out);
-        let due = c
-            .inp
-            .contract
-            .due_date(j.local_time(t).date_naive(), tx_channel(t));
+        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
         if let Some(settled) = l.settle_date.filter(|d| *d > due) {
             let days = (settled - due).num_days();
             let msg = format!(
@@ -329,22 +329,34 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Fi
 pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Finding>) {
     let j = c.inp.journal;
     for (i, t) in j.txs.iter().enumerate() {
-        let due = c
-            .inp
-            .contract
-            .due_date(j.local_time(t).date_naive(), tx_channel(t));
+        if !matches!(c.tx_outcomes[i], TxOutcome::Unsettled | TxOutcome::Pending) {
+            continue;
+        }
+        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
         let amount = c.money(t, t.amount.abs());
         let rt = c.ref_text(Some(t), None);
+        let refund = signed(t) < 0;
         match c.tx_outcomes[i] {
             TxOutcome::Unsettled => {
+                let (what, severity) = if refund {
+                    (
+                        "It has not been taken from your account yet: check the next statement, and ask the acquirer if the customer says it never arrived.",
+                        Severity::Warning,
+                    )
+                } else {
+                    (
+                        "This is missing money: send the acquirer the date, amount, terminal and reference and ask where it is.",
+                        Severity::Critical,
+                    )
+                };
                 let msg = format!(
-                    "A {} of {amount} on {} (terminal {}) was due to settle by {due} and is on no statement line{rt}. This is missing money: send the acquirer the date, amount, terminal and reference and ask where it is.",
+                    "A {} of {amount} on {} (terminal {}) was due to settle by {due} and is on no statement line{rt}. {what}",
                     kind_word(t),
                     c.when(t),
                     j.syms.name(t.terminal)
                 );
                 out.push(
-                    c.finding("unsettled", Severity::Critical, msg, Some(i as u32), None)
+                    c.finding("unsettled", severity, msg, Some(i as u32), None)
                         .money(amount, j.currency(t))
                         .detail("due", due.to_string()),
                 );
@@ -370,6 +382,11 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         }
         let gross = l.gross_decimal();
         let refund = gross < Decimal::ZERO;
+        let taken_as = if l.kind == crate::journal::Kind::Chargeback {
+            "a chargeback"
+        } else {
+            "a refund"
+        };
         let when = l.utc.map_or_else(
             || {
                 l.settle_date
@@ -385,7 +402,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         );
         let msg = if refund {
             format!(
-                "The statement takes back {} as a refund{when}{} that is not in your log. Money left your account for a refund you did not make: ask the acquirer who issued it.",
+                "The statement takes back {} as {taken_as}{when}{} that is not in your log. Money left your account for something your log does not show: ask the acquirer for the case behind it.",
                 gross.abs(),
                 c.ref_text(None, Some(l))
             )
@@ -412,8 +429,9 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
 pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
     for (li, group) in totals {
         let l = c.line(*li);
-        let sum: i64 = group.iter().map(|&i| signed(c.tx(i))).sum();
-        let expected = Decimal::new(sum, l.currency.minor_units());
+        let sum: i128 = group.iter().map(|&i| i128::from(signed(c.tx(i)))).sum();
+        let expected = Decimal::try_from_i128_with_scale(sum, l.currency.minor_units())
+            .unwrap_or(Decimal::MAX);
         let settled = l.gross_decimal();
         if expected == settled {
             continue;
@@ -478,17 +496,12 @@ pub fn fees(
     let st = c.inp.statement;
     let mut rates: BTreeMap<(String, Channel), Vec<Decimal>> = BTreeMap::new();
     let merchant_of = |li: u32, l: &Line| -> String {
-        j.syms
-            .opt(l.merchant)
-            .or_else(|| tx_of.get(&li).and_then(|&t| j.syms.opt(j.tx(t).merchant)))
-            .unwrap_or("")
+        fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t)))
+            .0
             .to_owned()
     };
-    let channel_of = |li: u32, l: &Line| -> Channel {
-        l.channel
-            .or_else(|| tx_of.get(&li).map(|&t| tx_channel(j.tx(t))))
-            .unwrap_or(Channel::Card)
-    };
+    let channel_of =
+        |li: u32, l: &Line| -> Channel { fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t))).1 };
     for (li, l) in st.lines.iter().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
@@ -513,7 +526,7 @@ pub fn fees(
             rates
                 .entry((merchant_of(li as u32, l), channel_of(li as u32, l)))
                 .or_default()
-                .push(fee / gross);
+                .push(fee.checked_div(gross).unwrap_or(Decimal::MAX));
         }
         let merchant = merchant_of(li as u32, l);
         let channel = channel_of(li as u32, l);
@@ -528,7 +541,9 @@ pub fn fees(
                 c.inp.contract.rate(&merchant, channel).unwrap_or_default() * Decimal::ONE_HUNDRED;
             let msg = format!(
                 "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
-                (fee / gross * Decimal::ONE_HUNDRED).round_dp(2),
+                fee.checked_div(gross)
+                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                    .map_or(Decimal::MAX, |r| r.round_dp(2)),
                 rate.normalize(),
                 c.ref_text(None, Some(l)),
                 fee - contract_fee
@@ -550,49 +565,62 @@ pub fn fees(
         }
     }
     let mut effective = Vec::new();
+    let mut usual_rate: BTreeMap<(String, Channel), (Decimal, usize)> = BTreeMap::new();
     for ((merchant, channel), mut rs) in rates {
         rs.sort();
         let median = rs[rs.len() / 2];
         effective.push((merchant.clone(), channel.name(), rs.len(), median));
-        if c.inp.contract.has_rates() {
+        usual_rate.insert((merchant, channel), (median, rs.len()));
+    }
+    if c.inp.contract.has_rates() {
+        return effective;
+    }
+    // No contract: a line well above the merchant's own usual rate for the channel (once the
+    // rate rests on at least 5 lines).
+    for (li, l) in st.lines.iter().enumerate() {
+        if !l.is_transaction() || l.gross <= 0 {
             continue;
         }
-        // No contract: a line well above the merchant's own usual rate for the channel.
-        for (li, l) in st.lines.iter().enumerate() {
-            if !l.is_transaction()
-                || l.gross <= 0
-                || merchant_of(li as u32, l) != merchant
-                || channel_of(li as u32, l) != channel
-            {
-                continue;
-            }
-            let gross = l.gross_decimal();
-            let fee = l.fee.unwrap_or_default();
-            let usual = (gross * median).round_dp(l.currency.minor_units());
-            let stray = fee > usual * Decimal::new(125, 2)
-                && fee - usual >= Decimal::new(1, l.currency.minor_units());
-            if rs.len() >= 5 && stray {
-                let msg = format!(
-                    "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {} % for {} ({usual}){}. Check it against your contract.",
-                    (median * Decimal::ONE_HUNDRED).round_dp(2),
-                    channel.name(),
-                    c.ref_text(None, Some(l))
-                );
-                let t = tx_of.get(&(li as u32)).copied();
-                out.push(
-                    c.finding(
-                        "fee-above-contract",
-                        Severity::Warning,
-                        msg,
-                        t,
-                        Some(li as u32),
-                    )
-                    .money(fee - usual, l.currency)
-                    .detail("basis", "usual rate")
-                    .detail("usual_rate", median.to_string()),
-                );
-            }
+        let (merchant, channel) = (merchant_of(li as u32, l), channel_of(li as u32, l));
+        let Some(&(median, lines)) = usual_rate.get(&(merchant, channel)) else {
+            continue;
+        };
+        let gross = l.gross_decimal();
+        let fee = l.fee.unwrap_or_default();
+        let Some(usual) = gross
+            .checked_mul(median)
+            .map(|u| u.round_dp(l.currency.minor_units()))
+        else {
+            continue;
+        };
+        let stray = usual
+            .checked_mul(Decimal::new(125, 2))
+            .is_some_and(|limit| fee > limit)
+            && fee - usual >= Decimal::new(1, l.currency.minor_units());
+        if lines < 5 || !stray {
+            continue;
         }
+        let percent = median
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .map_or(Decimal::MAX, |p| p.round_dp(2));
+        let msg = format!(
+            "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
+            channel.name(),
+            c.ref_text(None, Some(l))
+        );
+        let t = tx_of.get(&(li as u32)).copied();
+        out.push(
+            c.finding(
+                "fee-above-contract",
+                Severity::Warning,
+                msg,
+                t,
+                Some(li as u32),
+            )
+            .money(fee - usual, l.currency)
+            .detail("basis", "usual rate")
+            .detail("usual_rate", median.to_string()),
+        );
     }
     effective
 }

@@ -45,10 +45,13 @@ fn class(k: Kind) -> u8 {
 
 /// Pairs up `statement` lines with `journal` transactions. `skip` marks transactions that take
 /// no part (the second copy of a row exported twice).
+/// `should_settle` marks transactions expected to settle (approved, not voided): when a line
+/// could belong to a declined attempt or to its approved retry, it belongs to the retry.
 pub fn match_all(
     journal: &Journal,
     statement: &Statement,
     skip: &[bool],
+    should_settle: &[bool],
     window: i64,
     tolerance: Decimal,
 ) -> Matches {
@@ -94,14 +97,23 @@ pub fn match_all(
             if same_class.is_empty() {
                 continue;
             }
-            let free = |t: &u32| !m.tx_matched[*t as usize];
-            let same_terminal =
-                |t: &u32| line.terminal.is_none() || journal.tx(*t).terminal == line.terminal;
+            // Among free candidates: one that should settle, on the same terminal, for the same
+            // amount, closest in time.
+            let rank = |&t: &u32| {
+                let tx = journal.tx(t);
+                (
+                    !should_settle[t as usize],
+                    !(line.terminal.is_none() || tx.terminal == line.terminal),
+                    tx.amount.abs() != line.gross.abs(),
+                    line.utc.map_or(0, |u| (tx.utc - u).abs()),
+                    tx.source,
+                )
+            };
             let pick = same_class
                 .iter()
-                .copied()
-                .find(|t| free(t) && same_terminal(t))
-                .or_else(|| same_class.iter().copied().find(free));
+                .filter(|t| !m.tx_matched[**t as usize])
+                .min_by_key(|t| rank(t))
+                .copied();
             match pick {
                 Some(t) => {
                     m.tx_matched[t as usize] = true;
@@ -120,7 +132,15 @@ pub fn match_all(
             break;
         }
     }
-    tolerant(journal, statement, skip, window, tolerance, &mut m);
+    tolerant(
+        journal,
+        statement,
+        skip,
+        should_settle,
+        window,
+        tolerance,
+        &mut m,
+    );
     m
 }
 
@@ -137,6 +157,7 @@ fn tolerant(
     journal: &Journal,
     statement: &Statement,
     skip: &[bool],
+    should_settle: &[bool],
     window: i64,
     tolerance: Decimal,
     m: &mut Matches,
@@ -161,8 +182,10 @@ fn tolerant(
     for list in buckets.values_mut() {
         list.sort_by_key(|&i| (journal.tx(i).utc, journal.tx(i).source));
     }
-    // (seconds apart, amount difference, line source, tx source, line, tx): closest first.
+    // (not expected to settle, seconds apart, amount difference, line and tx sources, line, tx):
+    // a transaction that should settle first, then the closest.
     let mut cands: Vec<(
+        bool,
         i64,
         i64,
         crate::model::Source,
@@ -196,6 +219,7 @@ fn tolerant(
             let diff = (t.amount.abs() - line.gross.abs()).abs();
             if diff <= tolerance {
                 cands.push((
+                    !should_settle[ti as usize],
                     (t.utc - utc).abs(),
                     diff,
                     line.source,
@@ -207,7 +231,7 @@ fn tolerant(
         }
     }
     cands.sort();
-    for (apart, _, _, _, li, ti) in cands {
+    for (_, apart, _, _, _, li, ti) in cands {
         if m.line_matched[li as usize] || m.tx_matched[ti as usize] {
             continue;
         }

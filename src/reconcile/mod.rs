@@ -134,14 +134,31 @@ pub fn tx_channel(t: &Tx) -> Channel {
     }
 }
 
+/// Whose contract and which channel a settlement line's fee is judged by: the line's own
+/// merchant and channel, else its transaction's. Findings and the money trail both use this.
+pub fn fee_basis<'j>(j: &'j Journal, l: &statement::Line, tx: Option<&Tx>) -> (&'j str, Channel) {
+    let merchant = j
+        .syms
+        .opt(l.merchant)
+        .or_else(|| tx.and_then(|t| j.syms.opt(t.merchant)))
+        .unwrap_or("");
+    let channel = l
+        .channel
+        .or_else(|| tx.map(tx_channel))
+        .unwrap_or(Channel::Card);
+    (merchant, channel)
+}
+
 /// Whether a transaction should settle: approved sales, completions and refunds not voided.
 fn expected(t: &Tx, voided: bool) -> bool {
-    t.approved && (t.kind.is_charge() || t.kind == Kind::Refund) && !voided
+    t.approved
+        && (t.kind.is_charge() || matches!(t.kind, Kind::Refund | Kind::Chargeback))
+        && !voided
 }
 
 /// The signed amount a transaction should settle for: charges positive, refunds negative.
 pub fn signed(t: &Tx) -> i64 {
-    if t.kind == Kind::Refund {
+    if matches!(t.kind, Kind::Refund | Kind::Chargeback) {
         -t.amount.abs()
     } else {
         t.amount.abs()
@@ -193,11 +210,22 @@ fn voided_sales(j: &Journal) -> Vec<bool> {
             if void.kind != Kind::Void || !void.approved {
                 continue;
             }
-            let original = group[..pos].iter().rev().copied().find(|&s| {
-                let sale = j.tx(s);
-                let same = (!void.reference.is_none() && sale.reference == void.reference)
-                    || (sale.card == void.card && sale.amount.abs() == void.amount.abs());
-                sale.kind.is_charge() && sale.approved && same && !voided[s as usize]
+            // A void that names its sale's reference cancels that sale; otherwise (a void with
+            // its own reference, or none) the latest sale with its card and amount.
+            let open = |s: &u32| {
+                let sale = j.tx(*s);
+                sale.kind.is_charge() && sale.approved && !voided[*s as usize]
+            };
+            let earlier = || group[..pos].iter().rev().copied();
+            let by_reference = (!void.reference.is_none())
+                .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == void.reference))
+                .flatten();
+            let original = by_reference.or_else(|| {
+                earlier().find(|s| {
+                    open(s)
+                        && j.tx(*s).card == void.card
+                        && j.tx(*s).amount.abs() == void.amount.abs()
+                })
             });
             if let Some(s) = original {
                 voided[s as usize] = true;
@@ -219,10 +247,17 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
             skip[i] = true; // a hold, never settled itself
         }
     }
+    let should_settle: Vec<bool> = j
+        .txs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| expected(t, voided[i]))
+        .collect();
     let m = matching::match_all(
         j,
         st,
         &skip,
+        &should_settle,
         inp.contract.match_window,
         inp.contract.amount_tolerance,
     );
@@ -259,7 +294,14 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         line_outcomes[li as usize] = LineOutcome::SettledTwice;
     }
     let mut tx_outcomes = vec![TxOutcome::NotExpected; j.txs.len()];
-    let as_of_day = inp.as_of.date_naive();
+    // The audit day in the merchant's zone, whatever offset --as-of was written in.
+    let as_of_day = match j.zone {
+        Some(z) => inp
+            .as_of
+            .with_timezone(&z.offset_at(inp.as_of.timestamp()))
+            .date_naive(),
+        None => inp.as_of.date_naive(),
+    };
     for (i, t) in j.txs.iter().enumerate() {
         tx_outcomes[i] = if dup[i] {
             TxOutcome::DuplicateExport
@@ -272,9 +314,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         } else if !expected(t, voided[i]) {
             TxOutcome::NotExpected
         } else {
-            let due = inp
-                .contract
-                .due_date(j.local_time(t).date_naive(), tx_channel(t));
+            let due = inp.contract.due_date(j.local_date(t), tx_channel(t));
             match coverage {
                 Some((from, _)) if due < from => TxOutcome::OutOfPeriod,
                 Some((_, to)) if due <= to && due < as_of_day => TxOutcome::Unsettled,
@@ -296,12 +336,9 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
                 TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
             );
             let same_terminal = l.terminal.is_none() || t.terminal == l.terminal;
-            let same_batch = if l.batch.is_none() {
-                l.settle_date
-                    == Some(
-                        inp.contract
-                            .due_date(j.local_time(t).date_naive(), tx_channel(t)),
-                    )
+            // Without a batch on either side, a total covers what was due on its settle date.
+            let same_batch = if l.batch.is_none() || t.batch.is_none() {
+                l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
                 t.batch == l.batch
             };

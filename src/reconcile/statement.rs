@@ -3,7 +3,7 @@
 
 use super::contract::Channel;
 use crate::journal::{Kind, Sym, Symbols, to_minor};
-use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementLine, Source, TxType};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementLine, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -76,24 +76,19 @@ pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
     }
 }
 
-fn kind_of(t: &TxType) -> Kind {
-    match t {
-        TxType::Sale => Kind::Sale,
-        TxType::Refund => Kind::Refund,
-        TxType::Void => Kind::Void,
-        TxType::PreauthCompletion => Kind::PreauthCompletion,
-        TxType::Preauth => Kind::Preauth,
-        TxType::Chargeback => Kind::Chargeback,
-        _ => Kind::Other,
-    }
-}
-
 impl Statement {
+    fn is_transaction_kind(&self, k: Kind) -> bool {
+        matches!(
+            k,
+            Kind::Sale | Kind::Refund | Kind::PreauthCompletion | Kind::Chargeback
+        )
+    }
+
     /// Adds a settlement line; `Err` with a reason when its gross cannot be held exactly.
     pub fn add_line(&mut self, l: &SettlementLine, syms: &mut Symbols) -> Result<(), String> {
         let currency = l.gross.currency;
         // A statement without a type column writes refunds as negative sales.
-        let kind = match kind_of(&l.kind) {
+        let kind = match Kind::of(&l.kind) {
             Kind::Sale if l.gross.amount < Decimal::ZERO => Kind::Refund,
             k => k,
         };
@@ -102,16 +97,28 @@ impl Statement {
         let gross_dec = sign(l.gross.amount);
         let gross = to_minor(gross_dec, currency)
             .ok_or_else(|| format!("gross {} is too large to audit", l.gross.amount))?;
-        let fee = l.fee.map(|f| f.amount);
         let (net, net_given) = match l.net {
             Some(n) => (sign(n.amount), true),
             None => (
                 gross_dec
-                    .checked_sub(fee.unwrap_or_default())
+                    .checked_sub(l.fee.map_or(Decimal::ZERO, |f| f.amount))
                     .ok_or("net is too large to audit")?,
                 false,
             ),
         };
+        // A statement with a net but no fee column still charged a fee: the difference.
+        let fee = match l.fee {
+            Some(f) => Some(f.amount),
+            None if net_given && self.is_transaction_kind(kind) => Some((gross_dec - net).abs()),
+            None => None,
+        };
+        // Bounds that keep every later sum and ratio inside a Decimal: no amount of a line may
+        // exceed what an i64 of minor units holds.
+        if to_minor(net, currency).is_none()
+            || fee.is_some_and(|f| f.abs() > Decimal::from(i64::MAX / 100))
+        {
+            return Err(format!("net {net} or fee is too large to audit"));
+        }
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
         self.lines.push(Line {
             source: l.source,
