@@ -511,6 +511,8 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e)),
         )
     });
+    rec.findings
+        .retain(|f| !config.rules.reconcile_disabled(f.rule));
     found.append(&mut rec.findings);
     found.extend(reject_findings(&inputs));
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -39,6 +39,14 @@ pub fn rules(out: &mut dyn Write) -> io::Result<()> {
             params.join("\n"),
         ]);
     }
+    for (id, severity, doc) in crate::reconcile::RULES {
+        t.add_row(vec![
+            format!("{id} (reconcile)"),
+            severity.name().to_owned(),
+            wrap(doc),
+            String::new(),
+        ]);
+    }
     t.add_row(vec![
         "rejected-row".to_owned(),
         "warning".to_owned(),
@@ -105,12 +113,20 @@ pub fn config(out: &mut dyn Write) -> io::Result<()> {
 [fees]                        # contracted fee rates per channel (reconcile)
 # card = "0.60%"
 # qr = "0.38%"
+# [fees.merchant."898310058120002"]   # per-merchant rates
+# card = "0.55%"
 
-[settlement]                  # settlement lag in days (reconcile)
-# lag_days = 1
+[settlement]                  # when money is due, and how lines are matched (reconcile)
+# lag_days = 1                # T+1
+# lag_days_card = 1           # per channel
+# lag_days_qr = 1
+# business_days = false       # count only Monday-Friday, skipping holidays
+# holidays = ["2026-10-01"]
+# match_window = "10m"        # tolerant matching: log and statement times this close
+# amount_tolerance = "0.00"   # tolerant matching: amounts this close
 
 [rules]
-# disabled = ["off-hours"]    # switch rules off by id
+# disabled = ["off-hours", "late-settlement"]   # switch rules off by id (reconcile's too)
 "#
     )?;
     for r in RULES {

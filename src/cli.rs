@@ -12,9 +12,19 @@ Examples:
 
 Exit codes: 0 every file was read; 2 bad usage or a file could not be read.";
 
+const OVERVIEW: &str = "\
+Examples:
+  txaudit reconcile -t pos.csv -s settlement.csv --config txaudit.toml   # the log against the statement
+  txaudit scan -t pos.csv --terminals terminals.csv                      # the log alone
+  txaudit inspect export.csv                                             # how a file was understood
+  txaudit rules                                                          # every check and its thresholds
+  txaudit config > txaudit.toml                                          # a commented default config
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad usage or unreadable input.";
+
 /// Audit payment transaction logs against settlement statements.
 #[derive(Debug, Parser)]
-#[command(name = "txaudit", version, about, after_long_help = EXAMPLES)]
+#[command(name = "txaudit", version, about, after_long_help = OVERVIEW)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -5,7 +5,7 @@
 //! A `Tx` is 80 bytes and owns no heap memory; each distinct id string is stored once.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, FileId, Source, Status, Transaction, TxType};
+use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -69,13 +69,6 @@ impl Symbols {
         self.table
             .reserve(n, |&j| hasher.hash_one(names[j as usize].as_str()));
         self.names.reserve(n);
-    }
-
-    pub fn lookup(&self, s: &str) -> Option<Sym> {
-        let hash = self.hasher.hash_one(s);
-        self.table
-            .find(hash, |&i| self.names[i as usize] == s)
-            .map(|&i| Sym(i))
     }
 
     /// Every interned string, in symbol order.
@@ -320,6 +313,43 @@ impl Journal {
         keyed.into_iter().map(|k| k.3).collect()
     }
 
+    /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
+    /// terminal before it.
+    pub fn voided_sales(&self) -> Vec<bool> {
+        let j = self;
+        let mut voided = vec![false; j.txs.len()];
+        let order = j.order_by(|t| t.terminal);
+        for group in j.groups(&order, |t| t.terminal) {
+            for (pos, &v) in group.iter().enumerate() {
+                let void = j.tx(v);
+                if void.kind != Kind::Void || !void.approved {
+                    continue;
+                }
+                // A void that names its sale's reference cancels that sale; otherwise (a void with
+                // its own reference, or none) the latest sale with its card and amount.
+                let open = |s: &u32| {
+                    let sale = j.tx(*s);
+                    sale.kind.is_charge() && sale.approved && !voided[*s as usize]
+                };
+                let earlier = || group[..pos].iter().rev().copied();
+                let by_reference = (!void.reference.is_none())
+                    .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == void.reference))
+                    .flatten();
+                let original = by_reference.or_else(|| {
+                    earlier().find(|s| {
+                        open(s)
+                            && j.tx(*s).card == void.card
+                            && j.tx(*s).amount.abs() == void.amount.abs()
+                    })
+                });
+                if let Some(s) = original {
+                    voided[s as usize] = true;
+                }
+            }
+        }
+        voided
+    }
+
     /// Runs of `order` that share `key`.
     pub fn groups<'o, K: PartialEq>(
         &'o self,
@@ -349,11 +379,6 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
     i64::try_from(d.mantissa().checked_mul(factor)?)
         .ok()
         .filter(|v| *v != i64::MIN)
-}
-
-/// The file a source points at, for messages and evidence.
-pub fn file_index(f: FileId) -> usize {
-    f.0 as usize
 }
 
 #[cfg(test)]

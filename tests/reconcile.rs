@@ -337,7 +337,7 @@ fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
 }
 
 #[test]
-fn overlapping_exports_count_once_but_identical_sales_in_one_file_are_two() {
+fn rows_exported_twice_count_once_but_identical_sales_are_two() {
     let day = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n";
     let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n";
     let c = run_with(
@@ -363,6 +363,45 @@ fn overlapping_exports_count_once_but_identical_sales_in_one_file_are_two() {
     assert_eq!(
         c.rec.tx_outcomes,
         vec![TxOutcome::Settled, TxOutcome::Unsettled]
+    );
+    // The same reference on two identical rows of one file is one transaction exported twice;
+    // identical rows without a reference may be two sales and are both kept.
+    let c = run_with(
+        &[&format!("{day}{day}")],
+        &[st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(
+        c.rec.tx_outcomes,
+        vec![TxOutcome::Settled, TxOutcome::DuplicateExport]
+    );
+    let no_ref = day.replace(",1,622588", ",,622588");
+    let st_no_ref =
+        "2026-11-20,2026-11-19 10:00:00,,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n";
+    let c = run_with(
+        &[&format!("{no_ref}{no_ref}")],
+        &[st_no_ref],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(
+        c.rec
+            .tx_outcomes
+            .iter()
+            .filter(|o| **o == TxOutcome::DuplicateExport)
+            .count(),
+        0
+    );
+    assert_eq!(
+        c.rec
+            .tx_outcomes
+            .iter()
+            .filter(|o| **o == TxOutcome::Unsettled)
+            .count(),
+        1
     );
 }
 

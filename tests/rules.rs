@@ -389,20 +389,42 @@ fn small_burst_stays_silent_on_a_lunch_rush_and_a_coffee_habit() {
 #[test]
 fn small_burst_on_a_terminal_above_its_own_rate() {
     let mut rows = ordinary_day("T1", "2026-11-19", 1, 30);
-    for i in 0..15u32 {
-        let card: &'static str =
-            Box::leak(format!("40000{}******{:04}", i % 10, 4000 + i).into_boxed_str());
-        rows.push(
-            row(&format!("20:{:02}:{:02}", i / 3, (i * 13) % 60), 100 + i)
-                .card(card)
-                .amount("1.00"),
-        );
-    }
-    let found = run(&rows, &PLAIN);
+    let burst = |declined_every: u32| -> Vec<Row> {
+        (0..15u32)
+            .map(|i| {
+                let card: &'static str =
+                    Box::leak(format!("40000{}******{:04}", i % 10, 4000 + i).into_boxed_str());
+                let r = row(&format!("20:{:02}:{:02}", i / 3, (i * 13) % 60), 100 + i)
+                    .card(card)
+                    .amount("1.00");
+                if i % declined_every == 0 {
+                    r.declined()
+                } else {
+                    r
+                }
+            })
+            .collect()
+    };
+    // Many cards tried in minutes, several declined: cards being tested on this terminal.
+    let mut testing = rows.clone();
+    testing.extend(burst(4));
+    let found = run(&testing, &PLAIN);
     let b = only(&found, "small-burst");
     assert_eq!(b.len(), 1, "{found:#?}");
     assert_eq!(b[0].details["scope"], "terminal");
     assert_eq!(b[0].details["count"], 15);
+    // The same rush, every payment approved: a busy morning, not a finding.
+    rows.extend(burst(1000));
+    assert!(only(&run(&rows, &PLAIN), "small-burst").is_empty());
+}
+
+#[test]
+fn city_names_in_two_languages_are_one_city() {
+    let rows = [
+        row("12:00:00", 1),
+        row("12:30:00", 2).on("T2").city("上海市").amount("20.00"),
+    ];
+    assert!(only(&run(&rows, &PLAIN), "card-travel").is_empty());
 }
 
 #[test]

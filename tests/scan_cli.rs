@@ -238,6 +238,9 @@ fn rules_lists_every_rule_and_config_reads_back() {
             assert!(text.contains(p.name), "{}.{} missing", r.id, p.name);
         }
     }
+    for (id, _, _) in txaudit::reconcile::RULES {
+        assert!(text.contains(id), "{id} missing from `txaudit rules`");
+    }
     let o = txaudit(&["config"]);
     assert_eq!(o.status.code(), Some(0));
     let dir = tempfile::TempDir::new().unwrap();
@@ -391,4 +394,57 @@ fn the_readme_config_example_is_a_valid_config() {
     )
     .unwrap();
     assert!(contract.has_rates());
+}
+
+#[test]
+fn reconcile_checks_can_be_switched_off_by_id() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("t.toml");
+    let base = std::fs::read_to_string(root().join("samples/txaudit.toml")).unwrap();
+    std::fs::write(
+        &config,
+        format!("{base}\n[rules]\ndisabled = [\"unsettled\", \"off-hours\"]\n"),
+    )
+    .unwrap();
+    let o = txaudit(&[
+        "reconcile",
+        "-t",
+        "samples/transactions.csv",
+        "-s",
+        "samples/settlement.csv",
+        "--config",
+        config.to_str().unwrap(),
+        "--as-of",
+        "2026-11-21T12:00",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&o);
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"unsettled") && !rules.contains(&"off-hours"),
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"settled-twice"));
+    std::fs::write(
+        &config,
+        format!("{base}\n[rules.unsettled]\nwindow = \"1m\"\n"),
+    )
+    .unwrap();
+    let o = txaudit(&[
+        "reconcile",
+        "-t",
+        "samples/transactions.csv",
+        "-s",
+        "samples/settlement.csv",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("disabled = [\"unsettled\"]"));
 }

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 /// A file that stops: nothing of it is used, and the run exits with code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("cannot read {}: {source}", path.display())]
+    // The io error is part of the message, not a `source`: a cause chain would print it twice.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: the file is empty", path.display())]
     Empty { path: PathBuf },

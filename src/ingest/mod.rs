@@ -117,9 +117,9 @@ impl FileReport {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
+    move |error| IngestError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 

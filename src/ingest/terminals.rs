@@ -105,9 +105,9 @@ const COLUMNS: [(&str, &[&str]); 6] = [
 
 /// Reads a register; local times (`lost_at`) are placed in `zone`.
 pub fn read_register(path: &Path, zone: Zone) -> Result<TerminalRegister, IngestError> {
-    let io = |source| IngestError::Io {
+    let io = |error| IngestError::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let mut bytes = Vec::new();
     File::open(path)

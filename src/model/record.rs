@@ -136,6 +136,7 @@ vocabulary! {
             "generalpayment", "standardpayment", "pagoestándar", "subscriptionpayment", "success", "sold"],
         Refund = "refund": ["refund", "refunded", "退款", "退货", "return", "refundforpayment", "paymentrefund"],
         Void = "void": ["void", "voided", "cancel", "cancelled", "reversal", "reversed", "撤销", "冲正",
+            "预授权完成撤销", "预授权撤销", "完成撤销", "preauthcompletionvoid", "completionvoid", "preauthvoid",
             "消费撤销", "revoked"],
         PreauthCompletion = "preauth_completion": ["preauthcompletion", "preauthorizationcompletion",
             "completion", "预授权完成", "capture"],

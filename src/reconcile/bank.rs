@@ -1,7 +1,7 @@
 //! Settlement payouts against bank deposits: the net of each settle date should arrive as a
 //! deposit within a few days, alone or together with the next days' (many to one).
 
-use super::{Inputs, LineOutcome};
+use super::Inputs;
 use crate::finding::{Finding, Severity};
 use crate::model::{Currency, Source};
 use chrono::{Days, NaiveDate};
@@ -16,11 +16,7 @@ const MAX_DATES_PER_DEPOSIT: usize = 3;
 /// Matched deposits per currency.
 pub type Deposited = BTreeMap<Currency, Decimal>;
 
-pub fn deposits(
-    inp: &Inputs<'_>,
-    _outcomes: &[LineOutcome],
-    out: &mut Vec<Finding>,
-) -> Option<Deposited> {
+pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
     let st = inp.statement;
     if st.deposits.is_empty() {
         return None;

@@ -11,7 +11,7 @@ mod findings;
 mod matching;
 pub mod statement;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
 use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
@@ -21,6 +21,81 @@ pub use matching::{How, Pair};
 use rust_decimal::Decimal;
 use statement::Statement;
 use std::collections::BTreeMap;
+
+/// The findings reconcile reports: id, default severity and what each catches. Listed by
+/// `txaudit rules`; `[rules] disabled` may name them.
+pub const RULES: &[(&str, Severity, &str)] = &[
+    (
+        "unsettled",
+        Severity::Critical,
+        "a sale not settled by its due date, inside the statement's coverage: missing money (a refund not yet taken: warning)",
+    ),
+    (
+        "pending",
+        Severity::Info,
+        "a sale not due yet, or due after the statement's coverage: listed apart, never counted as missing",
+    ),
+    (
+        "unexpected-settlement",
+        Severity::Warning,
+        "a statement line with no transaction behind it (critical when it takes money back)",
+    ),
+    (
+        "settled-twice",
+        Severity::Critical,
+        "one transaction settled by more than one line",
+    ),
+    (
+        "amount-mismatch",
+        Severity::Critical,
+        "the log and the statement disagree on the amount (warning when the merchant gets more)",
+    ),
+    (
+        "declined-settled",
+        Severity::Critical,
+        "a declined or voided transaction that was settled anyway",
+    ),
+    (
+        "fee-above-contract",
+        Severity::Warning,
+        "a fee above the contracted rate ([fees]), or without a contract well above the merchant's usual rate",
+    ),
+    (
+        "net-mismatch",
+        Severity::Warning,
+        "a statement line whose net is not gross minus fee",
+    ),
+    (
+        "late-settlement",
+        Severity::Warning,
+        "settled later than the settlement lag allows",
+    ),
+    (
+        "merchant-mismatch",
+        Severity::Critical,
+        "settled under another merchant id or terminal than the log or register says (jump code)",
+    ),
+    (
+        "currency-mismatch",
+        Severity::Critical,
+        "settled in another currency than charged",
+    ),
+    (
+        "batch-total-mismatch",
+        Severity::Warning,
+        "a batch or daily total that differs from the sum of its transactions",
+    ),
+    (
+        "deposit-mismatch",
+        Severity::Critical,
+        "a payout that did not arrive in the bank, or arrived with another amount",
+    ),
+    (
+        "unattributed",
+        Severity::Critical,
+        "part of the gap between expected and settled money that no finding explains (never expected)",
+    ),
+];
 
 /// What became of a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -165,7 +240,7 @@ pub fn signed(t: &Tx) -> i64 {
     }
 }
 
-/// Second copies of rows exported in two files: same contents, different files.
+/// Second copies of rows exported twice: same contents, same reference.
 fn duplicate_exports(j: &Journal) -> Vec<bool> {
     let key = |t: &Tx| {
         (
@@ -183,56 +258,18 @@ fn duplicate_exports(j: &Journal) -> Vec<bool> {
     };
     let order = j.order_by(|t| (t.reference, t.utc, t.amount, t.terminal, t.card, t.trace));
     let mut dup = vec![false; j.txs.len()];
+    // A reference names one transaction: rows identical in every field, reference included,
+    // are one transaction exported twice (in one file or two) and count once. Identical rows
+    // without a reference may be two genuine sales and are all kept.
     for group in j.groups(&order, key) {
-        let mut files: Vec<u32> = Vec::new();
-        for &i in group {
-            let f = j.tx(i).source.file.0;
-            if files.contains(&f) {
-                continue; // identical rows within one file are two sales
-            }
-            if !files.is_empty() && j.tx(i).reference != Sym::NONE {
-                dup[i as usize] = true;
-            }
-            files.push(f);
+        if j.tx(group[0]).reference == Sym::NONE {
+            continue;
+        }
+        for &i in &group[1..] {
+            dup[i as usize] = true;
         }
     }
     dup
-}
-
-/// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
-/// terminal before it.
-fn voided_sales(j: &Journal) -> Vec<bool> {
-    let mut voided = vec![false; j.txs.len()];
-    let order = j.order_by(|t| t.terminal);
-    for group in j.groups(&order, |t| t.terminal) {
-        for (pos, &v) in group.iter().enumerate() {
-            let void = j.tx(v);
-            if void.kind != Kind::Void || !void.approved {
-                continue;
-            }
-            // A void that names its sale's reference cancels that sale; otherwise (a void with
-            // its own reference, or none) the latest sale with its card and amount.
-            let open = |s: &u32| {
-                let sale = j.tx(*s);
-                sale.kind.is_charge() && sale.approved && !voided[*s as usize]
-            };
-            let earlier = || group[..pos].iter().rev().copied();
-            let by_reference = (!void.reference.is_none())
-                .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == void.reference))
-                .flatten();
-            let original = by_reference.or_else(|| {
-                earlier().find(|s| {
-                    open(s)
-                        && j.tx(*s).card == void.card
-                        && j.tx(*s).amount.abs() == void.amount.abs()
-                })
-            });
-            if let Some(s) = original {
-                voided[s as usize] = true;
-            }
-        }
-    }
-    voided
 }
 
 /// Reconciles the log with the statement.
@@ -240,7 +277,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
     let dup = duplicate_exports(j);
-    let voided = voided_sales(j);
+    let voided = j.voided_sales();
     let mut skip = dup.clone();
     for (i, t) in j.txs.iter().enumerate() {
         if t.kind == Kind::Preauth {
@@ -360,7 +397,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     findings::unmatched(&ctx, &line_outcomes, &mut found);
     findings::totals(&ctx, &totals, &mut found);
     let fee_rates = findings::fees(&ctx, &m.pairs, &line_outcomes, &mut found);
-    let bank = bank::deposits(inp, &line_outcomes, &mut found);
+    let bank = bank::deposits(inp, &mut found);
     let bridge = bridge::trail(
         &ctx,
         &m.pairs,

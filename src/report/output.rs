@@ -25,15 +25,15 @@ pub fn write_atomically(
     ));
     let result = (|| -> Result<()> {
         let file =
-            fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
-        render(&mut out).with_context(|| format!("cannot write {}", tmp.display()))?;
+        render(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
         let file = out
             .into_inner()
             .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            .with_context(|| format!("cannot write {}", path.display()))?;
         file.sync_all()
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            .with_context(|| format!("cannot write {}", path.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
     })();
     if result.is_err() {

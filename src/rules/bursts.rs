@@ -7,8 +7,7 @@ use crate::journal::{Kind, Tx};
 
 const RULE: &str = "small-burst";
 
-fn small(ctx: &Context<'_>, t: &Tx, max_minor: i64) -> bool {
-    let _ = ctx;
+fn small(t: &Tx, max_minor: i64) -> bool {
     matches!(t.kind, Kind::Sale | Kind::PreauthCompletion | Kind::Preauth)
         && t.amount.abs() <= max_minor
 }
@@ -65,7 +64,7 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let smalls: Vec<u32> = group
             .iter()
             .copied()
-            .filter(|&i| small(ctx, ctx.tx(i), limit))
+            .filter(|&i| small(ctx.tx(i), limit))
             .collect();
         for run in clusters(ctx, &smalls, count.max(2), window) {
             run.iter().for_each(|&i| on_cards[i as usize] = true);
@@ -82,11 +81,15 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let smalls: Vec<u32> = group
             .iter()
             .copied()
-            .filter(|&i| small(ctx, ctx.tx(i), limit) && !on_cards[i as usize])
+            .filter(|&i| small(ctx.tx(i), limit) && !on_cards[i as usize])
             .collect();
         let usual = usual_per_window(ctx, group, &smalls, window);
         let threshold = least.max(factor * usual);
         for run in clusters(ctx, &smalls, threshold, window) {
+            // A rush of small approved payments is a busy café; testing cards leaves declines.
+            if run.iter().filter(|&&i| !ctx.tx(i).approved).count() < 2 {
+                continue;
+            }
             out.push(terminal_finding(ctx, &run, usual, threshold));
         }
     }

@@ -4,8 +4,42 @@ use super::{Context, span_words};
 use crate::finding::Finding;
 use rust_decimal::Decimal;
 
+/// Chinese names of cities exports also write in English.
+const CITY_NAMES: [(&str, &str); 16] = [
+    ("上海", "shanghai"),
+    ("北京", "beijing"),
+    ("广州", "guangzhou"),
+    ("深圳", "shenzhen"),
+    ("杭州", "hangzhou"),
+    ("成都", "chengdu"),
+    ("香港", "hongkong"),
+    ("苏州", "suzhou"),
+    ("南京", "nanjing"),
+    ("武汉", "wuhan"),
+    ("天津", "tianjin"),
+    ("重庆", "chongqing"),
+    ("西安", "xian"),
+    ("澳门", "macau"),
+    ("台北", "taipei"),
+    ("厦门", "xiamen"),
+];
+
+/// A city name folded for comparison: case, spaces, apostrophes and a trailing 市 ignored,
+/// Chinese names mapped to their English ones.
+fn city_key(name: &str) -> String {
+    let s = name.trim();
+    let s = s.strip_suffix('市').unwrap_or(s);
+    if let Some((_, en)) = CITY_NAMES.iter().find(|(zh, _)| *zh == s) {
+        return (*en).to_owned();
+    }
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn same_city(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+    city_key(a) == city_key(b)
 }
 
 pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -42,6 +42,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 s.name(),
                 at.format("%Y-%m-%d %H:%M")
             ),
+            // The register refuses a lost or stolen terminal without the time of the loss.
             (s, None) => format!("is registered as {}", s.name()),
         };
         let message = format!(

@@ -87,7 +87,7 @@ pub static RULES: &[RuleDef] = &[
     RuleDef {
         id: "small-burst",
         severity: Severity::Warning,
-        doc: "many small transactions on one card within minutes (card testing), or on one terminal far above its own normal rate",
+        doc: "many small transactions on one card within minutes (card testing), or on one terminal far above its own normal rate with declines among them",
         params: &[
             param(
                 "count",
@@ -330,7 +330,6 @@ impl<'a> Context<'a> {
         f.terminal_id = self.journal.syms.opt(t.terminal).map(str::to_owned);
         f.card = self.journal.syms.opt(t.card).map(str::to_owned);
         f.time = Some(self.journal.local_time(t).to_rfc3339());
-        f.currency = Some(self.journal.currency(t));
         for &i in txs {
             let tx = self.tx(i);
             if let Some(r) = self.journal.syms.opt(tx.reference)

@@ -35,9 +35,11 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         let t = ctx.tx(i);
         t.approved && t.kind == Kind::Refund
     };
+    // A voided sale was never taken: refunding it pays out money that was never in.
+    let voided = ctx.journal.voided_sales();
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
-        t.approved && t.kind.is_charge()
+        t.approved && t.kind.is_charge() && !voided[i as usize]
     };
     // Refunds that name an order, in time order; only those orders' sales are looked up.
     let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)

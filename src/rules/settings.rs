@@ -114,6 +114,8 @@ struct RuleTable {
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
     tables: BTreeMap<&'static str, RuleTable>,
+    /// Reconcile findings switched off by `[rules] disabled`.
+    disabled_reconcile: Vec<&'static str>,
 }
 
 impl Default for RuleSettings {
@@ -132,7 +134,10 @@ impl Default for RuleSettings {
                 )
             })
             .collect();
-        RuleSettings { tables }
+        RuleSettings {
+            tables,
+            disabled_reconcile: Vec::new(),
+        }
     }
 }
 
@@ -205,6 +210,12 @@ impl RuleSettings {
                     let id = id
                         .as_str()
                         .ok_or("rules.disabled must be a list of rule ids")?;
+                    if let Some((rid, _, _)) =
+                        crate::reconcile::RULES.iter().find(|(r, _, _)| *r == id)
+                    {
+                        settings.disabled_reconcile.push(rid);
+                        continue;
+                    }
                     let def = rule_def(id).ok_or_else(|| unknown_rule(id))?;
                     settings
                         .tables
@@ -214,6 +225,11 @@ impl RuleSettings {
                         .enabled = Some(false);
                 }
                 continue;
+            }
+            if crate::reconcile::RULES.iter().any(|(r, _, _)| *r == key) {
+                return Err(format!(
+                    "rules.{key}: reconcile's checks have no settings; switch one off with [rules] disabled = [\"{key}\"]"
+                ));
             }
             let def = rule_def(key).ok_or_else(|| unknown_rule(key))?;
             let table = value
@@ -253,6 +269,11 @@ impl RuleSettings {
             }
         }
         Ok(settings)
+    }
+
+    /// Whether a reconcile finding was switched off in `[rules] disabled`.
+    pub fn reconcile_disabled(&self, rule: &str) -> bool {
+        self.disabled_reconcile.contains(&rule)
     }
 
     fn table(&self, rule: &str) -> &RuleTable {
@@ -341,7 +362,11 @@ impl RuleSettings {
 }
 
 fn unknown_rule(id: &str) -> String {
-    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    let ids: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .chain(crate::reconcile::RULES.iter().map(|r| r.0))
+        .collect();
     format!("unknown rule {id:?}; rules are: {}", ids.join(", "))
 }
 

@@ -145,7 +145,7 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let message = format!(
-                "On terminal {}, trace {} is stamped {}, after trace {} stamped {}, which comes later in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
+                "On terminal {}, trace {} is stamped {}, before trace {} stamped {}, although it comes after it in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
                 ctx.name(a.terminal),
                 ctx.journal.trace(a),
                 ctx.when(a),
