@@ -125,7 +125,8 @@ pub struct Tx {
     pub source: Source,
     /// Seconds since the Unix epoch.
     pub utc: i64,
-    /// The local offset the time was written in, seconds east of UTC.
+    /// The offset local days and hours are counted in, seconds east of UTC: the merchant's
+    /// zone (`--tz`) at that instant, else the offset the time was written in.
     pub offset: i32,
     /// In the currency's minor units, signed as read.
     pub amount: i64,
@@ -165,6 +166,8 @@ pub struct Journal {
     /// The merchant's zone (`--tz`): local days and hours are counted in it. Without one, each
     /// time's own offset is used.
     pub zone: Option<Zone>,
+    /// A UTC day with no clock change in `zone`, and its offset.
+    offset_day: Option<(i64, i32)>,
     /// The last value interned per repetitive field (terminal, merchant, city, batch): most rows
     /// repeat their neighbour's, and a comparison is cheaper than a hash lookup.
     recent: [(CompactString, Sym); 4],
@@ -198,10 +201,11 @@ impl Journal {
             .map_or((u32::MAX, 0), |s| {
                 (s.parse().unwrap_or(u32::MAX), s.len() as u8)
             });
+        let offset = self.local_offset(t.time.timestamp(), t.time.offset().local_minus_utc());
         self.txs.push(Tx {
             source: t.source,
             utc: t.time.timestamp(),
-            offset: t.time.offset().local_minus_utc(),
+            offset,
             amount,
             currency,
             // A log without a type column writes refunds as negative sales.
@@ -266,12 +270,32 @@ impl Journal {
             .unwrap_or(Decimal::MAX)
     }
 
-    /// The offset local times are counted in for `tx`: the merchant's zone, else its own.
-    fn offset(&self, tx: &Tx) -> i32 {
-        match self.zone {
-            Some(z) => z.offset_at(tx.utc).local_minus_utc(),
-            None => tx.offset,
+    /// The offset local times are counted in for `tx` (set when it was added).
+    /// The offset local days and hours are counted in: the merchant's zone at that instant,
+    /// else the offset the time was written in. Looked up once per UTC day, not per row.
+    fn local_offset(&mut self, utc: i64, written: i32) -> i32 {
+        let Some(zone) = self.zone else {
+            return written;
+        };
+        let day = utc.div_euclid(86_400);
+        if let Some((d, off)) = self.offset_day
+            && d == day
+        {
+            return off;
         }
+        let (start, end) = (
+            zone.offset_at(day * 86_400),
+            zone.offset_at(day * 86_400 + 86_399),
+        );
+        let off = zone.offset_at(utc).local_minus_utc();
+        if start == end {
+            self.offset_day = Some((day, off));
+        }
+        off
+    }
+
+    fn offset(&self, tx: &Tx) -> i32 {
+        tx.offset
     }
 
     /// The transaction's time in the merchant's zone (or as written, without one).
@@ -316,10 +340,14 @@ impl Journal {
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
+        self.voided_sales_in(&self.order_by(|t| t.terminal))
+    }
+
+    /// `voided_sales` given the journal already ordered by terminal, then time.
+    pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
         let j = self;
         let mut voided = vec![false; j.txs.len()];
-        let order = j.order_by(|t| t.terminal);
-        for group in j.groups(&order, |t| t.terminal) {
+        for group in j.groups(order, |t| t.terminal) {
             for (pos, &v) in group.iter().enumerate() {
                 let void = j.tx(v);
                 if void.kind != Kind::Void || !void.approved {

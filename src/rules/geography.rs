@@ -2,7 +2,9 @@
 
 use super::{Context, span_words};
 use crate::finding::Finding;
+use crate::journal::Sym;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// Chinese names of cities exports also write in English.
 const CITY_NAMES: [(&str, &str); 16] = [
@@ -40,6 +42,11 @@ fn city_key(name: &str) -> String {
 
 fn same_city(a: &str, b: &str) -> bool {
     city_key(a) == city_key(b)
+}
+
+/// `same_city` for two interned names: equal symbols are the same city without folding.
+fn same_city_sym(ctx: &Context<'_>, a: Sym, b: Sym) -> bool {
+    a == b || same_city(ctx.name(a), ctx.name(b))
 }
 
 pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -80,12 +87,17 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
             }
         };
+        // Whether each city symbol is the home city, folded once per symbol.
+        let mut at_home: HashMap<Sym, bool> = HashMap::new();
         let mut away: Vec<u32> = group
             .iter()
             .copied()
             .filter(|&i| {
                 let c = ctx.tx(i).city;
-                !c.is_none() && !same_city(ctx.name(c), &home)
+                !c.is_none()
+                    && !*at_home
+                        .entry(c)
+                        .or_insert_with(|| same_city(ctx.name(c), &home))
             })
             .collect();
         away.sort_by_key(|&i| (ctx.tx(i).city, ctx.tx(i).utc));
@@ -135,7 +147,7 @@ pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for pair in placed.windows(2) {
             let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
             let gap = b.utc - a.utc;
-            if same_city(ctx.name(a.city), ctx.name(b.city)) || gap >= window {
+            if gap >= window || same_city_sym(ctx, a.city, b.city) {
                 continue;
             }
             let message = format!(
