@@ -12,47 +12,16 @@
 #[allow(dead_code)]
 mod data;
 
-use std::fs::File;
-use std::io::BufReader;
+mod common;
+
+use common::{RUNS, floor, parse_args, peak_rss_kib};
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use txaudit::ingest::{IngestOptions, Zone, read_file};
 use txaudit::model::FileId;
 
-const RUNS: usize = 3;
 const SEED: u64 = 0x7478_6175_6469_7401;
-const USAGE: &str = "usage: cargo bench --bench ingest [-- --rows N] [--dir D]";
-
-struct Args {
-    rows: u64,
-    dir: PathBuf,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 1_000_000,
-        dir: PathBuf::from("target/bench-data"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            "--bench" => {}
-            "--rows" => {
-                let v = it.next().ok_or("--rows needs a number")?;
-                args.rows = v
-                    .replace('_', "")
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--rows: {v:?} is not a positive whole number"))?;
-            }
-            "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
-            other => return Err(format!("unexpected argument {other:?}")),
-        }
-    }
-    Ok(args)
-}
 
 /// The cached file for `rows`, written (to a temporary name, then renamed) if it is not there.
 fn ensure(
@@ -76,20 +45,6 @@ fn ensure(
         start.elapsed().as_secs_f64()
     );
     path
-}
-
-/// The floor: records counted by the csv crate alone, one thread, one reused `ByteRecord`.
-fn floor(path: &Path) -> u64 {
-    let file = File::open(path).expect("open data file");
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(BufReader::new(file));
-    let mut rec = csv::ByteRecord::new();
-    let mut count = 0;
-    while rdr.read_byte_record(&mut rec).expect("csv read") {
-        count += 1;
-    }
-    count
 }
 
 /// The real thing: every row through `read_file`, records counted by the sink.
@@ -125,17 +80,8 @@ fn measure(rows: u64, mut run: impl FnMut() -> u64) -> Vec<Duration> {
     times
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("{e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = parse_args("ingest", 1, "");
     std::fs::create_dir_all(&args.dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", args.dir.display()));
     let files = [
@@ -166,7 +112,7 @@ fn main() {
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let mb = std::fs::metadata(path).expect("data file").len() as f64 / 1e6;
-        let floor_times = measure(args.rows, || floor(path));
+        let floor_times = measure(args.rows, || floor(&[path]));
         let ingest_times = measure(args.rows, || ingest(path, &opts, args.rows));
         let floor_median = floor_times[RUNS / 2].as_secs_f64();
         for (reader, times) in [("floor", &floor_times), ("ingest", &ingest_times)] {

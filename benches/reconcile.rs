@@ -26,57 +26,22 @@
 #[allow(dead_code)]
 mod data;
 
+#[allow(dead_code)]
+mod common;
+
+use common::{RUNS, floor, parse_args};
+
 use data::{Cited, ReconcileManifest, score_reconcile};
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 3;
 const SEED: u64 = 0x7478_6175_6469_7403;
-const USAGE: &str = "usage: cargo bench --bench reconcile [-- --rows N] [--dir D]";
 /// The goals: reconcile's wall time at most this many times the floor's ...
 const TIME_GOAL: f64 = 1.5;
 /// ... and its peak resident memory at most this share of the two inputs' size.
 const MEMORY_GOAL: f64 = 0.5;
 const TIME_PROGRAM: &str = "/usr/bin/time";
-
-struct Args {
-    rows: u64,
-    dir: PathBuf,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 1_000_000,
-        dir: PathBuf::from("target/bench-data"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            "--bench" => {}
-            "--rows" => {
-                let v = it.next().ok_or("--rows needs a number")?;
-                args.rows = v
-                    .replace('_', "")
-                    .parse()
-                    .ok()
-                    .filter(|&n| n >= 70_000)
-                    .ok_or_else(|| {
-                        format!(
-                            "--rows: {v:?} is not a whole number from 70000 up \
-                             (the case needs three days of traffic)"
-                        )
-                    })?;
-            }
-            "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
-            other => return Err(format!("unexpected argument {other:?}")),
-        }
-    }
-    Ok(args)
-}
 
 /// The cached reconcile case for `rows`, written (to a temporary directory, then renamed) if it
 /// is not there; its manifest.
@@ -122,23 +87,6 @@ fn binary() -> PathBuf {
         exe.display()
     );
     bin
-}
-
-/// The floor: records of both files counted by the csv crate alone, one thread, one reused
-/// `ByteRecord`.
-fn floor(paths: &[&Path]) -> u64 {
-    let mut rec = csv::ByteRecord::new();
-    let mut count = 0;
-    for path in paths {
-        let file = File::open(path).expect("open data file");
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(BufReader::new(file));
-        while rdr.read_byte_record(&mut rec).expect("csv read") {
-            count += 1;
-        }
-    }
-    count
 }
 
 /// One run of the binary; its peak resident memory in KiB when `/usr/bin/time` measured it.
@@ -206,10 +154,11 @@ fn s(v: &serde_json::Value) -> &str {
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("{e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = parse_args(
+        "reconcile",
+        70_000,
+        " (the case needs three days of traffic)",
+    );
     std::fs::create_dir_all(&args.dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", args.dir.display()));
     let bin = binary();

@@ -18,9 +18,11 @@
 #[allow(dead_code)]
 mod data;
 
+mod common;
+
+use common::{RUNS, floor, parse_args, peak_rss_kib};
+
 use data::{Found, Manifest, score};
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use txaudit::audit::load_logs;
@@ -31,40 +33,7 @@ use txaudit::journal::Journal;
 use txaudit::model::Currency;
 use txaudit::rules::{Context, RULES, run_all};
 
-const RUNS: usize = 3;
 const SEED: u64 = 0x7478_6175_6469_7402;
-const USAGE: &str = "usage: cargo bench --bench scan [-- --rows N] [--dir D]";
-
-struct Args {
-    rows: u64,
-    dir: PathBuf,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 1_000_000,
-        dir: PathBuf::from("target/bench-data"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            "--bench" => {}
-            "--rows" => {
-                let v = it.next().ok_or("--rows needs a number")?;
-                args.rows = v
-                    .replace('_', "")
-                    .parse()
-                    .ok()
-                    .filter(|&n| n >= 1_000)
-                    .ok_or_else(|| format!("--rows: {v:?} is not a whole number from 1000 up"))?;
-            }
-            "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
-            other => return Err(format!("unexpected argument {other:?}")),
-        }
-    }
-    Ok(args)
-}
 
 /// The cached scan case for `rows`, written (to a temporary directory, then renamed) if it is
 /// not there; its manifest.
@@ -88,20 +57,6 @@ fn ensure(dir: &Path, rows: u64) -> (PathBuf, Manifest) {
         start.elapsed().as_secs_f64()
     );
     (case, m)
-}
-
-/// The floor: records counted by the csv crate alone, one thread, one reused `ByteRecord`.
-fn floor(path: &Path) -> u64 {
-    let file = File::open(path).expect("open data file");
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(BufReader::new(file));
-    let mut rec = csv::ByteRecord::new();
-    let mut count = 0;
-    while rdr.read_byte_record(&mut rec).expect("csv read") {
-        count += 1;
-    }
-    count
 }
 
 /// The log into a journal, as `txaudit scan` reads it; every row must be accepted.
@@ -180,22 +135,13 @@ fn per_rule(
     out
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn lines(f: &Finding) -> String {
     let l: Vec<String> = f.evidence.iter().map(|s| s.line.to_string()).collect();
     l.join(" ")
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("{e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = parse_args("scan", 1_000, "");
     std::fs::create_dir_all(&args.dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", args.dir.display()));
     let (case, manifest) = ensure(&args.dir, args.rows);
@@ -216,7 +162,7 @@ fn main() {
 
     let rows = manifest.rows;
     let mb = std::fs::metadata(&log).expect("data file").len() as f64 / 1e6;
-    let (floor_times, n) = measure(|| floor(&log));
+    let (floor_times, n) = measure(|| floor(&[&log]));
     assert_eq!(n, rows, "the floor read the wrong number of records");
     let (ingest_times, journal) = measure(|| ingest(&log, &config, rows));
     let (rule_times, found) = measure(|| rules(&journal, &register, as_of, &config));

@@ -1,0 +1,75 @@
+//! What the three benchmarks share: their command line, the floor (a bare csv read) and the
+//! peak memory reading. Included by each bench with `mod common;`.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// Timed runs after the warm-up.
+pub const RUNS: usize = 3;
+
+/// `--rows N` and `--dir D`.
+pub struct Args {
+    pub rows: u64,
+    pub dir: PathBuf,
+}
+
+/// Reads the bench's arguments (`cargo bench` adds `--bench`, which is ignored); `--rows`
+/// must be at least `min_rows` (`why` says what needs that many). Exits 2 with a usage line
+/// on a mistake.
+pub fn parse_args(bench: &str, min_rows: u64, why: &str) -> Args {
+    let parsed = (|| -> Result<Args, String> {
+        let mut args = Args {
+            rows: 1_000_000,
+            dir: PathBuf::from("target/bench-data"),
+        };
+        let mut it = std::env::args().skip(1);
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--bench" => {}
+                "--rows" => {
+                    let v = it.next().ok_or("--rows needs a number")?;
+                    args.rows = v
+                        .replace('_', "")
+                        .parse()
+                        .ok()
+                        .filter(|&n| n >= min_rows)
+                        .ok_or_else(|| {
+                            format!("--rows: {v:?} is not a whole number from {min_rows} up{why}")
+                        })?;
+                }
+                "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
+                other => return Err(format!("unexpected argument {other:?}")),
+            }
+        }
+        Ok(args)
+    })();
+    parsed.unwrap_or_else(|e| {
+        eprintln!("{e}\nusage: cargo bench --bench {bench} [-- --rows N] [--dir D]");
+        std::process::exit(2)
+    })
+}
+
+/// The floor: records of the files counted by the csv crate alone, one thread, one reused
+/// `ByteRecord`.
+pub fn floor(paths: &[&Path]) -> u64 {
+    let mut rec = csv::ByteRecord::new();
+    let mut count = 0;
+    for path in paths {
+        let file = File::open(path).expect("open data file");
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(BufReader::new(file));
+        while rdr.read_byte_record(&mut rec).expect("csv read") {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// This process's peak resident memory in KiB (`VmHWM`), where /proc tells it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
