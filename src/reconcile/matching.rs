@@ -61,34 +61,44 @@ pub fn match_all(
         tx_matched: vec![false; n_tx],
         ..Default::default()
     };
-    let mut by_ref: HashMap<Sym, Vec<u32>> = HashMap::new();
-    let mut by_order: HashMap<Sym, Vec<u32>> = HashMap::new();
-    for (i, t) in journal.txs.iter().enumerate() {
-        if skip[i] || t.kind == Kind::Void {
-            continue;
-        }
-        if !t.reference.is_none() {
-            by_ref.entry(t.reference).or_default().push(i as u32);
-        }
-        if !t.order.is_none() {
-            by_order.entry(t.order).or_default().push(i as u32);
-        }
-    }
+    // Keys as sorted (key, transaction) pairs: 8 bytes a transaction, looked up by binary
+    // search, where a map of vectors would cost several times that.
+    let keyed = |key: fn(&Tx) -> Sym| -> Vec<(Sym, u32)> {
+        let mut v: Vec<(Sym, u32)> = journal
+            .txs
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| !skip[*i] && t.kind != Kind::Void && !key(t).is_none())
+            .map(|(i, t)| (key(t), i as u32))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let by_ref = keyed(|t| t.reference);
+    let by_order = keyed(|t| t.order);
+    let lookup = |index: &[(Sym, u32)], key: Sym| -> Vec<u32> {
+        let start = index.partition_point(|(k, _)| *k < key);
+        index[start..]
+            .iter()
+            .take_while(|(k, _)| *k == key)
+            .map(|(_, t)| *t)
+            .collect()
+    };
     // Pass 1: exact keys, in statement order.
     for (li, line) in statement.lines.iter().enumerate() {
         if !line.is_transaction() {
             continue;
         }
         let keys = [
-            ("reference", line.reference, &by_ref),
-            ("txn_id", line.txn_id, &by_ref),
-            ("order_id", line.order, &by_order),
+            ("reference", line.reference, by_ref.as_slice()),
+            ("txn_id", line.txn_id, by_ref.as_slice()),
+            ("order_id", line.order, by_order.as_slice()),
         ];
         for (name, key, map) in keys {
             if key.is_none() {
                 continue;
             }
-            let Some(cands) = map.get(&key) else { continue };
+            let cands = lookup(map, key);
             let same_class: Vec<u32> = cands
                 .iter()
                 .copied()
