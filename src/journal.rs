@@ -327,14 +327,15 @@ impl Journal {
     /// Transaction indexes ordered by `key`, then time, then file position. The keys are
     /// gathered first and sorted in place, not looked up through the indexes while sorting.
     pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        let mut keyed: Vec<(K, i64, Source, u32)> = self
+        // Transactions are added in file order, so the index orders them by file position.
+        let mut keyed: Vec<(K, i64, u32)> = self
             .txs
             .iter()
             .enumerate()
-            .map(|(i, t)| (key(t), t.utc, t.source, i as u32))
+            .map(|(i, t)| (key(t), t.utc, i as u32))
             .collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        keyed.into_iter().map(|k| k.3).collect()
+        keyed.sort_unstable();
+        keyed.into_iter().map(|k| k.2).collect()
     }
 
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and

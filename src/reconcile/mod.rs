@@ -242,31 +242,35 @@ pub fn signed(t: &Tx) -> i64 {
 
 /// Second copies of rows exported twice: same contents, same reference.
 fn duplicate_exports(j: &Journal) -> Vec<bool> {
-    let key = |t: &Tx| {
+    let contents = |t: &Tx| {
         (
-            t.reference,
-            t.utc,
-            t.amount,
-            t.currency,
-            t.terminal,
-            t.merchant,
-            t.card,
-            t.trace,
-            t.kind,
+            t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
             t.approved,
         )
     };
-    let order = j.order_by(|t| (t.reference, t.utc, t.amount, t.terminal, t.card, t.trace));
+    // Transactions with a reference, by reference then file position: most references are
+    // unique, so only the rare runs of equal ones are compared field by field.
+    let mut by_ref: Vec<(Sym, u32)> = j
+        .txs
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.reference.is_none())
+        .map(|(i, t)| (t.reference, i as u32))
+        .collect();
+    by_ref.sort_unstable();
     let mut dup = vec![false; j.txs.len()];
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept.
-    for group in j.groups(&order, key) {
-        if j.tx(group[0]).reference == Sym::NONE {
-            continue;
-        }
-        for &i in &group[1..] {
-            dup[i as usize] = true;
+    for run in by_ref.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        for (k, &(_, i)) in run.iter().enumerate() {
+            let t = j.tx(i);
+            if run[..k]
+                .iter()
+                .any(|&(_, e)| !dup[e as usize] && contents(j.tx(e)) == contents(t))
+            {
+                dup[i as usize] = true;
+            }
         }
     }
     dup
