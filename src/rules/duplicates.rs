@@ -58,12 +58,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
     for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        let window = ctx.settings.seconds(
-            RULE,
-            "window",
-            ctx.name(first.merchant),
-            ctx.name(first.terminal),
-        );
+        let window = ctx.seconds(RULE, "window", first);
         let cancelled = cancelled(ctx, group);
         let mut charges: Vec<u32> = group
             .iter()

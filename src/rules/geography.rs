@@ -133,12 +133,7 @@ pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
     for group in ctx.cards(RULE) {
         let first = ctx.tx(group[0]);
-        let window = ctx.settings.seconds(
-            RULE,
-            "window",
-            ctx.name(first.merchant),
-            ctx.name(first.terminal),
-        );
+        let window = ctx.seconds(RULE, "window", first);
         let placed: Vec<u32> = group
             .iter()
             .copied()

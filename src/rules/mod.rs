@@ -310,6 +310,12 @@ impl<'a> Context<'a> {
         self.journal.syms.name(s)
     }
 
+    /// A duration threshold of `rule` as it applies to `tx`'s merchant and terminal.
+    pub fn seconds(&self, rule: &str, name: &str, tx: &Tx) -> i64 {
+        self.settings
+            .seconds(rule, name, self.name(tx.merchant), self.name(tx.terminal))
+    }
+
     pub fn enabled(&self, rule: &str, tx: &Tx) -> bool {
         self.settings
             .enabled(rule, self.name(tx.merchant), self.name(tx.terminal))

@@ -92,12 +92,7 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, t) {
             continue;
         }
-        let tolerance = ctx.settings.seconds(
-            RULE,
-            "tolerance",
-            ctx.name(t.merchant),
-            ctx.name(t.terminal),
-        );
+        let tolerance = ctx.seconds(RULE, "tolerance", t);
         if t.utc <= as_of + tolerance {
             continue;
         }
@@ -120,12 +115,7 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "clock-skew";
     for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
-        let tolerance = ctx.settings.seconds(
-            RULE,
-            "tolerance",
-            ctx.name(first.merchant),
-            ctx.name(first.terminal),
-        );
+        let tolerance = ctx.seconds(RULE, "tolerance", first);
         let traced: Vec<u32> = group
             .iter()
             .copied()
