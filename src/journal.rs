@@ -8,85 +8,9 @@ use crate::ingest::Zone;
 use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
-use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
-use std::hash::BuildHasher;
 
-/// An interned string; `Sym::NONE` for a missing value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(u32);
-
-impl Default for Sym {
-    fn default() -> Self {
-        Sym::NONE
-    }
-}
-
-impl Sym {
-    pub const NONE: Sym = Sym(u32::MAX);
-
-    pub fn is_none(self) -> bool {
-        self == Sym::NONE
-    }
-
-    /// This symbol's position in its table's `names()`.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// Distinct id strings, each stored once: the table holds only indexes into `names`.
-#[derive(Default)]
-pub struct Symbols {
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-    names: Vec<CompactString>,
-}
-
-impl std::fmt::Debug for Symbols {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Symbols({} names)", self.names.len())
-    }
-}
-
-impl Symbols {
-    pub fn intern(&mut self, s: &str) -> Sym {
-        let hash = self.hasher.hash_one(s);
-        let names = &self.names;
-        if let Some(&i) = self.table.find(hash, |&i| names[i as usize] == s) {
-            return Sym(i);
-        }
-        let i = self.names.len() as u32;
-        self.names.push(CompactString::new(s));
-        let (names, hasher) = (&self.names, &self.hasher);
-        self.table
-            .insert_unique(hash, i, |&j| hasher.hash_one(names[j as usize].as_str()));
-        Sym(i)
-    }
-
-    pub fn reserve(&mut self, n: usize) {
-        let (names, hasher) = (&self.names, &self.hasher);
-        self.table
-            .reserve(n, |&j| hasher.hash_one(names[j as usize].as_str()));
-        self.names.reserve(n);
-    }
-
-    /// Every interned string, in symbol order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(CompactString::as_str)
-    }
-
-    /// The string behind a symbol; empty for `Sym::NONE`.
-    pub fn name(&self, sym: Sym) -> &str {
-        self.names
-            .get(sym.0 as usize)
-            .map_or("", CompactString::as_str)
-    }
-
-    pub fn opt(&self, sym: Sym) -> Option<&str> {
-        (!sym.is_none()).then(|| self.name(sym))
-    }
-}
+pub use crate::symbols::{Ref, Sym, Symbols};
 
 /// The kind of a transaction, as the engine needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,8 +62,8 @@ pub struct Tx {
     pub merchant: Sym,
     pub card: Sym,
     pub city: Sym,
-    pub reference: Sym,
-    pub order: Sym,
+    pub reference: Ref,
+    pub order: Ref,
     pub batch: Sym,
     /// The trace number's value and written width; `u32::MAX` when absent or not numeric.
     pub trace: u32,
@@ -184,15 +108,19 @@ impl Journal {
         let merchant = self.intern_recent(1, t.merchant_id.as_ref().map(|v| v.as_str()));
         let city = self.intern_recent(2, t.city.as_ref().map(|v| v.as_str()));
         let batch = self.intern_recent(3, t.batch.as_ref().map(|v| v.as_str()));
-        let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| self.syms.intern(s));
-        let card = intern(t.card.as_ref().map(|v| v.as_str()));
-        let reference = intern(
+        let card = t
+            .card
+            .as_ref()
+            .map_or(Sym::NONE, |v| self.syms.intern(v.as_str()));
+        let reference = self.syms.reference_opt(
             t.reference
                 .as_ref()
                 .map(|v| v.as_str())
                 .or(t.txn_id.as_ref().map(|v| v.as_str())),
         );
-        let order = intern(t.order_id.as_ref().map(|v| v.as_str()));
+        let order = self
+            .syms
+            .reference_opt(t.order_id.as_ref().map(|v| v.as_str()));
         let (trace, trace_width) = t
             .trace_no
             .as_ref()
@@ -242,10 +170,10 @@ impl Journal {
         sym
     }
 
-    /// Makes room for about `n` more transactions and their ids.
+    /// Makes room for about `n` more transactions (ids are mostly packed or repeated, so their
+    /// table grows as it needs).
     pub fn reserve(&mut self, n: usize) {
         self.txs.reserve(n);
-        self.syms.reserve(n);
     }
 
     fn currency_index(&mut self, c: Currency) -> u8 {
@@ -434,15 +362,5 @@ mod tests {
         );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
-    }
-
-    #[test]
-    fn symbols_are_stored_once() {
-        let mut s = Symbols::default();
-        let a = s.intern("10054481");
-        assert_eq!(s.intern("10054481"), a);
-        assert_ne!(s.intern("10054482"), a);
-        assert_eq!(s.name(a), "10054481");
-        assert_eq!(s.name(Sym::NONE), "");
     }
 }

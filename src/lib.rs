@@ -24,6 +24,7 @@ pub mod model;
 pub mod reconcile;
 pub mod report;
 pub mod rules;
+pub mod symbols;
 
 /// Exit code: nothing at or above the failure threshold.
 pub const EXIT_OK: u8 = 0;

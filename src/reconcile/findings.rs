@@ -54,10 +54,10 @@ impl Ctx<'_> {
         .into_iter()
         .flatten()
         {
-            if let Some(r) = syms.opt(s)
-                && !refs.iter().any(|x| x == r)
+            if let Some(r) = syms.ref_name(s)
+                && !refs.iter().any(|x| *x == *r)
             {
-                refs.push(r.to_owned());
+                refs.push(r.to_string());
             }
         }
         refs

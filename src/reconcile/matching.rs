@@ -3,7 +3,7 @@
 //! assigns closest pairs first and never uses a line or a transaction twice.
 
 use super::statement::Statement;
-use crate::journal::{Journal, Kind, Sym, Tx, to_minor};
+use crate::journal::{Journal, Kind, Ref, Sym, Tx, to_minor};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -63,8 +63,8 @@ pub fn match_all(
     };
     // Keys as sorted (key, transaction) pairs: 8 bytes a transaction, looked up by binary
     // search, where a map of vectors would cost several times that.
-    let keyed = |key: fn(&Tx) -> Sym| -> Vec<(Sym, u32)> {
-        let mut v: Vec<(Sym, u32)> = journal
+    let keyed = |key: fn(&Tx) -> Ref| -> Vec<(Ref, u32)> {
+        let mut v: Vec<(Ref, u32)> = journal
             .txs
             .iter()
             .enumerate()
@@ -76,7 +76,7 @@ pub fn match_all(
     };
     let by_ref = keyed(|t| t.reference);
     let by_order = keyed(|t| t.order);
-    let lookup = |index: &[(Sym, u32)], key: Sym| -> Vec<u32> {
+    let lookup = |index: &[(Ref, u32)], key: Ref| -> Vec<u32> {
         let start = index.partition_point(|(k, _)| *k < key);
         index[start..]
             .iter()

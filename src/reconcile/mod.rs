@@ -13,7 +13,7 @@ pub mod statement;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Kind, Sym, Tx};
+use crate::journal::{Journal, Kind, Ref, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -250,7 +250,7 @@ fn duplicate_exports(j: &Journal) -> Vec<bool> {
     };
     // Transactions with a reference, by reference then file position: most references are
     // unique, so only the rare runs of equal ones are compared field by field.
-    let mut by_ref: Vec<(Sym, u32)> = j
+    let mut by_ref: Vec<(Ref, u32)> = j
         .txs
         .iter()
         .enumerate()

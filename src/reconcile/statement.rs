@@ -2,7 +2,7 @@
 //! so a statement reference compares with a log reference as one integer.
 
 use super::contract::Channel;
-use crate::journal::{Kind, Sym, Symbols, to_minor};
+use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementLine, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -15,9 +15,9 @@ pub struct Line {
     /// The transaction's time on the statement: UTC seconds and its local offset.
     pub utc: Option<i64>,
     pub offset: i32,
-    pub reference: Sym,
-    pub txn_id: Sym,
-    pub order: Sym,
+    pub reference: Ref,
+    pub txn_id: Ref,
+    pub order: Ref,
     pub merchant: Sym,
     pub terminal: Sym,
     pub card: Sym,
@@ -56,7 +56,7 @@ pub struct Deposit {
     pub date: NaiveDate,
     pub currency: Currency,
     pub amount: Decimal,
-    pub reference: Sym,
+    pub reference: Ref,
 }
 
 /// Every statement line of a run.
@@ -119,15 +119,20 @@ impl Statement {
         {
             return Err(format!("net {net} or fee is too large to audit"));
         }
+        let (reference, txn_id, order) = (
+            syms.reference_opt(l.reference.as_ref().map(|r| r.as_str())),
+            syms.reference_opt(l.txn_id.as_ref().map(|r| r.as_str())),
+            syms.reference_opt(l.order_id.as_ref().map(|r| r.as_str())),
+        );
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
         self.lines.push(Line {
             source: l.source,
             settle_date: l.settle_date,
             utc: l.txn_time.map(|t| t.timestamp()),
             offset: l.txn_time.map_or(0, |t| t.offset().local_minus_utc()),
-            reference: intern(l.reference.as_ref().map(|r| r.as_str())),
-            txn_id: intern(l.txn_id.as_ref().map(|r| r.as_str())),
-            order: intern(l.order_id.as_ref().map(|r| r.as_str())),
+            reference,
+            txn_id,
+            order,
             merchant: intern(l.merchant_id.as_ref().map(|r| r.as_str())),
             terminal: intern(l.terminal_id.as_ref().map(|r| r.as_str())),
             card: intern(l.card.as_ref().map(|r| r.as_str())),
@@ -146,27 +151,22 @@ impl Statement {
     /// Moves every symbol from `from` (the table the statement was read with, on its own thread)
     /// into `into` (the journal's), so statement ids compare with log ids.
     pub fn remap(&mut self, from: &Symbols, into: &mut Symbols) {
-        let map: Vec<Sym> = from.names().map(|n| into.intern(n)).collect();
+        let map = into.absorb(from);
         let m = |s: &mut Sym| {
             if !s.is_none() {
                 *s = map[s.index()];
             }
         };
         for l in &mut self.lines {
-            for s in [
-                &mut l.reference,
-                &mut l.txn_id,
-                &mut l.order,
-                &mut l.merchant,
-                &mut l.terminal,
-                &mut l.card,
-                &mut l.batch,
-            ] {
+            for r in [&mut l.reference, &mut l.txn_id, &mut l.order] {
+                *r = r.remap(&map);
+            }
+            for s in [&mut l.merchant, &mut l.terminal, &mut l.card, &mut l.batch] {
                 m(s);
             }
         }
         for d in &mut self.deposits {
-            m(&mut d.reference);
+            d.reference = d.reference.remap(&map);
         }
     }
 
@@ -176,10 +176,7 @@ impl Statement {
             date: b.time.date_naive(),
             currency: b.amount.currency,
             amount: b.amount.amount,
-            reference: b
-                .reference
-                .as_ref()
-                .map_or(Sym::NONE, |r| syms.intern(r.as_str())),
+            reference: syms.reference_opt(b.reference.as_ref().map(|r| r.as_str())),
         });
     }
 }

@@ -2,14 +2,14 @@
 
 use super::{Context, span_words};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Kind, Sym, Tx};
+use crate::journal::{Kind, Ref, Sym, Tx};
 use std::collections::{HashMap, HashSet};
 
 /// Charges that a void or refund took back: per terminal, each approved void or refund cancels
 /// the latest earlier approved charge with the same reference, else the same card and amount.
 /// One pass with two lookups, so a terminal's day of trade costs linear time.
 fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
-    let mut by_ref: HashMap<Sym, Vec<u32>> = HashMap::new();
+    let mut by_ref: HashMap<Ref, Vec<u32>> = HashMap::new();
     let mut by_card: HashMap<(Sym, i64), Vec<u32>> = HashMap::new();
     let mut taken: HashSet<u32> = HashSet::new();
     for &i in group {
@@ -142,7 +142,7 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .all(|&i| contents(ctx.tx(i)) == contents(first));
         let n = group.len();
-        let reference = ctx.name(first.reference);
+        let reference = ctx.reference(first.reference);
         let places: Vec<String> = group
             .iter()
             .map(|&i| format!("line {}", ctx.tx(i).source.line))

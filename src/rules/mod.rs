@@ -14,7 +14,7 @@ mod traces;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Sym, Tx};
+use crate::journal::{Journal, Ref, Sym, Tx};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
@@ -310,6 +310,11 @@ impl<'a> Context<'a> {
         self.journal.syms.name(s)
     }
 
+    /// A reference or order id as written; empty when there is none.
+    pub fn reference(&self, r: Ref) -> String {
+        self.journal.syms.ref_text(r)
+    }
+
     /// A duration threshold of `rule` as it applies to `tx`'s merchant and terminal.
     pub fn seconds(&self, rule: &str, name: &str, tx: &Tx) -> i64 {
         self.settings
@@ -338,10 +343,10 @@ impl<'a> Context<'a> {
         f.time = Some(self.journal.local_time(t).to_rfc3339());
         for &i in txs {
             let tx = self.tx(i);
-            if let Some(r) = self.journal.syms.opt(tx.reference)
-                && !f.references.iter().any(|x| x == r)
+            if let Some(r) = self.journal.syms.ref_name(tx.reference)
+                && !f.references.iter().any(|x| *x == *r)
             {
-                f.references.push(r.to_owned());
+                f.references.push(r.to_string());
             }
             f.evidence.push(tx.source);
         }
@@ -351,9 +356,10 @@ impl<'a> Context<'a> {
 
     /// `RRN a, b` for messages; empty when the transactions carry no reference.
     pub fn refs(&self, txs: &[u32]) -> String {
-        let refs: Vec<&str> = txs
+        let refs: Vec<String> = txs
             .iter()
-            .filter_map(|&i| self.journal.syms.opt(self.tx(i).reference))
+            .filter_map(|&i| self.journal.syms.ref_name(self.tx(i).reference))
+            .map(|r| r.to_string())
             .collect();
         if refs.is_empty() {
             String::new()

@@ -6,7 +6,7 @@
 
 use super::Context;
 use crate::finding::Finding;
-use crate::journal::{Kind, Sym};
+use crate::journal::{Kind, Ref, Sym};
 use std::collections::{HashMap, HashSet};
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
@@ -46,15 +46,15 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         .filter(|&i| is_refund(i) && !ctx.tx(i).order.is_none())
         .collect();
     refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
-    let wanted: HashSet<Sym> = refunds.iter().map(|&i| ctx.tx(i).order).collect();
-    let mut by_order: HashMap<Sym, Vec<u32>> = HashMap::new();
+    let wanted: HashSet<Ref> = refunds.iter().map(|&i| ctx.tx(i).order).collect();
+    let mut by_order: HashMap<Ref, Vec<u32>> = HashMap::new();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
         if wanted.contains(&t.order) && is_sale(i as u32) {
             by_order.entry(t.order).or_default().push(i as u32);
         }
     }
     let mut out = Vec::new();
-    let mut by_order_refunded: HashMap<Sym, i128> = HashMap::new();
+    let mut by_order_refunded: HashMap<Ref, i128> = HashMap::new();
     let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
     for &i in &refunds {
         let r = ctx.tx(i);
@@ -129,7 +129,7 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let to = match ctx.journal.syms.opt(r.card) {
             Some(card) => format!("to card {card}"),
-            None => format!("for order {}", ctx.name(r.order)),
+            None => format!("for order {}", ctx.reference(r.order)),
         };
         let message = format!(
             "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
@@ -164,7 +164,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut evidence = sales.clone();
         evidence.push(refund);
         let whom = ctx.journal.syms.opt(r.card).map_or_else(
-            || format!("order {}", ctx.name(r.order)),
+            || format!("order {}", ctx.reference(r.order)),
             |c| format!("card {c}"),
         );
         let message = format!(
@@ -199,7 +199,7 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         evidence.push(refund);
         let message = format!(
             "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
-            ctx.name(r.order),
+            ctx.reference(r.order),
             ctx.money(r, r.amount.abs()),
             ctx.name(r.card),
             ctx.when(r),

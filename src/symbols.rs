@@ -1,0 +1,284 @@
+//! Ids as small integers: repeated ids (terminal, merchant, card, …) interned once as a `Sym`,
+//! references (one per transaction) packed into a `Ref` when they are digits, interned otherwise.
+//!
+//! Equal strings always get equal values and different strings different ones, so ids compare,
+//! sort and hash as integers. Most references are numeric (an RRN is 12 digits): packing them
+//! keeps a million-row run from hashing and storing a million strings.
+
+use compact_str::CompactString;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+use std::ops::Deref;
+
+/// An interned string; `Sym::NONE` for a missing value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(u32);
+
+impl Default for Sym {
+    fn default() -> Self {
+        Sym::NONE
+    }
+}
+
+impl Sym {
+    pub const NONE: Sym = Sym(u32::MAX);
+
+    pub fn is_none(self) -> bool {
+        self == Sym::NONE
+    }
+
+    /// This symbol's position in its table's `names()`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A reference, transaction id or order id: its digits packed in the value when it is all
+/// ASCII digits and at most `Ref::PACKED_DIGITS` long (leading zeros kept), else an interned
+/// string of the table. `Ref::NONE` for a missing value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ref(u64);
+
+impl Default for Ref {
+    fn default() -> Self {
+        Ref::NONE
+    }
+}
+
+impl Ref {
+    pub const NONE: Ref = Ref(u64::MAX);
+    /// The longest run of digits packed: 10^17 - 1 fits the 57 value bits.
+    pub const PACKED_DIGITS: usize = 17;
+    const PACKED: u64 = 1 << 63;
+    const LEN_SHIFT: u32 = 57;
+    const VALUE_MASK: u64 = (1 << Self::LEN_SHIFT) - 1;
+
+    pub fn is_none(self) -> bool {
+        self == Ref::NONE
+    }
+
+    /// `s` packed, when it is 1 to `PACKED_DIGITS` ASCII digits.
+    fn pack(s: &[u8]) -> Option<Ref> {
+        if s.is_empty() || s.len() > Self::PACKED_DIGITS {
+            return None;
+        }
+        let mut value = 0u64;
+        for &b in s {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            value = value * 10 + u64::from(d);
+        }
+        Some(Ref(Self::PACKED
+            | (s.len() as u64) << Self::LEN_SHIFT
+            | value))
+    }
+
+    /// The packed digits' value and width, if packed.
+    fn packed(self) -> Option<(u64, usize)> {
+        (self.0 & Self::PACKED != 0 && self != Ref::NONE).then_some((
+            self.0 & Self::VALUE_MASK,
+            ((self.0 & !Self::PACKED) >> Self::LEN_SHIFT) as usize,
+        ))
+    }
+
+    /// This reference in another table, given where each symbol of its own table went there
+    /// (`Symbols::absorb`).
+    pub fn remap(self, map: &[Sym]) -> Ref {
+        match self.sym() {
+            Some(s) => Ref(u64::from(map[s.index()].0)),
+            None => self,
+        }
+    }
+
+    /// The interned symbol, if not packed.
+    fn sym(self) -> Option<Sym> {
+        (self.0 & Self::PACKED == 0).then_some(Sym(self.0 as u32))
+    }
+}
+
+/// An id's text: borrowed from the table, or the digits of a packed reference written out.
+/// Reads as a `&str`.
+#[derive(Debug, Clone, Copy)]
+pub enum Name<'a> {
+    Interned(&'a str),
+    Digits {
+        buf: [u8; Ref::PACKED_DIGITS],
+        len: u8,
+    },
+}
+
+impl Deref for Name<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Name::Interned(s) => s,
+            // Only ASCII digits are ever written to `buf`.
+            Name::Digits { buf, len } => std::str::from_utf8(&buf[..usize::from(*len)])
+                .expect("packed references are ASCII digits"),
+        }
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// Distinct id strings, each stored once: the table holds only indexes into `names`.
+#[derive(Default)]
+pub struct Symbols {
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+    names: Vec<CompactString>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Symbols({} names)", self.names.len())
+    }
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        let hash = self.hasher.hash_one(s);
+        let names = &self.names;
+        if let Some(&i) = self.table.find(hash, |&i| names[i as usize] == s) {
+            return Sym(i);
+        }
+        let i = self.names.len() as u32;
+        self.names.push(CompactString::new(s));
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.table
+            .insert_unique(hash, i, |&j| hasher.hash_one(names[j as usize].as_str()));
+        Sym(i)
+    }
+
+    /// A reference: packed when it is digits, else interned.
+    pub fn reference(&mut self, s: &str) -> Ref {
+        Ref::pack(s.as_bytes()).unwrap_or_else(|| Ref(u64::from(self.intern(s).0)))
+    }
+
+    /// `reference` for an optional one.
+    pub fn reference_opt(&mut self, s: Option<&str>) -> Ref {
+        s.map_or(Ref::NONE, |s| self.reference(s))
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.table
+            .reserve(n, |&j| hasher.hash_one(names[j as usize].as_str()));
+        self.names.reserve(n);
+    }
+
+    /// Every interned string, in symbol order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(CompactString::as_str)
+    }
+
+    /// The string behind a symbol; empty for `Sym::NONE`.
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names
+            .get(sym.0 as usize)
+            .map_or("", CompactString::as_str)
+    }
+
+    pub fn opt(&self, sym: Sym) -> Option<&str> {
+        (!sym.is_none()).then(|| self.name(sym))
+    }
+
+    /// The text of a reference; `None` for `Ref::NONE`.
+    pub fn ref_name(&self, r: Ref) -> Option<Name<'_>> {
+        if let Some((mut value, len)) = r.packed() {
+            let mut buf = [b'0'; Ref::PACKED_DIGITS];
+            for b in buf[..len].iter_mut().rev() {
+                *b = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+            return Some(Name::Digits {
+                buf,
+                len: len as u8,
+            });
+        }
+        r.sym().map(|s| Name::Interned(self.name(s)))
+    }
+
+    /// The text of a reference; empty for `Ref::NONE`.
+    pub fn ref_text(&self, r: Ref) -> String {
+        self.ref_name(r).map_or_else(String::new, |n| n.to_string())
+    }
+
+    /// For every symbol of `from`, the same string's symbol in this table (interned if new).
+    pub fn absorb(&mut self, from: &Symbols) -> Vec<Sym> {
+        from.names().map(|n| self.intern(n)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_stored_once() {
+        let mut s = Symbols::default();
+        let a = s.intern("10054481");
+        assert_eq!(s.intern("10054481"), a);
+        assert_ne!(s.intern("10054482"), a);
+        assert_eq!(s.name(a), "10054481");
+        assert_eq!(s.name(Sym::NONE), "");
+    }
+
+    #[test]
+    fn references_keep_their_text() {
+        let mut s = Symbols::default();
+        for text in [
+            "0",
+            "600528701956",
+            "000123",
+            "99999999999999999",
+            "123456789012345678",
+            "TX20261101000001",
+            "4200001234202611012345678901",
+            "12a",
+            "",
+            "١٢٣",
+        ] {
+            let r = s.reference(text);
+            assert_eq!(s.ref_name(r).as_deref(), Some(text), "{text:?}");
+            assert_eq!(s.reference(text), r, "{text:?} gets one value");
+        }
+        assert!(s.ref_name(Ref::NONE).is_none());
+        assert_eq!(s.ref_text(Ref::NONE), "");
+    }
+
+    #[test]
+    fn different_references_differ() {
+        let mut s = Symbols::default();
+        let texts = ["123", "0123", "00123", "1230", "123a", "99999999999999999"];
+        let refs: Vec<Ref> = texts.iter().map(|t| s.reference(t)).collect();
+        for i in 0..refs.len() {
+            for j in i + 1..refs.len() {
+                assert_ne!(refs[i], refs[j], "{} vs {}", texts[i], texts[j]);
+            }
+        }
+        // Only the non-digit and the too-long strings are stored.
+        assert_eq!(s.names().count(), 1);
+    }
+
+    #[test]
+    fn remapping_moves_interned_references_only() {
+        let mut a = Symbols::default();
+        let (packed, interned) = (a.reference("42"), a.reference("ORDER-7"));
+        let mut b = Symbols::default();
+        b.intern("other");
+        let map = b.absorb(&a);
+        assert_eq!(packed.remap(&map), packed);
+        let moved = interned.remap(&map);
+        assert_ne!(moved, interned);
+        assert_eq!(b.ref_name(moved).as_deref(), Some("ORDER-7"));
+        assert_eq!(Ref::NONE.remap(&map), Ref::NONE);
+    }
+}
