@@ -116,6 +116,7 @@ fn run_files(
     .unwrap();
     let as_of = parse_instant(as_of, Zone::parse("Asia/Shanghai").unwrap()).unwrap();
     let rec = reconcile(&Inputs {
+        voided: &journal.voided_sales(),
         journal: &journal,
         statement: &statement,
         register: None,

@@ -169,6 +169,9 @@ pub struct Inputs<'a> {
     pub as_of: DateTime<FixedOffset>,
     /// `--period FROM..TO`; else the statement's settle dates.
     pub period: Option<(NaiveDate, NaiveDate)>,
+    /// `Journal::voided_sales()`: the log rules need it too, so the caller finds the voids once
+    /// and hands them to whoever needs them.
+    pub voided: &'a [bool],
 }
 
 /// The result.
@@ -281,7 +284,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
     let dup = duplicate_exports(j);
-    let voided = j.voided_sales();
+    let voided = inp.voided;
     let mut skip = dup.clone();
     for (i, t) in j.txs.iter().enumerate() {
         if t.kind == Kind::Preauth {
@@ -392,7 +395,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     }
     let ctx = findings::Ctx {
         inp,
-        voided: &voided,
+        voided,
         tx_outcomes: &tx_outcomes,
     };
     let mut found = Vec::new();
