@@ -23,11 +23,11 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
     }
     // Expected payout per currency and settle date: the net of every line of that date.
     let mut payouts: BTreeMap<(Currency, NaiveDate), (Decimal, Vec<Source>)> = BTreeMap::new();
-    for l in &st.lines {
+    for (li, l) in st.lines.iter().enumerate() {
         if let Some(d) = l.settle_date {
             let e = payouts.entry((l.currency, d)).or_default();
-            e.0 += l.net;
-            e.1.push(l.source);
+            e.0 += l.net();
+            e.1.push(st.source(li as u32));
         }
     }
     let mut used = vec![false; st.deposits.len()];

@@ -67,7 +67,11 @@ pub fn trail(
         let amount = j.money(t, t.amount.abs());
         contract
             .fee(merchant, tx_channel(t), amount, j.currency(t).minor_units())
-            .or_else(|| line_of_tx.get(&ti).and_then(|&l| st.lines[l as usize].fee))
+            .or_else(|| {
+                line_of_tx
+                    .get(&ti)
+                    .and_then(|&l| st.lines[l as usize].fee())
+            })
             .unwrap_or_default()
     };
     fn add(trails: &mut BTreeMap<Currency, Trail>, cur: Currency, cat: &'static str, v: Decimal) {
@@ -105,17 +109,17 @@ pub fn trail(
         let (t, l) = (j.tx(p.tx), &st.lines[p.line as usize]);
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
-            TxOutcome::DeclinedSettled => add(&mut trails, l.currency, CATEGORIES[8], -l.net),
+            TxOutcome::DeclinedSettled => add(&mut trails, l.currency, CATEGORIES[8], -l.net()),
             _ if cur != l.currency => {
                 add(&mut trails, cur, CATEGORIES[9], expected_of[&p.tx]);
-                add(&mut trails, l.currency, CATEGORIES[9], -l.net);
+                add(&mut trails, l.currency, CATEGORIES[9], -l.net());
             }
             _ => {
                 // Fees on an amount the log does not show belong to the amount difference:
                 // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
                 let expected = expected_of[&p.tx];
                 let gross = l.gross_decimal();
-                let fee = l.fee.unwrap_or_default();
+                let fee = l.fee().unwrap_or_default();
                 let (merchant, channel) = fee_basis(j, l, Some(t));
                 let refund = gross < Decimal::ZERO;
                 let fee_on_gross = if refund {
@@ -142,30 +146,30 @@ pub fn trail(
                     },
                     fee - fee_on_gross,
                 );
-                add(&mut trails, cur, CATEGORIES[5], gross - fee - l.net);
+                add(&mut trails, cur, CATEGORIES[5], gross - fee - l.net());
             }
         }
     }
     for &(li, _) in twice {
         let l = &st.lines[li as usize];
-        add(&mut trails, l.currency, CATEGORIES[6], -l.net);
+        add(&mut trails, l.currency, CATEGORIES[6], -l.net());
     }
     for (li, l) in st.lines.iter().enumerate() {
         match line_outcomes[li] {
-            LineOutcome::Unexpected => add(&mut trails, l.currency, CATEGORIES[7], -l.net),
+            LineOutcome::Unexpected => add(&mut trails, l.currency, CATEGORIES[7], -l.net()),
             LineOutcome::NotTransaction => {
-                trails.entry(l.currency).or_default().other_lines += l.net
+                trails.entry(l.currency).or_default().other_lines += l.net()
             }
             _ => {}
         }
         if l.is_transaction() {
-            trails.entry(l.currency).or_default().settled += l.net;
+            trails.entry(l.currency).or_default().settled += l.net();
         }
     }
     for (li, group) in totals {
         let l = &st.lines[*li as usize];
         let expected: Decimal = group.iter().map(|i| expected_of[i]).sum();
-        add(&mut trails, l.currency, CATEGORIES[10], expected - l.net);
+        add(&mut trails, l.currency, CATEGORIES[10], expected - l.net());
     }
     for (cur, (amount, fee)) in charged {
         let t = trails.entry(cur).or_default();

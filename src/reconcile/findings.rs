@@ -43,13 +43,14 @@ impl Ctx<'_> {
             .to_string()
     }
 
-    fn refs(&self, t: Option<&Tx>, l: Option<&Line>) -> Vec<String> {
+    fn refs(&self, t: Option<&Tx>, l: Option<u32>) -> Vec<String> {
         let mut refs: Vec<String> = Vec::new();
         let syms = &self.inp.journal.syms;
+        let keys = l.map(|l| self.inp.statement.keys(l));
         for s in [
             t.map(|t| t.reference),
-            l.map(|l| l.reference),
-            l.map(|l| l.txn_id),
+            keys.map(|k| k.reference),
+            keys.map(|k| k.txn_id),
         ]
         .into_iter()
         .flatten()
@@ -84,18 +85,18 @@ impl Ctx<'_> {
         f.card = tx
             .and_then(|t| self.name(t.card))
             .or_else(|| line.and_then(|l| self.name(l.card)));
-        f.references = self.refs(tx, line);
+        f.references = self.refs(tx, l);
         f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
         f.evidence = tx
             .map(|t| t.source)
             .into_iter()
-            .chain(line.map(|l| l.source))
+            .chain(l.map(|l| self.inp.statement.source(l)))
             .collect::<Vec<Source>>();
         f.evidence.sort();
         f
     }
 
-    fn ref_text(&self, t: Option<&Tx>, l: Option<&Line>) -> String {
+    fn ref_text(&self, t: Option<&Tx>, l: Option<u32>) -> String {
         let refs = self.refs(t, l);
         if refs.is_empty() {
             String::new()
@@ -124,7 +125,7 @@ pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
                 format!("terminal, card, amount and time ({seconds_apart} s apart)")
             }
         };
-        let rt = c.ref_text(Some(t), Some(l));
+        let rt = c.ref_text(Some(t), Some(p.line));
         let gross = l.gross_decimal();
         if c.tx_outcomes[p.tx as usize] == TxOutcome::DeclinedSettled {
             let state = if c.voided[p.tx as usize] {
@@ -280,7 +281,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
         kind_word(t),
         c.money(t, t.amount.abs()),
         c.when(t),
-        c.ref_text(Some(t), Some(l)),
+        c.ref_text(Some(t), Some(p.line)),
     );
     let mut f = c
         .finding(
@@ -306,7 +307,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Fi
         let first = pairs
             .iter()
             .find(|p| p.tx == ti)
-            .map(|p| c.line(p.line).source);
+            .map(|p| c.inp.statement.source(p.line));
         let (l, t) = (c.line(li), c.tx(ti));
         let msg = format!(
             "A {} of {} on {} was settled more than once: this line settles it again for {}{}. Money paid twice is taken back later: ask the acquirer which line stands.",
@@ -314,7 +315,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Fi
             c.money(t, t.amount.abs()),
             c.when(t),
             l.gross_decimal().abs(),
-            c.ref_text(Some(t), Some(l)),
+            c.ref_text(Some(t), Some(li)),
         );
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, Some(ti), Some(li))
@@ -387,7 +388,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         } else {
             "a refund"
         };
-        let when = l.utc.map_or_else(
+        let when = l.utc().map_or_else(
             || {
                 l.settle_date
                     .map_or(String::new(), |d| format!(" settled on {d}"))
@@ -395,7 +396,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             |u| {
                 format!(
                     " dated {}",
-                    chrono::DateTime::from_timestamp(u + i64::from(l.offset), 0)
+                    chrono::DateTime::from_timestamp(u + i64::from(l.offset()), 0)
                         .map_or(String::new(), |d| d.format("%Y-%m-%d %H:%M").to_string())
                 )
             },
@@ -404,13 +405,13 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             format!(
                 "The statement takes back {} as {taken_as}{when}{} that is not in your log. Money left your account for something your log does not show: ask the acquirer for the case behind it.",
                 gross.abs(),
-                c.ref_text(None, Some(l))
+                c.ref_text(None, Some(li as u32))
             )
         } else {
             format!(
                 "The statement settles {}{when}{} with no transaction in your log behind it. It may belong to another merchant or be missing from your export: ask the acquirer what it is.",
                 gross.abs(),
-                c.ref_text(None, Some(l))
+                c.ref_text(None, Some(li as u32))
             )
         };
         let sev = if refund {
@@ -507,22 +508,22 @@ pub fn fees(
             continue;
         }
         let gross = l.gross_decimal();
-        let fee = l.fee.unwrap_or_default();
-        if l.net_given && l.fee.is_some() && gross - fee != l.net {
+        let fee = l.fee().unwrap_or_default();
+        if l.net_given() && l.has_fee() && gross - fee != l.net() {
             let msg = format!(
                 "This statement line does not add up: gross {} less fee {fee} is {}, but it pays {}{}. Ask the acquirer to correct the line.",
                 gross,
                 gross - fee,
-                l.net,
-                c.ref_text(None, Some(l))
+                l.net(),
+                c.ref_text(None, Some(li as u32))
             );
             let t = tx_of.get(&(li as u32)).copied();
             out.push(
                 c.finding("net-mismatch", Severity::Warning, msg, t, Some(li as u32))
-                    .money((gross - fee - l.net).abs(), l.currency),
+                    .money((gross - fee - l.net()).abs(), l.currency),
             );
         }
-        if gross > Decimal::ZERO && l.fee.is_some() {
+        if gross > Decimal::ZERO && l.has_fee() {
             rates
                 .entry((merchant_of(li as u32, l), channel_of(li as u32, l)))
                 .or_default()
@@ -545,7 +546,7 @@ pub fn fees(
                     .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
                     .map_or(Decimal::MAX, |r| r.round_dp(2)),
                 rate.normalize(),
-                c.ref_text(None, Some(l)),
+                c.ref_text(None, Some(li as u32)),
                 fee - contract_fee
             );
             let t = tx_of.get(&(li as u32)).copied();
@@ -586,7 +587,7 @@ pub fn fees(
             continue;
         };
         let gross = l.gross_decimal();
-        let fee = l.fee.unwrap_or_default();
+        let fee = l.fee().unwrap_or_default();
         let Some(usual) = gross
             .checked_mul(median)
             .map(|u| u.round_dp(l.currency.minor_units()))
@@ -606,7 +607,7 @@ pub fn fees(
         let msg = format!(
             "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
             channel.name(),
-            c.ref_text(None, Some(l))
+            c.ref_text(None, Some(li as u32))
         );
         let t = tx_of.get(&(li as u32)).copied();
         out.push(

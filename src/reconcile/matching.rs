@@ -89,10 +89,11 @@ pub fn match_all(
         if !line.is_transaction() {
             continue;
         }
+        let k = statement.keys(li as u32);
         let keys = [
-            ("reference", line.reference, by_ref.as_slice()),
-            ("txn_id", line.txn_id, by_ref.as_slice()),
-            ("order_id", line.order, by_order.as_slice()),
+            ("reference", k.reference, by_ref.as_slice()),
+            ("txn_id", k.txn_id, by_ref.as_slice()),
+            ("order_id", k.order, by_order.as_slice()),
         ];
         for (name, key, map) in keys {
             if key.is_none() {
@@ -115,7 +116,7 @@ pub fn match_all(
                     !should_settle[t as usize],
                     !(line.terminal.is_none() || tx.terminal == line.terminal),
                     tx.amount.abs() != line.gross.abs(),
-                    line.utc.map_or(0, |u| (tx.utc - u).abs()),
+                    line.utc().map_or(0, |u| (tx.utc - u).abs()),
                     tx.source,
                 )
             };
@@ -207,7 +208,7 @@ fn tolerant(
         if m.line_matched[li] || !line.is_transaction() {
             continue;
         }
-        let Some(utc) = line.utc else { continue };
+        let Some(utc) = line.utc() else { continue };
         let tolerance = to_minor(tolerance, line.currency).unwrap_or(0);
         let Some(list) = buckets.get(&bucket(
             line.terminal,
@@ -232,7 +233,7 @@ fn tolerant(
                     !should_settle[ti as usize],
                     (t.utc - utc).abs(),
                     diff,
-                    line.source,
+                    statement.source(li as u32),
                     t.source,
                     li as u32,
                     ti,

@@ -8,6 +8,7 @@ mod bank;
 mod bridge;
 pub mod contract;
 mod findings;
+mod fixed;
 mod matching;
 pub mod statement;
 
@@ -322,12 +323,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     for (li, l) in st.lines.iter().enumerate() {
         if !l.is_transaction() {
             line_outcomes[li] = LineOutcome::NotTransaction;
-        } else if l.reference.is_none()
-            && l.txn_id.is_none()
-            && l.order.is_none()
-            && l.utc.is_none()
-            && !m.line_matched[li]
-        {
+        } else if !l.has_key() && l.utc().is_none() && !m.line_matched[li] {
             line_outcomes[li] = LineOutcome::Total;
         }
     }
