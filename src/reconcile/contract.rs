@@ -16,6 +16,8 @@
 //! amount_tolerance = "0.00"
 //! ```
 
+use super::fixed::Fixed;
+use crate::journal::{Sym, Symbols};
 use crate::rules::settings::parse_duration;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -23,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 /// The channel a fee rate or lag applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Channel {
     Card,
     Qr,
@@ -31,6 +33,9 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order of their discriminants.
+    pub const ALL: [Channel; 3] = [Channel::Card, Channel::Qr, Channel::Other];
+
     pub fn name(self) -> &'static str {
         match self {
             Channel::Card => "card",
@@ -216,6 +221,31 @@ impl Contract {
         })
     }
 
+    /// `fee` on `gross` minor units (its size) at `rate`, as `Fixed`: the same amount, with the
+    /// same decimals, as `Contract::fee` gives. In integers where the `Decimal` product is exact
+    /// (a mantissa under 2^96, at most 28 decimals), which is every rate and amount a contract and
+    /// a statement write; otherwise that `Decimal` computation itself.
+    pub fn fee_on(rate: Decimal, gross: i64, minor_units: u32) -> Fixed {
+        let (mantissa, scale) = (rate.mantissa().unsigned_abs(), rate.scale());
+        let product = u128::from(gross.unsigned_abs()).checked_mul(mantissa);
+        match product {
+            // `Decimal` multiplication keeps no decimals on a zero product.
+            Some(0) => Fixed::ZERO,
+            Some(p) if p < 1 << 96 && minor_units + scale <= 28 && rate >= Decimal::ZERO => {
+                let unit = 10u128.pow(scale);
+                // Rounded half away from zero, as `Contract::fee`.
+                let fee = (p + unit / 2) / unit;
+                Fixed::minor(fee as i64, minor_units)
+            }
+            _ => {
+                let d = (Decimal::new(gross, minor_units).abs() * rate)
+                    .round_dp_with_strategy(minor_units, RoundingStrategy::MidpointAwayFromZero);
+                // At most the gross, in at most its decimals: an i64.
+                Fixed::new(d.mantissa() as i64, d.scale(), d.scale())
+            }
+        }
+    }
+
     pub fn lag_days(&self, channel: Channel) -> u32 {
         self.lag.get(&channel).copied().unwrap_or(1)
     }
@@ -238,6 +268,46 @@ impl Contract {
             }
         }
         d
+    }
+}
+
+/// Contracted rates by merchant symbol and channel: each merchant's looked up by name once.
+#[derive(Debug)]
+pub struct Rates<'a> {
+    contract: &'a Contract,
+    syms: &'a Symbols,
+    /// The rates without a merchant's own, by channel.
+    channel: [Option<Decimal>; 3],
+    /// Merchants seen so far and their rates by channel, sorted by symbol; only when the contract
+    /// has rates per merchant.
+    merchants: Vec<(Sym, [Option<Decimal>; 3])>,
+}
+
+impl<'a> Rates<'a> {
+    pub fn new(contract: &'a Contract, syms: &'a Symbols) -> Rates<'a> {
+        Rates {
+            contract,
+            syms,
+            channel: Channel::ALL.map(|c| contract.rates.get(&c).copied()),
+            merchants: Vec::new(),
+        }
+    }
+
+    /// `Contract::rate` for a merchant's symbol.
+    pub fn get(&mut self, merchant: Sym, channel: Channel) -> Option<Decimal> {
+        if self.contract.merchant_rates.is_empty() {
+            return self.channel[channel as usize];
+        }
+        let at = match self.merchants.binary_search_by_key(&merchant, |m| m.0) {
+            Ok(at) => at,
+            Err(at) => {
+                let name = self.syms.name(merchant);
+                let rates = Channel::ALL.map(|c| self.contract.rate(name, c));
+                self.merchants.insert(at, (merchant, rates));
+                at
+            }
+        };
+        self.merchants[at].1[channel as usize]
     }
 }
 
@@ -265,6 +335,45 @@ mod tests {
         assert_eq!(c.fee("M1", Channel::Qr, d("175.00"), 2), Some(d("0.67")));
         assert_eq!(c.fee("M2", Channel::Card, d("100.00"), 2), Some(d("0.55")));
         assert_eq!(c.fee("M1", Channel::Other, d("100.00"), 2), None);
+    }
+
+    #[test]
+    fn integer_fees_are_the_decimal_fees() {
+        let rates = [
+            "0.006",
+            "0.0038",
+            "0.0055",
+            "0",
+            "0.00375",
+            "0.1234567890123456789012345678",
+        ];
+        let grosses = [
+            0,
+            1,
+            50,
+            3750,
+            7500,
+            17500,
+            10_000,
+            999_999_999,
+            i64::MAX / 3,
+            -4167,
+        ];
+        for r in rates {
+            for g in grosses {
+                for minor in [0, 2, 3] {
+                    let r = Decimal::from_str(r).unwrap();
+                    let want = (Decimal::new(g, minor).abs() * r)
+                        .round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero);
+                    let got = Contract::fee_on(r, g, minor).to_decimal();
+                    assert_eq!(
+                        got.to_string(),
+                        want.to_string(),
+                        "{g} at {r}, {minor} decimals"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,23 +2,39 @@
 //! prove it: per matched pair (amount, merchant, currency, lateness, declined), per line (twice,
 //! unexpected, net, fee), per transaction (unsettled, pending) and per total.
 
-use super::contract::Channel;
-use super::matching::{How, Pair};
+use super::contract::{Channel, Contract, Rates};
+use super::fixed::UNITS;
+use super::matching::{How, Pair, UNPAIRED, paired_tx};
+use super::rates::{Sample, median};
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
-use crate::journal::Tx;
+use crate::journal::{Sym, Tx};
 use crate::model::Source;
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 pub struct Ctx<'a> {
     pub inp: &'a Inputs<'a>,
     pub voided: &'a [bool],
     pub tx_outcomes: &'a [TxOutcome],
+    /// Per line: its transaction (`matching::Matches::line_tx`).
+    pub line_tx: &'a [u32],
+    /// Per transaction: its line (`matching::Matches::tx_line`).
+    pub tx_line: &'a [u32],
 }
 
 impl Ctx<'_> {
+    /// The transaction paired with line `li`.
+    pub fn paired_tx(&self, li: u32) -> Option<u32> {
+        paired_tx(self.line_tx, li)
+    }
+
+    /// The line paired with transaction `ti`.
+    pub fn paired_line(&self, ti: u32) -> Option<u32> {
+        Some(self.tx_line[ti as usize]).filter(|&l| l != UNPAIRED)
+    }
+
     fn name(&self, s: crate::journal::Sym) -> Option<String> {
         self.inp.journal.syms.opt(s).map(str::to_owned)
     }
@@ -302,12 +318,9 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
 }
 
 /// Lines that settle a transaction that was already settled.
-pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Finding>) {
+pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
     for &(li, ti) in twice {
-        let first = pairs
-            .iter()
-            .find(|p| p.tx == ti)
-            .map(|p| c.inp.statement.source(p.line));
+        let first = c.paired_line(ti).map(|l| c.inp.statement.source(l));
         let (l, t) = (c.line(li), c.tx(ti));
         let msg = format!(
             "A {} of {} on {} was settled more than once: this line settles it again for {}{}. Money paid twice is taken back later: ask the acquirer which line stands.",
@@ -485,93 +498,50 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
 /// per channel stands in for it. Returns the effective rates it saw.
 pub fn fees(
     c: &Ctx<'_>,
-    pairs: &[Pair],
     line_outcomes: &[LineOutcome],
+    rates: &mut Rates<'_>,
     out: &mut Vec<Finding>,
 ) -> Vec<(String, &'static str, usize, Decimal)> {
     let j = c.inp.journal;
-    let mut tx_of: BTreeMap<u32, u32> = BTreeMap::new();
-    for p in pairs {
-        tx_of.insert(p.line, p.tx);
-    }
     let st = c.inp.statement;
-    let mut rates: BTreeMap<(String, Channel), Vec<Decimal>> = BTreeMap::new();
-    let merchant_of = |li: u32, l: &Line| -> String {
-        fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t)))
-            .0
-            .to_owned()
-    };
-    let channel_of =
-        |li: u32, l: &Line| -> Channel { fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t))).1 };
+    // fee / gross of every line with a fee, per merchant and channel, in line order.
+    let mut samples: HashMap<(Sym, Channel), Vec<Sample>> = HashMap::new();
     for (li, l) in st.lines.iter().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
         }
-        let gross = l.gross_decimal();
-        let fee = l.fee().unwrap_or_default();
-        if l.net_given() && l.has_fee() && gross - fee != l.net() {
-            let msg = format!(
-                "This statement line does not add up: gross {} less fee {fee} is {}, but it pays {}{}. Ask the acquirer to correct the line.",
-                gross,
-                gross - fee,
-                l.net(),
-                c.ref_text(None, Some(li as u32))
-            );
-            let t = tx_of.get(&(li as u32)).copied();
-            out.push(
-                c.finding("net-mismatch", Severity::Warning, msg, t, Some(li as u32))
-                    .money((gross - fee - l.net()).abs(), l.currency),
-            );
+        let li = li as u32;
+        let (merchant, channel) = fee_basis(l, c.paired_tx(li).map(|t| j.tx(t)));
+        let gross = i128::from(l.gross) * UNITS;
+        let fee = i128::from(l.fee_units());
+        if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
+            net_mismatch(c, li, out);
         }
-        if gross > Decimal::ZERO && l.has_fee() {
-            rates
-                .entry((merchant_of(li as u32, l), channel_of(li as u32, l)))
+        if l.gross > 0 && l.has_fee() {
+            samples
+                .entry((merchant, channel))
                 .or_default()
-                .push(fee.checked_div(gross).unwrap_or(Decimal::MAX));
+                .push(Sample::new(l, li));
         }
-        let merchant = merchant_of(li as u32, l);
-        let channel = channel_of(li as u32, l);
-        if let Some(contract_fee) =
-            c.inp
-                .contract
-                .fee(&merchant, channel, gross, l.currency.minor_units())
-            && gross > Decimal::ZERO
-            && fee > contract_fee
+        if l.gross > 0
+            && let Some(rate) = rates.get(merchant, channel)
         {
-            let rate =
-                c.inp.contract.rate(&merchant, channel).unwrap_or_default() * Decimal::ONE_HUNDRED;
-            let msg = format!(
-                "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
-                fee.checked_div(gross)
-                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
-                    .map_or(Decimal::MAX, |r| r.round_dp(2)),
-                rate.normalize(),
-                c.ref_text(None, Some(li as u32)),
-                fee - contract_fee
-            );
-            let t = tx_of.get(&(li as u32)).copied();
-            out.push(
-                c.finding(
-                    "fee-above-contract",
-                    Severity::Warning,
-                    msg,
-                    t,
-                    Some(li as u32),
-                )
-                .money(fee - contract_fee, l.currency)
-                .detail("fee", fee.to_string())
-                .detail("contracted_fee", contract_fee.to_string())
-                .detail("channel", channel.name()),
-            );
+            let contract_fee = Contract::fee_on(rate, l.gross, l.currency.minor_units());
+            if l.fee_amount().value() > contract_fee.value() {
+                let contract_fee = contract_fee.to_decimal();
+                fee_above_contract(c, li, (merchant, channel), rate, contract_fee, out);
+            }
         }
     }
+    let mut keys: Vec<((Sym, Channel), Vec<Sample>)> = samples.into_iter().collect();
+    keys.sort_by(|((a, x), _), ((b, y), _)| (j.syms.name(*a), x).cmp(&(j.syms.name(*b), y)));
     let mut effective = Vec::new();
-    let mut usual_rate: BTreeMap<(String, Channel), (Decimal, usize)> = BTreeMap::new();
-    for ((merchant, channel), mut rs) in rates {
-        rs.sort();
-        let median = rs[rs.len() / 2];
-        effective.push((merchant.clone(), channel.name(), rs.len(), median));
-        usual_rate.insert((merchant, channel), (median, rs.len()));
+    let mut usual_rate: HashMap<(Sym, Channel), (Decimal, usize)> = HashMap::new();
+    for ((merchant, channel), mut rs) in keys {
+        let m = median(&mut rs, &st.lines);
+        let name = j.syms.name(merchant).to_owned();
+        effective.push((name, channel.name(), rs.len(), m));
+        usual_rate.insert((merchant, channel), (m, rs.len()));
     }
     if c.inp.contract.has_rates() {
         return effective;
@@ -582,46 +552,157 @@ pub fn fees(
         if !l.is_transaction() || l.gross <= 0 {
             continue;
         }
-        let (merchant, channel) = (merchant_of(li as u32, l), channel_of(li as u32, l));
-        let Some(&(median, lines)) = usual_rate.get(&(merchant, channel)) else {
+        let basis = fee_basis(l, c.paired_tx(li as u32).map(|t| j.tx(t)));
+        let Some(&(median, lines)) = usual_rate.get(&basis) else {
             continue;
         };
-        let gross = l.gross_decimal();
-        let fee = l.fee().unwrap_or_default();
-        let Some(usual) = gross
-            .checked_mul(median)
-            .map(|u| u.round_dp(l.currency.minor_units()))
-        else {
-            continue;
-        };
-        let stray = usual
-            .checked_mul(Decimal::new(125, 2))
-            .is_some_and(|limit| fee > limit)
-            && fee - usual >= Decimal::new(1, l.currency.minor_units());
-        if lines < 5 || !stray {
+        if lines < 5 || surely_usual(l, median) {
             continue;
         }
-        let percent = median
-            .checked_mul(Decimal::ONE_HUNDRED)
-            .map_or(Decimal::MAX, |p| p.round_dp(2));
-        let msg = format!(
-            "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
-            channel.name(),
-            c.ref_text(None, Some(li as u32))
-        );
-        let t = tx_of.get(&(li as u32)).copied();
-        out.push(
-            c.finding(
-                "fee-above-contract",
-                Severity::Warning,
-                msg,
-                t,
-                Some(li as u32),
-            )
-            .money(fee - usual, l.currency)
-            .detail("basis", "usual rate")
-            .detail("usual_rate", median.to_string()),
-        );
+        if let Some(usual) = stray_fee(l, median) {
+            above_usual_rate(c, li as u32, basis.1, median, usual, out);
+        }
     }
     effective
+}
+
+/// "This statement line does not add up."
+fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Vec<Finding>) {
+    let l = c.line(li);
+    let (gross, fee, net) = (l.gross_decimal(), l.fee().unwrap_or_default(), l.net());
+    let msg = format!(
+        "This statement line does not add up: gross {} less fee {fee} is {}, but it pays {}{}. Ask the acquirer to correct the line.",
+        gross,
+        gross - fee,
+        net,
+        c.ref_text(None, Some(li))
+    );
+    out.push(
+        c.finding(
+            "net-mismatch",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money((gross - fee - net).abs(), l.currency),
+    );
+}
+
+/// A fee above the contracted one.
+fn fee_above_contract(
+    c: &Ctx<'_>,
+    li: u32,
+    (merchant, channel): (Sym, Channel),
+    rate: Decimal,
+    contract_fee: Decimal,
+    out: &mut Vec<Finding>,
+) {
+    let l = c.line(li);
+    let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    debug_assert_eq!(
+        c.inp
+            .contract
+            .rate(c.inp.journal.syms.name(merchant), channel),
+        Some(rate)
+    );
+    let rate = rate * Decimal::ONE_HUNDRED;
+    let msg = format!(
+        "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
+        fee.checked_div(gross)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            .map_or(Decimal::MAX, |r| r.round_dp(2)),
+        rate.normalize(),
+        c.ref_text(None, Some(li)),
+        fee - contract_fee
+    );
+    out.push(
+        c.finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee - contract_fee, l.currency)
+        .detail("fee", fee.to_string())
+        .detail("contracted_fee", contract_fee.to_string())
+        .detail("channel", channel.name()),
+    );
+}
+
+/// Whether a line's fee is surely not well above `median` on its gross: at most 125 % of a
+/// lower bound of the usual fee `stray_fee` would compute. Decided in integers, so only the
+/// few lines near the limit need `Decimal` arithmetic.
+fn surely_usual(l: &Line, median: Decimal) -> bool {
+    let (m, scale) = (median.mantissa(), median.scale());
+    // The rate's digits cut to 64 bits, rounded down and up, so that products fit an i128.
+    let cut = (0..=10u32)
+        .find(|&t| (m / 10i128.pow(t)).unsigned_abs() < 1 << 63)
+        .unwrap_or(10);
+    let Some(shift) = scale.checked_sub(cut) else {
+        return false;
+    };
+    let p = 10i128.pow(cut);
+    let (lo, hi) = (
+        m.div_euclid(p),
+        m.div_euclid(p) + i128::from(m.rem_euclid(p) != 0),
+    );
+    let gross = i128::from(l.gross);
+    let q = 10i128.pow(shift);
+    // The usual fee in minor units lies within [low, high].
+    let (low, high) = ((gross * lo).div_euclid(q), (gross * hi).div_euclid(q) + 1);
+    // Rounding it (to fit a Decimal, then to minor units) moves it less than one minor unit
+    // while it is this small.
+    if high.unsigned_abs() >= 1 << 62 || low.unsigned_abs() >= 1 << 62 {
+        return false;
+    }
+    i128::from(l.fee_units()) * 100 <= (low - 1) * 125 * UNITS
+}
+
+/// The usual fee at the merchant's `median` rate on this line's gross, when the line's own fee
+/// is well above it: above 125 % of it and by at least one minor unit.
+fn stray_fee(l: &Line, median: Decimal) -> Option<Decimal> {
+    let minor = l.currency.minor_units();
+    let gross = l.gross_decimal();
+    let fee = l.fee().unwrap_or_default();
+    let usual = gross.checked_mul(median).map(|u| u.round_dp(minor))?;
+    let stray = usual
+        .checked_mul(Decimal::new(125, 2))
+        .is_some_and(|limit| fee > limit)
+        && fee - usual >= Decimal::new(1, minor);
+    stray.then_some(usual)
+}
+
+/// With no contract: a fee well above the merchant's usual rate.
+fn above_usual_rate(
+    c: &Ctx<'_>,
+    li: u32,
+    channel: Channel,
+    median: Decimal,
+    usual: Decimal,
+    out: &mut Vec<Finding>,
+) {
+    let l = c.line(li);
+    let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    let percent = median
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .map_or(Decimal::MAX, |p| p.round_dp(2));
+    let msg = format!(
+        "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
+        channel.name(),
+        c.ref_text(None, Some(li))
+    );
+    out.push(
+        c.finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee - usual, l.currency)
+        .detail("basis", "usual rate")
+        .detail("usual_rate", median.to_string()),
+    );
 }

@@ -24,14 +24,42 @@ pub struct Pair {
     pub how: How,
 }
 
+/// In `Matches::line_tx` and `Matches::tx_line`: no pair.
+pub const UNPAIRED: u32 = u32::MAX;
+/// In `Matches::line_tx`: the line settles an already-settled transaction (see `twice`).
+pub const TWICE: u32 = u32::MAX - 1;
+
 /// What matching found: pairs, and lines that name an already-settled transaction.
 #[derive(Debug, Default)]
 pub struct Matches {
     pub pairs: Vec<Pair>,
     /// (line, the transaction it settles a second time).
     pub twice: Vec<(u32, u32)>,
-    pub line_matched: Vec<bool>,
-    pub tx_matched: Vec<bool>,
+    /// Per line: its transaction, `TWICE` or `UNPAIRED`.
+    pub line_tx: Vec<u32>,
+    /// Per transaction: its line or `UNPAIRED`.
+    pub tx_line: Vec<u32>,
+}
+
+impl Matches {
+    pub fn line_matched(&self, li: usize) -> bool {
+        self.line_tx[li] != UNPAIRED
+    }
+
+    pub fn tx_matched(&self, ti: usize) -> bool {
+        self.tx_line[ti] != UNPAIRED
+    }
+
+    fn pair(&mut self, tx: u32, line: u32, how: How) {
+        self.line_tx[line as usize] = tx;
+        self.tx_line[tx as usize] = line;
+        self.pairs.push(Pair { tx, line, how });
+    }
+}
+
+/// The transaction paired with line `li`, if any (not one it settles twice).
+pub fn paired_tx(line_tx: &[u32], li: u32) -> Option<u32> {
+    Some(line_tx[li as usize]).filter(|&t| t < TWICE)
 }
 
 /// Which side of the money a kind is on, for pairing refunds with refunds.
@@ -57,8 +85,8 @@ pub fn match_all(
 ) -> Matches {
     let n_tx = journal.txs.len();
     let mut m = Matches {
-        line_matched: vec![false; statement.lines.len()],
-        tx_matched: vec![false; n_tx],
+        line_tx: vec![UNPAIRED; statement.lines.len()],
+        tx_line: vec![UNPAIRED; n_tx],
         ..Default::default()
     };
     // Keys as sorted (key, transaction) pairs: 8 bytes a transaction, looked up by binary
@@ -122,21 +150,13 @@ pub fn match_all(
             };
             let pick = same_class
                 .iter()
-                .filter(|t| !m.tx_matched[**t as usize])
+                .filter(|t| !m.tx_matched(**t as usize))
                 .min_by_key(|t| rank(t))
                 .copied();
             match pick {
-                Some(t) => {
-                    m.tx_matched[t as usize] = true;
-                    m.line_matched[li] = true;
-                    m.pairs.push(Pair {
-                        tx: t,
-                        line: li as u32,
-                        how: How::Key(name),
-                    });
-                }
+                Some(t) => m.pair(t, li as u32, How::Key(name)),
                 None => {
-                    m.line_matched[li] = true;
+                    m.line_tx[li] = TWICE;
                     m.twice.push((li as u32, same_class[0]));
                 }
             }
@@ -175,7 +195,7 @@ fn tolerant(
 ) {
     let mut buckets: HashMap<(Sym, Sym, Sym, u8), Vec<u32>> = HashMap::new();
     for (i, t) in journal.txs.iter().enumerate() {
-        if skip[i] || m.tx_matched[i] || t.kind == Kind::Void {
+        if skip[i] || m.tx_matched(i) || t.kind == Kind::Void {
             continue;
         }
         buckets
@@ -205,7 +225,7 @@ fn tolerant(
         u32,
     )> = Vec::new();
     for (li, line) in statement.lines.iter().enumerate() {
-        if m.line_matched[li] || !line.is_transaction() {
+        if m.line_matched(li) || !line.is_transaction() {
             continue;
         }
         let Some(utc) = line.utc() else { continue };
@@ -243,17 +263,15 @@ fn tolerant(
     }
     cands.sort();
     for (_, apart, _, _, _, li, ti) in cands {
-        if m.line_matched[li as usize] || m.tx_matched[ti as usize] {
+        if m.line_matched(li as usize) || m.tx_matched(ti as usize) {
             continue;
         }
-        m.line_matched[li as usize] = true;
-        m.tx_matched[ti as usize] = true;
-        m.pairs.push(Pair {
-            tx: ti,
-            line: li,
-            how: How::Tolerant {
+        m.pair(
+            ti,
+            li,
+            How::Tolerant {
                 seconds_apart: apart,
             },
-        });
+        );
     }
 }

@@ -10,11 +10,12 @@ pub mod contract;
 mod findings;
 mod fixed;
 mod matching;
+mod rates;
 pub mod statement;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Kind, Ref, Tx};
+use crate::journal::{Journal, Kind, Ref, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -214,13 +215,14 @@ pub fn tx_channel(t: &Tx) -> Channel {
 }
 
 /// Whose contract and which channel a settlement line's fee is judged by: the line's own
-/// merchant and channel, else its transaction's. Findings and the money trail both use this.
-pub fn fee_basis<'j>(j: &'j Journal, l: &statement::Line, tx: Option<&Tx>) -> (&'j str, Channel) {
-    let merchant = j
-        .syms
-        .opt(l.merchant)
-        .or_else(|| tx.and_then(|t| j.syms.opt(t.merchant)))
-        .unwrap_or("");
+/// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
+/// money trail both use this.
+pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
+    let merchant = if l.merchant.is_none() {
+        tx.map_or(Sym::NONE, |t| t.merchant)
+    } else {
+        l.merchant
+    };
     let channel = l
         .channel
         .or_else(|| tx.map(tx_channel))
@@ -323,7 +325,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     for (li, l) in st.lines.iter().enumerate() {
         if !l.is_transaction() {
             line_outcomes[li] = LineOutcome::NotTransaction;
-        } else if !l.has_key() && l.utc().is_none() && !m.line_matched[li] {
+        } else if !l.has_key() && l.utc().is_none() && !m.line_matched(li) {
             line_outcomes[li] = LineOutcome::Total;
         }
     }
@@ -345,7 +347,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     for (i, t) in j.txs.iter().enumerate() {
         tx_outcomes[i] = if dup[i] {
             TxOutcome::DuplicateExport
-        } else if m.tx_matched[i] {
+        } else if m.tx_matched(i) {
             if expected(t, voided[i]) {
                 TxOutcome::Settled
             } else {
@@ -393,13 +395,16 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         inp,
         voided,
         tx_outcomes: &tx_outcomes,
+        line_tx: &m.line_tx,
+        tx_line: &m.tx_line,
     };
+    let mut rates = contract::Rates::new(inp.contract, &j.syms);
     let mut found = Vec::new();
     findings::pairs(&ctx, &m.pairs, &mut found);
-    findings::twice(&ctx, &m.twice, &m.pairs, &mut found);
+    findings::twice(&ctx, &m.twice, &mut found);
     findings::unmatched(&ctx, &line_outcomes, &mut found);
     findings::totals(&ctx, &totals, &mut found);
-    let fee_rates = findings::fees(&ctx, &m.pairs, &line_outcomes, &mut found);
+    let fee_rates = findings::fees(&ctx, &line_outcomes, &mut rates, &mut found);
     let bank = bank::deposits(inp, &mut found);
     let bridge = bridge::trail(
         &ctx,
@@ -408,6 +413,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         &line_outcomes,
         &totals,
         &bank,
+        &mut rates,
         &mut found,
     );
     Reconciliation {

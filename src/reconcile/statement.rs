@@ -115,25 +115,29 @@ impl Line {
     /// The fee as the file wrote it (`None` without one: sums take that as a plain zero).
     pub fn fee(&self) -> Option<Decimal> {
         self.has_fee().then(|| {
-            let f = self.fee_amount().to_decimal(self.currency.minor_units());
+            let f = self.fee_amount().to_decimal();
             signed_zero(f, self.flags & FEE_NEGATIVE_ZERO != 0)
         })
     }
 
     /// The fee for sums, with its decimals; zero without one.
     pub fn fee_amount(&self) -> Fixed {
-        Fixed::units(self.fee, self.fee_scale)
+        let decimals = self.currency.minor_units() + EXTRA_DECIMALS;
+        Fixed::new(self.fee, decimals, u32::from(self.fee_scale))
     }
 
     /// The net as the file wrote it (or as derived).
     pub fn net(&self) -> Decimal {
-        let n = self.net_amount().to_decimal(self.currency.minor_units());
-        signed_zero(n, self.flags & NET_NEGATIVE_ZERO != 0)
+        signed_zero(
+            self.net_amount().to_decimal(),
+            self.flags & NET_NEGATIVE_ZERO != 0,
+        )
     }
 
     /// The net for sums, with its decimals.
     pub fn net_amount(&self) -> Fixed {
-        Fixed::minor(self.net, u32::from(self.net_scale))
+        let minor = self.currency.minor_units();
+        Fixed::new(self.net, minor, u32::from(self.net_scale))
     }
 
     /// The gross for sums, at the currency's decimals.
