@@ -4,13 +4,14 @@
 
 use super::contract::{Channel, Contract, Rates};
 use super::fixed::UNITS;
-use super::matching::{How, Pair, UNPAIRED, paired_tx};
+use super::matching::{Pair, UNPAIRED, paired_tx};
 use super::rates::{Sample, median};
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
+use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 
@@ -130,156 +131,212 @@ fn kind_word(t: &Tx) -> &'static str {
     }
 }
 
-/// Checks on every matched pair.
+/// Checks on every matched pair: decided on the integers, worded only when they fire.
 pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
     let j = c.inp.journal;
     for p in pairs {
         let (t, l) = (c.tx(p.tx), c.line(p.line));
-        let how = match p.how {
-            How::Key(k) => k.to_owned(),
-            How::Tolerant { seconds_apart } => {
-                format!("terminal, card, amount and time ({seconds_apart} s apart)")
-            }
-        };
-        let rt = c.ref_text(Some(t), Some(p.line));
-        let gross = l.gross_decimal();
         if c.tx_outcomes[p.tx as usize] == TxOutcome::DeclinedSettled {
-            let state = if c.voided[p.tx as usize] {
-                "voided"
-            } else if t.approved {
-                "not a settling kind"
-            } else {
-                "declined"
-            };
-            let msg = format!(
-                "A {} of {} on {} was {state} at the terminal but the acquirer settled it for {}{rt}. The customer was charged for a payment that failed: refund the customer or ask the acquirer to reverse it.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                c.when(t),
-                gross.abs()
-            );
-            out.push(
-                c.finding(
-                    "declined-settled",
-                    Severity::Critical,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), l.currency)
-                .detail("matched_by", how.clone()),
-            );
+            declined_settled(c, p, out);
             continue;
         }
-        let currency = j.currency(t);
-        if currency != l.currency {
-            let msg = format!(
-                "A {} of {} {} on {} was settled in {} ({} {}){rt}. Ask the acquirer why the currency changed and at what rate.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                currency,
-                c.when(t),
-                l.currency,
-                gross.abs(),
-                l.currency
-            );
-            out.push(
-                c.finding(
-                    "currency-mismatch",
-                    Severity::Critical,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), l.currency),
-            );
+        if j.currency(t) != l.currency {
+            currency_mismatch(c, p, out);
             continue;
         }
-        let charged = c.money(t, signed(t));
-        if charged != gross {
-            // Short means less money for the merchant: a sale settled for less, or a refund
-            // (money out) settled for more.
-            let short = charged > gross;
-            let msg = format!(
-                "The log says {} of {} on {} but the statement settled {}{rt}: {} {} {}. Ask the acquirer to correct it.",
-                if t.kind == crate::journal::Kind::Refund {
-                    "a refund"
-                } else {
-                    "a sale"
-                },
-                charged.abs(),
-                c.when(t),
-                gross.abs(),
-                (charged.abs() - gross.abs()).abs(),
-                currency,
-                if short {
-                    "less than charged"
-                } else {
-                    "more than charged"
-                },
-            );
-            let sev = if short {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            };
-            out.push(
-                c.finding("amount-mismatch", sev, msg, Some(p.tx), Some(p.line))
-                    .money((charged - gross).abs(), currency)
-                    .detail("charged", charged.to_string())
-                    .detail("settled", gross.to_string())
-                    .detail("matched_by", how.clone()),
-            );
+        if signed(t) != l.gross {
+            amount_mismatch(c, p, out);
         }
-        merchant_mismatch(c, p, out);
-        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
-        if let Some(settled) = l.settle_date.filter(|d| *d > due) {
-            let days = (settled - due).num_days();
-            let msg = format!(
-                "A {} of {} on {} was due to settle on {due} (T+{}) and settled on {settled}, {days} day{} late{rt}. Late money costs interest: ask the acquirer why.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                c.when(t),
-                c.inp.contract.lag_days(tx_channel(t)),
-                if days == 1 { "" } else { "s" }
-            );
-            out.push(
-                c.finding(
-                    "late-settlement",
-                    Severity::Warning,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), currency)
-                .detail("days_late", days),
-            );
+        if merchant_differs(c, t, l) || terminal_differs(t, l) {
+            merchant_mismatch(c, p, out);
+        }
+        if let Some(settled) = l.settle_date {
+            let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+            if settled > due {
+                late_settlement(c, p, due, settled, out);
+            }
         }
     }
+}
+
+/// How a pair was made, for a finding's `matched_by`.
+fn matched_by(c: &Ctx<'_>, p: &Pair) -> String {
+    match p.how.key() {
+        Some(k) => k.to_owned(),
+        None => {
+            let line_utc = c.line(p.line).utc().unwrap_or_default();
+            let seconds_apart = (c.tx(p.tx).utc - line_utc).abs();
+            format!("terminal, card, amount and time ({seconds_apart} s apart)")
+        }
+    }
+}
+
+fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let gross = l.gross_decimal();
+    let state = if c.voided[p.tx as usize] {
+        "voided"
+    } else if t.approved {
+        "not a settling kind"
+    } else {
+        "declined"
+    };
+    let msg = format!(
+        "A {} of {} on {} was {state} at the terminal but the acquirer settled it for {}{}. The customer was charged for a payment that failed: refund the customer or ask the acquirer to reverse it.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.when(t),
+        gross.abs(),
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "declined-settled",
+            Severity::Critical,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(gross.abs(), l.currency)
+        .detail("matched_by", matched_by(c, p)),
+    );
+}
+
+fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let gross = l.gross_decimal();
+    let msg = format!(
+        "A {} of {} {} on {} was settled in {} ({} {}){}. Ask the acquirer why the currency changed and at what rate.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.inp.journal.currency(t),
+        c.when(t),
+        l.currency,
+        gross.abs(),
+        l.currency,
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "currency-mismatch",
+            Severity::Critical,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(gross.abs(), l.currency),
+    );
+}
+
+fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let (charged, gross) = (c.money(t, signed(t)), l.gross_decimal());
+    let currency = c.inp.journal.currency(t);
+    // Short means less money for the merchant: a sale settled for less, or a refund (money
+    // out) settled for more.
+    let short = charged > gross;
+    let msg = format!(
+        "The log says {} of {} on {} but the statement settled {}{}: {} {} {}. Ask the acquirer to correct it.",
+        if t.kind == crate::journal::Kind::Refund {
+            "a refund"
+        } else {
+            "a sale"
+        },
+        charged.abs(),
+        c.when(t),
+        gross.abs(),
+        c.ref_text(Some(t), Some(p.line)),
+        (charged.abs() - gross.abs()).abs(),
+        currency,
+        if short {
+            "less than charged"
+        } else {
+            "more than charged"
+        },
+    );
+    let sev = if short {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    out.push(
+        c.finding("amount-mismatch", sev, msg, Some(p.tx), Some(p.line))
+            .money((charged - gross).abs(), currency)
+            .detail("charged", charged.to_string())
+            .detail("settled", gross.to_string())
+            .detail("matched_by", matched_by(c, p)),
+    );
+}
+
+fn late_settlement(
+    c: &Ctx<'_>,
+    p: &Pair,
+    due: NaiveDate,
+    settled: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let days = (settled - due).num_days();
+    let msg = format!(
+        "A {} of {} on {} was due to settle on {due} (T+{}) and settled on {settled}, {days} day{} late{}. Late money costs interest: ask the acquirer why.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.when(t),
+        c.inp.contract.lag_days(tx_channel(t)),
+        if days == 1 { "" } else { "s" },
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "late-settlement",
+            Severity::Warning,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(l.gross_decimal().abs(), c.inp.journal.currency(t))
+        .detail("days_late", days),
+    );
+}
+
+/// The merchant id a transaction should settle under: its own, else the register's for its
+/// terminal, else `[merchant] id`.
+fn expected_merchant(c: &Ctx<'_>, t: &Tx) -> Option<String> {
+    let syms = &c.inp.journal.syms;
+    let registered = || {
+        c.inp
+            .register
+            .and_then(|r| r.terminals.get(syms.name(t.terminal)))
+            .and_then(|e| e.merchant_id.clone())
+    };
+    syms.opt(t.merchant)
+        .map(str::to_owned)
+        .or_else(registered)
+        .or(c.inp.merchant_id.map(str::to_owned))
+}
+
+/// Whether a line settled under another merchant id than its transaction should: a symbol
+/// comparison when the log names the merchant, as it mostly does.
+fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
+    if l.merchant.is_none() {
+        return false;
+    }
+    if !t.merchant.is_none() {
+        return l.merchant != t.merchant;
+    }
+    expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant))
+}
+
+fn terminal_differs(t: &Tx, l: &Line) -> bool {
+    !l.terminal.is_none() && !t.terminal.is_none() && l.terminal != t.terminal
 }
 
 fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let syms = &c.inp.journal.syms;
-    let registered = c
-        .inp
-        .register
-        .and_then(|r| r.terminals.get(syms.name(t.terminal)))
-        .and_then(|e| e.merchant_id.clone());
-    let expected_merchant = syms
-        .opt(t.merchant)
-        .map(str::to_owned)
-        .or(registered)
-        .or(c.inp.merchant_id.map(str::to_owned));
+    let expected_merchant = expected_merchant(c, t);
     let settled_merchant = syms.opt(l.merchant);
-    let terminal_differs =
-        !l.terminal.is_none() && !t.terminal.is_none() && l.terminal != t.terminal;
-    let merchant_differs =
-        matches!((&expected_merchant, settled_merchant), (Some(e), Some(s)) if e != s);
-    if !merchant_differs && !terminal_differs {
-        return;
-    }
-    let what = if merchant_differs {
+    let what = if merchant_differs(c, t, l) {
         format!(
             "under merchant id {} instead of {}",
             settled_merchant.unwrap_or(""),

@@ -10,10 +10,26 @@ use std::collections::HashMap;
 /// How a pair was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum How {
-    /// The reference (RRN), the gateway's transaction id, or the order id, on both sides.
-    Key(&'static str),
-    /// Terminal or merchant, card, amount and time.
-    Tolerant { seconds_apart: i64 },
+    /// The statement's reference (RRN) is the log's.
+    Reference,
+    /// The statement's transaction id (the gateway's) is the log's reference.
+    TxnId,
+    /// The order id on both sides.
+    OrderId,
+    /// Terminal or merchant, card, amount and time (within the match window).
+    Tolerant,
+}
+
+impl How {
+    /// The key both sides share, by its column name; `None` for a tolerant pair.
+    pub fn key(self) -> Option<&'static str> {
+        match self {
+            How::Reference => Some("reference"),
+            How::TxnId => Some("txn_id"),
+            How::OrderId => Some("order_id"),
+            How::Tolerant => None,
+        }
+    }
 }
 
 /// A transaction and the statement line that settled it.
@@ -119,11 +135,11 @@ pub fn match_all(
         }
         let k = statement.keys(li as u32);
         let keys = [
-            ("reference", k.reference, by_ref.as_slice()),
-            ("txn_id", k.txn_id, by_ref.as_slice()),
-            ("order_id", k.order, by_order.as_slice()),
+            (How::Reference, k.reference, by_ref.as_slice()),
+            (How::TxnId, k.txn_id, by_ref.as_slice()),
+            (How::OrderId, k.order, by_order.as_slice()),
         ];
-        for (name, key, map) in keys {
+        for (how, key, map) in keys {
             if key.is_none() {
                 continue;
             }
@@ -154,7 +170,7 @@ pub fn match_all(
                 .min_by_key(|t| rank(t))
                 .copied();
             match pick {
-                Some(t) => m.pair(t, li as u32, How::Key(name)),
+                Some(t) => m.pair(t, li as u32, how),
                 None => {
                     m.line_tx[li] = TWICE;
                     m.twice.push((li as u32, same_class[0]));
@@ -262,16 +278,10 @@ fn tolerant(
         }
     }
     cands.sort();
-    for (_, apart, _, _, _, li, ti) in cands {
+    for (.., li, ti) in cands {
         if m.line_matched(li as usize) || m.tx_matched(ti as usize) {
             continue;
         }
-        m.pair(
-            ti,
-            li,
-            How::Tolerant {
-                seconds_apart: apart,
-            },
-        );
+        m.pair(ti, li, How::Tolerant);
     }
 }
