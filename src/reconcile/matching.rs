@@ -2,10 +2,11 @@
 //! then a tolerant pass (same terminal or merchant, card and amount, times within a window) that
 //! assigns closest pairs first and never uses a line or a transaction twice.
 
-use super::statement::Statement;
+use super::statement::{Line, Statement};
 use crate::journal::{Journal, Kind, Ref, Sym, Tx, to_minor};
+use crate::model::Currency;
+use hashbrown::HashSet;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// How a pair was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,112 +88,136 @@ fn class(k: Kind) -> u8 {
     }
 }
 
-/// Pairs up `statement` lines with `journal` transactions. `skip` marks transactions that take
-/// no part (the second copy of a row exported twice).
-/// `should_settle` marks transactions expected to settle (approved, not voided): when a line
-/// could belong to a declined attempt or to its approved retry, it belongs to the retry.
+/// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
+/// bytes a transaction, looked up by binary search. Duplicate detection reads it too.
+#[derive(Debug)]
+pub struct Index {
+    pub by_ref: Vec<(Ref, u32)>,
+    pub by_order: Vec<(Ref, u32)>,
+}
+
+impl Index {
+    pub fn new(journal: &Journal) -> Index {
+        let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
+        for (i, t) in journal.txs.iter().enumerate() {
+            if !t.reference.is_none() {
+                by_ref.push((t.reference, i as u32));
+            }
+            if !t.order.is_none() {
+                by_order.push((t.order, i as u32));
+            }
+        }
+        by_ref.sort_unstable();
+        by_order.sort_unstable();
+        Index { by_ref, by_order }
+    }
+}
+
+/// The transactions of `index` under `key`, in file order.
+fn under(index: &[(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + '_ {
+    let start = index.partition_point(|(k, _)| *k < key);
+    index[start..]
+        .iter()
+        .take_while(move |(k, _)| *k == key)
+        .map(|&(_, t)| t)
+}
+
+/// What matching reads besides the two sides.
+#[derive(Debug)]
+pub struct Rules<'a> {
+    /// Transactions that take no part (the second copy of a row exported twice, holds).
+    pub skip: &'a [bool],
+    /// Transactions expected to settle (approved, not voided): when a line could belong to a
+    /// declined attempt or to its approved retry, it belongs to the retry.
+    pub should_settle: &'a [bool],
+    /// Seconds within which tolerant matching pairs times.
+    pub window: i64,
+    /// How far apart amounts may be in tolerant matching.
+    pub tolerance: Decimal,
+}
+
+/// Pairs up `statement` lines with `journal` transactions: exact keys first, then tolerant.
 pub fn match_all(
     journal: &Journal,
     statement: &Statement,
-    skip: &[bool],
-    should_settle: &[bool],
-    window: i64,
-    tolerance: Decimal,
+    index: &Index,
+    rules: &Rules<'_>,
 ) -> Matches {
-    let n_tx = journal.txs.len();
     let mut m = Matches {
         line_tx: vec![UNPAIRED; statement.lines.len()],
-        tx_line: vec![UNPAIRED; n_tx],
+        tx_line: vec![UNPAIRED; journal.txs.len()],
         ..Default::default()
     };
-    // Keys as sorted (key, transaction) pairs: 8 bytes a transaction, looked up by binary
-    // search, where a map of vectors would cost several times that.
-    let keyed = |key: fn(&Tx) -> Ref| -> Vec<(Ref, u32)> {
-        let mut v: Vec<(Ref, u32)> = journal
-            .txs
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| !skip[*i] && t.kind != Kind::Void && !key(t).is_none())
-            .map(|(i, t)| (key(t), i as u32))
-            .collect();
-        v.sort_unstable();
-        v
-    };
-    let by_ref = keyed(|t| t.reference);
-    let by_order = keyed(|t| t.order);
-    let lookup = |index: &[(Ref, u32)], key: Ref| -> Vec<u32> {
-        let start = index.partition_point(|(k, _)| *k < key);
-        index[start..]
-            .iter()
-            .take_while(|(k, _)| *k == key)
-            .map(|(_, t)| *t)
-            .collect()
-    };
-    // Pass 1: exact keys, in statement order.
     for (li, line) in statement.lines.iter().enumerate() {
-        if !line.is_transaction() {
-            continue;
-        }
-        let k = statement.keys(li as u32);
-        let keys = [
-            (How::Reference, k.reference, by_ref.as_slice()),
-            (How::TxnId, k.txn_id, by_ref.as_slice()),
-            (How::OrderId, k.order, by_order.as_slice()),
-        ];
-        for (how, key, map) in keys {
-            if key.is_none() {
-                continue;
-            }
-            let cands = lookup(map, key);
-            let same_class: Vec<u32> = cands
-                .iter()
-                .copied()
-                .filter(|&t| class(journal.tx(t).kind) == class(line.kind))
-                .collect();
-            if same_class.is_empty() {
-                continue;
-            }
-            // Among free candidates: one that should settle, on the same terminal, for the same
-            // amount, closest in time.
-            let rank = |&t: &u32| {
-                let tx = journal.tx(t);
-                (
-                    !should_settle[t as usize],
-                    !(line.terminal.is_none() || tx.terminal == line.terminal),
-                    tx.amount.abs() != line.gross.abs(),
-                    line.utc().map_or(0, |u| (tx.utc - u).abs()),
-                    tx.source,
-                )
-            };
-            let pick = same_class
-                .iter()
-                .filter(|t| !m.tx_matched(**t as usize))
-                .min_by_key(|t| rank(t))
-                .copied();
-            match pick {
-                Some(t) => m.pair(t, li as u32, how),
-                None => {
-                    m.line_tx[li] = TWICE;
-                    m.twice.push((li as u32, same_class[0]));
-                }
-            }
-            break;
+        if line.is_transaction() && line.has_key() {
+            by_key(journal, statement, index, rules, li as u32, &mut m);
         }
     }
-    tolerant(
-        journal,
-        statement,
-        skip,
-        should_settle,
-        window,
-        tolerance,
-        &mut m,
-    );
+    tolerant(journal, statement, rules, &mut m);
     m
 }
 
+/// Pass 1 for line `li`: the first of its keys (reference, transaction id, order id) that names
+/// transactions on its side of the money pairs it with the best free one, or marks it as
+/// settling one twice.
+fn by_key(
+    journal: &Journal,
+    statement: &Statement,
+    index: &Index,
+    rules: &Rules<'_>,
+    li: u32,
+    m: &mut Matches,
+) {
+    let line = &statement.lines[li as usize];
+    let k = statement.keys(li);
+    let keys = [
+        (How::Reference, k.reference, index.by_ref.as_slice()),
+        (How::TxnId, k.txn_id, index.by_ref.as_slice()),
+        (How::OrderId, k.order, index.by_order.as_slice()),
+    ];
+    // Among free candidates: one that should settle, on the same terminal, for the same
+    // amount, closest in time, first in the file.
+    let rank = |t: u32| {
+        let tx = journal.tx(t);
+        (
+            !rules.should_settle[t as usize],
+            !(line.terminal.is_none() || tx.terminal == line.terminal),
+            tx.amount.abs() != line.gross.abs(),
+            line.utc().map_or(0, |u| (tx.utc - u).abs()),
+            t,
+        )
+    };
+    for (how, key, map) in keys {
+        if key.is_none() {
+            continue;
+        }
+        let same_side = under(map, key).filter(|&t| {
+            let kind = journal.tx(t).kind;
+            !rules.skip[t as usize] && kind != Kind::Void && class(kind) == class(line.kind)
+        });
+        let (mut first, mut best) = (None, None);
+        for t in same_side {
+            first.get_or_insert(t);
+            if !m.tx_matched(t as usize) && best.is_none_or(|b| rank(t) < rank(b)) {
+                best = Some(t);
+            }
+        }
+        let Some(first) = first else { continue };
+        match best {
+            Some(t) => m.pair(t, li, how),
+            None => {
+                m.line_tx[li as usize] = TWICE;
+                m.twice.push((li, first));
+            }
+        }
+        return;
+    }
+}
+
 /// The bucket a transaction or line falls in for tolerant matching.
-fn bucket(terminal: Sym, merchant: Sym, card: Sym, class: u8) -> (Sym, Sym, Sym, u8) {
+type Bucket = (Sym, Sym, Sym, u8);
+
+fn bucket(terminal: Sym, merchant: Sym, card: Sym, class: u8) -> Bucket {
     if terminal.is_none() {
         (Sym::NONE, merchant, card, class)
     } else {
@@ -200,64 +225,63 @@ fn bucket(terminal: Sym, merchant: Sym, card: Sym, class: u8) -> (Sym, Sym, Sym,
     }
 }
 
-fn tolerant(
-    journal: &Journal,
-    statement: &Statement,
-    skip: &[bool],
-    should_settle: &[bool],
-    window: i64,
-    tolerance: Decimal,
-    m: &mut Matches,
-) {
-    let mut buckets: HashMap<(Sym, Sym, Sym, u8), Vec<u32>> = HashMap::new();
+fn line_bucket(l: &Line) -> Bucket {
+    bucket(l.terminal, l.merchant, l.card, class(l.kind))
+}
+
+/// Pass 2: lines still unpaired and transactions still free, same terminal (or merchant), card,
+/// side of the money and currency, times within the window and amounts within the tolerance;
+/// closest pairs first (one that should settle before one that should not), each line and
+/// transaction used once.
+fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut Matches) {
+    let open = |li: usize, l: &Line| !m.line_matched(li) && l.is_transaction() && l.utc().is_some();
+    let wanted: HashSet<Bucket> = (statement.lines.iter().enumerate())
+        .filter(|&(li, l)| open(li, l))
+        .map(|(_, l)| line_bucket(l))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    // Free transactions in the buckets lines look in, by bucket, time and file position.
+    let mut free: Vec<(Bucket, i64, u32)> = Vec::new();
     for (i, t) in journal.txs.iter().enumerate() {
-        if skip[i] || m.tx_matched(i) || t.kind == Kind::Void {
+        if rules.skip[i] || m.tx_matched(i) || t.kind == Kind::Void {
             continue;
         }
-        buckets
-            .entry(bucket(t.terminal, t.merchant, t.card, class(t.kind)))
-            .or_default()
-            .push(i as u32);
+        let mut add = |b: Bucket| {
+            if wanted.contains(&b) {
+                free.push((b, t.utc, i as u32));
+            }
+        };
+        add(bucket(t.terminal, t.merchant, t.card, class(t.kind)));
         if !t.terminal.is_none() && !t.merchant.is_none() {
             // Also findable by merchant, for statements that carry no terminal.
-            buckets
-                .entry((Sym::NONE, t.merchant, t.card, class(t.kind)))
-                .or_default()
-                .push(i as u32);
+            add((Sym::NONE, t.merchant, t.card, class(t.kind)));
         }
     }
-    for list in buckets.values_mut() {
-        list.sort_by_key(|&i| (journal.tx(i).utc, journal.tx(i).source));
-    }
-    // (not expected to settle, seconds apart, amount difference, line and tx sources, line, tx):
-    // a transaction that should settle first, then the closest.
-    let mut cands: Vec<(
-        bool,
-        i64,
-        i64,
-        crate::model::Source,
-        crate::model::Source,
-        u32,
-        u32,
-    )> = Vec::new();
+    free.sort_unstable();
+    // (not expected to settle, seconds apart, amount difference, line, tx): a transaction that
+    // should settle first, then the closest; lines and transactions are in file order.
+    let mut cands: Vec<(bool, i64, i64, u32, u32)> = Vec::new();
+    let mut tolerances: Vec<(Currency, i64)> = Vec::new();
     for (li, line) in statement.lines.iter().enumerate() {
-        if m.line_matched(li) || !line.is_transaction() {
+        if !open(li, line) {
             continue;
         }
         let Some(utc) = line.utc() else { continue };
-        let tolerance = to_minor(tolerance, line.currency).unwrap_or(0);
-        let Some(list) = buckets.get(&bucket(
-            line.terminal,
-            line.merchant,
-            line.card,
-            class(line.kind),
-        )) else {
-            continue;
+        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency) {
+            Some(&(_, t)) => t,
+            None => {
+                let t = to_minor(rules.tolerance, line.currency).unwrap_or(0);
+                tolerances.push((line.currency, t));
+                t
+            }
         };
-        let start = list.partition_point(|&i| journal.tx(i).utc < utc - window);
-        for &ti in list[start..]
+        let b = line_bucket(line);
+        let from = free.partition_point(|e| (e.0, e.1) < (b, utc - rules.window));
+        for &(_, t_utc, ti) in free[from..]
             .iter()
-            .take_while(|&&i| journal.tx(i).utc <= utc + window)
+            .take_while(|e| e.0 == b && e.1 <= utc + rules.window)
         {
             let t: &Tx = journal.tx(ti);
             if journal.currency(t) != line.currency {
@@ -266,18 +290,16 @@ fn tolerant(
             let diff = (t.amount.abs() - line.gross.abs()).abs();
             if diff <= tolerance {
                 cands.push((
-                    !should_settle[ti as usize],
-                    (t.utc - utc).abs(),
+                    !rules.should_settle[ti as usize],
+                    (t_utc - utc).abs(),
                     diff,
-                    statement.source(li as u32),
-                    t.source,
                     li as u32,
                     ti,
                 ));
             }
         }
     }
-    cands.sort();
+    cands.sort_unstable();
     for (.., li, ti) in cands {
         if m.line_matched(li as usize) || m.tx_matched(ti as usize) {
             continue;

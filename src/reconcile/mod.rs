@@ -246,28 +246,20 @@ pub fn signed(t: &Tx) -> i64 {
     }
 }
 
-/// Second copies of rows exported twice: same contents, same reference.
-fn duplicate_exports(j: &Journal) -> Vec<bool> {
+/// Second copies of rows exported twice: same contents, same reference. `by_ref` is every
+/// transaction with a reference, by reference then file position (`matching::Index`).
+fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)]) -> Vec<bool> {
     let contents = |t: &Tx| {
         (
             t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
             t.approved,
         )
     };
-    // Transactions with a reference, by reference then file position: most references are
-    // unique, so only the rare runs of equal ones are compared field by field.
-    let mut by_ref: Vec<(Ref, u32)> = j
-        .txs
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !t.reference.is_none())
-        .map(|(i, t)| (t.reference, i as u32))
-        .collect();
-    by_ref.sort_unstable();
     let mut dup = vec![false; j.txs.len()];
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
-    // without a reference may be two genuine sales and are all kept.
+    // without a reference may be two genuine sales and are all kept. Most references are
+    // unique, so only the rare runs of equal ones are compared field by field.
     for run in by_ref.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         for (k, &(_, i)) in run.iter().enumerate() {
             let t = j.tx(i);
@@ -286,7 +278,8 @@ fn duplicate_exports(j: &Journal) -> Vec<bool> {
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
-    let dup = duplicate_exports(j);
+    let index = matching::Index::new(j);
+    let dup = duplicate_exports(j, &index.by_ref);
     let voided = inp.voided;
     let mut skip = dup.clone();
     for (i, t) in j.txs.iter().enumerate() {
@@ -300,14 +293,14 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         .enumerate()
         .map(|(i, t)| expected(t, voided[i]))
         .collect();
-    let m = matching::match_all(
-        j,
-        st,
-        &skip,
-        &should_settle,
-        inp.contract.match_window,
-        inp.contract.amount_tolerance,
-    );
+    let rules = matching::Rules {
+        skip: &skip,
+        should_settle: &should_settle,
+        window: inp.contract.match_window,
+        tolerance: inp.contract.amount_tolerance,
+    };
+    let m = matching::match_all(j, st, &index, &rules);
+    drop(index);
     let coverage = inp.period.or_else(|| {
         let dates = st.lines.iter().filter_map(|l| l.settle_date);
         let (lo, hi) = dates.fold(
