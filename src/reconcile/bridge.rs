@@ -5,7 +5,7 @@
 //! categories add up to the gap exactly; anything left over is reported as `unattributed`.
 
 use super::bank::Deposited;
-use super::contract::{Contract, Rates};
+use super::contract::Rates;
 use super::findings::Ctx;
 use super::fixed::Fixed;
 use super::matching::Pair;
@@ -50,9 +50,11 @@ struct Trails(Vec<(Currency, Trail)>);
 
 impl Trails {
     fn of(&mut self, cur: Currency) -> &mut Trail {
-        let at = match self.0.binary_search_by_key(&cur, |t| t.0) {
-            Ok(at) => at,
-            Err(at) => {
+        // Mostly one currency, or a few.
+        let at = match self.0.iter().position(|t| t.0 == cur) {
+            Some(at) => at,
+            None => {
+                let at = self.0.partition_point(|t| t.0 < cur);
                 self.0.insert(at, (cur, Trail::default()));
                 at
             }
@@ -71,13 +73,13 @@ impl Trails {
 fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed) {
     let j = c.inp.journal;
     let t = j.tx(ti);
-    let minor = j.currency(t).minor_units();
+    let minor = c.minor_units(t);
     let amount = Fixed::minor(signed(t), minor);
     if t.kind == Kind::Refund {
         return (amount, Fixed::ZERO);
     }
     let fee = match rates.get(t.merchant, tx_channel(t)) {
-        Some(rate) => Contract::fee_on(rate, t.amount, minor),
+        Some(rate) => rate.fee(t.amount, minor),
         None => c.paired_line(ti).map_or(Fixed::ZERO, |l| {
             c.inp.statement.lines[l as usize].fee_amount()
         }),
@@ -152,9 +154,8 @@ pub fn trail(
                     Fixed::ZERO
                 } else {
                     let (merchant, channel) = fee_basis(l, Some(t));
-                    rates.get(merchant, channel).map_or(fee, |rate| {
-                        Contract::fee_on(rate, l.gross, cur.minor_units())
-                    })
+                    (rates.get(merchant, channel))
+                        .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
                 };
                 trails.add(cur, 3, expected - (gross - fee_on_gross));
                 // A refund that gives back its fee is not a fee above contract.

@@ -2,7 +2,7 @@
 //! prove it: per matched pair (amount, merchant, currency, lateness, declined), per line (twice,
 //! unexpected, net, fee), per transaction (unsettled, pending) and per total.
 
-use super::contract::{Channel, Contract, Rates};
+use super::contract::{Channel, Rates};
 use super::fixed::UNITS;
 use super::matching::{Pair, UNPAIRED, paired_tx};
 use super::rates::{Sample, median};
@@ -23,9 +23,16 @@ pub struct Ctx<'a> {
     pub line_tx: &'a [u32],
     /// Per transaction: its line (`matching::Matches::tx_line`).
     pub tx_line: &'a [u32],
+    /// The minor units of each of the journal's currencies.
+    pub minor_units: Vec<u32>,
 }
 
 impl Ctx<'_> {
+    /// The minor units of a transaction's currency.
+    pub fn minor_units(&self, t: &Tx) -> u32 {
+        self.minor_units[usize::from(t.currency)]
+    }
+
     /// The transaction paired with line `li`.
     pub fn paired_tx(&self, li: u32) -> Option<u32> {
         paired_tx(self.line_tx, li)
@@ -583,10 +590,10 @@ pub fn fees(
         if l.gross > 0
             && let Some(rate) = rates.get(merchant, channel)
         {
-            let contract_fee = Contract::fee_on(rate, l.gross, l.currency.minor_units());
+            let contract_fee = rate.fee(l.gross, l.minor_units());
             if l.fee_amount().value() > contract_fee.value() {
                 let contract_fee = contract_fee.to_decimal();
-                fee_above_contract(c, li, (merchant, channel), rate, contract_fee, out);
+                fee_above_contract(c, li, (merchant, channel), rate.value, contract_fee, out);
             }
         }
     }

@@ -390,6 +390,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         tx_outcomes: &tx_outcomes,
         line_tx: &m.line_tx,
         tx_line: &m.tx_line,
+        minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
     };
     let mut rates = contract::Rates::new(inp.contract, &j.syms);
     let mut found = Vec::new();

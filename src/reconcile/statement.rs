@@ -57,10 +57,15 @@ pub struct Line {
     pub kind: Kind,
     pub channel: Option<Channel>,
     flags: u8,
-    /// The decimals the fee and the net were written with (or derived with).
-    fee_scale: u8,
-    net_scale: u8,
+    /// The decimals the fee (bits 0-4) and the net (5-9) were written (or derived) with, and the
+    /// currency's minor units (10-11).
+    digits: u16,
 }
+
+/// Where `Line::digits` keeps what.
+const NET_SCALE_SHIFT: u32 = 5;
+const MINOR_SHIFT: u32 = 10;
+const SCALE_MASK: u16 = 0b1_1111;
 
 impl Line {
     /// A line that settles a transaction (not a fee, payout or transfer line).
@@ -72,7 +77,20 @@ impl Line {
     }
 
     pub fn gross_decimal(&self) -> Decimal {
-        Decimal::new(self.gross, self.currency.minor_units())
+        Decimal::new(self.gross, self.minor_units())
+    }
+
+    /// `currency.minor_units()`, kept with the line.
+    pub fn minor_units(&self) -> u32 {
+        u32::from(self.digits >> MINOR_SHIFT)
+    }
+
+    fn fee_scale(&self) -> u32 {
+        u32::from(self.digits & SCALE_MASK)
+    }
+
+    fn net_scale(&self) -> u32 {
+        u32::from((self.digits >> NET_SCALE_SHIFT) & SCALE_MASK)
     }
 
     /// Whether the line carries a reference, a transaction id or an order id.
@@ -122,8 +140,11 @@ impl Line {
 
     /// The fee for sums, with its decimals; zero without one.
     pub fn fee_amount(&self) -> Fixed {
-        let decimals = self.currency.minor_units() + EXTRA_DECIMALS;
-        Fixed::new(self.fee, decimals, u32::from(self.fee_scale))
+        Fixed::new(
+            self.fee,
+            self.minor_units() + EXTRA_DECIMALS,
+            self.fee_scale(),
+        )
     }
 
     /// The net as the file wrote it (or as derived).
@@ -136,13 +157,12 @@ impl Line {
 
     /// The net for sums, with its decimals.
     pub fn net_amount(&self) -> Fixed {
-        let minor = self.currency.minor_units();
-        Fixed::new(self.net, minor, u32::from(self.net_scale))
+        Fixed::new(self.net, self.minor_units(), self.net_scale())
     }
 
     /// The gross for sums, at the currency's decimals.
     pub fn gross_amount(&self) -> Fixed {
-        Fixed::minor(self.gross, self.currency.minor_units())
+        Fixed::minor(self.gross, self.minor_units())
     }
 
     /// The line's inline key and which one it is, when it carries only that one.
@@ -225,8 +245,8 @@ struct Amounts {
     fee: i64,
     net: i64,
     flags: u8,
-    fee_scale: u8,
-    net_scale: u8,
+    /// As `Line::digits`.
+    digits: u16,
 }
 
 impl Statement {
@@ -294,8 +314,10 @@ impl Statement {
             fee: fee_units,
             net: net_minor,
             flags,
-            fee_scale: fee.map_or(0, |f| f.scale() as u8),
-            net_scale: net.scale() as u8,
+            // Scales are at most 28: five bits.
+            digits: fee.map_or(0, |f| f.scale() as u16)
+                | (net.scale() as u16) << NET_SCALE_SHIFT
+                | (currency.minor_units() as u16) << MINOR_SHIFT,
         })
     }
 
@@ -345,8 +367,7 @@ impl Statement {
             kind,
             channel: channel_of(l.channel.as_ref(), l.card.is_some()),
             flags,
-            fee_scale: money.fee_scale,
-            net_scale: money.net_scale,
+            digits: money.digits,
         });
         Ok(())
     }
