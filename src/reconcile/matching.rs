@@ -2,6 +2,7 @@
 //! then a tolerant pass (same terminal or merchant, card and amount, times within a window) that
 //! assigns closest pairs first and never uses a line or a transaction twice.
 
+use super::Facts;
 use super::statement::{Line, Statement};
 use crate::journal::{Journal, Kind, Ref, Sym, Tx, to_minor};
 use crate::model::Currency;
@@ -89,7 +90,7 @@ fn class(k: Kind) -> u8 {
 }
 
 /// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
-/// bytes a transaction, looked up by binary search. Duplicate detection reads it too.
+/// bytes a transaction. Duplicate detection reads it too.
 #[derive(Debug)]
 pub struct Index {
     pub by_ref: Vec<(Ref, u32)>,
@@ -97,9 +98,11 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn new(journal: &Journal) -> Index {
+    /// Indexes the journal, showing `each` transaction on the way: one pass over the log.
+    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
         let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
         for (i, t) in journal.txs.iter().enumerate() {
+            each(i, t);
             if !t.reference.is_none() {
                 by_ref.push((t.reference, i as u32));
             }
@@ -113,27 +116,62 @@ impl Index {
     }
 }
 
-/// The transactions of `index` under `key`, in file order.
-fn under(index: &[(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + '_ {
-    let start = index.partition_point(|(k, _)| *k < key);
-    index[start..]
-        .iter()
-        .take_while(move |(k, _)| *k == key)
-        .map(|&(_, t)| t)
+/// Looks keys up in an index, from where the last one was found: a statement mostly lists its
+/// lines in the log's order, so the next key is mostly a step away, and else a galloping then
+/// binary search finds it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Finger(usize);
+
+impl Finger {
+    /// The transactions of `index` under `key`, in file order.
+    fn under<'i>(&mut self, index: &'i [(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + 'i {
+        let start = self.lower_bound(index, key);
+        let run = index[start..].iter().take_while(|(k, _)| *k == key).count();
+        self.0 = start + run;
+        index[start..start + run].iter().map(|&(_, t)| t)
+    }
+
+    /// The first position in `index` whose key is not below `key`.
+    fn lower_bound(self, index: &[(Ref, u32)], key: Ref) -> usize {
+        let below = |at: usize| index[at].0 < key;
+        let at = self.0.min(index.len());
+        if at == index.len() || !below(at) {
+            if at == 0 || below(at - 1) {
+                return at;
+            }
+            return index[..at].partition_point(|(k, _)| *k < key);
+        }
+        // index[at] is below: gallop forward to a position that is not.
+        let (mut lo, mut step) = (at, 1);
+        while lo + step < index.len() && below(lo + step) {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(index.len());
+        lo + 1 + index[lo + 1..hi].partition_point(|(k, _)| *k < key)
+    }
 }
 
 /// What matching reads besides the two sides.
 #[derive(Debug)]
 pub struct Rules<'a> {
-    /// Transactions that take no part (the second copy of a row exported twice, holds).
-    pub skip: &'a [bool],
-    /// Transactions expected to settle (approved, not voided): when a line could belong to a
-    /// declined attempt or to its approved retry, it belongs to the retry.
-    pub should_settle: &'a [bool],
+    /// Per transaction: whether it takes part, and whether it should settle (when a line could
+    /// belong to a declined attempt or to its approved retry, it belongs to the retry).
+    pub facts: &'a [Facts],
     /// Seconds within which tolerant matching pairs times.
     pub window: i64,
     /// How far apart amounts may be in tolerant matching.
     pub tolerance: Decimal,
+}
+
+impl Rules<'_> {
+    fn skip(&self, t: usize) -> bool {
+        self.facts[t].skip()
+    }
+
+    fn should_settle(&self, t: usize) -> bool {
+        self.facts[t].expected()
+    }
 }
 
 /// Pairs up `statement` lines with `journal` transactions: exact keys first, then tolerant.
@@ -148,9 +186,18 @@ pub fn match_all(
         tx_line: vec![UNPAIRED; journal.txs.len()],
         ..Default::default()
     };
+    let mut fingers = [Finger::default(); 3];
     for (li, line) in statement.lines.iter().enumerate() {
         if line.is_transaction() && line.has_key() {
-            by_key(journal, statement, index, rules, li as u32, &mut m);
+            by_key(
+                journal,
+                statement,
+                index,
+                rules,
+                li as u32,
+                &mut fingers,
+                &mut m,
+            );
         }
     }
     tolerant(journal, statement, rules, &mut m);
@@ -166,6 +213,7 @@ fn by_key(
     index: &Index,
     rules: &Rules<'_>,
     li: u32,
+    fingers: &mut [Finger; 3],
     m: &mut Matches,
 ) {
     let line = &statement.lines[li as usize];
@@ -180,20 +228,20 @@ fn by_key(
     let rank = |t: u32| {
         let tx = journal.tx(t);
         (
-            !rules.should_settle[t as usize],
+            !rules.should_settle(t as usize),
             !(line.terminal.is_none() || tx.terminal == line.terminal),
             tx.amount.abs() != line.gross.abs(),
             line.utc().map_or(0, |u| (tx.utc - u).abs()),
             t,
         )
     };
-    for (how, key, map) in keys {
+    for ((how, key, map), finger) in keys.into_iter().zip(fingers) {
         if key.is_none() {
             continue;
         }
-        let same_side = under(map, key).filter(|&t| {
+        let same_side = finger.under(map, key).filter(|&t| {
             let kind = journal.tx(t).kind;
-            !rules.skip[t as usize] && kind != Kind::Void && class(kind) == class(line.kind)
+            !rules.skip(t as usize) && kind != Kind::Void && class(kind) == class(line.kind)
         });
         let (mut first, mut best) = (None, None);
         for t in same_side {
@@ -245,7 +293,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
     // Free transactions in the buckets lines look in, by bucket, time and file position.
     let mut free: Vec<(Bucket, i64, u32)> = Vec::new();
     for (i, t) in journal.txs.iter().enumerate() {
-        if rules.skip[i] || m.tx_matched(i) || t.kind == Kind::Void {
+        if rules.skip(i) || m.tx_matched(i) || t.kind == Kind::Void {
             continue;
         }
         let mut add = |b: Bucket| {
@@ -290,7 +338,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
             let diff = (t.amount.abs() - line.gross.abs()).abs();
             if diff <= tolerance {
                 cands.push((
-                    !rules.should_settle[ti as usize],
+                    !rules.should_settle(ti as usize),
                     (t_utc - utc).abs(),
                     diff,
                     li as u32,
@@ -305,5 +353,34 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
             continue;
         }
         m.pair(ti, li, How::Tolerant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Symbols;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// From wherever the finger was left, it finds what a binary search finds.
+        #[test]
+        fn a_finger_finds_the_first_entry_of_a_key(
+            keys in prop::collection::vec(0u8..40, 0..200),
+            lookups in prop::collection::vec(0u8..45, 1..60),
+        ) {
+            let mut syms = Symbols::default();
+            let mut key = |k: u8| syms.reference(&k.to_string());
+            let mut index: Vec<(Ref, u32)> =
+                keys.iter().enumerate().map(|(i, &k)| (key(k), i as u32)).collect();
+            index.sort_unstable();
+            let mut finger = Finger::default();
+            for k in lookups {
+                let k = key(k);
+                let want: Vec<u32> = index.iter().filter(|e| e.0 == k).map(|e| e.1).collect();
+                let got: Vec<u32> = finger.under(&index, k).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }

@@ -246,16 +246,61 @@ pub fn signed(t: &Tx) -> i64 {
     }
 }
 
-/// Second copies of rows exported twice: same contents, same reference. `by_ref` is every
-/// transaction with a reference, by reference then file position (`matching::Index`).
-fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)]) -> Vec<bool> {
+/// What reconcile knows of a transaction before matching, in one byte.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts(u8);
+
+impl Facts {
+    const DUPLICATE: u8 = 1;
+    const HOLD: u8 = 2;
+    const EXPECTED: u8 = 4;
+
+    /// The second copy of a row exported twice.
+    pub fn duplicate(self) -> bool {
+        self.0 & Facts::DUPLICATE != 0
+    }
+
+    /// Takes no part in matching: a second copy, or a pre-authorisation (a hold, never
+    /// settled itself).
+    pub fn skip(self) -> bool {
+        self.0 & (Facts::DUPLICATE | Facts::HOLD) != 0
+    }
+
+    /// Should settle (`expected`).
+    pub fn expected(self) -> bool {
+        self.0 & Facts::EXPECTED != 0
+    }
+}
+
+/// The log's key index and each transaction's facts, from one pass over the log.
+fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
+    let mut facts = vec![Facts::default(); j.txs.len()];
+    let index = matching::Index::new(j, |i, t| {
+        let hold = if t.kind == Kind::Preauth {
+            Facts::HOLD
+        } else {
+            0
+        };
+        let settles = if expected(t, voided[i]) {
+            Facts::EXPECTED
+        } else {
+            0
+        };
+        facts[i] = Facts(hold | settles);
+    });
+    duplicate_exports(j, &index.by_ref, &mut facts);
+    (index, facts)
+}
+
+/// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
+/// every transaction with a reference, by reference then file position (`matching::Index`).
+fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
             t.approved,
         )
     };
-    let mut dup = vec![false; j.txs.len()];
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
@@ -265,37 +310,22 @@ fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)]) -> Vec<bool> {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|&(_, e)| !dup[e as usize] && contents(j.tx(e)) == contents(t))
+                .any(|&(_, e)| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
             {
-                dup[i as usize] = true;
+                facts[i as usize].0 |= Facts::DUPLICATE;
             }
         }
     }
-    dup
 }
 
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
-    let index = matching::Index::new(j);
-    let dup = duplicate_exports(j, &index.by_ref);
     let voided = inp.voided;
-    let mut skip = dup.clone();
-    for (i, t) in j.txs.iter().enumerate() {
-        if t.kind == Kind::Preauth {
-            skip[i] = true; // a hold, never settled itself
-        }
-    }
-    let should_settle: Vec<bool> = j
-        .txs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| expected(t, voided[i]))
-        .collect();
+    let (index, facts) = before_matching(j, voided);
     let rules = matching::Rules {
-        skip: &skip,
-        should_settle: &should_settle,
+        facts: &facts,
         window: inp.contract.match_window,
         tolerance: inp.contract.amount_tolerance,
     };
@@ -337,18 +367,19 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
             .date_naive(),
         None => inp.as_of.date_naive(),
     };
-    for (i, t) in j.txs.iter().enumerate() {
-        tx_outcomes[i] = if dup[i] {
+    for (i, f) in facts.iter().enumerate() {
+        tx_outcomes[i] = if f.duplicate() {
             TxOutcome::DuplicateExport
         } else if m.tx_matched(i) {
-            if expected(t, voided[i]) {
+            if f.expected() {
                 TxOutcome::Settled
             } else {
                 TxOutcome::DeclinedSettled
             }
-        } else if !expected(t, voided[i]) {
+        } else if !f.expected() {
             TxOutcome::NotExpected
         } else {
+            let t = j.tx(i as u32);
             let due = inp.contract.due_date(j.local_date(t), tx_channel(t));
             match coverage {
                 Some((from, _)) if due < from => TxOutcome::OutOfPeriod,
