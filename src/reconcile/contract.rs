@@ -283,7 +283,9 @@ impl Rate {
             _ if !exact => None,
             // `Decimal` multiplication keeps no decimals on a zero product.
             Ok(0) => return Fixed::ZERO,
-            Ok(p) if p < 1 << 63 => Some(u128::from((p + self.unit / 2) / self.unit)),
+            Ok(p) if p < 1 << 63 => {
+                Some(u128::from(div_pow10(p + self.unit / 2, self.value.scale())))
+            }
             _ if product < 1 << 96 => {
                 let unit = u128::from(self.unit);
                 Some((product + unit / 2) / unit)
@@ -299,6 +301,23 @@ impl Rate {
                 Fixed::new(d.mantissa() as i64, d.scale(), d.scale())
             }
         }
+    }
+}
+
+/// `n / 10^scale` (`scale` at most 19), by a constant divisor per scale, which the compiler
+/// turns into a multiplication: the rates of a contract have four to six decimals.
+fn div_pow10(n: u64, scale: u32) -> u64 {
+    match scale {
+        0 => n,
+        1 => n / 10,
+        2 => n / 100,
+        3 => n / 1_000,
+        4 => n / 10_000,
+        5 => n / 100_000,
+        6 => n / 1_000_000,
+        7 => n / 10_000_000,
+        8 => n / 100_000_000,
+        s => n / 10u64.pow(s),
     }
 }
 

@@ -11,7 +11,7 @@ use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 
@@ -157,13 +157,33 @@ pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
         if merchant_differs(c, t, l) || terminal_differs(t, l) {
             merchant_mismatch(c, p, out);
         }
-        if let Some(settled) = l.settle_date {
-            let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
-            if settled > due {
-                late_settlement(c, p, due, settled, out);
-            }
+        if let Some(settled) = l.settle_date
+            && let Some(due) = late(c, t, settled)
+        {
+            late_settlement(c, p, due, settled, out);
         }
     }
+}
+
+/// The day a transaction was due to settle, when `settled` is after it. A settle date no later
+/// than the transaction's local day plus the lag is never late: that decides most pairs in
+/// day numbers, without building dates.
+fn late(c: &Ctx<'_>, t: &Tx, settled: NaiveDate) -> Option<NaiveDate> {
+    const UNIX_EPOCH_FROM_CE: i64 = 719_163;
+    let contract = c.inp.contract;
+    let local_day = (t.utc + i64::from(t.offset)).div_euclid(86_400);
+    let settled_day = i64::from(settled.num_days_from_ce()) - UNIX_EPOCH_FROM_CE;
+    let lag = if contract.business_days {
+        0
+    } else {
+        i64::from(contract.lag_days(tx_channel(t)))
+    };
+    // (Far from the last date chrono holds, where a due date stops moving.)
+    if settled_day <= local_day + lag && settled.year() < 200_000 {
+        return None;
+    }
+    let due = contract.due_date(c.inp.journal.local_date(t), tx_channel(t));
+    (settled > due).then_some(due)
 }
 
 /// How a pair was made, for a finding's `matched_by`.
@@ -569,7 +589,7 @@ pub fn fees(
     let j = c.inp.journal;
     let st = c.inp.statement;
     // fee / gross of every line with a fee, per merchant and channel, in line order.
-    let mut samples: HashMap<(Sym, Channel), Vec<Sample>> = HashMap::new();
+    let mut samples = Groups::default();
     for (li, l) in st.lines.iter().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
@@ -582,10 +602,7 @@ pub fn fees(
             net_mismatch(c, li, out);
         }
         if l.gross > 0 && l.has_fee() {
-            samples
-                .entry((merchant, channel))
-                .or_default()
-                .push(Sample::new(l, li));
+            samples.of((merchant, channel)).push(Sample::new(l, li));
         }
         if l.gross > 0
             && let Some(rate) = rates.get(merchant, channel)
@@ -597,7 +614,7 @@ pub fn fees(
             }
         }
     }
-    let mut keys: Vec<((Sym, Channel), Vec<Sample>)> = samples.into_iter().collect();
+    let mut keys = samples.groups;
     keys.sort_by(|((a, x), _), ((b, y), _)| (j.syms.name(*a), x).cmp(&(j.syms.name(*b), y)));
     let mut effective = Vec::new();
     let mut usual_rate: HashMap<(Sym, Channel), (Decimal, usize)> = HashMap::new();
@@ -628,6 +645,28 @@ pub fn fees(
         }
     }
     effective
+}
+
+/// Samples by merchant and channel. Lines mostly share their neighbour's, so the last group is
+/// tried before the map.
+#[derive(Default)]
+struct Groups {
+    groups: Vec<((Sym, Channel), Vec<Sample>)>,
+    at: HashMap<(Sym, Channel), usize>,
+    last: usize,
+}
+
+impl Groups {
+    fn of(&mut self, key: (Sym, Channel)) -> &mut Vec<Sample> {
+        if self.groups.get(self.last).is_none_or(|g| g.0 != key) {
+            let groups = &mut self.groups;
+            self.last = *self.at.entry(key).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+        }
+        &mut self.groups[self.last].1
+    }
 }
 
 /// "This statement line does not add up."

@@ -182,9 +182,11 @@ pub fn match_all(
     rules: &Rules<'_>,
 ) -> Matches {
     let mut m = Matches {
+        // At most one pair a line: room made once, not by doubling.
+        pairs: Vec::with_capacity(statement.lines.len()),
+        twice: Vec::new(),
         line_tx: vec![UNPAIRED; statement.lines.len()],
         tx_line: vec![UNPAIRED; journal.txs.len()],
-        ..Default::default()
     };
     let mut fingers = [Finger::default(); 3];
     for (li, line) in statement.lines.iter().enumerate() {
