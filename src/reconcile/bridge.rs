@@ -157,10 +157,11 @@ pub fn trail(
                     (rates.get(merchant, channel))
                         .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
                 };
-                trails.add(cur, 3, expected - (gross - fee_on_gross));
+                let gap = &mut trails.of(cur).gap;
+                gap[3] += expected - (gross - fee_on_gross);
                 // A refund that gives back its fee is not a fee above contract.
-                trails.add(cur, if refund { 11 } else { 4 }, fee - fee_on_gross);
-                trails.add(cur, 5, gross - fee - l.net_amount());
+                gap[if refund { 11 } else { 4 }] += fee - fee_on_gross;
+                gap[5] += gross - fee - l.net_amount();
             }
         }
     }

@@ -247,25 +247,60 @@ impl Contract {
 }
 
 /// A contracted rate, with its digits ready for fees in integers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Rate {
     pub value: Decimal,
     /// The rate's mantissa, and 10^scale; 0 when they do not fit a u64.
     mantissa: u64,
     unit: u64,
+    /// Divides by `unit`, a constant in its own function (a multiplication, not a division).
+    divide: fn(u64) -> u64,
 }
+
+fn divide_by<const D: u64>(n: u64) -> u64 {
+    n / D
+}
+
+/// `divide_by` 10^scale, by scale.
+const DIVIDE: [fn(u64) -> u64; 20] = [
+    divide_by::<1>,
+    divide_by::<10>,
+    divide_by::<100>,
+    divide_by::<1_000>,
+    divide_by::<10_000>,
+    divide_by::<100_000>,
+    divide_by::<1_000_000>,
+    divide_by::<10_000_000>,
+    divide_by::<100_000_000>,
+    divide_by::<1_000_000_000>,
+    divide_by::<10_000_000_000>,
+    divide_by::<100_000_000_000>,
+    divide_by::<1_000_000_000_000>,
+    divide_by::<10_000_000_000_000>,
+    divide_by::<100_000_000_000_000>,
+    divide_by::<1_000_000_000_000_000>,
+    divide_by::<10_000_000_000_000_000>,
+    divide_by::<100_000_000_000_000_000>,
+    divide_by::<1_000_000_000_000_000_000>,
+    divide_by::<10_000_000_000_000_000_000>,
+];
 
 impl Rate {
     pub fn new(value: Decimal) -> Rate {
-        let fits = value >= Decimal::ZERO && value.scale() <= 19;
-        let mantissa = u64::try_from(value.mantissa()).ok().filter(|_| fits);
-        Rate {
-            value,
-            mantissa: mantissa.unwrap_or(0),
-            unit: if mantissa.is_some() {
-                10u64.pow(value.scale())
-            } else {
-                0
+        let scale = value.scale() as usize;
+        let fits = value >= Decimal::ZERO && scale < DIVIDE.len();
+        match u64::try_from(value.mantissa()).ok().filter(|_| fits) {
+            Some(mantissa) => Rate {
+                value,
+                mantissa,
+                unit: 10u64.pow(scale as u32),
+                divide: DIVIDE[scale],
+            },
+            None => Rate {
+                value,
+                mantissa: 0,
+                unit: 0,
+                divide: DIVIDE[0],
             },
         }
     }
@@ -283,9 +318,7 @@ impl Rate {
             _ if !exact => None,
             // `Decimal` multiplication keeps no decimals on a zero product.
             Ok(0) => return Fixed::ZERO,
-            Ok(p) if p < 1 << 63 => {
-                Some(u128::from(div_pow10(p + self.unit / 2, self.value.scale())))
-            }
+            Ok(p) if p < 1 << 63 => Some(u128::from((self.divide)(p + self.unit / 2))),
             _ if product < 1 << 96 => {
                 let unit = u128::from(self.unit);
                 Some((product + unit / 2) / unit)
@@ -301,23 +334,6 @@ impl Rate {
                 Fixed::new(d.mantissa() as i64, d.scale(), d.scale())
             }
         }
-    }
-}
-
-/// `n / 10^scale` (`scale` at most 19), by a constant divisor per scale, which the compiler
-/// turns into a multiplication: the rates of a contract have four to six decimals.
-fn div_pow10(n: u64, scale: u32) -> u64 {
-    match scale {
-        0 => n,
-        1 => n / 10,
-        2 => n / 100,
-        3 => n / 1_000,
-        4 => n / 10_000,
-        5 => n / 100_000,
-        6 => n / 1_000_000,
-        7 => n / 10_000_000,
-        8 => n / 100_000_000,
-        s => n / 10u64.pow(s),
     }
 }
 

@@ -80,14 +80,16 @@ pub fn paired_tx(line_tx: &[u32], li: u32) -> Option<u32> {
     Some(line_tx[li as usize]).filter(|&t| t < TWICE)
 }
 
-/// Which side of the money a kind is on, for pairing refunds with refunds.
-fn class(k: Kind) -> u8 {
+/// Which side of the money a kind is on, for pairing refunds with refunds (2: a void).
+pub fn class(k: Kind) -> u8 {
     match k {
         Kind::Refund | Kind::Chargeback => 1,
-        Kind::Void => 2,
+        Kind::Void => VOID,
         _ => 0,
     }
 }
+
+const VOID: u8 = 2;
 
 /// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
 /// bytes a transaction. Duplicate detection reads it too.
@@ -242,8 +244,8 @@ fn by_key(
             continue;
         }
         let same_side = finger.under(map, key).filter(|&t| {
-            let kind = journal.tx(t).kind;
-            !rules.skip(t as usize) && kind != Kind::Void && class(kind) == class(line.kind)
+            let f = rules.facts[t as usize];
+            !f.skip() && f.class() != VOID && f.class() == class(line.kind)
         });
         let (mut first, mut best) = (None, None);
         for t in same_side {
@@ -295,7 +297,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
     // Free transactions in the buckets lines look in, by bucket, time and file position.
     let mut free: Vec<(Bucket, i64, u32)> = Vec::new();
     for (i, t) in journal.txs.iter().enumerate() {
-        if rules.skip(i) || m.tx_matched(i) || t.kind == Kind::Void {
+        if rules.skip(i) || m.tx_matched(i) || rules.facts[i].class() == VOID {
             continue;
         }
         let mut add = |b: Bucket| {

@@ -254,6 +254,9 @@ impl Facts {
     const DUPLICATE: u8 = 1;
     const HOLD: u8 = 2;
     const EXPECTED: u8 = 4;
+    /// `matching::class` of its kind, in bits 3-4: matching filters candidates without
+    /// reading the transactions.
+    const CLASS_SHIFT: u8 = 3;
 
     /// The second copy of a row exported twice.
     pub fn duplicate(self) -> bool {
@@ -269,6 +272,11 @@ impl Facts {
     /// Should settle (`expected`).
     pub fn expected(self) -> bool {
         self.0 & Facts::EXPECTED != 0
+    }
+
+    /// `matching::class` of its kind.
+    pub fn class(self) -> u8 {
+        self.0 >> Facts::CLASS_SHIFT
     }
 }
 
@@ -286,7 +294,7 @@ fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>
         } else {
             0
         };
-        facts[i] = Facts(hold | settles);
+        facts[i] = Facts(hold | settles | matching::class(t.kind) << Facts::CLASS_SHIFT);
     });
     duplicate_exports(j, &index.by_ref, &mut facts);
     (index, facts)
@@ -318,47 +326,40 @@ fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     }
 }
 
-/// Reconciles the log with the statement.
-pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
-    let j = inp.journal;
-    let st = inp.statement;
-    let voided = inp.voided;
-    let (index, facts) = before_matching(j, voided);
-    let rules = matching::Rules {
-        facts: &facts,
-        window: inp.contract.match_window,
-        tolerance: inp.contract.amount_tolerance,
-    };
-    let m = matching::match_all(j, st, &index, &rules);
-    drop(index);
-    let coverage = inp.period.or_else(|| {
-        let dates = st.lines.iter().filter_map(|l| l.settle_date);
-        let (lo, hi) = dates.fold(
-            (None, None),
-            |(lo, hi): (Option<NaiveDate>, Option<NaiveDate>), d| {
-                (
-                    Some(lo.map_or(d, |x: NaiveDate| x.min(d))),
-                    Some(hi.map_or(d, |x: NaiveDate| x.max(d))),
-                )
-            },
-        );
-        lo.zip(hi)
-    });
-    let mut line_outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
+/// Each line's outcome, and the first and last settle date of the statement, in one pass.
+fn line_outcomes(
+    st: &Statement,
+    m: &matching::Matches,
+) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
+    let mut outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
+    let mut dates: Option<(NaiveDate, NaiveDate)> = None;
     for (li, l) in st.lines.iter().enumerate() {
+        if let Some(d) = l.settle_date {
+            dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+        }
         if !l.is_transaction() {
-            line_outcomes[li] = LineOutcome::NotTransaction;
+            outcomes[li] = LineOutcome::NotTransaction;
         } else if !l.has_key() && l.utc().is_none() && !m.line_matched(li) {
-            line_outcomes[li] = LineOutcome::Total;
+            outcomes[li] = LineOutcome::Total;
         }
     }
     for p in &m.pairs {
-        line_outcomes[p.line as usize] = LineOutcome::Matched;
+        outcomes[p.line as usize] = LineOutcome::Matched;
     }
     for &(li, _) in &m.twice {
-        line_outcomes[li as usize] = LineOutcome::SettledTwice;
+        outcomes[li as usize] = LineOutcome::SettledTwice;
     }
-    let mut tx_outcomes = vec![TxOutcome::NotExpected; j.txs.len()];
+    (outcomes, dates)
+}
+
+/// What became of each transaction, before totals take theirs.
+fn tx_outcomes(
+    inp: &Inputs<'_>,
+    facts: &[Facts],
+    m: &matching::Matches,
+    coverage: Option<(NaiveDate, NaiveDate)>,
+) -> Vec<TxOutcome> {
+    let j = inp.journal;
     // The audit day in the merchant's zone, whatever offset --as-of was written in.
     let as_of_day = match j.zone {
         Some(z) => inp
@@ -367,8 +368,8 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
             .date_naive(),
         None => inp.as_of.date_naive(),
     };
-    for (i, f) in facts.iter().enumerate() {
-        tx_outcomes[i] = if f.duplicate() {
+    let outcome = |(i, f): (usize, &Facts)| {
+        if f.duplicate() {
             TxOutcome::DuplicateExport
         } else if m.tx_matched(i) {
             if f.expected() {
@@ -386,8 +387,27 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
                 Some((_, to)) if due <= to && due < as_of_day => TxOutcome::Unsettled,
                 _ => TxOutcome::Pending,
             }
-        };
-    }
+        }
+    };
+    facts.iter().enumerate().map(outcome).collect()
+}
+
+/// Reconciles the log with the statement.
+pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
+    let j = inp.journal;
+    let st = inp.statement;
+    let voided = inp.voided;
+    let (index, facts) = before_matching(j, voided);
+    let rules = matching::Rules {
+        facts: &facts,
+        window: inp.contract.match_window,
+        tolerance: inp.contract.amount_tolerance,
+    };
+    let m = matching::match_all(j, st, &index, &rules);
+    drop(index);
+    let (line_outcomes, settle_dates) = line_outcomes(st, &m);
+    let coverage = inp.period.or(settle_dates);
+    let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
     // Totals-only lines take the still-unsettled transactions of their terminal and batch (or,
     // without a batch, those due on their settle date).
     let mut totals: Vec<(u32, Vec<u32>)> = Vec::new();
