@@ -392,6 +392,66 @@ fn tx_outcomes(
     facts.iter().enumerate().map(outcome).collect()
 }
 
+/// Totals-only lines, in statement order, take the still-open transactions of their terminal
+/// and batch (or, without a batch, those due on their settle date); each transaction taken
+/// once. Returns each total line with the transactions it took, in file order.
+fn totals(
+    inp: &Inputs<'_>,
+    line_outcomes: &[LineOutcome],
+    tx_outcomes: &mut [TxOutcome],
+) -> Vec<(u32, Vec<u32>)> {
+    let (j, st) = (inp.journal, inp.statement);
+    let open = |o: TxOutcome| {
+        matches!(
+            o,
+            TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
+        )
+    };
+    let lines = (0..st.lines.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
+    let lines: Vec<u32> = lines.map(|li| li as u32).collect();
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    // The open transactions in file order, and by terminal then file order.
+    let by_index: Vec<u32> = (0..tx_outcomes.len() as u32)
+        .filter(|&i| open(tx_outcomes[i as usize]))
+        .collect();
+    let mut by_terminal: Vec<(Sym, u32)> =
+        by_index.iter().map(|&i| (j.tx(i).terminal, i)).collect();
+    by_terminal.sort_unstable();
+    let mut totals = Vec::with_capacity(lines.len());
+    for li in lines {
+        let l = &st.lines[li as usize];
+        let mut group = Vec::new();
+        let mut take = |i: u32| {
+            if !open(tx_outcomes[i as usize]) {
+                return; // taken by an earlier total
+            }
+            let t = j.tx(i);
+            // Without a batch on either side, a total covers what was due on its settle date.
+            let same_batch = if l.batch.is_none() || t.batch.is_none() {
+                l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
+            } else {
+                t.batch == l.batch
+            };
+            if same_batch && j.currency(t) == l.currency {
+                group.push(i);
+                tx_outcomes[i as usize] = TxOutcome::SettledByTotal;
+            }
+        };
+        if l.terminal.is_none() {
+            by_index.iter().for_each(|&i| take(i));
+        } else {
+            let from = by_terminal.partition_point(|e| e.0 < l.terminal);
+            (by_terminal[from..].iter())
+                .take_while(|e| e.0 == l.terminal)
+                .for_each(|&(_, i)| take(i));
+        }
+        totals.push((li, group));
+    }
+    totals
+}
+
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
@@ -408,33 +468,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let (line_outcomes, settle_dates) = line_outcomes(st, &m);
     let coverage = inp.period.or(settle_dates);
     let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
-    // Totals-only lines take the still-unsettled transactions of their terminal and batch (or,
-    // without a batch, those due on their settle date).
-    let mut totals: Vec<(u32, Vec<u32>)> = Vec::new();
-    for (li, l) in st.lines.iter().enumerate() {
-        if line_outcomes[li] != LineOutcome::Total {
-            continue;
-        }
-        let mut group = Vec::new();
-        for (i, t) in j.txs.iter().enumerate() {
-            let open = matches!(
-                tx_outcomes[i],
-                TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
-            );
-            let same_terminal = l.terminal.is_none() || t.terminal == l.terminal;
-            // Without a batch on either side, a total covers what was due on its settle date.
-            let same_batch = if l.batch.is_none() || t.batch.is_none() {
-                l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
-            } else {
-                t.batch == l.batch
-            };
-            if open && same_terminal && same_batch && j.currency(t) == l.currency {
-                group.push(i as u32);
-                tx_outcomes[i] = TxOutcome::SettledByTotal;
-            }
-        }
-        totals.push((li as u32, group));
-    }
+    let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
     let ctx = findings::Ctx {
         inp,
         voided,
