@@ -5,7 +5,7 @@
 use super::contract::{Channel, Rates};
 use super::fixed::UNITS;
 use super::matching::{Pair, UNPAIRED, paired_tx};
-use super::rates::{Sample, median};
+use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
@@ -602,7 +602,7 @@ pub fn fees(
             net_mismatch(c, li, out);
         }
         if l.gross > 0 && l.has_fee() {
-            samples.of((merchant, channel)).push(Sample::new(l, li));
+            samples.of((merchant, channel)).push(l, li);
         }
         if l.gross > 0
             && let Some(rate) = rates.get(merchant, channel)
@@ -618,11 +618,12 @@ pub fn fees(
     keys.sort_by(|((a, x), _), ((b, y), _)| (j.syms.name(*a), x).cmp(&(j.syms.name(*b), y)));
     let mut effective = Vec::new();
     let mut usual_rate: HashMap<(Sym, Channel), (Decimal, usize)> = HashMap::new();
-    for ((merchant, channel), mut rs) in keys {
-        let m = median(&mut rs, &st.lines);
+    for ((merchant, channel), rs) in keys {
+        let n = rs.len();
+        let m = rs.median(&st.lines);
         let name = j.syms.name(merchant).to_owned();
-        effective.push((name, channel.name(), rs.len(), m));
-        usual_rate.insert((merchant, channel), (m, rs.len()));
+        effective.push((name, channel.name(), n, m));
+        usual_rate.insert((merchant, channel), (m, n));
     }
     if c.inp.contract.has_rates() {
         return effective;
@@ -651,17 +652,17 @@ pub fn fees(
 /// tried before the map.
 #[derive(Default)]
 struct Groups {
-    groups: Vec<((Sym, Channel), Vec<Sample>)>,
+    groups: Vec<((Sym, Channel), Samples)>,
     at: HashMap<(Sym, Channel), usize>,
     last: usize,
 }
 
 impl Groups {
-    fn of(&mut self, key: (Sym, Channel)) -> &mut Vec<Sample> {
+    fn of(&mut self, key: (Sym, Channel)) -> &mut Samples {
         if self.groups.get(self.last).is_none_or(|g| g.0 != key) {
             let groups = &mut self.groups;
             self.last = *self.at.entry(key).or_insert_with(|| {
-                groups.push((key, Vec::new()));
+                groups.push((key, Samples::default()));
                 groups.len() - 1
             });
         }

@@ -8,64 +8,115 @@ use std::cmp::Ordering;
 
 /// Below this gross (minor units), two different ratios of at most 1 never share the 28-decimal
 /// `Decimal` that dividing them gives: they differ by at least 1 / gross² > 10^-24.
-const EXACT_GROSS: i64 = 1_000_000_000_000;
+const EXACT_GROSS: i64 = 1 << 39;
 
-/// One line's fee (fixed-point units) and gross (minor units, positive), for the median.
+/// One line's fee (fixed-point units, below its gross in size), gross (minor units, positive,
+/// below `EXACT_GROSS`) and index, packed in 16 bytes: gross in the top 40 bits, the fee offset
+/// by 2^55 in the next 56, the line in the low 32.
 #[derive(Debug, Clone, Copy)]
-pub struct Sample {
-    fee: i64,
-    gross: i64,
-    line: u32,
-}
+struct Sample(u128);
+
+const FEE_BIAS: i64 = 1 << 55;
 
 impl Sample {
-    pub fn new(l: &Line, line: u32) -> Sample {
-        Sample {
-            fee: l.fee_units(),
-            gross: l.gross,
-            line,
-        }
+    /// `l` as a sample, if `Sample::cmp` orders it as `Decimal` division would.
+    fn new(l: &Line, line: u32) -> Option<Sample> {
+        let (fee, gross) = (l.fee_units(), l.gross);
+        let exact =
+            gross < EXACT_GROSS && i128::from(fee.unsigned_abs()) < i128::from(gross) * UNITS;
+        exact.then(|| {
+            Sample((gross as u128) << 88 | ((fee + FEE_BIAS) as u128) << 32 | u128::from(line))
+        })
     }
 
-    /// The line's `fee / gross` as `Decimal` division gives it.
-    fn ratio(self, lines: &[Line]) -> Decimal {
-        let l = &lines[self.line as usize];
-        l.fee()
-            .unwrap_or_default()
-            .checked_div(l.gross_decimal())
-            .unwrap_or(Decimal::MAX)
+    fn gross(self) -> i128 {
+        (self.0 >> 88) as i128
     }
 
-    /// Whether `Sample::cmp` orders this sample as `Decimal` division would.
-    fn exact(self) -> bool {
-        self.gross < EXACT_GROSS
-            && i128::from(self.fee.unsigned_abs()) < i128::from(self.gross) * UNITS
+    fn fee(self) -> i128 {
+        ((self.0 >> 32) as u64 & ((1 << 56) - 1)) as i128 - i128::from(FEE_BIAS)
+    }
+
+    fn line(self) -> u32 {
+        self.0 as u32
     }
 
     /// By `fee / gross`, compared exactly, then by line.
     fn cmp(&self, other: &Sample) -> Ordering {
-        let (a, b) = (
-            i128::from(self.fee) * i128::from(other.gross),
-            i128::from(other.fee) * i128::from(self.gross),
-        );
-        a.cmp(&b).then(self.line.cmp(&other.line))
+        (self.fee() * other.gross())
+            .cmp(&(other.fee() * self.gross()))
+            .then(self.line().cmp(&other.line()))
     }
 }
 
-/// The median `fee / gross` of `samples` (given in line order; reordered): the middle one of
-/// every line's `Decimal` ratio sorted (a stable sort, so equal ratios keep line order). Ratios
-/// of at most 1 on grosses below `EXACT_GROSS` are distinct as `Decimal`s exactly when they are
-/// distinct, so a selection by exact comparison finds the same line; other samples take the
+/// A line's `fee / gross` as `Decimal` division gives it.
+fn ratio(lines: &[Line], line: u32) -> Decimal {
+    let l = &lines[line as usize];
+    l.fee()
+        .unwrap_or_default()
+        .checked_div(l.gross_decimal())
+        .unwrap_or(Decimal::MAX)
+}
+
+/// The fee / gross samples of one merchant and channel, in line order: packed while each can be
+/// compared exactly in integers; a group with one that cannot keeps its lines and takes the
 /// `Decimal` way.
-pub fn median(samples: &mut [Sample], lines: &[Line]) -> Decimal {
-    let mid = samples.len() / 2;
-    if samples.iter().all(|s| s.exact()) {
-        let (_, m, _) = samples.select_nth_unstable_by(mid, Sample::cmp);
-        return m.ratio(lines);
+#[derive(Debug, Default)]
+pub struct Samples(Group);
+
+#[derive(Debug)]
+enum Group {
+    Exact(Vec<Sample>),
+    Lines(Vec<u32>),
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group::Exact(Vec::new())
     }
-    let mut ratios: Vec<Decimal> = samples.iter().map(|s| s.ratio(lines)).collect();
-    ratios.sort();
-    ratios[mid]
+}
+
+impl Samples {
+    /// Adds line `li` (a positive gross, a fee).
+    pub fn push(&mut self, l: &Line, li: u32) {
+        match &mut self.0 {
+            Group::Exact(v) => match Sample::new(l, li) {
+                Some(s) => v.push(s),
+                None => {
+                    let mut lines: Vec<u32> = v.iter().map(|s| s.line()).collect();
+                    lines.push(li);
+                    self.0 = Group::Lines(lines);
+                }
+            },
+            Group::Lines(v) => v.push(li),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Group::Exact(v) => v.len(),
+            Group::Lines(v) => v.len(),
+        }
+    }
+
+    /// The median `fee / gross`: the middle one of every line's `Decimal` ratio sorted (a
+    /// stable sort, so equal ratios keep line order). Ratios of at most 1 on grosses below
+    /// `EXACT_GROSS` are distinct as `Decimal`s exactly when they are distinct, so a selection by
+    /// exact comparison finds the same line, and only its ratio is divided out.
+    pub fn median(self, lines: &[Line]) -> Decimal {
+        match self.0 {
+            Group::Exact(mut v) => {
+                let mid = v.len() / 2;
+                let (_, m, _) = v.select_nth_unstable_by(mid, Sample::cmp);
+                ratio(lines, m.line())
+            }
+            Group::Lines(v) => {
+                let mut ratios: Vec<Decimal> = v.iter().map(|&li| ratio(lines, li)).collect();
+                ratios.sort();
+                ratios[ratios.len() / 2]
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,9 +162,7 @@ mod tests {
     }
 
     fn by_decimal(lines: &[Line]) -> Decimal {
-        let mut ratios: Vec<Decimal> = (0..lines.len())
-            .map(|i| Sample::new(&lines[i], i as u32).ratio(lines))
-            .collect();
+        let mut ratios: Vec<Decimal> = (0..lines.len()).map(|i| ratio(lines, i as u32)).collect();
         ratios.sort();
         ratios[lines.len() / 2]
     }
@@ -133,11 +182,26 @@ mod tests {
                 specs.push((g, f, 6));
             }
             let lines = lines(&specs);
-            let mut samples: Vec<Sample> =
-                lines.iter().enumerate().map(|(i, l)| Sample::new(l, i as u32)).collect();
-            let got = median(&mut samples, &lines);
+            let mut samples = Samples::default();
+            for (i, l) in lines.iter().enumerate() {
+                samples.push(l, i as u32);
+            }
+            prop_assert_eq!(samples.len(), lines.len());
+            let got = samples.median(&lines);
             let want = by_decimal(&lines);
             prop_assert_eq!(got.to_string(), want.to_string());
+        }
+    }
+
+    #[test]
+    fn samples_pack_and_unpack() {
+        let lines = lines(&[(123_456, -7_654_321, 6), (99, 0, 2)]);
+        for (i, l) in lines.iter().enumerate() {
+            let s = Sample::new(l, i as u32 + 7).unwrap();
+            assert_eq!(
+                (s.fee(), s.gross(), s.line()),
+                (i128::from(l.fee_units()), i128::from(l.gross), i as u32 + 7)
+            );
         }
     }
 }
