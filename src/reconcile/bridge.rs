@@ -69,22 +69,24 @@ impl Trails {
 }
 
 /// What a transaction should bring: its signed amount, and the fee it should cost (the
-/// contract's, else what its own line charged).
-fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed) {
+/// contract's, else what its own line charged), and whether that was the contract's.
+fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bool) {
     let j = c.inp.journal;
     let t = j.tx(ti);
     let minor = c.minor_units(t);
     let amount = Fixed::minor(signed(t), minor);
     if t.kind == Kind::Refund {
-        return (amount, Fixed::ZERO);
+        return (amount, Fixed::ZERO, false);
     }
-    let fee = match rates.get(t.merchant, tx_channel(t)) {
-        Some(rate) => rate.fee(t.amount, minor),
-        None => c.paired_line(ti).map_or(Fixed::ZERO, |l| {
-            c.inp.statement.lines[l as usize].fee_amount()
-        }),
-    };
-    (amount, fee)
+    match rates.get(t.merchant, tx_channel(t)) {
+        Some(rate) => (amount, rate.fee(t.amount, minor), true),
+        None => {
+            let line = c
+                .paired_line(ti)
+                .map(|l| &c.inp.statement.lines[l as usize]);
+            (amount, line.map_or(Fixed::ZERO, |l| l.fee_amount()), false)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,7 +103,8 @@ pub fn trail(
     let j = c.inp.journal;
     let st = c.inp.statement;
     let mut trails = Trails::default();
-    let mut charged: Vec<(Currency, Fixed, Fixed)> = Vec::new();
+    // Charged and contracted fees by the journal's currency index, once it has any.
+    let mut charged: Vec<Option<(Fixed, Fixed)>> = vec![None; j.currencies.len()];
     for (i, t) in j.txs.iter().enumerate() {
         let o = c.tx_outcomes[i];
         if !matches!(
@@ -114,23 +117,17 @@ pub fn trail(
         ) {
             continue;
         }
-        let cur = j.currency(t);
-        let (amount, fee) = expected_of(c, rates, i as u32);
-        let at = match charged.iter().position(|e| e.0 == cur) {
-            Some(at) => at,
-            None => {
-                charged.push((cur, Fixed::ZERO, Fixed::ZERO));
-                charged.len() - 1
-            }
+        let (amount, fee, _) = expected_of(c, rates, i as u32);
+        let sums = charged[usize::from(t.currency)].get_or_insert_default();
+        sums.0 += amount;
+        sums.1 += fee;
+        let cat = match o {
+            TxOutcome::Unsettled => 0,
+            TxOutcome::Pending => 1,
+            TxOutcome::OutOfPeriod => 2,
+            _ => continue,
         };
-        charged[at].1 += amount;
-        charged[at].2 += fee;
-        match o {
-            TxOutcome::Unsettled => trails.add(cur, 0, amount - fee),
-            TxOutcome::Pending => trails.add(cur, 1, amount - fee),
-            TxOutcome::OutOfPeriod => trails.add(cur, 2, amount - fee),
-            _ => {}
-        }
+        trails.add(j.currency(t), cat, amount - fee);
     }
     for p in pairs {
         let (t, l) = (j.tx(p.tx), &st.lines[p.line as usize]);
@@ -138,23 +135,28 @@ pub fn trail(
         match c.tx_outcomes[p.tx as usize] {
             TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
             _ if cur != l.currency => {
-                let (amount, fee) = expected_of(c, rates, p.tx);
+                let (amount, fee, _) = expected_of(c, rates, p.tx);
                 trails.add(cur, 9, amount - fee);
                 trails.add(l.currency, 9, -l.net_amount());
             }
             _ => {
                 // Fees on an amount the log does not show belong to the amount difference:
                 // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
-                let (amount, fee_of_tx) = expected_of(c, rates, p.tx);
+                let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.tx);
                 let expected = amount - fee_of_tx;
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
                 let refund = l.gross < 0;
+                let basis = fee_basis(l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
+                } else if contracted
+                    && basis == (t.merchant, tx_channel(t))
+                    && l.gross.abs() == t.amount.abs()
+                {
+                    fee_of_tx // the same rate on the same amount
                 } else {
-                    let (merchant, channel) = fee_basis(l, Some(t));
-                    (rates.get(merchant, channel))
+                    (rates.get(basis.0, basis.1))
                         .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
                 };
                 let gap = &mut trails.of(cur).gap;
@@ -184,16 +186,18 @@ pub fn trail(
         let expected: Fixed = group
             .iter()
             .map(|&i| {
-                let (amount, fee) = expected_of(c, rates, i);
+                let (amount, fee, _) = expected_of(c, rates, i);
                 amount - fee
             })
             .sum();
         trails.add(l.currency, 10, expected - l.net_amount());
     }
-    for (cur, amount, fee) in charged {
-        let t = trails.of(cur);
-        t.charged = amount;
-        t.fees = fee;
+    for (&cur, sums) in j.currencies.iter().zip(charged) {
+        if let Some((amount, fee)) = sums {
+            let t = trails.of(cur);
+            t.charged = amount;
+            t.fees = fee;
+        }
     }
     // `explained` adds the categories in the order of their names, as a map by name did.
     let mut by_name: Vec<usize> = (0..CATEGORIES.len()).collect();
