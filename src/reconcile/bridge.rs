@@ -100,9 +100,29 @@ pub fn trail(
     rates: &mut Rates<'_>,
     out: &mut Vec<Finding>,
 ) -> Vec<BridgeLine> {
-    let j = c.inp.journal;
-    let st = c.inp.statement;
+    // Each sum below takes its terms from one of these steps, in the rows' order.
     let mut trails = Trails::default();
+    expected(c, rates, &mut trails);
+    paired(c, pairs, rates, &mut trails);
+    lines(c, twice, line_outcomes, &mut trails);
+    for (li, group) in totals {
+        let l = &c.inp.statement.lines[*li as usize];
+        let expected: Fixed = group
+            .iter()
+            .map(|&i| {
+                let (amount, fee, _) = expected_of(c, rates, i);
+                amount - fee
+            })
+            .sum();
+        trails.add(l.currency, 10, expected - l.net_amount());
+    }
+    render(&trails, bank, out)
+}
+
+/// The log's side: what was charged and the contracted fees, and what of it is unsettled,
+/// pending or outside the period.
+fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
+    let j = c.inp.journal;
     // Charged and contracted fees by the journal's currency index, once it has any.
     let mut charged: Vec<Option<(Fixed, Fixed)>> = vec![None; j.currencies.len()];
     for (i, t) in j.txs.iter().enumerate() {
@@ -129,8 +149,21 @@ pub fn trail(
         };
         trails.add(j.currency(t), cat, amount - fee);
     }
+    for (&cur, sums) in j.currencies.iter().zip(charged) {
+        if let Some((amount, fee)) = sums {
+            let t = trails.of(cur);
+            t.charged = amount;
+            t.fees = fee;
+        }
+    }
+}
+
+/// Each pair's share of the gap: declined but settled, another currency, or the differences
+/// in amount, fee and net.
+fn paired(c: &Ctx<'_>, pairs: &[Pair], rates: &mut Rates<'_>, trails: &mut Trails) {
+    let j = c.inp.journal;
     for p in pairs {
-        let (t, l) = (j.tx(p.tx), &st.lines[p.line as usize]);
+        let (t, l) = (j.tx(p.tx), &c.inp.statement.lines[p.line as usize]);
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
             TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
@@ -167,6 +200,12 @@ pub fn trail(
             }
         }
     }
+}
+
+/// The statement's side: lines settling twice or unexpectedly, the net settled, and the other
+/// lines.
+fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trails: &mut Trails) {
+    let st = c.inp.statement;
     for &(li, _) in twice {
         let l = &st.lines[li as usize];
         trails.add(l.currency, 6, -l.net_amount());
@@ -181,24 +220,10 @@ pub fn trail(
             trails.of(l.currency).settled += l.net_amount();
         }
     }
-    for (li, group) in totals {
-        let l = &st.lines[*li as usize];
-        let expected: Fixed = group
-            .iter()
-            .map(|&i| {
-                let (amount, fee, _) = expected_of(c, rates, i);
-                amount - fee
-            })
-            .sum();
-        trails.add(l.currency, 10, expected - l.net_amount());
-    }
-    for (&cur, sums) in j.currencies.iter().zip(charged) {
-        if let Some((amount, fee)) = sums {
-            let t = trails.of(cur);
-            t.charged = amount;
-            t.fees = fee;
-        }
-    }
+}
+
+/// The trail's steps per currency, and an `unattributed` finding for a gap no category explains.
+fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Vec<Finding>) -> Vec<BridgeLine> {
     // `explained` adds the categories in the order of their names, as a map by name did.
     let mut by_name: Vec<usize> = (0..CATEGORIES.len()).collect();
     by_name.sort_by_key(|&k| CATEGORIES[k]);

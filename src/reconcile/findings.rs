@@ -586,11 +586,25 @@ pub fn fees(
     rates: &mut Rates<'_>,
     out: &mut Vec<Finding>,
 ) -> Vec<(String, &'static str, usize, Decimal)> {
+    let samples = check_lines(c, line_outcomes, rates, out);
+    let (effective, usual_rate) = effective_rates(c, samples);
+    if !c.inp.contract.has_rates() {
+        above_usual_rates(c, &usual_rate, out);
+    }
+    effective
+}
+
+/// The net and contracted-fee checks of every transaction line (totals aside), in integers;
+/// returns the fee / gross samples of the lines, by merchant and channel.
+fn check_lines(
+    c: &Ctx<'_>,
+    line_outcomes: &[LineOutcome],
+    rates: &mut Rates<'_>,
+    out: &mut Vec<Finding>,
+) -> Groups {
     let j = c.inp.journal;
-    let st = c.inp.statement;
-    // fee / gross of every line with a fee, per merchant and channel, in line order.
     let mut samples = Groups::default();
-    for (li, l) in st.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines.iter().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
         }
@@ -614,23 +628,36 @@ pub fn fees(
             }
         }
     }
-    let mut keys = samples.groups;
-    keys.sort_by(|((a, x), _), ((b, y), _)| (j.syms.name(*a), x).cmp(&(j.syms.name(*b), y)));
+    samples
+}
+
+/// The usual rate (median of fee / gross) and the lines behind it, by merchant and channel.
+type UsualRates = HashMap<(Sym, Channel), (Decimal, usize)>;
+
+/// Each merchant's effective rate per channel, listed by merchant id then channel.
+fn effective_rates(
+    c: &Ctx<'_>,
+    samples: Groups,
+) -> (Vec<(String, &'static str, usize, Decimal)>, UsualRates) {
+    let syms = &c.inp.journal.syms;
+    let mut groups = samples.groups;
+    groups.sort_by(|((a, x), _), ((b, y), _)| (syms.name(*a), x).cmp(&(syms.name(*b), y)));
     let mut effective = Vec::new();
-    let mut usual_rate: HashMap<(Sym, Channel), (Decimal, usize)> = HashMap::new();
-    for ((merchant, channel), rs) in keys {
+    let mut usual_rate = UsualRates::new();
+    for ((merchant, channel), rs) in groups {
         let n = rs.len();
-        let m = rs.median(&st.lines);
-        let name = j.syms.name(merchant).to_owned();
-        effective.push((name, channel.name(), n, m));
+        let m = rs.median(&c.inp.statement.lines);
+        effective.push((syms.name(merchant).to_owned(), channel.name(), n, m));
         usual_rate.insert((merchant, channel), (m, n));
     }
-    if c.inp.contract.has_rates() {
-        return effective;
-    }
-    // No contract: a line well above the merchant's own usual rate for the channel (once the
-    // rate rests on at least 5 lines).
-    for (li, l) in st.lines.iter().enumerate() {
+    (effective, usual_rate)
+}
+
+/// No contract: a line well above the merchant's own usual rate for the channel (once the rate
+/// rests on at least 5 lines).
+fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding>) {
+    let j = c.inp.journal;
+    for (li, l) in c.inp.statement.lines.iter().enumerate() {
         if !l.is_transaction() || l.gross <= 0 {
             continue;
         }
@@ -645,7 +672,6 @@ pub fn fees(
             above_usual_rate(c, li as u32, basis.1, median, usual, out);
         }
     }
-    effective
 }
 
 /// Samples by merchant and channel. Lines mostly share their neighbour's, so the last group is

@@ -248,7 +248,7 @@ pub fn signed(t: &Tx) -> i64 {
 
 /// What reconcile knows of a transaction before matching, in one byte.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Facts(u8);
+pub(crate) struct Facts(u8);
 
 impl Facts {
     const DUPLICATE: u8 = 1;
