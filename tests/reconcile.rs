@@ -14,7 +14,7 @@ use txaudit::ingest::{IngestOptions, Zone, parse_instant};
 use txaudit::model::{Currency, Role};
 use txaudit::reconcile::contract::Contract;
 use txaudit::reconcile::statement::Statement;
-use txaudit::reconcile::{Inputs, LineOutcome, Reconciliation, TxOutcome, reconcile};
+use txaudit::reconcile::{Inputs, LineOutcome, Pair, Reconciliation, TxOutcome, reconcile};
 
 const TX_HEADER: &str =
     "timestamp,merchant_id,terminal_id,rrn,card,amount,currency,type,status,channel\n";
@@ -217,7 +217,7 @@ fn tolerant_matching_is_one_to_one_closest_first() {
     let st = "2026-11-20,2026-11-19 10:04:10,,M1,T1,622588******1234,30.00,0.18,29.82,1,CNY\n2026-11-20,2026-11-19 10:00:05,,M1,T1,622588******1234,30.00,0.18,29.82,1,CNY\n";
     let c = run(log, st);
     assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
-    let mut pairs: Vec<(u32, u32)> = c.rec.pairs.iter().map(|p| (p.tx, p.line)).collect();
+    let mut pairs: Vec<(u32, u32)> = c.rec.pairs().map(|p| (p.tx, p.line)).collect();
     pairs.sort();
     assert_eq!(pairs, vec![(0, 1), (1, 0)]);
     // Three lines for two sales: the third is unexpected, not a double use.
@@ -537,10 +537,11 @@ proptest! {
         let c = run_with(&[&log], &[&st], &[], "[fees]\ncard = \"0.60%\"\nqr = \"0.38%\"\n", "2026-11-25T00:00");
         assert_eq!(c.rec.tx_outcomes.len(), sales.len());
         assert_eq!(c.rec.line_outcomes.len(), st.lines().count());
-        let lines: BTreeSet<u32> = c.rec.pairs.iter().map(|p| p.line).collect();
-        let txs: BTreeSet<u32> = c.rec.pairs.iter().map(|p| p.tx).collect();
-        assert_eq!((lines.len(), txs.len()), (c.rec.pairs.len(), c.rec.pairs.len()), "a line or transaction paired twice");
-        for p in &c.rec.pairs {
+        let pairs: Vec<Pair> = c.rec.pairs().collect();
+        let lines: BTreeSet<u32> = pairs.iter().map(|p| p.line).collect();
+        let txs: BTreeSet<u32> = pairs.iter().map(|p| p.tx).collect();
+        assert_eq!((lines.len(), txs.len()), (pairs.len(), pairs.len()), "a line or transaction paired twice");
+        for p in &pairs {
             assert_eq!(c.rec.line_outcomes[p.line as usize], LineOutcome::Matched);
             assert!(matches!(c.rec.tx_outcomes[p.tx as usize], TxOutcome::Settled | TxOutcome::DeclinedSettled));
         }

@@ -8,7 +8,6 @@ use super::bank::Deposited;
 use super::contract::Rates;
 use super::findings::Ctx;
 use super::fixed::Fixed;
-use super::matching::Pair;
 use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::Kind;
@@ -92,7 +91,6 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
 #[allow(clippy::too_many_arguments)]
 pub fn trail(
     c: &Ctx<'_>,
-    pairs: &[Pair],
     twice: &[(u32, u32)],
     line_outcomes: &[LineOutcome],
     totals: &[(u32, Vec<u32>)],
@@ -103,7 +101,7 @@ pub fn trail(
     // Each sum below takes its terms from one of these steps, in the rows' order.
     let mut trails = Trails::default();
     expected(c, rates, &mut trails);
-    paired(c, pairs, rates, &mut trails);
+    paired(c, rates, &mut trails);
     lines(c, twice, line_outcomes, &mut trails);
     for (li, group) in totals {
         let l = &c.inp.statement.lines[*li as usize];
@@ -160,9 +158,9 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
 
 /// Each pair's share of the gap: declined but settled, another currency, or the differences
 /// in amount, fee and net.
-fn paired(c: &Ctx<'_>, pairs: &[Pair], rates: &mut Rates<'_>, trails: &mut Trails) {
+fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
-    for p in pairs {
+    for p in c.matches.pairs() {
         let (t, l) = (j.tx(p.tx), &c.inp.statement.lines[p.line as usize]);
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {

@@ -4,7 +4,7 @@
 
 use super::contract::{Channel, Rates};
 use super::fixed::UNITS;
-use super::matching::{Pair, UNPAIRED, paired_tx};
+use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
 use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
@@ -14,6 +14,7 @@ use crate::model::Source;
 use chrono::{Datelike, NaiveDate};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
+use std::cell::OnceCell;
 
 pub struct Ctx<'a> {
     pub inp: &'a Inputs<'a>,
@@ -21,8 +22,9 @@ pub struct Ctx<'a> {
     pub tx_outcomes: &'a [TxOutcome],
     /// Per line: its transaction (`matching::Matches::line_tx`).
     pub line_tx: &'a [u32],
-    /// Per transaction: its line (`matching::Matches::tx_line`).
-    pub tx_line: &'a [u32],
+    /// Per transaction: its line (`matching::Matches::tx_lines`), made when first asked.
+    pub tx_line: OnceCell<Vec<u32>>,
+    pub matches: &'a Matches,
     /// The minor units of each of the journal's currencies.
     pub minor_units: Vec<u32>,
 }
@@ -40,7 +42,8 @@ impl Ctx<'_> {
 
     /// The line paired with transaction `ti`.
     pub fn paired_line(&self, ti: u32) -> Option<u32> {
-        Some(self.tx_line[ti as usize]).filter(|&l| l != UNPAIRED)
+        let lines = self.tx_line.get_or_init(|| self.matches.tx_lines());
+        Some(lines[ti as usize]).filter(|&l| l != UNPAIRED)
     }
 
     fn name(&self, s: crate::journal::Sym) -> Option<String> {
@@ -139,9 +142,10 @@ fn kind_word(t: &Tx) -> &'static str {
 }
 
 /// Checks on every matched pair: decided on the integers, worded only when they fire.
-pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
+pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
     let j = c.inp.journal;
-    for p in pairs {
+    for p in c.matches.pairs() {
+        let p = &p;
         let (t, l) = (c.tx(p.tx), c.line(p.line));
         if c.tx_outcomes[p.tx as usize] == TxOutcome::DeclinedSettled {
             declined_settled(c, p, out);
@@ -403,8 +407,20 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
 
 /// Lines that settle a transaction that was already settled.
 pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
+    if twice.is_empty() {
+        return;
+    }
+    // The lines that settled these transactions first, found in one pass over the lines.
+    let mut first_line: HashMap<u32, u32> = twice.iter().map(|&(_, t)| (t, UNPAIRED)).collect();
+    for (li, t) in c.line_tx.iter().enumerate() {
+        if let Some(first) = first_line.get_mut(t) {
+            *first = li as u32;
+        }
+    }
     for &(li, ti) in twice {
-        let first = c.paired_line(ti).map(|l| c.inp.statement.source(l));
+        let first = Some(first_line[&ti])
+            .filter(|&l| l != UNPAIRED)
+            .map(|l| c.inp.statement.source(l));
         let (l, t) = (c.line(li), c.tx(ti));
         let msg = format!(
             "A {} of {} on {} was settled more than once: this line settles it again for {}{}. Money paid twice is taken back later: ask the acquirer which line stands.",

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 /// How a pair was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum How {
     /// The statement's reference (RRN) is the log's.
     Reference,
@@ -42,36 +43,81 @@ pub struct Pair {
     pub how: How,
 }
 
-/// In `Matches::line_tx` and `Matches::tx_line`: no pair.
+/// In `Matches::line_tx`: no pair.
 pub const UNPAIRED: u32 = u32::MAX;
 /// In `Matches::line_tx`: the line settles an already-settled transaction (see `twice`).
 pub const TWICE: u32 = u32::MAX - 1;
 
-/// What matching found: pairs, and lines that name an already-settled transaction.
+/// What matching found. A pair is told by its line: the line's transaction and how they were
+/// paired, 5 bytes a line; only tolerant pairs, made closest first, are also listed, to keep the
+/// order they were made in. A transaction's pairing is one bit.
 #[derive(Debug, Default)]
 pub struct Matches {
-    pub pairs: Vec<Pair>,
-    /// (line, the transaction it settles a second time).
-    pub twice: Vec<(u32, u32)>,
     /// Per line: its transaction, `TWICE` or `UNPAIRED`.
     pub line_tx: Vec<u32>,
-    /// Per transaction: its line or `UNPAIRED`.
-    pub tx_line: Vec<u32>,
+    /// Per line: how it was paired, where it was.
+    how: Vec<How>,
+    /// Tolerant pairs as (line, transaction), in the order they were made.
+    tolerant: Vec<(u32, u32)>,
+    /// Per transaction, whether it is paired: a bit each.
+    tx_paired: Vec<u64>,
+    /// (line, the transaction it settles a second time).
+    pub twice: Vec<(u32, u32)>,
 }
 
 impl Matches {
+    fn new(lines: usize, txs: usize) -> Matches {
+        Matches {
+            line_tx: vec![UNPAIRED; lines],
+            how: vec![How::Reference; lines],
+            tolerant: Vec::new(),
+            tx_paired: vec![0; txs.div_ceil(64)],
+            twice: Vec::new(),
+        }
+    }
+
     pub fn line_matched(&self, li: usize) -> bool {
         self.line_tx[li] != UNPAIRED
     }
 
     pub fn tx_matched(&self, ti: usize) -> bool {
-        self.tx_line[ti] != UNPAIRED
+        self.tx_paired[ti / 64] & 1 << (ti % 64) != 0
     }
 
     fn pair(&mut self, tx: u32, line: u32, how: How) {
         self.line_tx[line as usize] = tx;
-        self.tx_line[tx as usize] = line;
-        self.pairs.push(Pair { tx, line, how });
+        self.how[line as usize] = how;
+        self.tx_paired[tx as usize / 64] |= 1 << (tx % 64);
+        if how == How::Tolerant {
+            self.tolerant.push((line, tx));
+        }
+    }
+
+    /// The pairs in the order they were made: by key in statement order, then the tolerant
+    /// ones, closest first.
+    pub fn pairs(&self) -> impl Iterator<Item = Pair> + '_ {
+        let by_key = (self.line_tx.iter().zip(&self.how).enumerate())
+            .filter(|&(_, (&tx, &how))| tx < TWICE && how != How::Tolerant)
+            .map(|(line, (&tx, &how))| Pair {
+                tx,
+                line: line as u32,
+                how,
+            });
+        let tolerant = self.tolerant.iter().map(|&(line, tx)| Pair {
+            tx,
+            line,
+            how: How::Tolerant,
+        });
+        by_key.chain(tolerant)
+    }
+
+    /// Per transaction, its line or `UNPAIRED`: for the few questions asked that way.
+    pub fn tx_lines(&self) -> Vec<u32> {
+        let mut lines = vec![UNPAIRED; self.tx_paired.len() * 64];
+        for p in self.pairs() {
+            lines[p.tx as usize] = p.line;
+        }
+        lines
     }
 }
 
@@ -183,13 +229,7 @@ pub fn match_all(
     index: &Index,
     rules: &Rules<'_>,
 ) -> Matches {
-    let mut m = Matches {
-        // At most one pair a line: room made once, not by doubling.
-        pairs: Vec::with_capacity(statement.lines.len()),
-        twice: Vec::new(),
-        line_tx: vec![UNPAIRED; statement.lines.len()],
-        tx_line: vec![UNPAIRED; journal.txs.len()],
-    };
+    let mut m = Matches::new(statement.lines.len(), journal.txs.len());
     let mut fingers = [Finger::default(); 3];
     for (li, line) in statement.lines.iter().enumerate() {
         if line.is_transaction() && line.has_key() {

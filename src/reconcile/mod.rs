@@ -181,7 +181,7 @@ pub struct Inputs<'a> {
 pub struct Reconciliation {
     pub tx_outcomes: Vec<TxOutcome>,
     pub line_outcomes: Vec<LineOutcome>,
-    pub pairs: Vec<Pair>,
+    matches: matching::Matches,
     pub findings: Vec<Finding>,
     pub bridge: Vec<BridgeLine>,
     /// The statement's coverage (settle dates), if it has any.
@@ -191,6 +191,11 @@ pub struct Reconciliation {
 }
 
 impl Reconciliation {
+    /// Every transaction paired with the line that settled it.
+    pub fn pairs(&self) -> impl Iterator<Item = Pair> + '_ {
+        self.matches.pairs()
+    }
+
     /// Outcome counts, for the report.
     pub fn counts(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
         let mut tx = BTreeMap::new();
@@ -343,7 +348,7 @@ fn line_outcomes(
             outcomes[li] = LineOutcome::Total;
         }
     }
-    for p in &m.pairs {
+    for p in m.pairs() {
         outcomes[p.line as usize] = LineOutcome::Matched;
     }
     for &(li, _) in &m.twice {
@@ -474,12 +479,13 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         voided,
         tx_outcomes: &tx_outcomes,
         line_tx: &m.line_tx,
-        tx_line: &m.tx_line,
+        tx_line: std::cell::OnceCell::new(),
+        matches: &m,
         minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
     };
     let mut rates = contract::Rates::new(inp.contract, &j.syms);
     let mut found = Vec::new();
-    findings::pairs(&ctx, &m.pairs, &mut found);
+    findings::pairs(&ctx, &mut found);
     findings::twice(&ctx, &m.twice, &mut found);
     findings::unmatched(&ctx, &line_outcomes, &mut found);
     findings::totals(&ctx, &totals, &mut found);
@@ -487,7 +493,6 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let bank = bank::deposits(inp, &mut found);
     let bridge = bridge::trail(
         &ctx,
-        &m.pairs,
         &m.twice,
         &line_outcomes,
         &totals,
@@ -495,10 +500,11 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         &mut rates,
         &mut found,
     );
+    drop(ctx);
     Reconciliation {
         tx_outcomes,
         line_outcomes,
-        pairs: m.pairs,
+        matches: m,
         findings: found,
         bridge,
         coverage,
