@@ -35,6 +35,7 @@ use encoding_rs::Encoding;
 use row::{RowParser, RowRules};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -420,17 +421,24 @@ pub fn read_file(
         expected = line + span;
         let multiline = span > 1;
         last_multiline = multiline.then_some(line);
-        let first = rec
-            .iter()
-            .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
-            .find(|c| !c.is_empty());
+        let follows_label = footer_rows
+            .last()
+            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
+        // Most rows open with a plain ASCII cell (a date, an id): it is its own clean form, so
+        // the first-cell check needs no cleaning.
+        let first = match rec.get(0) {
+            Some(c) if c.first().is_some_and(u8::is_ascii_alphanumeric) && c.is_ascii() => {
+                std::str::from_utf8(c).ok().map(Cow::Borrowed)
+            }
+            _ => rec
+                .iter()
+                .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
+                .find(|c| !c.is_empty()),
+        };
         let Some(first) = first else {
             report.note_non_data(line, "blank");
             continue;
         };
-        let follows_label = footer_rows
-            .last()
-            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
         let cells = || {
             rec.iter()
                 .map(|c| mask_pans(&clean(&String::from_utf8_lossy(c))).into_owned())

@@ -59,11 +59,37 @@ pub struct RowParser {
     day_cache: Option<(NaiveDate, Zone, FixedOffset)>,
     /// The last currency cell read and what it meant.
     currency_cache: Option<(CompactString, Currency)>,
+    status_memo: Memo<Status>,
+    kind_memo: Memo<TxType>,
+    channel_memo: Memo<Channel>,
     fee_cols: Vec<usize>,
     line: u64,
 }
 
 type Res<T> = Result<T, Reject>;
+
+/// The last cell of a vocabulary column and what it meant: most rows repeat their neighbour's
+/// status, type and channel, and a comparison costs less than the vocabulary's lookup.
+struct Memo<T>(Option<(CompactString, T)>);
+
+impl<T: Clone> Memo<T> {
+    fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
+        if let Some((last, value)) = &self.0
+            && last == raw
+        {
+            return value.clone();
+        }
+        let value = parse(raw);
+        self.0 = Some((CompactString::new(raw), value.clone()));
+        value
+    }
+}
+
+/// A row as read, and its text when the whole row is valid UTF-8 (checked once, not per cell).
+struct Row<'r> {
+    rec: &'r ByteRecord,
+    text: Option<&'r str>,
+}
 
 impl RowParser {
     pub fn new(map: ColumnMap, rules: RowRules) -> Self {
@@ -79,6 +105,9 @@ impl RowParser {
             zone_cache: None,
             day_cache: None,
             currency_cache: None,
+            status_memo: Memo(None),
+            kind_memo: Memo(None),
+            channel_memo: Memo(None),
             fee_cols,
             line: 0,
         }
@@ -104,26 +133,31 @@ impl RowParser {
         )
     }
 
-    fn text<'r>(&self, rec: &'r ByteRecord, col: usize) -> Res<Cow<'r, str>> {
-        let raw = rec.get(col).unwrap_or(b"");
-        let s = std::str::from_utf8(raw).map_err(|_| {
-            self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
-        })?;
+    fn text<'r>(&self, rec: &Row<'r>, col: usize) -> Res<Cow<'r, str>> {
+        let range = rec.rec.range(col).unwrap_or_default();
+        // The row was checked once; its cells are slices of it, unless a cell boundary splits a
+        // character (two invalid cells that happen to join up), which the cell's own check finds.
+        let cell = match rec.text.and_then(|row| row.get(range.clone())) {
+            Some(cell) => cell,
+            None => std::str::from_utf8(&rec.rec.as_slice()[range]).map_err(|_| {
+                self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
+            })?,
+        };
         if self.row_ascii {
-            return Ok(Cow::Borrowed(clean_ascii(s)));
+            return Ok(Cow::Borrowed(clean_ascii(cell)));
         }
-        if s.contains('\u{fffd}') {
+        if cell.contains('\u{fffd}') {
             let enc = self.rules.encoding;
             return Err(self.reject(
                 Some(col),
                 format!("has bytes that cannot be decoded as {enc}"),
             ));
         }
-        Ok(clean(s))
+        Ok(clean(cell))
     }
 
     /// The cell feeding `field`, or `None` when unmapped or a placeholder (`-`, `/`, empty).
-    fn opt<'r>(&self, rec: &'r ByteRecord, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
+    fn opt<'r>(&self, rec: &Row<'r>, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
         let Some(col) = self.map.col(field) else {
             return Ok(None);
         };
@@ -131,13 +165,13 @@ impl RowParser {
         Ok((!is_placeholder(&s)).then_some((col, s)))
     }
 
-    fn id<T>(&self, rec: &ByteRecord, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
+    fn id<T>(&self, rec: &Row<'_>, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
         Ok(self.opt(rec, field)?.map(|(_, s)| make(&s)))
     }
 
     fn money(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Row<'_>,
         col: usize,
         currency: Currency,
         is_fee: bool,
@@ -177,7 +211,7 @@ impl RowParser {
 
     fn money_field(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Row<'_>,
         field: Field,
         currency: Currency,
     ) -> Res<Option<Decimal>> {
@@ -190,7 +224,7 @@ impl RowParser {
     /// `credit − debit` from a column pair, by magnitude; `None` when both are empty.
     fn pair(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Row<'_>,
         credit: Field,
         debit: Field,
         currency: Currency,
@@ -208,7 +242,7 @@ impl RowParser {
         })
     }
 
-    fn currency(&mut self, rec: &ByteRecord) -> Res<Currency> {
+    fn currency(&mut self, rec: &Row<'_>) -> Res<Currency> {
         for &col in self.map.cols(Field::Currency) {
             let s = self.text(rec, col)?;
             if is_placeholder(&s) {
@@ -236,7 +270,7 @@ impl RowParser {
         })
     }
 
-    fn zone(&mut self, rec: &ByteRecord) -> Res<Zone> {
+    fn zone(&mut self, rec: &Row<'_>) -> Res<Zone> {
         let Some((col, s)) = self.opt(rec, Field::TimeZone)? else {
             return Ok(self.rules.zone);
         };
@@ -256,7 +290,7 @@ impl RowParser {
     }
 
     /// The row's date-time from a date-time column, or date + time columns; `None` when empty.
-    fn when(&mut self, rec: &ByteRecord) -> Res<Option<DateTime<FixedOffset>>> {
+    fn when(&mut self, rec: &Row<'_>) -> Res<Option<DateTime<FixedOffset>>> {
         let Some(col) = self.map.col(Field::Timestamp).or(self.map.col(Field::Date)) else {
             return Ok(None);
         };
@@ -294,7 +328,7 @@ impl RowParser {
             .map_err(|m| self.reject(Some(col), m))
     }
 
-    fn settle_date(&self, rec: &ByteRecord) -> Res<Option<NaiveDate>> {
+    fn settle_date(&self, rec: &Row<'_>) -> Res<Option<NaiveDate>> {
         let Some((col, s)) = self.opt(rec, Field::SettleDate)? else {
             return Ok(None);
         };
@@ -303,7 +337,7 @@ impl RowParser {
             .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))
     }
 
-    fn direction(&self, rec: &ByteRecord) -> Res<Option<Direction>> {
+    fn direction(&self, rec: &Row<'_>) -> Res<Option<Direction>> {
         if let Some((col, s)) = self.opt(rec, Field::Direction)? {
             return Direction::parse(&s).map(Some).ok_or_else(|| {
                 self.reject(
@@ -321,7 +355,7 @@ impl RowParser {
     }
 
     /// A log's or bank line's amount, signed by its direction when the file has one.
-    fn signed_amount(&mut self, rec: &ByteRecord, currency: Currency) -> Res<Decimal> {
+    fn signed_amount(&mut self, rec: &Row<'_>, currency: Currency) -> Res<Decimal> {
         let single = self.map.col(Field::Amount).or(self.map.col(Field::Gross));
         let value = match single {
             Some(col) => self.money(rec, col, currency, false)?,
@@ -341,27 +375,29 @@ impl RowParser {
         })
     }
 
-    fn status(&self, rec: &ByteRecord) -> Res<Status> {
-        Ok(self
-            .opt(rec, Field::Status)?
-            .map_or(Status::Approved, |(_, s)| Status::parse(&s)))
+    fn status(&mut self, rec: &Row<'_>) -> Res<Status> {
+        Ok(match self.opt(rec, Field::Status)? {
+            Some((_, s)) => self.status_memo.get(&s, Status::parse),
+            None => Status::Approved,
+        })
     }
 
-    fn kind(&self, rec: &ByteRecord, status: &Status) -> Res<TxType> {
+    fn kind(&mut self, rec: &Row<'_>, status: &Status) -> Res<TxType> {
         Ok(match self.opt(rec, Field::Type)? {
-            Some((_, s)) if !self.rules.type_is_direction => TxType::parse(&s),
+            Some((_, s)) if !self.rules.type_is_direction => self.kind_memo.get(&s, TxType::parse),
             _ if *status == Status::Refunded => TxType::Refund,
             _ => TxType::Sale,
         })
     }
 
-    fn channel(&self, rec: &ByteRecord) -> Res<Option<Channel>> {
-        Ok(self
-            .opt(rec, Field::Channel)?
-            .map(|(_, s)| Channel::parse(&s)))
+    fn channel(&mut self, rec: &Row<'_>) -> Res<Option<Channel>> {
+        Ok(match self.opt(rec, Field::Channel)? {
+            Some((_, s)) => Some(self.channel_memo.get(&s, Channel::parse)),
+            None => None,
+        })
     }
 
-    fn card(&self, rec: &ByteRecord) -> Res<Option<Card>> {
+    fn card(&self, rec: &Row<'_>) -> Res<Option<Card>> {
         Ok(self
             .opt(rec, Field::Card)?
             .and_then(|(_, s)| Card::parse(&s)))
@@ -385,7 +421,9 @@ impl RowParser {
     /// Reads one data row starting on physical `line`.
     pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
         self.line = line;
-        self.row_ascii = rec.as_slice().is_ascii();
+        let text = std::str::from_utf8(rec.as_slice()).ok();
+        self.row_ascii = text.is_some_and(str::is_ascii);
+        let rec = &Row { rec, text };
         self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
@@ -396,14 +434,15 @@ impl RowParser {
             Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
             Role::Bank => self.bank(rec, source).map(Record::Bank),
         }?;
-        // Sums for the footer checks, committed only for an accepted row and never overflowing.
-        let mut sums = Vec::with_capacity(self.row_sums.len());
-        for &(col, value) in &self.row_sums {
+        // Sums for the footer checks, committed only for an accepted row and never overflowing:
+        // each row value is replaced by its column's new sum, then all are stored.
+        for k in 0..self.row_sums.len() {
+            let (col, value) = self.row_sums[k];
             let sum = self.column_sums[col]
                 .unwrap_or_default()
                 .checked_add(value)
                 .ok_or_else(|| self.overflow(Some(col)))?;
-            sums.push((col, sum));
+            self.row_sums[k].1 = sum;
         }
         let fee_total = match &record {
             Record::Settlement(line) => self
@@ -412,14 +451,14 @@ impl RowParser {
                 .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?,
             _ => self.fee_total,
         };
-        for (col, sum) in sums {
+        for &(col, sum) in &self.row_sums {
             self.column_sums[col] = Some(sum);
         }
         self.fee_total = fee_total;
         Ok(record)
     }
 
-    fn transaction(&mut self, rec: &ByteRecord, source: Source) -> Res<Transaction> {
+    fn transaction(&mut self, rec: &Row<'_>, source: Source) -> Res<Transaction> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
@@ -445,7 +484,7 @@ impl RowParser {
         })
     }
 
-    fn settlement(&mut self, rec: &ByteRecord, source: Source) -> Res<SettlementLine> {
+    fn settlement(&mut self, rec: &Row<'_>, source: Source) -> Res<SettlementLine> {
         let currency = self.currency(rec)?;
         let txn_time = self.when(rec)?;
         let settle_date = self.settle_date(rec)?;
@@ -535,7 +574,7 @@ impl RowParser {
         })
     }
 
-    fn bank(&mut self, rec: &ByteRecord, source: Source) -> Res<BankLine> {
+    fn bank(&mut self, rec: &Row<'_>, source: Source) -> Res<BankLine> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
