@@ -293,7 +293,7 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
             syms.name(t.merchant).to_owned(),
             syms.name(t.city).to_owned(),
             syms.ref_text(t.reference),
-            syms.name(t.card).to_owned(),
+            syms.ref_text(t.card),
             if t.has_trace() {
                 journal.trace(t)
             } else {

@@ -60,7 +60,7 @@ pub struct Tx {
     pub card_channel: bool,
     pub terminal: Sym,
     pub merchant: Sym,
-    pub card: Sym,
+    pub card: Ref,
     pub city: Sym,
     pub reference: Ref,
     pub order: Ref,
@@ -108,10 +108,7 @@ impl Journal {
         let merchant = self.intern_recent(1, t.merchant_id.as_ref().map(|v| v.as_str()));
         let city = self.intern_recent(2, t.city.as_ref().map(|v| v.as_str()));
         let batch = self.intern_recent(3, t.batch.as_ref().map(|v| v.as_str()));
-        let card = t
-            .card
-            .as_ref()
-            .map_or(Sym::NONE, |v| self.syms.intern(v.as_str()));
+        let card = self.syms.reference_opt(t.card.as_ref().map(|v| v.as_str()));
         let reference = self.syms.reference_opt(
             t.reference
                 .as_ref()

@@ -155,7 +155,7 @@ pub fn match_all(
 }
 
 /// The bucket a transaction or line falls in for tolerant matching.
-fn bucket(terminal: Sym, merchant: Sym, card: Sym, class: u8) -> (Sym, Sym, Sym, u8) {
+fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> (Sym, Sym, Ref, u8) {
     if terminal.is_none() {
         (Sym::NONE, merchant, card, class)
     } else {
@@ -172,7 +172,7 @@ fn tolerant(
     tolerance: Decimal,
     m: &mut Matches,
 ) {
-    let mut buckets: HashMap<(Sym, Sym, Sym, u8), Vec<u32>> = HashMap::new();
+    let mut buckets: HashMap<(Sym, Sym, Ref, u8), Vec<u32>> = HashMap::new();
     for (i, t) in journal.txs.iter().enumerate() {
         if skip[i] || m.tx_matched[i] || t.kind == Kind::Void {
             continue;

@@ -20,7 +20,7 @@ pub struct Line {
     pub order: Ref,
     pub merchant: Sym,
     pub terminal: Sym,
-    pub card: Sym,
+    pub card: Ref,
     pub batch: Sym,
     pub currency: Currency,
     /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
@@ -124,6 +124,7 @@ impl Statement {
             syms.reference_opt(l.txn_id.as_ref().map(|r| r.as_str())),
             syms.reference_opt(l.order_id.as_ref().map(|r| r.as_str())),
         );
+        let card = syms.reference_opt(l.card.as_ref().map(|r| r.as_str()));
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
         self.lines.push(Line {
             source: l.source,
@@ -135,7 +136,7 @@ impl Statement {
             order,
             merchant: intern(l.merchant_id.as_ref().map(|r| r.as_str())),
             terminal: intern(l.terminal_id.as_ref().map(|r| r.as_str())),
-            card: intern(l.card.as_ref().map(|r| r.as_str())),
+            card,
             batch: intern(l.batch.as_ref().map(|r| r.as_str())),
             currency,
             gross,
@@ -158,10 +159,10 @@ impl Statement {
             }
         };
         for l in &mut self.lines {
-            for r in [&mut l.reference, &mut l.txn_id, &mut l.order] {
+            for r in [&mut l.reference, &mut l.txn_id, &mut l.order, &mut l.card] {
                 *r = r.remap(&map);
             }
-            for s in [&mut l.merchant, &mut l.terminal, &mut l.card, &mut l.batch] {
+            for s in [&mut l.merchant, &mut l.terminal, &mut l.batch] {
                 m(s);
             }
         }

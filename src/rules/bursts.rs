@@ -144,7 +144,7 @@ fn card_finding(ctx: &Context<'_>, run: &[u32]) -> Finding {
     terminals.dedup();
     let message = format!(
         "Card {} made {} small charges ({}–{}) within {} on terminal {}, {declined} of them declined{}. Bursts of small charges are how stolen cards are tested: stop charging this card and report it to the acquirer.",
-        ctx.name(a.card),
+        ctx.text(a.card),
         run.len(),
         ctx.money(a, lo),
         ctx.money(a, hi),

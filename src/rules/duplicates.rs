@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 /// One pass with two lookups, so a terminal's day of trade costs linear time.
 fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
     let mut by_ref: HashMap<Ref, Vec<u32>> = HashMap::new();
-    let mut by_card: HashMap<(Sym, i64), Vec<u32>> = HashMap::new();
+    let mut by_card: HashMap<(Ref, i64), Vec<u32>> = HashMap::new();
     let mut taken: HashSet<u32> = HashSet::new();
     for &i in group {
         let t = ctx.tx(i);
@@ -94,7 +94,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let amount = ctx.money(a, a.amount);
                 let message = format!(
                     "Card {} was charged {amount} {} on terminal {} within {}{}. If the customer paid once, refund the extra charge{} and tell the acquirer.",
-                    ctx.name(a.card),
+                    ctx.text(a.card),
                     if n == 2 {
                         "twice".to_owned()
                     } else {
@@ -121,7 +121,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The contents that make two rows the same transaction exported twice.
-fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Sym, u32, Kind, bool) {
+fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
     (
         t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind, t.approved,
     )
@@ -142,7 +142,7 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .all(|&i| contents(ctx.tx(i)) == contents(first));
         let n = group.len();
-        let reference = ctx.reference(first.reference);
+        let reference = ctx.text(first.reference);
         let places: Vec<String> = group
             .iter()
             .map(|&i| format!("line {}", ctx.tx(i).source.line))

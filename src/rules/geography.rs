@@ -147,7 +147,7 @@ pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let message = format!(
                 "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
-                ctx.name(a.card),
+                ctx.text(a.card),
                 ctx.name(a.city),
                 ctx.when(a),
                 ctx.name(b.city),

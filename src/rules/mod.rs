@@ -310,8 +310,8 @@ impl<'a> Context<'a> {
         self.journal.syms.name(s)
     }
 
-    /// A reference or order id as written; empty when there is none.
-    pub fn reference(&self, r: Ref) -> String {
+    /// A reference, order id or card as written; empty when there is none.
+    pub fn text(&self, r: Ref) -> String {
         self.journal.syms.ref_text(r)
     }
 
@@ -339,7 +339,7 @@ impl<'a> Context<'a> {
         let t = self.tx(first);
         f.merchant_id = self.journal.syms.opt(t.merchant).map(str::to_owned);
         f.terminal_id = self.journal.syms.opt(t.terminal).map(str::to_owned);
-        f.card = self.journal.syms.opt(t.card).map(str::to_owned);
+        f.card = self.journal.syms.ref_name(t.card).map(|c| c.to_string());
         f.time = Some(self.journal.local_time(t).to_rfc3339());
         for &i in txs {
             let tx = self.tx(i);

@@ -6,7 +6,7 @@
 
 use super::Context;
 use crate::finding::Finding;
-use crate::journal::{Kind, Ref, Sym};
+use crate::journal::{Kind, Ref};
 use std::collections::{HashMap, HashSet};
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
@@ -62,7 +62,7 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             continue;
         };
         order_matched[i as usize] = true;
-        let cards: Vec<Sym> = sales
+        let cards: Vec<Ref> = sales
             .iter()
             .map(|&s| ctx.tx(s).card)
             .filter(|c| !c.is_none())
@@ -127,9 +127,9 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let to = match ctx.journal.syms.opt(r.card) {
+        let to = match ctx.journal.syms.ref_name(r.card) {
             Some(card) => format!("to card {card}"),
-            None => format!("for order {}", ctx.reference(r.order)),
+            None => format!("for order {}", ctx.text(r.order)),
         };
         let message = format!(
             "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
@@ -163,8 +163,8 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
         let mut evidence = sales.clone();
         evidence.push(refund);
-        let whom = ctx.journal.syms.opt(r.card).map_or_else(
-            || format!("order {}", ctx.reference(r.order)),
+        let whom = ctx.journal.syms.ref_name(r.card).map_or_else(
+            || format!("order {}", ctx.text(r.order)),
             |c| format!("card {c}"),
         );
         let message = format!(
@@ -194,14 +194,14 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let paid_with = ctx.name(ctx.tx(sales[0]).card);
+        let paid_with = ctx.text(ctx.tx(sales[0]).card);
         let mut evidence = sales.clone();
         evidence.push(refund);
         let message = format!(
             "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
-            ctx.reference(r.order),
+            ctx.text(r.order),
             ctx.money(r, r.amount.abs()),
-            ctx.name(r.card),
+            ctx.text(r.card),
             ctx.when(r),
             ctx.refs(&evidence),
         );
