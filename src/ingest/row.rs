@@ -63,6 +63,7 @@ pub struct RowParser {
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
     fee_cols: Vec<usize>,
+    currency_cols: Vec<usize>,
     line: u64,
 }
 
@@ -95,6 +96,7 @@ impl RowParser {
     pub fn new(map: ColumnMap, rules: RowRules) -> Self {
         let n = map.headers.len();
         let fee_cols = map.cols(Field::Fee).to_vec();
+        let currency_cols = map.cols(Field::Currency).to_vec();
         RowParser {
             map,
             rules,
@@ -109,6 +111,7 @@ impl RowParser {
             kind_memo: Memo(None),
             channel_memo: Memo(None),
             fee_cols,
+            currency_cols,
             line: 0,
         }
     }
@@ -243,7 +246,8 @@ impl RowParser {
     }
 
     fn currency(&mut self, rec: &Row<'_>) -> Res<Currency> {
-        for &col in self.map.cols(Field::Currency) {
+        for i in 0..self.currency_cols.len() {
+            let col = self.currency_cols[i];
             let s = self.text(rec, col)?;
             if is_placeholder(&s) {
                 continue;
