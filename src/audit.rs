@@ -5,10 +5,10 @@ use crate::cli::{AuditArgs, FailOn, ReconcileArgs, ReportFormat, ScanArgs};
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::ingest::{
-    IngestOptions, TerminalRegister, Zone, parse_instant, read_file, read_register,
+    IngestOptions, Row, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
 use crate::journal::{Journal, Symbols};
-use crate::model::{FileId, Record, Role, Source};
+use crate::model::{FileId, Record, Role, Source, TxRow};
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
 use crate::report::output::{neutralise, write_atomically};
@@ -147,16 +147,19 @@ fn load_logs_with(
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let report = read_file(path, file, &opts, |record| {
-            if let Record::Transaction(t) = record
-                && let Err(reason) = journal.add(&t)
-            {
+        let mut add = |t: &TxRow<'_>| {
+            if let Err(reason) = journal.add(t) {
                 overflow.push(crate::ingest::Reject {
                     line: t.source.line,
                     column: None,
                     reason,
                 });
             }
+        };
+        let report = read_file(path, file, &opts, |row| match row {
+            Row::Transaction(t) => add(&t),
+            Row::Record(Record::Transaction(t)) => add(&t.row()),
+            Row::Record(_) => {}
         })?;
         inputs.push(input(path, "transactions", report, overflow));
     }
@@ -393,8 +396,8 @@ fn load_statements_with(
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let report = read_file(path, file, &opts, |record| match record {
-            Record::Settlement(l) => {
+        let report = read_file(path, file, &opts, |row| match row {
+            Row::Record(Record::Settlement(l)) => {
                 if let Err(reason) = statement.add_line(&l, syms) {
                     overflow.push(crate::ingest::Reject {
                         line: l.source.line,
@@ -403,8 +406,8 @@ fn load_statements_with(
                     });
                 }
             }
-            Record::Bank(b) => statement.add_deposit(&b, syms),
-            Record::Transaction(_) => {}
+            Row::Record(Record::Bank(b)) => statement.add_deposit(&b, syms),
+            Row::Record(Record::Transaction(_)) | Row::Transaction(_) => {}
         })?;
         inputs.push(input(path, role.name(), report, overflow));
     }

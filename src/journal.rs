@@ -5,7 +5,7 @@
 //! A `Tx` is 80 bytes and owns no heap memory; each distinct id string is stored once.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
+use crate::model::{Channel, Currency, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
 use rust_decimal::Decimal;
@@ -100,28 +100,19 @@ pub struct Journal {
 impl Journal {
     /// Adds a transaction; `Err` with a reason if it cannot be held exactly (an amount beyond
     /// ±92 quadrillion minor units).
-    pub fn add(&mut self, t: &Transaction) -> Result<(), String> {
+    pub fn add(&mut self, t: &TxRow<'_>) -> Result<(), String> {
         let currency = self.currency_index(t.amount.currency);
         let amount = to_minor(t.amount.amount, t.amount.currency)
             .ok_or_else(|| format!("amount {} is too large to audit", t.amount.amount))?;
-        let terminal = self.intern_recent(0, t.terminal_id.as_ref().map(|v| v.as_str()));
-        let merchant = self.intern_recent(1, t.merchant_id.as_ref().map(|v| v.as_str()));
-        let city = self.intern_recent(2, t.city.as_ref().map(|v| v.as_str()));
-        let batch = self.intern_recent(3, t.batch.as_ref().map(|v| v.as_str()));
-        let card = self.syms.reference_opt(t.card.as_ref().map(|v| v.as_str()));
-        let reference = self.syms.reference_opt(
-            t.reference
-                .as_ref()
-                .map(|v| v.as_str())
-                .or(t.txn_id.as_ref().map(|v| v.as_str())),
-        );
-        let order = self
-            .syms
-            .reference_opt(t.order_id.as_ref().map(|v| v.as_str()));
+        let terminal = self.intern_recent(0, t.terminal_id);
+        let merchant = self.intern_recent(1, t.merchant_id);
+        let city = self.intern_recent(2, t.city);
+        let batch = self.intern_recent(3, t.batch);
+        let card = self.syms.reference_opt(t.card);
+        let reference = self.syms.reference_opt(t.reference.or(t.txn_id));
+        let order = self.syms.reference_opt(t.order_id);
         let (trace, trace_width) = t
             .trace_no
-            .as_ref()
-            .map(|v| v.as_str())
             .filter(|s| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
             .map_or((u32::MAX, 0), |s| {
                 (s.parse().unwrap_or(u32::MAX), s.len() as u8)

@@ -50,7 +50,7 @@ pub fn parse_amount(cell: &str, decimal_comma: bool) -> Result<Amount, AmountErr
 
 /// The shape most exports write, `-1234.56`: an optional minus, up to 18 digits with at most
 /// one decimal separator inside them. `None` for anything else, which the grammar then reads.
-fn plain_amount(b: &[u8], point: u8) -> Option<Decimal> {
+pub(super) fn plain_amount(b: &[u8], point: u8) -> Option<Decimal> {
     let (negative, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),

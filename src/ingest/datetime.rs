@@ -210,7 +210,7 @@ fn general_stamp(cell: &str, order: Option<DateOrder>) -> Result<Stamp, DateErro
 
 /// The shapes most exports write, `2026-11-01` and `2026-11-01 08:00:02` (or with `T`), read
 /// without the general grammar; `None` for anything else, which the grammar then reads the same.
-fn iso_stamp(b: &[u8]) -> Option<Stamp> {
+pub(super) fn iso_stamp(b: &[u8]) -> Option<Stamp> {
     let num = |r: std::ops::Range<usize>| {
         b[r].iter().try_fold(0u32, |n, &d| {
             d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))

@@ -11,6 +11,7 @@ mod datetime;
 mod decode;
 mod error;
 mod evidence;
+mod lane;
 mod layout;
 mod lines;
 mod profile;
@@ -27,7 +28,7 @@ pub use row::Reject;
 pub use summary::SummaryCheck;
 pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_register};
 
-use crate::model::{Currency, FileId, Record, Role, mask_pans};
+use crate::model::{Currency, FileId, Money, Record, Role, Source, TxRow, mask_pans};
 use cell::clean;
 use columns::ColumnMap;
 use csv::ByteRecord;
@@ -108,6 +109,38 @@ pub struct FileReport {
     pub sample: Vec<Record>,
 }
 
+/// What a data row became: a record, or a log row read by the plain-row lane, whose ids are
+/// still in the file's buffer (`TxRow`). `record()` makes either a `Record`.
+#[derive(Debug)]
+pub enum Row<'a> {
+    Record(Record),
+    Transaction(TxRow<'a>),
+}
+
+impl Row<'_> {
+    pub fn record(self) -> Record {
+        match self {
+            Row::Record(r) => r,
+            Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+        }
+    }
+
+    /// The amount that the inspect totals add up: a log's amount, a statement's gross.
+    pub fn headline_amount(&self) -> Money {
+        match self {
+            Row::Record(r) => r.headline_amount(),
+            Row::Transaction(t) => t.amount,
+        }
+    }
+
+    pub fn source(&self) -> Source {
+        match self {
+            Row::Record(r) => r.source(),
+            Row::Transaction(t) => t.source,
+        }
+    }
+}
+
 impl FileReport {
     fn note_non_data(&mut self, line: u64, kind: &'static str) {
         self.rows.non_data += 1;
@@ -136,7 +169,7 @@ pub fn read_file(
     path: &Path,
     file: FileId,
     opts: &IngestOptions,
-    mut sink: impl FnMut(Record),
+    mut sink: impl FnMut(Row<'_>),
 ) -> Result<FileReport, IngestError> {
     let err = io_err(path);
     let mut sample = Vec::new();
@@ -482,7 +515,10 @@ pub fn read_file(
             Ok(record) => {
                 report.rows.accepted += 1;
                 if report.sample.len() < SAMPLE_RECORDS {
-                    report.sample.push(record.clone());
+                    report.sample.push(match &record {
+                        Row::Record(r) => r.clone(),
+                        Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+                    });
                 }
                 sink(record);
             }

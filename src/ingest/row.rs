@@ -7,6 +7,8 @@ use super::amount::parse_amount;
 use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
+use super::lane::Lane;
+use super::Row;
 use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
@@ -62,6 +64,8 @@ pub struct RowParser {
     status_memo: Memo<Status>,
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
+    /// The plain-row lane, when the file's layout is one it reads.
+    lane: Option<Lane>,
     fee_cols: Vec<usize>,
     currency_cols: Vec<usize>,
     line: u64,
@@ -71,10 +75,16 @@ type Res<T> = Result<T, Reject>;
 
 /// The last cell of a vocabulary column and what it meant: most rows repeat their neighbour's
 /// status, type and channel, and a comparison costs less than the vocabulary's lookup.
-struct Memo<T>(Option<(CompactString, T)>);
+pub(super) struct Memo<T>(Option<(CompactString, T)>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(None)
+    }
+}
 
 impl<T: Clone> Memo<T> {
-    fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
+    pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
         if let Some((last, value)) = &self.0
             && last == raw
         {
@@ -87,7 +97,7 @@ impl<T: Clone> Memo<T> {
 }
 
 /// A row as read, and its text when the whole row is valid UTF-8 (checked once, not per cell).
-struct Row<'r> {
+struct Cells<'r> {
     rec: &'r ByteRecord,
     text: Option<&'r str>,
 }
@@ -97,6 +107,7 @@ impl RowParser {
         let n = map.headers.len();
         let fee_cols = map.cols(Field::Fee).to_vec();
         let currency_cols = map.cols(Field::Currency).to_vec();
+        let lane = Lane::for_file(&map, &rules);
         RowParser {
             map,
             rules,
@@ -107,9 +118,10 @@ impl RowParser {
             zone_cache: None,
             day_cache: None,
             currency_cache: None,
-            status_memo: Memo(None),
-            kind_memo: Memo(None),
-            channel_memo: Memo(None),
+            status_memo: Memo::default(),
+            kind_memo: Memo::default(),
+            channel_memo: Memo::default(),
+            lane,
             fee_cols,
             currency_cols,
             line: 0,
@@ -136,7 +148,7 @@ impl RowParser {
         )
     }
 
-    fn text<'r>(&self, rec: &Row<'r>, col: usize) -> Res<Cow<'r, str>> {
+    fn text<'r>(&self, rec: &Cells<'r>, col: usize) -> Res<Cow<'r, str>> {
         let range = rec.rec.range(col).unwrap_or_default();
         // The row was checked once; its cells are slices of it, unless a cell boundary splits a
         // character (two invalid cells that happen to join up), which the cell's own check finds.
@@ -160,7 +172,7 @@ impl RowParser {
     }
 
     /// The cell feeding `field`, or `None` when unmapped or a placeholder (`-`, `/`, empty).
-    fn opt<'r>(&self, rec: &Row<'r>, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
+    fn opt<'r>(&self, rec: &Cells<'r>, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
         let Some(col) = self.map.col(field) else {
             return Ok(None);
         };
@@ -168,13 +180,13 @@ impl RowParser {
         Ok((!is_placeholder(&s)).then_some((col, s)))
     }
 
-    fn id<T>(&self, rec: &Row<'_>, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
+    fn id<T>(&self, rec: &Cells<'_>, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
         Ok(self.opt(rec, field)?.map(|(_, s)| make(&s)))
     }
 
     fn money(
         &mut self,
-        rec: &Row<'_>,
+        rec: &Cells<'_>,
         col: usize,
         currency: Currency,
         is_fee: bool,
@@ -214,7 +226,7 @@ impl RowParser {
 
     fn money_field(
         &mut self,
-        rec: &Row<'_>,
+        rec: &Cells<'_>,
         field: Field,
         currency: Currency,
     ) -> Res<Option<Decimal>> {
@@ -227,7 +239,7 @@ impl RowParser {
     /// `credit − debit` from a column pair, by magnitude; `None` when both are empty.
     fn pair(
         &mut self,
-        rec: &Row<'_>,
+        rec: &Cells<'_>,
         credit: Field,
         debit: Field,
         currency: Currency,
@@ -245,7 +257,7 @@ impl RowParser {
         })
     }
 
-    fn currency(&mut self, rec: &Row<'_>) -> Res<Currency> {
+    fn currency(&mut self, rec: &Cells<'_>) -> Res<Currency> {
         for i in 0..self.currency_cols.len() {
             let col = self.currency_cols[i];
             let s = self.text(rec, col)?;
@@ -274,7 +286,7 @@ impl RowParser {
         })
     }
 
-    fn zone(&mut self, rec: &Row<'_>) -> Res<Zone> {
+    fn zone(&mut self, rec: &Cells<'_>) -> Res<Zone> {
         let Some((col, s)) = self.opt(rec, Field::TimeZone)? else {
             return Ok(self.rules.zone);
         };
@@ -294,7 +306,7 @@ impl RowParser {
     }
 
     /// The row's date-time from a date-time column, or date + time columns; `None` when empty.
-    fn when(&mut self, rec: &Row<'_>) -> Res<Option<DateTime<FixedOffset>>> {
+    fn when(&mut self, rec: &Cells<'_>) -> Res<Option<DateTime<FixedOffset>>> {
         let Some(col) = self.map.col(Field::Timestamp).or(self.map.col(Field::Date)) else {
             return Ok(None);
         };
@@ -332,7 +344,7 @@ impl RowParser {
             .map_err(|m| self.reject(Some(col), m))
     }
 
-    fn settle_date(&self, rec: &Row<'_>) -> Res<Option<NaiveDate>> {
+    fn settle_date(&self, rec: &Cells<'_>) -> Res<Option<NaiveDate>> {
         let Some((col, s)) = self.opt(rec, Field::SettleDate)? else {
             return Ok(None);
         };
@@ -341,7 +353,7 @@ impl RowParser {
             .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))
     }
 
-    fn direction(&self, rec: &Row<'_>) -> Res<Option<Direction>> {
+    fn direction(&self, rec: &Cells<'_>) -> Res<Option<Direction>> {
         if let Some((col, s)) = self.opt(rec, Field::Direction)? {
             return Direction::parse(&s).map(Some).ok_or_else(|| {
                 self.reject(
@@ -359,7 +371,7 @@ impl RowParser {
     }
 
     /// A log's or bank line's amount, signed by its direction when the file has one.
-    fn signed_amount(&mut self, rec: &Row<'_>, currency: Currency) -> Res<Decimal> {
+    fn signed_amount(&mut self, rec: &Cells<'_>, currency: Currency) -> Res<Decimal> {
         let single = self.map.col(Field::Amount).or(self.map.col(Field::Gross));
         let value = match single {
             Some(col) => self.money(rec, col, currency, false)?,
@@ -379,14 +391,14 @@ impl RowParser {
         })
     }
 
-    fn status(&mut self, rec: &Row<'_>) -> Res<Status> {
+    fn status(&mut self, rec: &Cells<'_>) -> Res<Status> {
         Ok(match self.opt(rec, Field::Status)? {
             Some((_, s)) => self.status_memo.get(&s, Status::parse),
             None => Status::Approved,
         })
     }
 
-    fn kind(&mut self, rec: &Row<'_>, status: &Status) -> Res<TxType> {
+    fn kind(&mut self, rec: &Cells<'_>, status: &Status) -> Res<TxType> {
         Ok(match self.opt(rec, Field::Type)? {
             Some((_, s)) if !self.rules.type_is_direction => self.kind_memo.get(&s, TxType::parse),
             _ if *status == Status::Refunded => TxType::Refund,
@@ -394,14 +406,14 @@ impl RowParser {
         })
     }
 
-    fn channel(&mut self, rec: &Row<'_>) -> Res<Option<Channel>> {
+    fn channel(&mut self, rec: &Cells<'_>) -> Res<Option<Channel>> {
         Ok(match self.opt(rec, Field::Channel)? {
             Some((_, s)) => Some(self.channel_memo.get(&s, Channel::parse)),
             None => None,
         })
     }
 
-    fn card(&self, rec: &Row<'_>) -> Res<Option<Card>> {
+    fn card(&self, rec: &Cells<'_>) -> Res<Option<Card>> {
         Ok(self
             .opt(rec, Field::Card)?
             .and_then(|(_, s)| Card::parse(&s)))
@@ -423,11 +435,29 @@ impl RowParser {
     }
 
     /// Reads one data row starting on physical `line`.
-    pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
+    pub fn parse<'r>(&mut self, rec: &'r ByteRecord, line: u64) -> Res<Row<'r>> {
         self.line = line;
+        let source = Source {
+            file: self.rules.file,
+            line,
+        };
+        if let Some(lane) = &mut self.lane
+            && let Some(row) = lane.read(rec, source)
+            && let Some(sum) = self.column_sums[lane.amount]
+                .unwrap_or_default()
+                .checked_add(row.amount.amount)
+        {
+            self.column_sums[lane.amount] = Some(sum);
+            return Ok(Row::Transaction(row));
+        }
+        self.parse_record(rec, line).map(Row::Record)
+    }
+
+    /// Reads one data row by the general rules.
+    fn parse_record(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
         let text = std::str::from_utf8(rec.as_slice()).ok();
         self.row_ascii = text.is_some_and(str::is_ascii);
-        let rec = &Row { rec, text };
+        let rec = &Cells { rec, text };
         self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
@@ -462,7 +492,7 @@ impl RowParser {
         Ok(record)
     }
 
-    fn transaction(&mut self, rec: &Row<'_>, source: Source) -> Res<Transaction> {
+    fn transaction(&mut self, rec: &Cells<'_>, source: Source) -> Res<Transaction> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
@@ -488,7 +518,7 @@ impl RowParser {
         })
     }
 
-    fn settlement(&mut self, rec: &Row<'_>, source: Source) -> Res<SettlementLine> {
+    fn settlement(&mut self, rec: &Cells<'_>, source: Source) -> Res<SettlementLine> {
         let currency = self.currency(rec)?;
         let txn_time = self.when(rec)?;
         let settle_date = self.settle_date(rec)?;
@@ -578,7 +608,7 @@ impl RowParser {
         })
     }
 
-    fn bank(&mut self, rec: &Row<'_>, source: Source) -> Res<BankLine> {
+    fn bank(&mut self, rec: &Cells<'_>, source: Source) -> Res<BankLine> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
