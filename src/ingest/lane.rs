@@ -133,7 +133,16 @@ impl Lane {
         for (id, col) in ids.iter_mut().zip(self.ids) {
             *id = cell(col).ok()?;
         }
-        let [merchant_id, terminal_id, trace_no, batch, reference, txn_id, order_id, city] = ids;
+        let [
+            merchant_id,
+            terminal_id,
+            trace_no,
+            batch,
+            reference,
+            txn_id,
+            order_id,
+            city,
+        ] = ids;
         Some(TxRow {
             source,
             time,

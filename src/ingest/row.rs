@@ -3,12 +3,12 @@
 //! A row that cannot become a record becomes a `Reject` naming its line, column and reason; the
 //! reason echoes the cell with card numbers masked.
 
+use super::Row;
 use super::amount::parse_amount;
 use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
 use super::lane::Lane;
-use super::Row;
 use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
@@ -632,5 +632,214 @@ impl RowParser {
                 .opt(rec, Field::Description)?
                 .map(|(_, s)| CompactString::new(mask_pans(&s))),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The plain-row lane against the general parser: on rows drawn from plain and decorated
+    //! cells of every column, whatever the lane takes must be what the general parser makes of
+    //! it, and the footer sums must stay the same.
+
+    use super::*;
+    use crate::model::Money;
+    use std::collections::BTreeMap;
+
+    const HEADERS: [&str; 15] = [
+        "txn_id",
+        "timestamp",
+        "merchant_id",
+        "terminal_id",
+        "trace_no",
+        "batch",
+        "rrn",
+        "card",
+        "amount",
+        "currency",
+        "type",
+        "status",
+        "channel",
+        "city",
+        "order_id",
+    ];
+
+    /// Cells each column may hold: first the plain forms the lane reads (or declines on their
+    /// value: an impossible date, a clock change, too many decimals), then forms it must leave.
+    fn variants(col: usize) -> &'static [&'static str] {
+        match HEADERS[col] {
+            "timestamp" => &[
+                "2026-11-02 08:00:02",
+                "2026-07-01T23:59:59",
+                "2026-11-03",
+                "2026-11-01 01:30:00",
+                "2026-03-08 02:30:00",
+                "2026-02-30 10:00:00",
+                "2026/11/01 08:00",
+                " 2026-11-01 08:00:02",
+                "01/11/2026 08:00",
+                "",
+            ],
+            "card" => &[
+                "628288******6819",
+                "****6819",
+                "",
+                "6282881234566819",
+                "6282 8812 3456 6819",
+                "`628288******6819",
+                "628288******6819'",
+            ],
+            "amount" => &[
+                "13765.42", "-5.00", "100", "1.5", "1.500", "0.001", "1,000.00", "¥12.00",
+                "(12.00)", "-", "", " 12.00",
+            ],
+            "currency" => &["CNY", "cny", "JPY", "", "-", "XXX1", "CNY "],
+            "type" => &["sale", "refund", "void", "SALE", "mystery", "", "退款"],
+            "status" => &["approved", "declined", "refunded", "", "N/A", "成功"],
+            "channel" => &["card", "qr", "visa", "", "'card"],
+            _ => &[
+                "898440153110007",
+                "000123",
+                "TX20261101000001",
+                "Shenzhen",
+                "",
+                "-",
+                "N/A",
+                "a b",
+                "深圳",
+                " 1",
+                "1\t",
+                "'42'",
+                "`42",
+            ],
+        }
+    }
+
+    fn parser(zone: Zone, currency: Option<Currency>) -> RowParser {
+        let headers: Vec<String> = HEADERS.iter().map(|h| (*h).to_owned()).collect();
+        let map = ColumnMap::bind(&headers, &BTreeMap::new()).unwrap();
+        let rules = RowRules {
+            role: Role::Transactions,
+            file: FileId(0),
+            currency,
+            zone,
+            date_order: None,
+            decimal_comma: false,
+            fee_negative: false,
+            type_is_direction: false,
+            encoding: "UTF-8",
+        };
+        RowParser::new(map, rules)
+    }
+
+    /// Cells of column `col` that the lane may read as they stand (the first variants).
+    fn plain_variants(col: usize) -> usize {
+        match HEADERS[col] {
+            "timestamp" => 6,
+            "card" => 3,
+            "amount" => 6,
+            "currency" => 4,
+            "type" => 6,
+            "status" => 5,
+            "channel" => 4,
+            _ => 8,
+        }
+    }
+
+    /// 40,000 rows in runs of up to 40 (so memos and caches carry over rows), each cell plain
+    /// with odds 19 in 20, in a New York zone (with its clock changes) and a fixed one, with and
+    /// without a default currency. Whatever the lane takes must be exactly the general parser's
+    /// record; both must reject the same rows for the same reasons and keep the same sums.
+    #[test]
+    fn the_lane_reads_as_the_general_parser_does() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut taken, mut left) = (0, 0);
+        for run in 0..1000 {
+            let zone = Zone::parse(if run % 2 == 0 {
+                "America/New_York"
+            } else {
+                "+08:00"
+            });
+            let currency = (run % 3 != 0).then_some(Currency::CNY);
+            let mut fast = parser(zone.unwrap(), currency);
+            assert!(fast.lane.is_some());
+            let mut general = parser(zone.unwrap(), currency);
+            general.lane = None;
+            for line in 2..42u64 {
+                let cells: Vec<&str> = (0..HEADERS.len())
+                    .map(|c| {
+                        let all = variants(c);
+                        let pick = if next(20) < 19 {
+                            next(plain_variants(c))
+                        } else {
+                            next(all.len())
+                        };
+                        all[pick]
+                    })
+                    .collect();
+                let rec = ByteRecord::from(cells.clone());
+                let want = general.parse(&rec, line).map(Row::record);
+                match fast.parse(&rec, line) {
+                    Ok(Row::Transaction(t)) => {
+                        taken += 1;
+                        let Ok(Record::Transaction(g)) = &want else {
+                            panic!(
+                                "{cells:?}: the lane took a row the general parser gives {want:?}"
+                            )
+                        };
+                        assert_eq!(t, g.row(), "{cells:?}");
+                        let scale = |m: Money| m.amount.scale();
+                        assert_eq!(scale(t.amount), scale(g.amount), "{cells:?}");
+                    }
+                    got => {
+                        left += 1;
+                        assert_eq!(
+                            format!("{:?}", got.map(Row::record)),
+                            format!("{want:?}"),
+                            "{cells:?}"
+                        );
+                    }
+                }
+                assert_eq!(fast.column_sums, general.column_sums, "{cells:?}");
+            }
+        }
+        assert!(
+            taken > 5_000 && left > 5_000,
+            "lane {taken}, general {left}"
+        );
+    }
+
+    /// The lane is not idle: ordinary rows of a plain log go through it.
+    #[test]
+    fn plain_rows_take_the_lane() {
+        let mut p = parser(Zone::parse("+08:00").unwrap(), None);
+        let rec = ByteRecord::from(vec![
+            "TX1",
+            "2026-11-01 08:00:02",
+            "898440153110007",
+            "10054554",
+            "490991",
+            "000008",
+            "600528701956",
+            "628288******6819",
+            "13765.42",
+            "CNY",
+            "sale",
+            "approved",
+            "card",
+            "Shenzhen",
+            "",
+        ]);
+        let Ok(Row::Transaction(t)) = p.parse(&rec, 2) else {
+            panic!("a plain row went to the general parser")
+        };
+        assert_eq!(t.reference, Some("600528701956"));
+        assert_eq!(t.order_id, None);
+        assert_eq!(t.time.to_rfc3339(), "2026-11-01T08:00:02+08:00");
     }
 }
