@@ -159,7 +159,7 @@ fn load_logs_with(
         let report = read_file(path, file, &opts, |row| match row {
             Row::Transaction(t) => add(&t),
             Row::Record(Record::Transaction(t)) => add(&t.row()),
-            Row::Record(_) => {}
+            Row::Record(_) | Row::Settlement(_) => {}
         })?;
         inputs.push(input(path, "transactions", report, overflow));
     }
@@ -396,18 +396,25 @@ fn load_statements_with(
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let report = read_file(path, file, &opts, |row| match row {
-            Row::Record(Record::Settlement(l)) => {
-                if let Err(reason) = statement.add_line(&l, syms) {
-                    overflow.push(crate::ingest::Reject {
-                        line: l.source.line,
-                        column: None,
-                        reason,
-                    });
+        let report = read_file(path, file, &opts, |row| {
+            let added = match row {
+                Row::Settlement(l) => statement.add_line(&l, syms).map_err(|r| (l.source, r)),
+                Row::Record(Record::Settlement(l)) => statement
+                    .add_line(&l.row(), syms)
+                    .map_err(|r| (l.source, r)),
+                Row::Record(Record::Bank(b)) => {
+                    statement.add_deposit(&b, syms);
+                    Ok(())
                 }
+                Row::Record(Record::Transaction(_)) | Row::Transaction(_) => Ok(()),
+            };
+            if let Err((source, reason)) = added {
+                overflow.push(crate::ingest::Reject {
+                    line: source.line,
+                    column: None,
+                    reason,
+                });
             }
-            Row::Record(Record::Bank(b)) => statement.add_deposit(&b, syms),
-            Row::Record(Record::Transaction(_)) | Row::Transaction(_) => {}
         })?;
         inputs.push(input(path, role.name(), report, overflow));
     }

@@ -1,20 +1,22 @@
-//! The plain-row lane: a log row whose cells are plain ASCII (no padding, quotes or other
-//! decoration), with an ISO date-time and a plain amount, read straight into a `TxRow` that
-//! borrows its ids from the row.
+//! The plain-row lane: a log or settlement row whose cells are plain ASCII (no padding, quotes
+//! or other decoration), with ISO dates and plain amounts, read straight into a `TxRow` or a
+//! `SettlementRow` that borrows its ids from the row.
 //!
 //! Any other row is left to the general parser (`row.rs`), which reads the rows the lane takes
 //! exactly as the lane does: the tests compare the two on generated rows. The lane only skips
 //! the care that such a row does not need: cleaning each cell, the full date and amount
 //! grammars, copying every id out of the file's buffer.
 
+use super::Row;
 use super::amount::plain_amount;
 use super::cell::is_placeholder;
 use super::columns::{ColumnMap, Field};
 use super::datetime::{Zone, iso_stamp};
 use super::row::{Memo, RowRules};
-use crate::model::{Channel, Currency, Money, Role, Source, Status, TxRow, TxType};
+use crate::model::{Channel, Currency, Money, Role, SettlementRow, Source, Status, TxRow, TxType};
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use csv::ByteRecord;
+use rust_decimal::Decimal;
 
 /// The id columns, in `TxRow` order: merchant, terminal, trace, batch, reference, transaction
 /// id, order id, city.
@@ -31,9 +33,15 @@ const ID_FIELDS: [Field; 8] = [
 
 /// The lane for one file: its columns, and the last values read (most rows repeat them).
 pub(super) struct Lane {
-    time: usize,
-    /// The amount column, whose sum the footer checks need.
-    pub amount: usize,
+    role: Role,
+    /// The date-time (or date) column: required in a log, optional in a statement.
+    time: Option<usize>,
+    settle_date: Option<usize>,
+    /// A log's amount, a statement's gross.
+    amount: usize,
+    fees: Vec<usize>,
+    net: Option<usize>,
+    fee_negative: bool,
     currency: Option<usize>,
     default_currency: Option<Currency>,
     status: Option<usize>,
@@ -54,10 +62,19 @@ pub(super) struct Lane {
 /// A cell: `Ok(None)` when empty or a placeholder, `Err(())` when it needs the general parser.
 type Cell<'r> = Result<Option<&'r str>, ()>;
 
+/// The fields a log and a statement read alike.
+struct Common<'r> {
+    status: Status,
+    kind: TxType,
+    channel: Option<Channel>,
+    card: Option<&'r str>,
+    ids: [Option<&'r str>; 8],
+}
+
 impl Lane {
-    /// The lane for a file whose layout it reads: a log with one date-time (or date) column, one
-    /// amount column, at most one currency column, and no direction, time-zone or time-of-day
-    /// column (whose rows need the general parser's rules).
+    /// The lane for a file whose layout it reads: a log or a settlement statement with one
+    /// amount (or gross) column, at most one currency column, and no direction, time-zone,
+    /// time-of-day or debit/credit column (whose rows need the general parser's rules).
     pub fn for_file(map: &ColumnMap, rules: &RowRules) -> Option<Lane> {
         let needs_general = [
             Field::Direction,
@@ -65,17 +82,39 @@ impl Lane {
             Field::Time,
             Field::Credit,
             Field::Debit,
+            Field::GrossCredit,
+            Field::GrossDebit,
+            Field::NetCredit,
+            Field::NetDebit,
         ];
-        if rules.role != Role::Transactions
+        if rules.role == Role::Bank
             || rules.type_is_direction
             || needs_general.iter().any(|f| map.has(*f))
             || map.cols(Field::Currency).len() > 1
         {
             return None;
         }
+        let time = map.col(Field::Timestamp).or(map.col(Field::Date));
+        let amount = match rules.role {
+            Role::Transactions => {
+                time?;
+                map.col(Field::Amount).or(map.col(Field::Gross))?
+            }
+            _ => map.col(Field::Gross).or(map.col(Field::Amount))?,
+        };
+        let statement = rules.role == Role::Settlement;
         Some(Lane {
-            time: map.col(Field::Timestamp).or(map.col(Field::Date))?,
-            amount: map.col(Field::Amount).or(map.col(Field::Gross))?,
+            role: rules.role,
+            time,
+            settle_date: map.col(Field::SettleDate).filter(|_| statement),
+            amount,
+            fees: if statement {
+                map.cols(Field::Fee).to_vec()
+            } else {
+                Vec::new()
+            },
+            net: map.col(Field::Net).filter(|_| statement),
+            fee_negative: rules.fee_negative,
             currency: map.col(Field::Currency),
             default_currency: rules.currency,
             status: map.col(Field::Status),
@@ -93,8 +132,14 @@ impl Lane {
         })
     }
 
-    /// The row as a `TxRow`, or `None` when it needs the general parser.
-    pub fn read<'r>(&mut self, rec: &'r ByteRecord, source: Source) -> Option<TxRow<'r>> {
+    /// The row, or `None` when it needs the general parser. Its money cells (column, value)
+    /// are added to `sums`, for the footer checks.
+    pub fn read<'r>(
+        &mut self,
+        rec: &'r ByteRecord,
+        source: Source,
+        sums: &mut Vec<(usize, Decimal)>,
+    ) -> Option<Row<'r>> {
         let bytes = rec.as_slice();
         if !bytes.is_ascii() {
             return None;
@@ -102,15 +147,102 @@ impl Lane {
         let row = std::str::from_utf8(bytes).ok()?;
         let cell = |col: Option<usize>| -> Cell<'r> {
             let Some(col) = col else { return Ok(None) };
-            let text = rec.range(col).and_then(|r| row.get(r)).unwrap_or("");
-            plain(text)
+            plain(rec.range(col).and_then(|r| row.get(r)).unwrap_or(""))
         };
         let currency = self.currency(cell(self.currency).ok()?)?;
-        let time = self.time(cell(Some(self.time)).ok()??)?;
-        let value = plain_amount(cell(Some(self.amount)).ok()??.as_bytes(), self.point)?;
-        if value.scale() > currency.minor_units() {
+        // A money cell of the row's currency; `strict` refuses more decimals than it has (fees
+        // may carry more).
+        let point = self.point;
+        let mut money = |col: usize, strict: bool| -> Option<Option<Decimal>> {
+            let Some(text) = cell(Some(col)).ok()? else {
+                return Some(None);
+            };
+            let value = plain_amount(text.as_bytes(), point)?;
+            if strict && value.scale() > currency.minor_units() {
+                return None;
+            }
+            sums.push((col, value));
+            Some(Some(value))
+        };
+        let amount = money(self.amount, true)??;
+        let (mut fee, mut net) = (None, None);
+        if self.role == Role::Settlement {
+            for &col in &self.fees {
+                if let Some(v) = money(col, false)? {
+                    fee = Some(fee.unwrap_or(Decimal::ZERO).checked_add(v)?);
+                }
+            }
+            if let Some(col) = self.net {
+                net = money(col, true)?;
+            }
+        }
+        let time = match cell(self.time).ok()? {
+            Some(text) => Some(self.time(text)?),
+            None => None,
+        };
+        let c = self.common(&cell)?;
+        let [
+            merchant_id,
+            terminal_id,
+            trace_no,
+            batch,
+            reference,
+            txn_id,
+            order_id,
+            city,
+        ] = c.ids;
+        if self.role == Role::Transactions {
+            return Some(Row::Transaction(TxRow {
+                source,
+                time: time?,
+                merchant_id,
+                terminal_id,
+                trace_no,
+                batch,
+                reference,
+                txn_id,
+                order_id,
+                card: c.card,
+                amount: Money::new(amount, currency),
+                kind: c.kind,
+                status: c.status,
+                channel: c.channel,
+                city,
+            }));
+        }
+        let settle_date = match cell(self.settle_date).ok()? {
+            Some(text) => Some(iso_stamp(text.as_bytes())?.date),
+            None => None,
+        };
+        if time.is_none() && settle_date.is_none() {
             return None;
         }
+        let fee = if self.fee_negative {
+            fee.map(|f: Decimal| -f)
+        } else {
+            fee
+        };
+        Some(Row::Settlement(SettlementRow {
+            source,
+            settle_date,
+            txn_time: time,
+            reference,
+            txn_id,
+            order_id,
+            merchant_id,
+            terminal_id,
+            card: c.card,
+            gross: Money::new(amount, currency),
+            fee: fee.map(|f| Money::new(f, currency)),
+            net: net.map(|n| Money::new(n, currency)),
+            batch,
+            kind: c.kind,
+            channel: c.channel,
+        }))
+    }
+
+    /// Status, type, channel, card and ids: read alike in a log and a statement.
+    fn common<'r>(&mut self, cell: &impl Fn(Option<usize>) -> Cell<'r>) -> Option<Common<'r>> {
         let status = match cell(self.status).ok()? {
             Some(s) => self.status_memo.get(s, Status::parse),
             None => Status::Approved,
@@ -133,32 +265,12 @@ impl Lane {
         for (id, col) in ids.iter_mut().zip(self.ids) {
             *id = cell(col).ok()?;
         }
-        let [
-            merchant_id,
-            terminal_id,
-            trace_no,
-            batch,
-            reference,
-            txn_id,
-            order_id,
-            city,
-        ] = ids;
-        Some(TxRow {
-            source,
-            time,
-            merchant_id,
-            terminal_id,
-            trace_no,
-            batch,
-            reference,
-            txn_id,
-            order_id,
-            card,
-            amount: Money::new(value, currency),
-            kind,
+        Some(Common {
             status,
+            kind,
             channel,
-            city,
+            card,
+            ids,
         })
     }
 

@@ -28,7 +28,9 @@ pub use row::Reject;
 pub use summary::SummaryCheck;
 pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_register};
 
-use crate::model::{Currency, FileId, Money, Record, Role, Source, TxRow, mask_pans};
+use crate::model::{
+    Currency, FileId, Money, Record, Role, SettlementRow, Source, TxRow, mask_pans,
+};
 use cell::clean;
 use columns::ColumnMap;
 use csv::ByteRecord;
@@ -109,12 +111,13 @@ pub struct FileReport {
     pub sample: Vec<Record>,
 }
 
-/// What a data row became: a record, or a log row read by the plain-row lane, whose ids are
-/// still in the file's buffer (`TxRow`). `record()` makes either a `Record`.
+/// What a data row became: a record, or a log or settlement row read by the plain-row lane,
+/// whose ids are still in the file's buffer. `record()` makes any of them a `Record`.
 #[derive(Debug)]
 pub enum Row<'a> {
     Record(Record),
     Transaction(TxRow<'a>),
+    Settlement(SettlementRow<'a>),
 }
 
 impl Row<'_> {
@@ -122,6 +125,7 @@ impl Row<'_> {
         match self {
             Row::Record(r) => r,
             Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+            Row::Settlement(l) => Record::Settlement(l.to_line()),
         }
     }
 
@@ -130,6 +134,7 @@ impl Row<'_> {
         match self {
             Row::Record(r) => r.headline_amount(),
             Row::Transaction(t) => t.amount,
+            Row::Settlement(l) => l.gross,
         }
     }
 
@@ -137,6 +142,7 @@ impl Row<'_> {
         match self {
             Row::Record(r) => r.source(),
             Row::Transaction(t) => t.source,
+            Row::Settlement(l) => l.source,
         }
     }
 }
@@ -518,6 +524,7 @@ pub fn read_file(
                     report.sample.push(match &record {
                         Row::Record(r) => r.clone(),
                         Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+                        Row::Settlement(l) => Record::Settlement(l.to_line()),
                     });
                 }
                 sink(record);

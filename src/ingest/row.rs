@@ -441,14 +441,18 @@ impl RowParser {
             file: self.rules.file,
             line,
         };
-        if let Some(lane) = &mut self.lane
-            && let Some(row) = lane.read(rec, source)
-            && let Some(sum) = self.column_sums[lane.amount]
-                .unwrap_or_default()
-                .checked_add(row.amount.amount)
-        {
-            self.column_sums[lane.amount] = Some(sum);
-            return Ok(Row::Transaction(row));
+        if let Some(lane) = &mut self.lane {
+            self.row_sums.clear();
+            if let Some(row) = lane.read(rec, source, &mut self.row_sums) {
+                let fee = match &row {
+                    Row::Settlement(l) => l.fee.map(|f| f.amount),
+                    _ => None,
+                };
+                // A sum that would overflow: the general parser rejects the row.
+                if self.commit_sums(fee).is_ok() {
+                    return Ok(row);
+                }
+            }
         }
         self.parse_record(rec, line).map(Row::Record)
     }
@@ -468,8 +472,18 @@ impl RowParser {
             Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
             Role::Bank => self.bank(rec, source).map(Record::Bank),
         }?;
-        // Sums for the footer checks, committed only for an accepted row and never overflowing:
-        // each row value is replaced by its column's new sum, then all are stored.
+        let fee = match &record {
+            Record::Settlement(line) => line.fee.map(|f| f.amount),
+            _ => None,
+        };
+        self.commit_sums(fee)?;
+        Ok(record)
+    }
+
+    /// Adds the accepted row's money cells (`row_sums`) and `fee` to the footer sums: all or,
+    /// when a sum would overflow, none.
+    fn commit_sums(&mut self, fee: Option<Decimal>) -> Res<()> {
+        // Each row value is replaced by its column's new sum, then all are stored.
         for k in 0..self.row_sums.len() {
             let (col, value) = self.row_sums[k];
             let sum = self.column_sums[col]
@@ -478,18 +492,15 @@ impl RowParser {
                 .ok_or_else(|| self.overflow(Some(col)))?;
             self.row_sums[k].1 = sum;
         }
-        let fee_total = match &record {
-            Record::Settlement(line) => self
-                .fee_total
-                .checked_add(line.fee.map_or(Decimal::ZERO, |f| f.amount))
-                .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?,
-            _ => self.fee_total,
-        };
+        let fee_total = self
+            .fee_total
+            .checked_add(fee.unwrap_or_default())
+            .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?;
         for &(col, sum) in &self.row_sums {
             self.column_sums[col] = Some(sum);
         }
         self.fee_total = fee_total;
-        Ok(record)
+        Ok(())
     }
 
     fn transaction(&mut self, rec: &Cells<'_>, source: Source) -> Res<Transaction> {
@@ -642,10 +653,9 @@ mod tests {
     //! it, and the footer sums must stay the same.
 
     use super::*;
-    use crate::model::Money;
     use std::collections::BTreeMap;
 
-    const HEADERS: [&str; 15] = [
+    const LOG: [&str; 15] = [
         "txn_id",
         "timestamp",
         "merchant_id",
@@ -662,95 +672,147 @@ mod tests {
         "city",
         "order_id",
     ];
+    const STATEMENT: [&str; 17] = [
+        "settle_date",
+        "txn_date",
+        "rrn",
+        "merchant_id",
+        "terminal_id",
+        "card",
+        "gross",
+        "fee",
+        "commission",
+        "net",
+        "batch_id",
+        "currency",
+        "channel",
+        "type",
+        "status",
+        "txn_id",
+        "order_id",
+    ];
 
-    /// Cells each column may hold: first the plain forms the lane reads (or declines on their
-    /// value: an impossible date, a clock change, too many decimals), then forms it must leave.
-    fn variants(col: usize) -> &'static [&'static str] {
-        match HEADERS[col] {
-            "timestamp" => &[
-                "2026-11-02 08:00:02",
-                "2026-07-01T23:59:59",
-                "2026-11-03",
-                "2026-11-01 01:30:00",
-                "2026-03-08 02:30:00",
-                "2026-02-30 10:00:00",
-                "2026/11/01 08:00",
-                " 2026-11-01 08:00:02",
-                "01/11/2026 08:00",
-                "",
-            ],
-            "card" => &[
-                "628288******6819",
-                "****6819",
-                "",
-                "6282881234566819",
-                "6282 8812 3456 6819",
-                "`628288******6819",
-                "628288******6819'",
-            ],
-            "amount" => &[
-                "13765.42", "-5.00", "100", "1.5", "1.500", "0.001", "1,000.00", "¥12.00",
-                "(12.00)", "-", "", " 12.00",
-            ],
-            "currency" => &["CNY", "cny", "JPY", "", "-", "XXX1", "CNY "],
-            "type" => &["sale", "refund", "void", "SALE", "mystery", "", "退款"],
-            "status" => &["approved", "declined", "refunded", "", "N/A", "成功"],
-            "channel" => &["card", "qr", "visa", "", "'card"],
-            _ => &[
-                "898440153110007",
-                "000123",
-                "TX20261101000001",
-                "Shenzhen",
-                "",
-                "-",
-                "N/A",
-                "a b",
-                "深圳",
-                " 1",
-                "1\t",
-                "'42'",
-                "`42",
-            ],
+    /// Cells a column may hold, and how many of them come first as plain forms the lane reads
+    /// (or declines on their value: an impossible date, a clock change, too many decimals).
+    fn variants(header: &str) -> (usize, &'static [&'static str]) {
+        match header {
+            "timestamp" | "txn_date" => (
+                6,
+                &[
+                    "2026-11-02 08:00:02",
+                    "2026-07-01T23:59:59",
+                    "2026-11-03",
+                    "2026-11-01 01:30:00",
+                    "2026-03-08 02:30:00",
+                    "2026-02-30 10:00:00",
+                    "2026/11/01 08:00",
+                    " 2026-11-01 08:00:02",
+                    "01/11/2026 08:00",
+                    "",
+                ],
+            ),
+            "settle_date" => (
+                4,
+                &[
+                    "2026-11-03",
+                    "2026-11-04 00:00:00",
+                    "",
+                    "2026-02-30",
+                    "2026/11/03",
+                    "03.11.2026",
+                    "2026-11-03 ",
+                ],
+            ),
+            "card" => (
+                3,
+                &[
+                    "628288******6819",
+                    "****6819",
+                    "",
+                    "6282881234566819",
+                    "6282 8812 3456 6819",
+                    "`628288******6819",
+                    "628288******6819'",
+                ],
+            ),
+            "amount" | "gross" | "net" => (
+                6,
+                &[
+                    "13765.42", "-5.00", "100", "1.5", "1.500", "0.001", "1,000.00", "¥12.00",
+                    "(12.00)", "-", "", " 12.00",
+                ],
+            ),
+            "fee" | "commission" => (
+                6,
+                &[
+                    "82.59",
+                    "0.125",
+                    "",
+                    "-0.60",
+                    "3",
+                    "0.1234567",
+                    "1,000.00",
+                    "(1.00)",
+                    " 1.00",
+                ],
+            ),
+            "currency" => (4, &["CNY", "cny", "JPY", "", "-", "XXX1", "CNY "]),
+            "type" => (
+                6,
+                &["sale", "refund", "void", "SALE", "mystery", "", "退款"],
+            ),
+            "status" => (5, &["approved", "declined", "refunded", "", "N/A", "成功"]),
+            "channel" => (4, &["card", "qr", "visa", "", "'card"]),
+            _ => (
+                8,
+                &[
+                    "898440153110007",
+                    "000123",
+                    "TX20261101000001",
+                    "Shenzhen",
+                    "",
+                    "-",
+                    "N/A",
+                    "a b",
+                    "深圳",
+                    " 1",
+                    "1\t",
+                    "'42'",
+                    "`42",
+                ],
+            ),
         }
     }
 
-    fn parser(zone: Zone, currency: Option<Currency>) -> RowParser {
-        let headers: Vec<String> = HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    fn parser(
+        role: Role,
+        headers: &[&str],
+        zone: Zone,
+        currency: Option<Currency>,
+        fee_negative: bool,
+    ) -> RowParser {
+        let headers: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
         let map = ColumnMap::bind(&headers, &BTreeMap::new()).unwrap();
         let rules = RowRules {
-            role: Role::Transactions,
+            role,
             file: FileId(0),
             currency,
             zone,
             date_order: None,
             decimal_comma: false,
-            fee_negative: false,
+            fee_negative,
             type_is_direction: false,
             encoding: "UTF-8",
         };
         RowParser::new(map, rules)
     }
 
-    /// Cells of column `col` that the lane may read as they stand (the first variants).
-    fn plain_variants(col: usize) -> usize {
-        match HEADERS[col] {
-            "timestamp" => 6,
-            "card" => 3,
-            "amount" => 6,
-            "currency" => 4,
-            "type" => 6,
-            "status" => 5,
-            "channel" => 4,
-            _ => 8,
-        }
-    }
-
-    /// 40,000 rows in runs of up to 40 (so memos and caches carry over rows), each cell plain
+    /// 40,000 rows in runs of 40 (so memos and caches carry over rows), each cell plain
     /// with odds 19 in 20, in a New York zone (with its clock changes) and a fixed one, with and
-    /// without a default currency. Whatever the lane takes must be exactly the general parser's
-    /// record; both must reject the same rows for the same reasons and keep the same sums.
-    #[test]
-    fn the_lane_reads_as_the_general_parser_does() {
+    /// without a default currency (and negative fees). Whatever the lane takes must be exactly
+    /// the general parser's record; both must reject the same rows for the same reasons and
+    /// keep the same sums. Returns how many rows the lane took and how many it left.
+    fn differential(role: Role, headers: &[&str]) -> (usize, usize) {
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move |n: usize| {
             seed ^= seed << 13;
@@ -764,37 +826,33 @@ mod tests {
                 "America/New_York"
             } else {
                 "+08:00"
-            });
+            })
+            .unwrap();
             let currency = (run % 3 != 0).then_some(Currency::CNY);
-            let mut fast = parser(zone.unwrap(), currency);
+            let fee_negative = run % 5 == 0;
+            let mut fast = parser(role, headers, zone, currency, fee_negative);
             assert!(fast.lane.is_some());
-            let mut general = parser(zone.unwrap(), currency);
+            let mut general = parser(role, headers, zone, currency, fee_negative);
             general.lane = None;
             for line in 2..42u64 {
-                let cells: Vec<&str> = (0..HEADERS.len())
-                    .map(|c| {
-                        let all = variants(c);
-                        let pick = if next(20) < 19 {
-                            next(plain_variants(c))
+                let cells: Vec<&str> = headers
+                    .iter()
+                    .map(|h| {
+                        let (plain, all) = variants(h);
+                        all[if next(20) < 19 {
+                            next(plain)
                         } else {
                             next(all.len())
-                        };
-                        all[pick]
+                        }]
                     })
                     .collect();
                 let rec = ByteRecord::from(cells.clone());
                 let want = general.parse(&rec, line).map(Row::record);
                 match fast.parse(&rec, line) {
-                    Ok(Row::Transaction(t)) => {
+                    Ok(row @ (Row::Transaction(_) | Row::Settlement(_))) => {
                         taken += 1;
-                        let Ok(Record::Transaction(g)) = &want else {
-                            panic!(
-                                "{cells:?}: the lane took a row the general parser gives {want:?}"
-                            )
-                        };
-                        assert_eq!(t, g.row(), "{cells:?}");
-                        let scale = |m: Money| m.amount.scale();
-                        assert_eq!(scale(t.amount), scale(g.amount), "{cells:?}");
+                        let got = format!("{:?}", Ok::<_, Reject>(row.record()));
+                        assert_eq!(got, format!("{want:?}"), "{cells:?}");
                     }
                     got => {
                         left += 1;
@@ -806,10 +864,26 @@ mod tests {
                     }
                 }
                 assert_eq!(fast.column_sums, general.column_sums, "{cells:?}");
+                assert_eq!(fast.fee_total, general.fee_total, "{cells:?}");
             }
         }
+        (taken, left)
+    }
+
+    #[test]
+    fn the_lane_reads_logs_as_the_general_parser_does() {
+        let (taken, left) = differential(Role::Transactions, &LOG);
         assert!(
-            taken > 5_000 && left > 5_000,
+            taken > 3_000 && left > 3_000,
+            "lane {taken}, general {left}"
+        );
+    }
+
+    #[test]
+    fn the_lane_reads_statements_as_the_general_parser_does() {
+        let (taken, left) = differential(Role::Settlement, &STATEMENT);
+        assert!(
+            taken > 3_000 && left > 3_000,
             "lane {taken}, general {left}"
         );
     }
@@ -817,7 +891,13 @@ mod tests {
     /// The lane is not idle: ordinary rows of a plain log go through it.
     #[test]
     fn plain_rows_take_the_lane() {
-        let mut p = parser(Zone::parse("+08:00").unwrap(), None);
+        let mut p = parser(
+            Role::Transactions,
+            &LOG,
+            Zone::parse("+08:00").unwrap(),
+            None,
+            false,
+        );
         let rec = ByteRecord::from(vec![
             "TX1",
             "2026-11-01 08:00:02",

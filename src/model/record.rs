@@ -285,6 +285,72 @@ pub struct SettlementLine {
     pub channel: Option<Channel>,
 }
 
+/// A settlement line as the engine takes it: `SettlementLine`'s content with its ids borrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettlementRow<'a> {
+    pub source: Source,
+    pub settle_date: Option<NaiveDate>,
+    pub txn_time: Option<DateTime<FixedOffset>>,
+    pub reference: Option<&'a str>,
+    pub txn_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub merchant_id: Option<&'a str>,
+    pub terminal_id: Option<&'a str>,
+    /// Masked, as `Card` holds it.
+    pub card: Option<&'a str>,
+    pub gross: Money,
+    pub fee: Option<Money>,
+    pub net: Option<Money>,
+    pub batch: Option<&'a str>,
+    pub kind: TxType,
+    pub channel: Option<Channel>,
+}
+
+impl SettlementLine {
+    pub fn row(&self) -> SettlementRow<'_> {
+        SettlementRow {
+            source: self.source,
+            settle_date: self.settle_date,
+            txn_time: self.txn_time,
+            reference: self.reference.as_ref().map(Reference::as_str),
+            txn_id: self.txn_id.as_ref().map(TxnId::as_str),
+            order_id: self.order_id.as_ref().map(OrderId::as_str),
+            merchant_id: self.merchant_id.as_ref().map(MerchantId::as_str),
+            terminal_id: self.terminal_id.as_ref().map(TerminalId::as_str),
+            card: self.card.as_ref().map(Card::as_str),
+            gross: self.gross,
+            fee: self.fee,
+            net: self.net,
+            batch: self.batch.as_ref().map(BatchId::as_str),
+            kind: self.kind.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
+impl SettlementRow<'_> {
+    pub fn to_line(&self) -> SettlementLine {
+        SettlementLine {
+            source: self.source,
+            settle_date: self.settle_date,
+            txn_time: self.txn_time,
+            reference: self.reference.map(Reference::new),
+            txn_id: self.txn_id.map(TxnId::new),
+            order_id: self.order_id.map(OrderId::new),
+            merchant_id: self.merchant_id.map(MerchantId::new),
+            terminal_id: self.terminal_id.map(TerminalId::new),
+            // A masked card reads back as itself.
+            card: self.card.and_then(Card::parse),
+            gross: self.gross,
+            fee: self.fee,
+            net: self.net,
+            batch: self.batch.map(BatchId::new),
+            kind: self.kind.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
 /// One line of a bank account statement.
 #[derive(Debug, Clone)]
 pub struct BankLine {

@@ -3,7 +3,7 @@
 
 use super::contract::Channel;
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
-use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementLine, Source};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -85,7 +85,7 @@ impl Statement {
     }
 
     /// Adds a settlement line; `Err` with a reason when its gross cannot be held exactly.
-    pub fn add_line(&mut self, l: &SettlementLine, syms: &mut Symbols) -> Result<(), String> {
+    pub fn add_line(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<(), String> {
         let currency = l.gross.currency;
         // A statement without a type column writes refunds as negative sales.
         let kind = match Kind::of(&l.kind) {
@@ -120,11 +120,11 @@ impl Statement {
             return Err(format!("net {net} or fee is too large to audit"));
         }
         let (reference, txn_id, order) = (
-            syms.reference_opt(l.reference.as_ref().map(|r| r.as_str())),
-            syms.reference_opt(l.txn_id.as_ref().map(|r| r.as_str())),
-            syms.reference_opt(l.order_id.as_ref().map(|r| r.as_str())),
+            syms.reference_opt(l.reference),
+            syms.reference_opt(l.txn_id),
+            syms.reference_opt(l.order_id),
         );
-        let card = syms.reference_opt(l.card.as_ref().map(|r| r.as_str()));
+        let card = syms.reference_opt(l.card);
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
         self.lines.push(Line {
             source: l.source,
@@ -134,10 +134,10 @@ impl Statement {
             reference,
             txn_id,
             order,
-            merchant: intern(l.merchant_id.as_ref().map(|r| r.as_str())),
-            terminal: intern(l.terminal_id.as_ref().map(|r| r.as_str())),
+            merchant: intern(l.merchant_id),
+            terminal: intern(l.terminal_id),
             card,
-            batch: intern(l.batch.as_ref().map(|r| r.as_str())),
+            batch: intern(l.batch),
             currency,
             gross,
             fee,
