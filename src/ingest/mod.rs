@@ -493,52 +493,57 @@ pub fn read_file(
             continue;
         }
         report.rows.read += 1;
-        let outcome = if let Some(reason) = row_shape_problem(&rec, ncols, delimiter, multiline) {
-            Err(Reject {
+        let parsed = match row_shape_problem(&rec, ncols, delimiter, multiline) {
+            Some(reason) => Err(Reject {
                 line,
                 column: None,
                 reason,
-            })
-        } else {
-            parser.parse(&rec, line)
+            }),
+            None => parser.parse(&rec, line),
         };
-        let outcome = outcome.and_then(|record| {
-            let money = record.headline_amount();
-            let total = report.totals.get(&money.currency).copied().unwrap_or_default().checked_add(money.amount);
-            match total {
-                Some(total) if tally.try_add(money.amount) => {
-                    report.totals.insert(money.currency, total);
-                    Ok(record)
+        // The row is handed on where it was parsed: a row is a few hundred bytes, and each
+        // move of it costs a copy.
+        let reject = match parsed {
+            Ok(row) => {
+                let money = row.headline_amount();
+                let total = report
+                    .totals
+                    .get(&money.currency)
+                    .copied()
+                    .unwrap_or_default()
+                    .checked_add(money.amount);
+                match total {
+                    Some(total) if tally.try_add(money.amount) => {
+                        report.totals.insert(money.currency, total);
+                        report.rows.accepted += 1;
+                        if report.sample.len() < SAMPLE_RECORDS {
+                            report.sample.push(match &row {
+                                Row::Record(r) => r.clone(),
+                                Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+                                Row::Settlement(l) => Record::Settlement(l.to_line()),
+                            });
+                        }
+                        sink(row);
+                        None
+                    }
+                    _ => Some(Reject {
+                        line,
+                        column: None,
+                        reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
+                    }),
                 }
-                _ => Err(Reject {
-                    line,
-                    column: None,
-                    reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
-                }),
             }
-        });
-        match outcome {
-            Ok(record) => {
-                report.rows.accepted += 1;
-                if report.sample.len() < SAMPLE_RECORDS {
-                    report.sample.push(match &record {
-                        Row::Record(r) => r.clone(),
-                        Row::Transaction(t) => Record::Transaction(t.to_transaction()),
-                        Row::Settlement(l) => Record::Settlement(l.to_line()),
-                    });
-                }
-                sink(record);
+            Err(reject) => Some(reject),
+        };
+        if let Some(mut reject) = reject {
+            if multiline && !reject.reason.contains("closing quote") {
+                reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
             }
-            Err(mut reject) => {
-                if multiline && !reject.reason.contains("closing quote") {
-                    reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
-                }
-                report.rows.rejected += 1;
-                if report.rejects.len() < MAX_REJECTS_KEPT {
-                    report.rejects.push(reject);
-                } else {
-                    report.rejects_omitted += 1;
-                }
+            report.rows.rejected += 1;
+            if report.rejects.len() < MAX_REJECTS_KEPT {
+                report.rejects.push(reject);
+            } else {
+                report.rejects_omitted += 1;
             }
         }
     }
