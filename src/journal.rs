@@ -8,9 +8,9 @@ use crate::ingest::Zone;
 use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use rust_decimal::Decimal;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
 /// An interned string; `Sym::NONE` for a missing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -345,35 +345,17 @@ impl Journal {
     }
 
     /// `voided_sales` given the journal already ordered by terminal, then time.
+    ///
+    /// Per terminal, each approved void cancels the latest earlier approved charge not cancelled
+    /// yet that has the void's reference, else (a void with its own reference, or none) the
+    /// latest with its card and absolute amount.
     pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
-        let j = self;
-        let mut voided = vec![false; j.txs.len()];
-        for group in j.groups(order, |t| t.terminal) {
-            for (pos, &v) in group.iter().enumerate() {
-                let void = j.tx(v);
-                if void.kind != Kind::Void || !void.approved {
-                    continue;
-                }
-                // A void that names its sale's reference cancels that sale; otherwise (a void with
-                // its own reference, or none) the latest sale with its card and amount.
-                let open = |s: &u32| {
-                    let sale = j.tx(*s);
-                    sale.kind.is_charge() && sale.approved && !voided[*s as usize]
-                };
-                let earlier = || group[..pos].iter().rev().copied();
-                let by_reference = (!void.reference.is_none())
-                    .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == void.reference))
-                    .flatten();
-                let original = by_reference.or_else(|| {
-                    earlier().find(|s| {
-                        open(s)
-                            && j.tx(*s).card == void.card
-                            && j.tx(*s).amount.abs() == void.amount.abs()
-                    })
-                });
-                if let Some(s) = original {
-                    voided[s as usize] = true;
-                }
+        let mut voided = vec![false; self.txs.len()];
+        let mut reversals = Reversals::default();
+        for group in self.groups(order, |t| t.terminal) {
+            let cancelled = reversals.pair(self, group, |k| k == Kind::Void, true);
+            for (&i, &c) in group.iter().zip(cancelled) {
+                voided[i as usize] |= c;
             }
         }
         voided
@@ -391,6 +373,123 @@ impl Journal {
     pub fn tx(&self, i: u32) -> &Tx {
         &self.txs[i as usize]
     }
+}
+
+/// A group position that stands for none.
+const NIL: u32 = u32::MAX;
+
+/// Reversals paired with the charges they cancel, one terminal group at a time: each approved
+/// reversal cancels the latest earlier approved charge of the group that nothing cancelled yet
+/// and that has the reversal's reference, else its card and absolute amount.
+///
+/// A reversal may have to look past thousands of charges to find its sale, so the charges are
+/// indexed instead of scanned: only under the keys some reversal of the group asks for, each key
+/// a stack threaded through the group's positions, latest on top. Cancelled charges are dropped
+/// from a stack when they reach its top. A group costs linear time; the buffers are kept from
+/// one group to the next, so pairing allocates nothing per row.
+#[derive(Debug, Default)]
+pub struct Reversals {
+    by_reference: HashMap<Sym, u32>,
+    by_card: HashMap<(Sym, u64), u32>,
+    below_reference: Vec<u32>,
+    below_card: Vec<u32>,
+    cancelled: Vec<bool>,
+}
+
+impl Reversals {
+    /// Which transactions of `group` (a terminal's, in time order) a reversal cancelled, by
+    /// position. `reverses` says which kinds reverse a charge; `cardless` whether a reversal
+    /// without a card still looks for a charge without one by amount.
+    pub fn pair(
+        &mut self,
+        j: &Journal,
+        group: &[u32],
+        reverses: impl Fn(Kind) -> bool,
+        cardless: bool,
+    ) -> &[bool] {
+        let is_reversal = |t: &Tx| t.approved && reverses(t.kind);
+        let card_key =
+            |t: &Tx| (cardless || !t.card.is_none()).then(|| (t.card, t.amount.unsigned_abs()));
+        self.cancelled.clear();
+        self.cancelled.resize(group.len(), false);
+        self.by_reference.clear();
+        self.by_card.clear();
+        for t in group.iter().map(|&i| j.tx(i)).filter(|t| is_reversal(t)) {
+            if !t.reference.is_none() {
+                self.by_reference.insert(t.reference, NIL);
+            }
+            if let Some(k) = card_key(t) {
+                self.by_card.insert(k, NIL);
+            }
+        }
+        if self.by_reference.is_empty() && self.by_card.is_empty() {
+            return &self.cancelled;
+        }
+        // Only positions pushed in this group are read back, so stale values do no harm.
+        for below in [&mut self.below_reference, &mut self.below_card] {
+            if below.len() < group.len() {
+                below.resize(group.len(), NIL);
+            }
+        }
+        for (pos, &i) in group.iter().enumerate() {
+            let t = j.tx(i);
+            if t.approved && t.kind.is_charge() {
+                if !t.reference.is_none() {
+                    push(
+                        &mut self.by_reference,
+                        &mut self.below_reference,
+                        t.reference,
+                        pos,
+                    );
+                }
+                if let Some(k) = card_key(t) {
+                    push(&mut self.by_card, &mut self.below_card, k, pos);
+                }
+            } else if is_reversal(t) {
+                let cancelled = &self.cancelled;
+                let original = (!t.reference.is_none())
+                    .then(|| {
+                        latest(
+                            &mut self.by_reference,
+                            &self.below_reference,
+                            cancelled,
+                            t.reference,
+                        )
+                    })
+                    .flatten()
+                    .or_else(|| {
+                        let k = card_key(t)?;
+                        latest(&mut self.by_card, &self.below_card, cancelled, k)
+                    });
+                if let Some(p) = original {
+                    self.cancelled[p] = true;
+                }
+            }
+        }
+        &self.cancelled
+    }
+}
+
+/// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
+fn push<K: Hash + Eq>(tops: &mut HashMap<K, u32>, below: &mut [u32], key: K, pos: usize) {
+    if let Some(top) = tops.get_mut(&key) {
+        below[pos] = *top;
+        *top = pos as u32;
+    }
+}
+
+/// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
+fn latest<K: Hash + Eq>(
+    tops: &mut HashMap<K, u32>,
+    below: &[u32],
+    cancelled: &[bool],
+    key: K,
+) -> Option<usize> {
+    let top = tops.get_mut(&key)?;
+    while *top != NIL && cancelled[*top as usize] {
+        *top = below[*top as usize];
+    }
+    (*top != NIL).then_some(*top as usize)
 }
 
 /// `d` in minor units of `c`; `None` if it does not fit an `i64` or has more decimals.
@@ -434,6 +533,119 @@ mod tests {
         );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
+    }
+
+    /// A small journal in which references, cards and amounts collide often.
+    fn journal_of(rows: &[(u8, u8, u8, bool, u8, u8, i8)]) -> Journal {
+        let kinds = [
+            Kind::Sale,
+            Kind::Void,
+            Kind::Refund,
+            Kind::PreauthCompletion,
+            Kind::Preauth,
+        ];
+        let sym = |n: u8, none: u8| {
+            if n == none {
+                Sym::NONE
+            } else {
+                Sym(u32::from(n))
+            }
+        };
+        let mut j = Journal::default();
+        for (line, &(terminal, time, kind, approved, card, reference, amount)) in
+            rows.iter().enumerate()
+        {
+            j.txs.push(Tx {
+                source: Source {
+                    file: crate::model::FileId(0),
+                    line: line as u64 + 2,
+                },
+                utc: i64::from(time),
+                offset: 0,
+                amount: i64::from(amount),
+                currency: 0,
+                kind: kinds[usize::from(kind) % kinds.len()],
+                approved,
+                card_channel: true,
+                terminal: sym(terminal, 3),
+                merchant: Sym::NONE,
+                card: sym(card, 4),
+                city: Sym::NONE,
+                reference: sym(reference, 5),
+                order: Sym::NONE,
+                batch: Sym::NONE,
+                trace: u32::MAX,
+                trace_width: 0,
+            });
+        }
+        j
+    }
+
+    /// The pairing as first written: for each reversal, a scan back through its group.
+    fn scan_back(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
+        let order = j.order_by(|t| t.terminal);
+        let mut done = vec![false; j.txs.len()];
+        for group in j.groups(&order, |t| t.terminal) {
+            for (pos, &v) in group.iter().enumerate() {
+                let r = j.tx(v);
+                if !reverses(r.kind) || !r.approved {
+                    continue;
+                }
+                let open = |s: &u32| {
+                    let sale = j.tx(*s);
+                    sale.kind.is_charge() && sale.approved && !done[*s as usize]
+                };
+                let earlier = || group[..pos].iter().rev().copied();
+                let by_reference = (!r.reference.is_none())
+                    .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == r.reference))
+                    .flatten();
+                let original = by_reference.or_else(|| {
+                    (cardless || !r.card.is_none())
+                        .then(|| {
+                            earlier().find(|s| {
+                                open(s)
+                                    && j.tx(*s).card == r.card
+                                    && j.tx(*s).amount.abs() == r.amount.abs()
+                            })
+                        })
+                        .flatten()
+                });
+                if let Some(s) = original {
+                    done[s as usize] = true;
+                }
+            }
+        }
+        done
+    }
+
+    fn paired(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
+        let order = j.order_by(|t| t.terminal);
+        let mut out = vec![false; j.txs.len()];
+        let mut reversals = Reversals::default();
+        for group in j.groups(&order, |t| t.terminal) {
+            let cancelled = reversals.pair(j, group, reverses, cardless);
+            for (&i, &c) in group.iter().zip(cancelled) {
+                out[i as usize] |= c;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The indexed pairing cancels exactly what the scan back through the group cancelled:
+        /// voids (a cardless void matching a cardless sale), and voids or refunds with a card.
+        #[test]
+        fn indexed_pairing_matches_the_scan_back(rows in proptest::collection::vec(
+            (0u8..4, 0u8..20, 0u8..5, proptest::bool::weighted(0.8), 0u8..5, 0u8..6, -3i8..4),
+            0..60,
+        )) {
+            let j = journal_of(&rows);
+            let void = |k| k == Kind::Void;
+            let reversal = |k| matches!(k, Kind::Void | Kind::Refund);
+            proptest::prop_assert_eq!(j.voided_sales(), scan_back(&j, void, true));
+            proptest::prop_assert_eq!(paired(&j, reversal, false), scan_back(&j, reversal, false));
+        }
     }
 
     #[test]

@@ -2,71 +2,29 @@
 
 use super::{Context, span_words};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Kind, Sym, Tx};
-use std::collections::{HashMap, HashSet};
-
-/// Charges that a void or refund took back: per terminal, each approved void or refund cancels
-/// the latest earlier approved charge with the same reference, else the same card and amount.
-/// One pass with two lookups, so a terminal's day of trade costs linear time.
-fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
-    let mut by_ref: HashMap<Sym, Vec<u32>> = HashMap::new();
-    let mut by_card: HashMap<(Sym, i64), Vec<u32>> = HashMap::new();
-    let mut taken: HashSet<u32> = HashSet::new();
-    for &i in group {
-        let t = ctx.tx(i);
-        if !t.approved {
-            continue;
-        }
-        if t.kind.is_charge() {
-            if !t.reference.is_none() {
-                by_ref.entry(t.reference).or_default().push(i);
-            }
-            if !t.card.is_none() {
-                by_card.entry((t.card, t.amount.abs())).or_default().push(i);
-            }
-        } else if matches!(t.kind, Kind::Void | Kind::Refund) {
-            let latest = |list: Option<&mut Vec<u32>>| -> Option<u32> {
-                let list = list?;
-                while let Some(j) = list.pop() {
-                    if !taken.contains(&j) {
-                        return Some(j);
-                    }
-                }
-                None
-            };
-            let original = if t.reference.is_none() {
-                None
-            } else {
-                latest(by_ref.get_mut(&t.reference))
-            }
-            .or_else(|| {
-                if t.card.is_none() {
-                    None
-                } else {
-                    latest(by_card.get_mut(&(t.card, t.amount.abs())))
-                }
-            });
-            if let Some(j) = original {
-                taken.insert(j);
-            }
-        }
-    }
-    taken
-}
+use crate::journal::{Kind, Reversals, Sym, Tx};
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
+    let mut reversals = Reversals::default();
     for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
         let window = ctx.seconds(RULE, "window", first);
-        let cancelled = cancelled(ctx, group);
+        // Charges a void or refund with their reference, or their card and amount, took back.
+        let cancelled = reversals.pair(
+            ctx.journal,
+            group,
+            |k| matches!(k, Kind::Void | Kind::Refund),
+            false,
+        );
         let mut charges: Vec<u32> = group
             .iter()
-            .copied()
-            .filter(|&i| {
+            .zip(cancelled)
+            .filter(|&(&i, &c)| {
                 let t = ctx.tx(i);
-                t.approved && t.kind.is_charge() && !t.card.is_none() && !cancelled.contains(&i)
+                t.approved && t.kind.is_charge() && !t.card.is_none() && !c
             })
+            .map(|(&i, _)| i)
             .collect();
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
