@@ -324,35 +324,109 @@ impl Journal {
         format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
     }
 
-    /// Transaction indexes ordered by `key`, then time, then file position. The keys are
-    /// gathered first and sorted in place, not looked up through the indexes while sorting.
-    pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        // Transactions are added in file order, so the index orders them by file position.
-        let mut keyed: Vec<(K, i64, u32)> = self
+    /// Transaction indexes in time order, then file position (transactions are added in file
+    /// order, so an index orders them by file position). Most logs are close to time order
+    /// already, but not all: a radix sort costs the same either way.
+    pub fn time_order(&self) -> Vec<u32> {
+        let Some(first) = self.txs.iter().map(|t| t.utc).min() else {
+            return Vec::new();
+        };
+        // Times relative to the earliest fit 32 bits unless the log spans 136 years; the index
+        // takes the low 32 bits, so one u64 per transaction carries both.
+        let packed: Option<Vec<u64>> = self
             .txs
             .iter()
             .enumerate()
-            .map(|(i, t)| (key(t), t.utc, i as u32))
+            .map(|(i, t)| {
+                let since = u64::try_from(t.utc - first)
+                    .ok()
+                    .filter(|s| *s <= u64::from(u32::MAX))?;
+                Some(since << 32 | i as u64)
+            })
+            .collect();
+        match packed {
+            Some(mut keys) => {
+                radix_sort(&mut keys);
+                keys.into_iter().map(|k| k as u32).collect()
+            }
+            None => {
+                let mut order: Vec<u32> = (0..self.txs.len() as u32).collect();
+                order.sort_by_key(|&i| self.txs[i as usize].utc);
+                order
+            }
+        }
+    }
+
+    /// Transaction indexes ordered by `key`, then time, then file position.
+    pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
+        let time = self.time_order();
+        // Each key with its transaction's place in time order: the places are distinct, so an
+        // unstable sort of the pairs orders ties by time, then file position.
+        let mut keyed: Vec<(K, u32)> = time
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| (key(&self.txs[i as usize]), p as u32))
             .collect();
         keyed.sort_unstable();
-        keyed.into_iter().map(|k| k.2).collect()
+        keyed.into_iter().map(|(_, p)| time[p as usize]).collect()
+    }
+
+    /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
+    /// in `time_order`. A counting sort over the symbols' indexes: two passes, no comparisons.
+    pub fn grouped_by(&self, time_order: &[u32], key: impl Fn(&Tx) -> Sym) -> Grouped {
+        // One slot per symbol index up to the largest used, and one more for `Sym::NONE`.
+        let none = self
+            .txs
+            .iter()
+            .map(&key)
+            .filter(|s| !s.is_none())
+            .map(|s| s.index() + 1)
+            .max()
+            .unwrap_or(0);
+        let slot = |s: Sym| if s.is_none() { none } else { s.index() };
+        let mut next = vec![0u32; none + 1];
+        for t in &self.txs {
+            next[slot(key(t))] += 1;
+        }
+        let mut starts = Vec::new();
+        let mut at = 0u32;
+        for n in &mut next {
+            if *n > 0 {
+                starts.push(at);
+            }
+            (*n, at) = (at, at + *n);
+        }
+        starts.push(at);
+        let mut order = vec![0u32; time_order.len()];
+        for &i in time_order {
+            let n = &mut next[slot(key(&self.txs[i as usize]))];
+            order[*n as usize] = i;
+            *n += 1;
+        }
+        Grouped { order, starts }
     }
 
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        self.voided_sales_in(&self.order_by(|t| t.terminal))
+        let by_terminal = self.grouped_by(&self.time_order(), |t| t.terminal);
+        self.voided_sales_of(by_terminal.groups())
     }
 
     /// `voided_sales` given the journal already ordered by terminal, then time.
+    pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
+        self.voided_sales_of(self.groups(order, |t| t.terminal))
+    }
+
+    /// `voided_sales` given each terminal's transactions in time order.
     ///
     /// Per terminal, each approved void cancels the latest earlier approved charge not cancelled
     /// yet that has the void's reference, else (a void with its own reference, or none) the
     /// latest with its card and absolute amount.
-    pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
+    pub fn voided_sales_of<'g>(&self, terminals: impl IntoIterator<Item = &'g [u32]>) -> Vec<bool> {
         let mut voided = vec![false; self.txs.len()];
         let mut reversals = Reversals::default();
-        for group in self.groups(order, |t| t.terminal) {
+        for group in terminals {
             let cancelled = reversals.pair(self, group, |k| k == Kind::Void, true);
             for (&i, &c) in group.iter().zip(cancelled) {
                 voided[i as usize] |= c;
@@ -372,6 +446,54 @@ impl Journal {
 
     pub fn tx(&self, i: u32) -> &Tx {
         &self.txs[i as usize]
+    }
+}
+
+/// Transaction indexes grouped by a key: `order` holds them group after group, `starts` where
+/// each group begins and, last, where the last one ends.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub order: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl Grouped {
+    /// Each group's transactions, without looking at a transaction to find where a group ends.
+    pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        self.starts
+            .windows(2)
+            .map(|w| &self.order[w[0] as usize..w[1] as usize])
+    }
+}
+
+/// Sorts `keys` by least significant byte first, skipping the bytes all keys share: a handful of
+/// linear passes where a comparison sort takes twenty.
+fn radix_sort(keys: &mut Vec<u64>) {
+    if keys.len() < 1024 {
+        keys.sort_unstable();
+        return;
+    }
+    let mut counts = [[0u32; 256]; 8];
+    for &k in keys.iter() {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[(k >> (8 * d)) as usize & 0xff] += 1;
+        }
+    }
+    let mut out = vec![0u64; keys.len()];
+    for (d, c) in counts.iter_mut().enumerate() {
+        if c.iter().any(|&n| n as usize == keys.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for n in c.iter_mut() {
+            (*n, at) = (at, at + *n);
+        }
+        for &k in keys.iter() {
+            let n = &mut c[(k >> (8 * d)) as usize & 0xff];
+            out[*n as usize] = k;
+            *n += 1;
+        }
+        std::mem::swap(keys, &mut out);
     }
 }
 
@@ -645,6 +767,39 @@ mod tests {
             let reversal = |k| matches!(k, Kind::Void | Kind::Refund);
             proptest::prop_assert_eq!(j.voided_sales(), scan_back(&j, void, true));
             proptest::prop_assert_eq!(paired(&j, reversal, false), scan_back(&j, reversal, false));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The radix and counting sorts order as a plain sort of (key, time, index) does, over
+        /// logs spanning seconds or millennia (past what 32 bits of seconds hold).
+        #[test]
+        fn orders_match_a_plain_sort(
+            rows in proptest::collection::vec((0u8..6, -3i64..3, 0u8..4), 0..2000),
+            span in proptest::sample::select(vec![1i64, 1_000_000, 1 << 40]),
+        ) {
+            let mut j = journal_of(&vec![(0, 0, 0, true, 0, 0, 1); rows.len()]);
+            for (t, &(key, time, card)) in j.txs.iter_mut().zip(&rows) {
+                t.terminal = if key == 5 { Sym::NONE } else { Sym(u32::from(key) * 7) };
+                t.card = if card == 3 { Sym::NONE } else { Sym(u32::from(card)) };
+                t.utc = time * span;
+            }
+            let plain = |key: fn(&Tx) -> Sym| {
+                let mut keyed: Vec<(Sym, i64, u32)> =
+                    j.txs.iter().enumerate().map(|(i, t)| (key(t), t.utc, i as u32)).collect();
+                keyed.sort();
+                keyed.into_iter().map(|k| k.2).collect::<Vec<u32>>()
+            };
+            let time = j.time_order();
+            for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.card] {
+                let want = plain(key);
+                proptest::prop_assert_eq!(&j.order_by(key), &want);
+                let grouped = j.grouped_by(&time, key);
+                proptest::prop_assert_eq!(&grouped.order, &want);
+                let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
+                proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);
+            }
         }
     }
 

@@ -14,7 +14,7 @@ mod traces;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Sym, Tx};
+use crate::journal::{Grouped, Journal, Sym, Tx};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
@@ -259,9 +259,9 @@ pub struct Context<'a> {
     /// `[merchant] business_hours` from the config.
     pub merchant_hours: Option<Hours>,
     /// Transaction indexes by terminal, then time.
-    pub by_terminal: Vec<u32>,
+    pub by_terminal: Grouped,
     /// Transaction indexes by card, then time.
-    pub by_card: Vec<u32>,
+    pub by_card: Grouped,
     /// The refund analysis, shared by the three refund rules.
     refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
 }
@@ -274,14 +274,15 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
+        let time = journal.time_order();
         Context {
             journal,
             register,
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.order_by(|t| t.terminal),
-            by_card: journal.order_by(|t| t.card),
+            by_terminal: journal.grouped_by(&time, |t| t.terminal),
+            by_card: journal.grouped_by(&time, |t| t.card),
             refund_outcomes: std::sync::OnceLock::new(),
         }
     }
@@ -293,16 +294,16 @@ impl<'a> Context<'a> {
     /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
     /// no terminal are left out).
     pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.journal
-            .groups(&self.by_terminal, |t| t.terminal)
+        self.by_terminal
+            .groups()
             .filter(move |g| !self.tx(g[0]).terminal.is_none() && self.enabled(rule, self.tx(g[0])))
     }
 
     /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
     /// are left out).
     pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.journal
-            .groups(&self.by_card, |t| t.card)
+        self.by_card
+            .groups()
             .filter(move |g| !self.tx(g[0]).card.is_none() && self.enabled(rule, self.tx(g[0])))
     }
 

@@ -36,7 +36,7 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         t.approved && t.kind == Kind::Refund
     };
     // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = ctx.journal.voided_sales_in(&ctx.by_terminal);
+    let voided = ctx.journal.voided_sales_of(ctx.by_terminal.groups());
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
@@ -84,7 +84,7 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             });
         }
     }
-    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+    for group in ctx.by_card.groups() {
         let (mut sold, mut refunded) = (0i128, 0i128);
         let mut sales: Vec<u32> = Vec::new();
         for &i in group {

@@ -48,7 +48,7 @@ fn hours_for(ctx: &Context<'_>, group: &[u32]) -> Option<(Hours, String)> {
 
 pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "off-hours";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.by_terminal.groups() {
         let first = ctx.tx(group[0]);
         if !ctx.enabled(RULE, first) {
             continue;
