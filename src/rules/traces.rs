@@ -7,67 +7,88 @@
 
 use super::Context;
 use crate::finding::Finding;
-use crate::journal::Tx;
+use crate::journal::{Sym, Tx};
+use hashbrown::HashSet;
 
 fn modulus(t: &Tx) -> i64 {
     10i64.pow(u32::from(t.trace_width.clamp(1, 9)))
 }
 
-/// Runs of (unwrapped trace, transaction) per terminal group.
-fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
-    let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
-    let mut prev: Option<(&Tx, i64)> = None;
-    // A counter restarts only with a batch the terminal has not used before: a row that comes
-    // back to an earlier batch (a wrong clock puts it out of time order) stays in its run.
-    let mut batches_seen: Vec<crate::journal::Sym> = Vec::new();
-    for &i in group {
-        let t = ctx.tx(i);
-        if !t.has_trace() {
-            continue;
-        }
-        let value = i64::from(t.trace);
-        let m = modulus(t);
-        let unwrapped = match prev {
-            Some((p, pu)) => {
-                let pv = pu.rem_euclid(m);
-                let new_batch = !batches_seen.contains(&t.batch);
-                let reset = p.batch != t.batch
-                    && !p.batch.is_none()
-                    && !t.batch.is_none()
-                    && new_batch
-                    && value < pv;
-                if reset {
-                    out.push(Vec::new());
-                    value
-                } else if pv - value > m / 2 {
-                    pu - pv + m + value // wrapped past the counter's maximum
-                } else {
-                    pu - pv + value
+/// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
+/// each run sorted. The buffers are kept from one terminal to the next.
+#[derive(Default)]
+struct Runs {
+    pairs: Vec<(i64, u32)>,
+    /// Where each run ends in `pairs`.
+    ends: Vec<usize>,
+    /// The batches the terminal has used so far.
+    batches: HashSet<Sym>,
+}
+
+impl Runs {
+    fn fill(&mut self, ctx: &Context<'_>, group: &[u32]) {
+        self.pairs.clear();
+        self.ends.clear();
+        self.batches.clear();
+        let mut prev: Option<(&Tx, i64)> = None;
+        for &i in group {
+            let t = ctx.tx(i);
+            if !t.has_trace() {
+                continue;
+            }
+            let value = i64::from(t.trace);
+            let m = modulus(t);
+            let unwrapped = match prev {
+                Some((p, pu)) => {
+                    let pv = pu.rem_euclid(m);
+                    // A counter restarts only with a batch the terminal has not used before: a
+                    // row that comes back to an earlier batch (a wrong clock puts it out of time
+                    // order) stays in its run.
+                    let reset = p.batch != t.batch
+                        && !p.batch.is_none()
+                        && !t.batch.is_none()
+                        && value < pv
+                        && !self.batches.contains(&t.batch);
+                    if reset {
+                        self.ends.push(self.pairs.len());
+                        value
+                    } else if pv - value > m / 2 {
+                        pu - pv + m + value // wrapped past the counter's maximum
+                    } else {
+                        pu - pv + value
+                    }
                 }
+                None => value,
+            };
+            self.pairs.push((unwrapped, i));
+            // The previous row's batch is already known: look up only when the batch changes.
+            if prev.is_none_or(|(p, _)| p.batch != t.batch) {
+                self.batches.insert(t.batch);
             }
-            None => {
-                out.push(Vec::new());
-                value
-            }
-        };
-        out.last_mut()
-            .expect("a run was opened")
-            .push((unwrapped, i));
-        if !batches_seen.contains(&t.batch) {
-            batches_seen.push(t.batch);
+            prev = Some((t, unwrapped));
         }
-        prev = Some((t, unwrapped));
+        self.ends.push(self.pairs.len());
+        let mut start = 0;
+        for &end in &self.ends {
+            // Mostly in order already; the pairs are distinct, so any sort gives one order.
+            self.pairs[start..end].sort();
+            start = end;
+        }
     }
-    for run in &mut out {
-        run.sort();
+
+    /// Each run, sorted by unwrapped trace (an empty one when the terminal has no trace).
+    fn iter(&self) -> impl Iterator<Item = &[(i64, u32)]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.pairs[a..b])
     }
-    out
 }
 
 pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-gap";
+    let mut runs = Runs::default();
     for group in ctx.terminals(RULE) {
-        for run in runs(ctx, group) {
+        runs.fill(ctx, group);
+        for run in runs.iter() {
             for pair in run.windows(2) {
                 let ((a, ia), (b, ib)) = (pair[0], pair[1]);
                 let m = modulus(ctx.tx(ia));
@@ -117,8 +138,10 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-repeat";
+    let mut runs = Runs::default();
     for group in ctx.terminals(RULE) {
-        for run in runs(ctx, group) {
+        runs.fill(ctx, group);
+        for run in runs.iter() {
             for same in run.chunk_by(|a, b| a.0 == b.0) {
                 // Rows that are the same transaction exported twice are duplicate-reference's.
                 let mut distinct: Vec<u32> = Vec::new();
