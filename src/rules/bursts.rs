@@ -1,7 +1,7 @@
 //! `small-burst`: many small charges on one card within minutes (card testing), or on one
 //! terminal far above its own usual rate (testing many cards, or cash-out).
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::{Kind, Tx};
 
@@ -55,12 +55,16 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
 
 pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut on_cards = vec![false; ctx.journal.txs.len()];
+    let mut settings = PerPlace::default();
     for group in ctx.cards(RULE) {
-        let first = ctx.tx(group[0]);
-        let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
-        let count = ctx.settings.count(RULE, "count", m, t) as usize;
-        let window = ctx.settings.seconds(RULE, "window", m, t);
-        let limit = max_minor(ctx, first);
+        let (count, window, limit) = settings.get(ctx.tx(group[0]), |first| {
+            let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+            (
+                ctx.settings.count(RULE, "count", m, t) as usize,
+                ctx.settings.seconds(RULE, "window", m, t),
+                max_minor(ctx, first),
+            )
+        });
         let smalls: Vec<u32> = group
             .iter()
             .copied()

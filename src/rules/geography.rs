@@ -1,6 +1,6 @@
 //! `terminal-location` and `card-travel`: transactions from places they should not come from.
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::Sym;
 use rust_decimal::Decimal;
@@ -131,9 +131,9 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
+    let mut windows = PerPlace::default();
     for group in ctx.cards(RULE) {
-        let first = ctx.tx(group[0]);
-        let window = ctx.seconds(RULE, "window", first);
+        let window = windows.get(ctx.tx(group[0]), |t| ctx.seconds(RULE, "window", t));
         let placed: Vec<u32> = group
             .iter()
             .copied()

@@ -17,6 +17,7 @@ use crate::ingest::TerminalRegister;
 use crate::journal::{Grouped, Journal, Sym, Tx};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
 pub use settings::RuleSettings;
 
@@ -294,17 +295,21 @@ impl<'a> Context<'a> {
     /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
     /// no terminal are left out).
     pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.by_terminal
-            .groups()
-            .filter(move |g| !self.tx(g[0]).terminal.is_none() && self.enabled(rule, self.tx(g[0])))
+        let mut enabled = PerPlace::default();
+        self.by_terminal.groups().filter(move |g| {
+            let t = self.tx(g[0]);
+            !t.terminal.is_none() && enabled.get(t, |t| self.enabled(rule, t))
+        })
     }
 
     /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
     /// are left out).
     pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.by_card
-            .groups()
-            .filter(move |g| !self.tx(g[0]).card.is_none() && self.enabled(rule, self.tx(g[0])))
+        let mut enabled = PerPlace::default();
+        self.by_card.groups().filter(move |g| {
+            let t = self.tx(g[0]);
+            !t.card.is_none() && enabled.get(t, |t| self.enabled(rule, t))
+        })
     }
 
     pub fn name(&self, s: Sym) -> &str {
@@ -374,6 +379,32 @@ impl<'a> Context<'a> {
             .local_time(tx)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
+    }
+}
+
+/// Values resolved once per merchant, terminal and currency (an amount threshold is held in the
+/// currency's minor units). Settings are looked up by name through maps of strings: fine per
+/// terminal, too slow per card group or per row, and a log has far fewer places than cards.
+#[derive(Debug)]
+pub struct PerPlace<T> {
+    resolved: HashMap<(Sym, Sym, u8), T>,
+}
+
+impl<T> Default for PerPlace<T> {
+    fn default() -> Self {
+        PerPlace {
+            resolved: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Copy> PerPlace<T> {
+    /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
+    pub fn get(&mut self, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+        *self
+            .resolved
+            .entry((tx.merchant, tx.terminal, tx.currency))
+            .or_insert_with(|| resolve(tx))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `off-hours`, `future-time` and `clock-skew`: transactions at times they should not have.
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::model::Hours;
 
@@ -88,12 +88,17 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "future-time";
     let as_of = ctx.as_of.timestamp();
+    let mut settings = PerPlace::default();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if !ctx.enabled(RULE, t) {
+        // Tolerances are never negative: a time up to the audit's is never in the future, and
+        // most rows are settled without looking a setting up.
+        if t.utc <= as_of {
             continue;
         }
-        let tolerance = ctx.seconds(RULE, "tolerance", t);
-        if t.utc <= as_of + tolerance {
+        let (enabled, tolerance) = settings.get(t, |t| {
+            (ctx.enabled(RULE, t), ctx.seconds(RULE, "tolerance", t))
+        });
+        if !enabled || t.utc <= as_of + tolerance {
             continue;
         }
         let message = format!(
