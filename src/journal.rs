@@ -324,92 +324,122 @@ impl Journal {
         format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
     }
 
-    /// Transaction indexes in time order, then file position (transactions are added in file
-    /// order, so an index orders them by file position). Most logs are close to time order
-    /// already, but not all: a radix sort costs the same either way.
-    pub fn time_order(&self) -> Vec<u32> {
-        let Some(first) = self.txs.iter().map(|t| t.utc).min() else {
-            return Vec::new();
-        };
-        // Times relative to the earliest fit 32 bits unless the log spans 136 years; the index
-        // takes the low 32 bits, so one u64 per transaction carries both.
-        let packed: Option<Vec<u64>> = self
-            .txs
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let since = u64::try_from(t.utc - first)
-                    .ok()
-                    .filter(|s| *s <= u64::from(u32::MAX))?;
-                Some(since << 32 | i as u64)
-            })
-            .collect();
-        match packed {
-            Some(mut keys) => {
-                radix_sort(&mut keys);
-                keys.into_iter().map(|k| k as u32).collect()
-            }
-            None => {
-                let mut order: Vec<u32> = (0..self.txs.len() as u32).collect();
-                order.sort_by_key(|&i| self.txs[i as usize].utc);
-                order
-            }
-        }
-    }
-
     /// Transaction indexes ordered by `key`, then time, then file position.
     pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        let time = self.time_order();
-        // Each key with its transaction's place in time order: the places are distinct, so an
-        // unstable sort of the pairs orders ties by time, then file position.
-        let mut keyed: Vec<(K, u32)> = time
-            .iter()
-            .enumerate()
-            .map(|(p, &i)| (key(&self.txs[i as usize]), p as u32))
+        // Sorted by key, then index: the pairs are distinct, so an unstable sort gives one order.
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .map(|(i, t)| (key(t), i as u32))
             .collect();
         keyed.sort_unstable();
-        keyed.into_iter().map(|(_, p)| time[p as usize]).collect()
+        let mut order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        // Then each run of one key by time: only runs of two or more read their times.
+        let mut start = 0;
+        while start < order.len() {
+            let k = key(self.tx(order[start]));
+            let len = order[start..]
+                .iter()
+                .position(|&i| key(self.tx(i)) != k)
+                .unwrap_or(order.len() - start);
+            self.by_time(&mut order[start..start + len]);
+            start += len;
+        }
+        order
     }
 
     /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
-    /// in `time_order`. A counting sort over the symbols' indexes: two passes, no comparisons.
-    pub fn grouped_by(&self, time_order: &[u32], key: impl Fn(&Tx) -> Sym) -> Grouped {
-        // One slot per symbol index up to the largest used, and one more for `Sym::NONE`.
-        let none = self
-            .txs
-            .iter()
-            .map(&key)
-            .filter(|s| !s.is_none())
-            .map(|s| s.index() + 1)
-            .max()
-            .unwrap_or(0);
-        let slot = |s: Sym| if s.is_none() { none } else { s.index() };
-        let mut next = vec![0u32; none + 1];
+    /// time, then file position. A counting sort: two passes in file order, no comparison of
+    /// transactions. A group whose times come in file order (most) needs no sort; the others
+    /// are sorted on their own.
+    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Sym) -> Grouped {
+        // Each distinct key gets a number in order of first sight, through a table indexed by
+        // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
+        // once a time came earlier than one before it).
+        let mut numbers: Vec<u32> = Vec::new();
+        let mut keys: Vec<Sym> = Vec::new();
+        let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
+        let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
         for t in &self.txs {
-            next[slot(key(t))] += 1;
-        }
-        let mut starts = Vec::new();
-        let mut at = 0u32;
-        for n in &mut next {
-            if *n > 0 {
-                starts.push(at);
+            let k = key(t);
+            let slot = if k.is_none() { 0 } else { k.index() + 1 };
+            if slot >= numbers.len() {
+                numbers.resize(slot + 1, NIL);
             }
-            (*n, at) = (at, at + *n);
+            if numbers[slot] == NIL {
+                numbers[slot] = keys.len() as u32;
+                keys.push(k);
+                stats.push((0, Some(i64::MIN)));
+            }
+            let n = numbers[slot];
+            numbered.push(n);
+            let (count, latest) = &mut stats[n as usize];
+            *count += 1;
+            *latest = latest.filter(|l| *l <= t.utc).map(|_| t.utc);
+        }
+        drop(numbers);
+        let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
+        by_key.sort_unstable_by_key(|&n| keys[n as usize]);
+        // Where each group starts; `next` then counts up from each number's start.
+        let mut next = vec![0u32; keys.len()];
+        let mut starts = Vec::with_capacity(keys.len() + 1);
+        let mut unsorted = Vec::new();
+        let mut at = 0;
+        for &n in &by_key {
+            let (count, latest) = stats[n as usize];
+            if latest.is_none() {
+                unsorted.push(starts.len());
+            }
+            starts.push(at);
+            next[n as usize] = at;
+            at += count;
         }
         starts.push(at);
-        let mut order = vec![0u32; time_order.len()];
-        for &i in time_order {
-            let n = &mut next[slot(key(&self.txs[i as usize]))];
-            order[*n as usize] = i;
-            *n += 1;
+        let mut order = vec![0u32; self.txs.len()];
+        for (i, &n) in numbered.iter().enumerate() {
+            let slot = &mut next[n as usize];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        for g in unsorted {
+            self.by_time(&mut order[starts[g] as usize..starts[g + 1] as usize]);
         }
         Grouped { order, starts }
+    }
+
+    /// Sorts transaction indexes that are in file order by time, then file order. Those that
+    /// come no earlier than every one before them are in order already; only the others (few,
+    /// where a clock was wrong) are sorted, then merged in.
+    fn by_time(&self, run: &mut [u32]) {
+        let mut latest = i64::MIN;
+        let mut in_order: Vec<(i64, u32)> = Vec::with_capacity(run.len());
+        let mut late: Vec<(i64, u32)> = Vec::new();
+        for &i in run.iter() {
+            let utc = self.tx(i).utc;
+            if utc >= latest {
+                latest = utc;
+                in_order.push((utc, i));
+            } else {
+                late.push((utc, i));
+            }
+        }
+        if late.is_empty() {
+            return;
+        }
+        late.sort_unstable();
+        let (mut a, mut b) = (in_order.iter().peekable(), late.iter().peekable());
+        for slot in run.iter_mut() {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if y < x => b.next(),
+                (Some(_), _) => a.next(),
+                (None, _) => b.next(),
+            };
+            *slot = next.expect("as many as the run").1;
+        }
     }
 
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        let by_terminal = self.grouped_by(&self.time_order(), |t| t.terminal);
+        let by_terminal = self.grouped_by(|t| t.terminal);
         self.voided_sales_of(by_terminal.groups())
     }
 
@@ -463,37 +493,6 @@ impl Grouped {
         self.starts
             .windows(2)
             .map(|w| &self.order[w[0] as usize..w[1] as usize])
-    }
-}
-
-/// Sorts `keys` by least significant byte first, skipping the bytes all keys share: a handful of
-/// linear passes where a comparison sort takes twenty.
-fn radix_sort(keys: &mut Vec<u64>) {
-    if keys.len() < 1024 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut counts = [[0u32; 256]; 8];
-    for &k in keys.iter() {
-        for (d, c) in counts.iter_mut().enumerate() {
-            c[(k >> (8 * d)) as usize & 0xff] += 1;
-        }
-    }
-    let mut out = vec![0u64; keys.len()];
-    for (d, c) in counts.iter_mut().enumerate() {
-        if c.iter().any(|&n| n as usize == keys.len()) {
-            continue;
-        }
-        let mut at = 0;
-        for n in c.iter_mut() {
-            (*n, at) = (at, at + *n);
-        }
-        for &k in keys.iter() {
-            let n = &mut c[(k >> (8 * d)) as usize & 0xff];
-            out[*n as usize] = k;
-            *n += 1;
-        }
-        std::mem::swap(keys, &mut out);
     }
 }
 
@@ -772,8 +771,8 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-        /// The radix and counting sorts order as a plain sort of (key, time, index) does, over
-        /// logs spanning seconds or millennia (past what 32 bits of seconds hold).
+        /// The counting sort and the sort by key then index order as a plain sort of (key, time,
+        /// index) does, whether times are in file order or not.
         #[test]
         fn orders_match_a_plain_sort(
             rows in proptest::collection::vec((0u8..6, -3i64..3, 0u8..4), 0..2000),
@@ -791,11 +790,10 @@ mod tests {
                 keyed.sort();
                 keyed.into_iter().map(|k| k.2).collect::<Vec<u32>>()
             };
-            let time = j.time_order();
             for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.card] {
                 let want = plain(key);
                 proptest::prop_assert_eq!(&j.order_by(key), &want);
-                let grouped = j.grouped_by(&time, key);
+                let grouped = j.grouped_by(key);
                 proptest::prop_assert_eq!(&grouped.order, &want);
                 let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
                 proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);

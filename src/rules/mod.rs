@@ -275,15 +275,14 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
-        let time = journal.time_order();
         Context {
             journal,
             register,
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.grouped_by(&time, |t| t.terminal),
-            by_card: journal.grouped_by(&time, |t| t.card),
+            by_terminal: journal.grouped_by(|t| t.terminal),
+            by_card: journal.grouped_by(|t| t.card),
             refund_outcomes: std::sync::OnceLock::new(),
         }
     }
