@@ -326,24 +326,30 @@ impl Journal {
 
     /// Transaction indexes ordered by `key`, then time, then file position.
     pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        // Sorted by key, then index: the pairs are distinct, so an unstable sort gives one order.
+        self.sorted_by(|t| Some(key(t))).order
+    }
+
+    /// The transactions that have a key, grouped by it: by key, then time, then file position.
+    /// For keys of which there are many, like references: a sort of (key, index) pairs, then of
+    /// each group of two or more by time.
+    pub fn sorted_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
         let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
-            .map(|(i, t)| (key(t), i as u32))
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
             .collect();
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
         keyed.sort_unstable();
-        let mut order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
-        // Then each run of one key by time: only runs of two or more read their times.
-        let mut start = 0;
-        while start < order.len() {
-            let k = key(self.tx(order[start]));
-            let len = order[start..]
-                .iter()
-                .position(|&i| key(self.tx(i)) != k)
-                .unwrap_or(order.len() - start);
-            self.by_time(&mut order[start..start + len]);
-            start += len;
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            if run.len() > 1 {
+                let at = order.len() - run.len();
+                self.by_time(&mut order[at..]);
+            }
         }
-        order
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
     }
 
     /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
@@ -515,6 +521,34 @@ pub struct Reversals {
     below_reference: Vec<u32>,
     below_card: Vec<u32>,
     cancelled: Vec<bool>,
+    sides: Vec<Side>,
+}
+
+/// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
+/// far apart in the journal, then read twice from here.
+#[derive(Debug, Clone, Copy)]
+struct Side {
+    role: Role,
+    /// Whether the card takes part in the pairing.
+    by_card: bool,
+    reference: Sym,
+    card: Sym,
+    amount: i64,
+}
+
+impl Side {
+    /// The card and absolute amount a reversal and its charge share, if the card takes part.
+    fn card_key(&self) -> Option<(Sym, u64)> {
+        self.by_card
+            .then_some((self.card, self.amount.unsigned_abs()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Charge,
+    Reversal,
+    Other,
 }
 
 impl Reversals {
@@ -528,18 +562,31 @@ impl Reversals {
         reverses: impl Fn(Kind) -> bool,
         cardless: bool,
     ) -> &[bool] {
-        let is_reversal = |t: &Tx| t.approved && reverses(t.kind);
-        let card_key =
-            |t: &Tx| (cardless || !t.card.is_none()).then(|| (t.card, t.amount.unsigned_abs()));
+        self.sides.clear();
+        self.sides.extend(group.iter().map(|&i| {
+            let t = j.tx(i);
+            let role = match t.approved {
+                true if t.kind.is_charge() => Role::Charge,
+                true if reverses(t.kind) => Role::Reversal,
+                _ => Role::Other,
+            };
+            Side {
+                role,
+                by_card: cardless || !t.card.is_none(),
+                reference: t.reference,
+                card: t.card,
+                amount: t.amount,
+            }
+        }));
         self.cancelled.clear();
         self.cancelled.resize(group.len(), false);
         self.by_reference.clear();
         self.by_card.clear();
-        for t in group.iter().map(|&i| j.tx(i)).filter(|t| is_reversal(t)) {
-            if !t.reference.is_none() {
-                self.by_reference.insert(t.reference, NIL);
+        for s in self.sides.iter().filter(|s| s.role == Role::Reversal) {
+            if !s.reference.is_none() {
+                self.by_reference.insert(s.reference, NIL);
             }
-            if let Some(k) = card_key(t) {
+            if let Some(k) = s.card_key() {
                 self.by_card.insert(k, NIL);
             }
         }
@@ -552,42 +599,57 @@ impl Reversals {
                 below.resize(group.len(), NIL);
             }
         }
-        for (pos, &i) in group.iter().enumerate() {
-            let t = j.tx(i);
-            if t.approved && t.kind.is_charge() {
-                if !t.reference.is_none() {
-                    push(
-                        &mut self.by_reference,
-                        &mut self.below_reference,
-                        t.reference,
-                        pos,
-                    );
-                }
-                if let Some(k) = card_key(t) {
-                    push(&mut self.by_card, &mut self.below_card, k, pos);
-                }
-            } else if is_reversal(t) {
-                let cancelled = &self.cancelled;
-                let original = (!t.reference.is_none())
-                    .then(|| {
-                        latest(
+        for (pos, s) in self.sides.iter().enumerate() {
+            match s.role {
+                Role::Charge => {
+                    if !s.reference.is_none() {
+                        push(
                             &mut self.by_reference,
-                            &self.below_reference,
-                            cancelled,
-                            t.reference,
-                        )
-                    })
-                    .flatten()
-                    .or_else(|| {
-                        let k = card_key(t)?;
-                        latest(&mut self.by_card, &self.below_card, cancelled, k)
-                    });
-                if let Some(p) = original {
-                    self.cancelled[p] = true;
+                            &mut self.below_reference,
+                            s.reference,
+                            pos,
+                        );
+                    }
+                    if let Some(k) = s.card_key() {
+                        push(&mut self.by_card, &mut self.below_card, k, pos);
+                    }
                 }
+                Role::Reversal => {
+                    let cancelled = &self.cancelled;
+                    let original = (!s.reference.is_none())
+                        .then(|| {
+                            latest(
+                                &mut self.by_reference,
+                                &self.below_reference,
+                                cancelled,
+                                s.reference,
+                            )
+                        })
+                        .flatten()
+                        .or_else(|| {
+                            latest(
+                                &mut self.by_card,
+                                &self.below_card,
+                                cancelled,
+                                s.card_key()?,
+                            )
+                        });
+                    if let Some(p) = original {
+                        self.cancelled[p] = true;
+                    }
+                }
+                Role::Other => {}
             }
         }
         &self.cancelled
+    }
+
+    /// The approved charges of the group last paired that no reversal cancelled, as (position,
+    /// card, amount): read from what pairing gathered, not from the journal again.
+    pub fn open_charges(&self) -> impl Iterator<Item = (usize, Sym, i64)> + '_ {
+        (self.sides.iter().zip(&self.cancelled).enumerate())
+            .filter(|(_, (s, c))| s.role == Role::Charge && !**c)
+            .map(|(pos, (s, _))| (pos, s.card, s.amount))
     }
 }
 

@@ -3,29 +3,44 @@
 use super::{Context, span_words};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Kind, Reversals, Sym, Tx};
+use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
     let mut reversals = Reversals::default();
+    // Per card and amount, the first open charge, `None` once a second one was seen; the
+    // charges whose card and amount came twice or more. Kept from group to group.
+    let mut first: HashMap<(Sym, i64), Option<u32>> = HashMap::new();
+    let mut charges: Vec<u32> = Vec::new();
     for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
-        let window = ctx.seconds(RULE, "window", first);
+        let window = ctx.seconds(RULE, "window", ctx.tx(group[0]));
         // Charges a void or refund with their reference, or their card and amount, took back.
-        let cancelled = reversals.pair(
+        reversals.pair(
             ctx.journal,
             group,
             |k| matches!(k, Kind::Void | Kind::Refund),
             false,
         );
-        let mut charges: Vec<u32> = group
-            .iter()
-            .zip(cancelled)
-            .filter(|&(&i, &c)| {
-                let t = ctx.tx(i);
-                t.approved && t.kind.is_charge() && !t.card.is_none() && !c
-            })
-            .map(|(&i, _)| i)
-            .collect();
+        // A charge whose card and amount come once on the terminal is charged once: only the
+        // others are sorted and compared.
+        first.clear();
+        charges.clear();
+        for (pos, card, amount) in reversals.open_charges() {
+            if card.is_none() {
+                continue;
+            }
+            let i = group[pos];
+            match first.entry((card, amount)) {
+                Entry::Vacant(e) => {
+                    e.insert(Some(i));
+                }
+                Entry::Occupied(mut e) => {
+                    charges.extend(e.get_mut().take());
+                    charges.push(i);
+                }
+            }
+        }
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
             (t.card, t.amount, t.utc, t.source)
@@ -87,13 +102,12 @@ fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Sym, u32, Kind, bool) {
 
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-reference";
-    let order = ctx.journal.order_by(|t| (t.reference, kind_class(t.kind)));
-    for group in ctx
+    let by_reference = ctx
         .journal
-        .groups(&order, |t| (t.reference, kind_class(t.kind)))
-    {
+        .sorted_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind))));
+    for group in by_reference.groups().filter(|g| g.len() > 1) {
         let first = ctx.tx(group[0]);
-        if group.len() < 2 || first.reference.is_none() || !ctx.enabled(RULE, first) {
+        if !ctx.enabled(RULE, first) {
             continue;
         }
         let identical = group
