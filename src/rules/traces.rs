@@ -11,13 +11,40 @@ use crate::journal::{Sym, Tx};
 use hashbrown::HashSet;
 
 fn modulus(t: &Tx) -> i64 {
-    10i64.pow(u32::from(t.trace_width.clamp(1, 9)))
+    power_of_ten(t.trace_width)
+}
+
+/// 10 to the power of a trace's width, read as 1 to 9 digits.
+fn power_of_ten(width: u8) -> i64 {
+    const POWERS: [i64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    POWERS[usize::from(width.clamp(1, 9))]
+}
+
+/// What the counter reads of a transaction.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    value: i64,
+    modulus: i64,
+    batch: Sym,
+    tx: u32,
 }
 
 /// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
 /// each run sorted. The buffers are kept from one terminal to the next.
 #[derive(Default)]
 struct Runs {
+    stamps: Vec<Stamp>,
     pairs: Vec<(i64, u32)>,
     /// Where each run ends in `pairs`.
     ends: Vec<usize>,
@@ -27,20 +54,33 @@ struct Runs {
 
 impl Runs {
     fn fill(&mut self, ctx: &Context<'_>, group: &[u32]) {
+        // The group's rows lie far apart in the journal: read in a plain loop, their loads
+        // overlap, and the arithmetic below works on data at hand.
+        self.stamps.clear();
+        self.stamps.extend(group.iter().filter_map(|&i| {
+            let t = ctx.tx(i);
+            t.has_trace().then(|| Stamp {
+                value: i64::from(t.trace),
+                modulus: modulus(t),
+                batch: t.batch,
+                tx: i,
+            })
+        }));
         self.pairs.clear();
         self.ends.clear();
         self.batches.clear();
-        let mut prev: Option<(&Tx, i64)> = None;
-        for &i in group {
-            let t = ctx.tx(i);
-            if !t.has_trace() {
-                continue;
-            }
-            let value = i64::from(t.trace);
-            let m = modulus(t);
+        let mut prev: Option<(Stamp, i64)> = None;
+        for &t in &self.stamps {
+            let (value, m) = (t.value, t.modulus);
             let unwrapped = match prev {
                 Some((p, pu)) => {
-                    let pv = pu.rem_euclid(m);
+                    // The unwrapped trace is the written one modulo its counter's size, so the
+                    // division is needed only where the width changes.
+                    let pv = if p.modulus == m {
+                        p.value
+                    } else {
+                        pu.rem_euclid(m)
+                    };
                     // A counter restarts only with a batch the terminal has not used before: a
                     // row that comes back to an earlier batch (a wrong clock puts it out of time
                     // order) stays in its run.
@@ -60,7 +100,7 @@ impl Runs {
                 }
                 None => value,
             };
-            self.pairs.push((unwrapped, i));
+            self.pairs.push((unwrapped, t.tx));
             // The previous row's batch is already known: look up only when the batch changes.
             if prev.is_none_or(|(p, _)| p.batch != t.batch) {
                 self.batches.insert(t.batch);
