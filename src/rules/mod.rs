@@ -171,7 +171,7 @@ pub static RULES: &[RuleDef] = &[
             "1m",
             "how far back a clock may step unremarked",
         )],
-        run: timing::clock_skew,
+        run: traces::clock_skew,
     },
     RuleDef {
         id: "trace-gap",
@@ -265,6 +265,8 @@ pub struct Context<'a> {
     pub by_card: Grouped,
     /// The refund analysis, shared by the three refund rules.
     refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
+    /// What the trace counters tell, shared by the three trace rules.
+    trace_outcomes: std::sync::OnceLock<traces::Outcomes>,
 }
 
 impl<'a> Context<'a> {
@@ -284,6 +286,7 @@ impl<'a> Context<'a> {
             by_terminal: journal.grouped_by(|t| t.terminal),
             by_card: journal.grouped_by(|t| t.card),
             refund_outcomes: std::sync::OnceLock::new(),
+            trace_outcomes: std::sync::OnceLock::new(),
         }
     }
 

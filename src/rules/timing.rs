@@ -1,8 +1,8 @@
-//! `off-hours`, `future-time` and `clock-skew`: transactions at times they should not have.
+//! `off-hours` and `future-time`: transactions at times they should not have (`clock-skew` is
+//! told by the trace counter, in `traces`).
 
-use super::{Context, PerPlace, span_words};
+use super::{Context, PerPlace};
 use crate::finding::Finding;
-use crate::journal::Sym;
 use crate::model::Hours;
 
 /// A terminal's business hours and where they come from, for the message; `minutes` are its
@@ -124,65 +124,4 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .detail("ahead_seconds", t.utc - as_of),
         );
     }
-}
-
-pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    const RULE: &str = "clock-skew";
-    // The group's traced transactions, in time order, with what the check reads of them:
-    // gathered in one pass, as the rows lie far apart in the journal.
-    let mut traced: Vec<Stamp> = Vec::new();
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
-        let tolerance = ctx.seconds(RULE, "tolerance", first);
-        traced.clear();
-        traced.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            t.has_trace().then_some(Stamp {
-                tx: i,
-                trace: t.trace,
-                width: t.trace_width,
-                batch: t.batch,
-                utc: t.utc,
-            })
-        }));
-        for w in traced.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let modulus = 10u64.pow(u32::from(a.width.max(1)));
-            let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
-            // In time order the later transaction has the lower trace: the one with the higher
-            // trace was stamped earlier than it should have been.
-            let back = u64::from(a.trace)
-                .checked_sub(u64::from(b.trace))
-                .filter(|d| *d > 0 && *d < modulus / 2);
-            let skew = b.utc - a.utc;
-            if back.is_none() || !same_batch || skew <= tolerance {
-                continue;
-            }
-            let pair = [a.tx, b.tx];
-            let (a, b) = (ctx.tx(a.tx), ctx.tx(b.tx));
-            let message = format!(
-                "On terminal {}, trace {} is stamped {}, before trace {} stamped {}, although it comes after it in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
-                ctx.name(a.terminal),
-                ctx.journal.trace(a),
-                ctx.when(a),
-                ctx.journal.trace(b),
-                ctx.when(b),
-                span_words(skew),
-            );
-            out.push(
-                ctx.finding(RULE, message, &pair)
-                    .detail("skew_seconds", skew),
-            );
-        }
-    }
-}
-
-/// What `clock-skew` reads of a traced transaction.
-#[derive(Debug, Clone, Copy)]
-struct Stamp {
-    tx: u32,
-    trace: u32,
-    width: u8,
-    batch: Sym,
-    utc: i64,
 }
