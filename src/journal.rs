@@ -411,34 +411,15 @@ impl Journal {
         Grouped { order, starts }
     }
 
-    /// Sorts transaction indexes that are in file order by time, then file order. Those that
-    /// come no earlier than every one before them are in order already; only the others (few,
-    /// where a clock was wrong) are sorted, then merged in.
+    /// Sorts transaction indexes that are in file order by time, then file order.
     fn by_time(&self, run: &mut [u32]) {
-        let mut latest = i64::MIN;
-        let mut in_order: Vec<(i64, u32)> = Vec::with_capacity(run.len());
-        let mut late: Vec<(i64, u32)> = Vec::new();
-        for &i in run.iter() {
-            let utc = self.tx(i).utc;
-            if utc >= latest {
-                latest = utc;
-                in_order.push((utc, i));
-            } else {
-                late.push((utc, i));
-            }
-        }
-        if late.is_empty() {
-            return;
-        }
-        late.sort_unstable();
-        let (mut a, mut b) = (in_order.iter().peekable(), late.iter().peekable());
-        for slot in run.iter_mut() {
-            let next = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) if y < x => b.next(),
-                (Some(_), _) => a.next(),
-                (None, _) => b.next(),
-            };
-            *slot = next.expect("as many as the run").1;
+        let mut timed: Vec<(i64, u32)> = run.iter().map(|&i| (self.tx(i).utc, i)).collect();
+        // The pairs are distinct, so this is time, then file order. The sort finds the runs
+        // already in order and merges them: a log is mostly in time order, with a few rows
+        // whose clock was wrong.
+        timed.sort();
+        for (slot, (_, i)) in run.iter_mut().zip(timed) {
+            *slot = i;
         }
     }
 
@@ -463,7 +444,8 @@ impl Journal {
         let mut voided = vec![false; self.txs.len()];
         let mut reversals = Reversals::default();
         for group in terminals {
-            let cancelled = reversals.pair(self, group, |k| k == Kind::Void, true);
+            reversals.read(self, group);
+            let cancelled = reversals.pair(|k| k == Kind::Void, true);
             for (&i, &c) in group.iter().zip(cancelled) {
                 voided[i as usize] |= c;
             }
@@ -525,23 +507,14 @@ pub struct Reversals {
 }
 
 /// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
-/// far apart in the journal, then read twice from here.
+/// far apart in the journal, then read from here by every pairing of the group.
 #[derive(Debug, Clone, Copy)]
 struct Side {
-    role: Role,
-    /// Whether the card takes part in the pairing.
-    by_card: bool,
+    kind: Kind,
+    approved: bool,
     reference: Sym,
     card: Sym,
     amount: i64,
-}
-
-impl Side {
-    /// The card and absolute amount a reversal and its charge share, if the card takes part.
-    fn card_key(&self) -> Option<(Sym, u64)> {
-        self.by_card
-            .then_some((self.card, self.amount.unsigned_abs()))
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -552,41 +525,43 @@ enum Role {
 }
 
 impl Reversals {
-    /// Which transactions of `group` (a terminal's, in time order) a reversal cancelled, by
-    /// position. `reverses` says which kinds reverse a charge; `cardless` whether a reversal
-    /// without a card still looks for a charge without one by amount.
-    pub fn pair(
-        &mut self,
-        j: &Journal,
-        group: &[u32],
-        reverses: impl Fn(Kind) -> bool,
-        cardless: bool,
-    ) -> &[bool] {
+    /// Reads what pairing needs of `group`, a terminal's transactions in time order.
+    pub fn read(&mut self, j: &Journal, group: &[u32]) {
         self.sides.clear();
         self.sides.extend(group.iter().map(|&i| {
             let t = j.tx(i);
-            let role = match t.approved {
-                true if t.kind.is_charge() => Role::Charge,
-                true if reverses(t.kind) => Role::Reversal,
-                _ => Role::Other,
-            };
             Side {
-                role,
-                by_card: cardless || !t.card.is_none(),
+                kind: t.kind,
+                approved: t.approved,
                 reference: t.reference,
                 card: t.card,
                 amount: t.amount,
             }
         }));
+    }
+
+    /// Which transactions of the group last read a reversal cancelled, by position. `reverses`
+    /// says which kinds reverse a charge; `cardless` whether a reversal without a card still
+    /// looks for a charge without one by amount.
+    pub fn pair(&mut self, reverses: impl Fn(Kind) -> bool, cardless: bool) -> &[bool] {
+        let role = |s: &Side| match s.approved {
+            true if s.kind.is_charge() => Role::Charge,
+            true if reverses(s.kind) => Role::Reversal,
+            _ => Role::Other,
+        };
+        // The card and absolute amount a reversal and its charge share, if the card takes part.
+        let card_key =
+            |s: &Side| (cardless || !s.card.is_none()).then_some((s.card, s.amount.unsigned_abs()));
+        let len = self.sides.len();
         self.cancelled.clear();
-        self.cancelled.resize(group.len(), false);
+        self.cancelled.resize(len, false);
         self.by_reference.clear();
         self.by_card.clear();
-        for s in self.sides.iter().filter(|s| s.role == Role::Reversal) {
+        for s in self.sides.iter().filter(|s| role(s) == Role::Reversal) {
             if !s.reference.is_none() {
                 self.by_reference.insert(s.reference, NIL);
             }
-            if let Some(k) = s.card_key() {
+            if let Some(k) = card_key(s) {
                 self.by_card.insert(k, NIL);
             }
         }
@@ -595,12 +570,12 @@ impl Reversals {
         }
         // Only positions pushed in this group are read back, so stale values do no harm.
         for below in [&mut self.below_reference, &mut self.below_card] {
-            if below.len() < group.len() {
-                below.resize(group.len(), NIL);
+            if below.len() < len {
+                below.resize(len, NIL);
             }
         }
         for (pos, s) in self.sides.iter().enumerate() {
-            match s.role {
+            match role(s) {
                 Role::Charge => {
                     if !s.reference.is_none() {
                         push(
@@ -610,7 +585,7 @@ impl Reversals {
                             pos,
                         );
                     }
-                    if let Some(k) = s.card_key() {
+                    if let Some(k) = card_key(s) {
                         push(&mut self.by_card, &mut self.below_card, k, pos);
                     }
                 }
@@ -627,12 +602,7 @@ impl Reversals {
                         })
                         .flatten()
                         .or_else(|| {
-                            latest(
-                                &mut self.by_card,
-                                &self.below_card,
-                                cancelled,
-                                s.card_key()?,
-                            )
+                            latest(&mut self.by_card, &self.below_card, cancelled, card_key(s)?)
                         });
                     if let Some(p) = original {
                         self.cancelled[p] = true;
@@ -645,10 +615,10 @@ impl Reversals {
     }
 
     /// The approved charges of the group last paired that no reversal cancelled, as (position,
-    /// card, amount): read from what pairing gathered, not from the journal again.
+    /// card, amount): from what was read, not from the journal again.
     pub fn open_charges(&self) -> impl Iterator<Item = (usize, Sym, i64)> + '_ {
         (self.sides.iter().zip(&self.cancelled).enumerate())
-            .filter(|(_, (s, c))| s.role == Role::Charge && !**c)
+            .filter(|(_, (s, c))| s.approved && s.kind.is_charge() && !**c)
             .map(|(pos, (s, _))| (pos, s.card, s.amount))
     }
 }
@@ -806,7 +776,8 @@ mod tests {
         let mut out = vec![false; j.txs.len()];
         let mut reversals = Reversals::default();
         for group in j.groups(&order, |t| t.terminal) {
-            let cancelled = reversals.pair(j, group, reverses, cardless);
+            reversals.read(j, group);
+            let cancelled = reversals.pair(reverses, cardless);
             for (&i, &c) in group.iter().zip(cancelled) {
                 out[i as usize] |= c;
             }

@@ -1,46 +1,23 @@
 //! `duplicate-charge` and `duplicate-reference`: a customer charged twice, a reference used twice.
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, reversals, span_words};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Kind, Reversals, Sym, Tx};
-use hashbrown::HashMap;
-use hashbrown::hash_map::Entry;
+use crate::journal::{Kind, Sym, Tx};
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
-    let mut reversals = Reversals::default();
-    // Per card and amount, the first open charge, `None` once a second one was seen; the
-    // charges whose card and amount came twice or more. Kept from group to group.
-    let mut first: HashMap<(Sym, i64), Option<u32>> = HashMap::new();
-    let mut charges: Vec<u32> = Vec::new();
-    for group in ctx.terminals(RULE) {
-        let window = ctx.seconds(RULE, "window", ctx.tx(group[0]));
-        // Charges a void or refund with their reference, or their card and amount, took back.
-        reversals.pair(
-            ctx.journal,
-            group,
-            |k| matches!(k, Kind::Void | Kind::Refund),
-            false,
-        );
+    let reversed = reversals::reversed(ctx);
+    let mut settings = PerPlace::default();
+    for (first, candidates) in &reversed.terminals {
+        let (enabled, window) = settings.get(ctx.tx(*first), |t| {
+            (ctx.enabled(RULE, t), ctx.seconds(RULE, "window", t))
+        });
+        if !enabled {
+            continue;
+        }
         // A charge whose card and amount come once on the terminal is charged once: only the
         // others are sorted and compared.
-        first.clear();
-        charges.clear();
-        for (pos, card, amount) in reversals.open_charges() {
-            if card.is_none() {
-                continue;
-            }
-            let i = group[pos];
-            match first.entry((card, amount)) {
-                Entry::Vacant(e) => {
-                    e.insert(Some(i));
-                }
-                Entry::Occupied(mut e) => {
-                    charges.extend(e.get_mut().take());
-                    charges.push(i);
-                }
-            }
-        }
+        let mut charges = reversed.repeated[candidates.clone()].to_vec();
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
             (t.card, t.amount, t.utc, t.source)

@@ -8,6 +8,7 @@ mod duplicates;
 mod geography;
 mod lost;
 mod refunds;
+mod reversals;
 pub mod settings;
 mod timing;
 mod traces;
@@ -267,6 +268,8 @@ pub struct Context<'a> {
     refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
     /// What the trace counters tell, shared by the three trace rules.
     trace_outcomes: std::sync::OnceLock<traces::Outcomes>,
+    /// What voids and refunds took back, shared by duplicate-charge and the refund rules.
+    reversed: std::sync::OnceLock<reversals::Reversed>,
 }
 
 impl<'a> Context<'a> {
@@ -287,6 +290,7 @@ impl<'a> Context<'a> {
             by_card: journal.grouped_by(|t| t.card),
             refund_outcomes: std::sync::OnceLock::new(),
             trace_outcomes: std::sync::OnceLock::new(),
+            reversed: std::sync::OnceLock::new(),
         }
     }
 

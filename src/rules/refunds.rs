@@ -36,7 +36,7 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         t.approved && t.kind == Kind::Refund
     };
     // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = ctx.journal.voided_sales_of(ctx.by_terminal.groups());
+    let voided = &super::reversals::reversed(ctx).voided;
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
