@@ -33,6 +33,12 @@ impl Sym {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The symbol at position `i` of a table, for tests that build transactions by hand.
+    #[cfg(test)]
+    pub(crate) fn from_index(i: u32) -> Sym {
+        Sym(i)
+    }
 }
 
 /// A reference, transaction id, order id or masked card, packed in the value when it is

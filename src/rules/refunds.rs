@@ -7,7 +7,7 @@
 use super::Context;
 use crate::finding::Finding;
 use crate::journal::{Kind, Ref};
-use std::collections::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
 #[derive(Debug)]
@@ -36,23 +36,30 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         t.approved && t.kind == Kind::Refund
     };
     // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = ctx.journal.voided_sales_in(&ctx.by_terminal);
+    let voided = &super::reversals::reversed(ctx).voided;
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
     };
     // Refunds that name an order, in time order; only those orders' sales are looked up.
     let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)
-        .filter(|&i| is_refund(i) && !ctx.tx(i).order.is_none())
+        .filter(|&i| !ctx.tx(i).order.is_none() && is_refund(i))
         .collect();
     refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
-    let wanted: HashSet<Ref> = refunds.iter().map(|&i| ctx.tx(i).order).collect();
-    let mut by_order: HashMap<Ref, Vec<u32>> = HashMap::new();
+    let mut by_order: HashMap<Ref, Vec<u32>> = refunds
+        .iter()
+        .map(|&i| (ctx.tx(i).order, Vec::new()))
+        .collect();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if wanted.contains(&t.order) && is_sale(i as u32) {
-            by_order.entry(t.order).or_default().push(i as u32);
+        if t.order.is_none() || !is_sale(i as u32) {
+            continue;
+        }
+        if let Some(sales) = by_order.get_mut(&t.order) {
+            sales.push(i as u32);
         }
     }
+    // Orders no sale names are left out, as if never looked up.
+    by_order.retain(|_, sales| !sales.is_empty());
     let mut out = Vec::new();
     let mut by_order_refunded: HashMap<Ref, i128> = HashMap::new();
     let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
@@ -84,9 +91,11 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             });
         }
     }
-    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+    // The sales of the card so far: kept from card to card.
+    let mut sales: Vec<u32> = Vec::new();
+    for group in ctx.by_card.groups() {
         let (mut sold, mut refunded) = (0i128, 0i128);
-        let mut sales: Vec<u32> = Vec::new();
+        sales.clear();
         for &i in group {
             let t = ctx.tx(i);
             if is_sale(i) {
