@@ -502,15 +502,6 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     // Reconcile and the log rules read the same journal and write nothing shared: one core each.
-    let inputs_for_reconcile = crate::reconcile::Inputs {
-        journal: &journal,
-        statement: &statement,
-        register: register.as_ref(),
-        contract: &contract,
-        merchant_id: config.merchant.id.as_deref(),
-        as_of,
-        period,
-    };
     let (mut rec, mut found) = std::thread::scope(|s| {
         let rules = s.spawn(|| {
             let ctx = Context::new(
@@ -522,7 +513,18 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             );
             rules::run_all(&ctx)
         });
-        let rec = crate::reconcile::reconcile(&inputs_for_reconcile);
+        // The rules find the voided sales on their own (from their terminal order) for now.
+        let voided = journal.voided_sales();
+        let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
+            journal: &journal,
+            statement: &statement,
+            register: register.as_ref(),
+            contract: &contract,
+            merchant_id: config.merchant.id.as_deref(),
+            as_of,
+            period,
+            voided: &voided,
+        });
         (
             rec,
             rules

@@ -81,6 +81,7 @@ fn every_planted_problem_is_found_and_the_trail_closes() {
     let zone = config.ingest.tz.unwrap();
     let as_of = parse_instant(&manifest.as_of, zone).unwrap();
     let rec = reconcile(&Inputs {
+        voided: &journal.voided_sales(),
         journal: &journal,
         statement: &statement,
         register: None,

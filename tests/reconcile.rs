@@ -3,7 +3,7 @@
 //! lands in exactly one outcome, no line or transaction is used twice, and the trail's categories
 //! add up to the gap to the cent.
 
-use proptest::prelude::{Strategy, any, prop, proptest};
+use proptest::prelude::{Strategy, any, prop, prop_assert, prop_assert_eq, proptest};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -116,6 +116,7 @@ fn run_files(
     .unwrap();
     let as_of = parse_instant(as_of, Zone::parse("Asia/Shanghai").unwrap()).unwrap();
     let rec = reconcile(&Inputs {
+        voided: &journal.voided_sales(),
         journal: &journal,
         statement: &statement,
         register: None,
@@ -544,6 +545,70 @@ proptest! {
             assert!(matches!(c.rec.tx_outcomes[p.tx as usize], TxOutcome::Settled | TxOutcome::DeclinedSettled));
         }
         assert_trail_closes(&c);
+    }
+}
+
+/// `units` ten-thousandths of a yuan written with `decimals` decimals (2 to 4), trailing zeros
+/// and all.
+fn yuan(units: i64, decimals: usize) -> String {
+    let digits = format!("{}.{:04}", units.abs() / 10_000, units.abs() % 10_000);
+    let sign = if units < 0 { "-" } else { "" };
+    format!("{sign}{}", &digits[..digits.len() - (4 - decimals)])
+}
+
+proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Statements write fees with more decimals than the currency (up to four), nets with
+    /// trailing zeros, lines without a fee or without a net, and refunds: the trail still closes
+    /// to the cent with nothing unattributed, every line has one outcome, and every step shows
+    /// at least the currency's two decimals.
+    #[test]
+    fn the_trail_closes_whatever_decimals_a_statement_writes(
+        sales in prop::collection::vec((amount(), 0u8..4, 2usize..5, 2usize..5, any::<bool>()), 1..30),
+        contract in any::<bool>(),
+    ) {
+        let mut log = String::new();
+        let mut st = String::new();
+        // What the statement says, summed apart: nets paid, and gross - fee - net per line.
+        let (mut paid, mut differences) = (Decimal::ZERO, Decimal::ZERO);
+        let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+        for (i, &(cents, fate, fee_decimals, net_decimals, refund)) in sales.iter().enumerate() {
+            let (m, s) = (i / 60, i % 60);
+            let (kind, sign) = if refund { ("refund", -1) } else { ("sale", 1) };
+            let card = format!("622588******{i:04}");
+            let money = |units: i64| yuan(units, 2);
+            writeln!(log, "2026-11-19 1{m}:{s:02}:00,M1,T1,{i},{card},{},CNY,{kind},approved,card", money(cents * 100)).unwrap();
+            // The fee at 0.6 %, to the ten-thousandth, cut to the decimals it is written with;
+            // a refund gives it back (written negative: net = gross - fee on every line).
+            let cut = 10i64.pow(4 - fee_decimals as u32);
+            let fee = cents * 60 / 100 / cut * cut;
+            // The net as a statement pays it: to the cent.
+            let net = (cents * 100 - fee) / 100 * 100;
+            let (fee, net) = match fate {
+                0 => (yuan(sign * fee, fee_decimals), yuan(sign * net, net_decimals)),
+                1 => (String::new(), yuan(sign * net, net_decimals)),
+                // A derived net is gross - fee, so the fee is to the cent.
+                2 => (yuan(sign * (fee / 100 * 100), 2), String::new()),
+                _ => continue,
+            };
+            let gross = money(sign * cents * 100);
+            // Without a net, the net is gross - fee; without a fee, the fee is the difference.
+            let net_paid = if net.is_empty() { d(&gross) - d(&fee) } else { d(&net) };
+            let fee_paid = if fee.is_empty() { (d(&gross) - net_paid).abs() } else { d(&fee) };
+            paid += net_paid;
+            differences += d(&gross) - fee_paid - net_paid;
+            writeln!(st, "2026-11-20,2026-11-19 1{m}:{s:02}:00,{i},M1,T1,{card},{gross},{fee},{net},1,CNY").unwrap();
+        }
+        let fees = if contract { "[fees]\ncard = \"0.60%\"\n" } else { "" };
+        let c = run_with(&[&log], &[&st], &[], fees, "2026-11-25T00:00");
+        prop_assert_eq!(c.rec.line_outcomes.len(), st.lines().count());
+        assert_trail_closes(&c);
+        let step = |label: &str| bridge(&c, label).map_or(Decimal::ZERO, |v| d(&v));
+        prop_assert_eq!(step("net settled"), paid);
+        prop_assert_eq!(step("net differences within statement lines"), -differences);
+        for b in &c.rec.bridge {
+            prop_assert!(b.amount.scale() >= 2, "{} {}", b.label, b.amount);
+        }
     }
 }
 

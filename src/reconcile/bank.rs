@@ -2,9 +2,11 @@
 //! deposit within a few days, alone or together with the next days' (many to one).
 
 use super::Inputs;
+use super::fixed::Fixed;
 use crate::finding::{Finding, Severity};
-use crate::model::{Currency, Source};
+use crate::model::Currency;
 use chrono::{Days, NaiveDate};
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -22,20 +24,26 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
         return None;
     }
     // Expected payout per currency and settle date: the net of every line of that date.
-    let mut payouts: BTreeMap<(Currency, NaiveDate), (Decimal, Vec<Source>)> = BTreeMap::new();
+    let mut sums: HashMap<(Currency, NaiveDate), Fixed> = HashMap::new();
     for l in &st.lines {
         if let Some(d) = l.settle_date {
-            let e = payouts.entry((l.currency, d)).or_default();
-            e.0 += l.net;
-            e.1.push(l.source);
+            *sums.entry((l.currency, d)).or_default() += l.net_amount();
         }
     }
+    let mut sums: Vec<((Currency, NaiveDate), Fixed)> = sums.into_iter().collect();
+    sums.sort_unstable_by_key(|s| s.0);
+    let payouts: BTreeMap<(Currency, NaiveDate), Decimal> = sums
+        .into_iter()
+        .map(|((cur, d), v)| ((cur, d), v.to_decimal()))
+        .collect();
+    // Findings of a payout (one at most) cite its lines: gathered once all are known.
+    let mut cite: HashMap<(Currency, NaiveDate), usize> = HashMap::new();
     let mut used = vec![false; st.deposits.len()];
     let mut deposited: Deposited = BTreeMap::new();
     let keys: Vec<(Currency, NaiveDate)> = payouts.keys().copied().collect();
     let mut covered = vec![false; keys.len()];
     for k in 0..keys.len() {
-        if covered[k] || payouts[&keys[k]].0 <= Decimal::ZERO {
+        if covered[k] || payouts[&keys[k]] <= Decimal::ZERO {
             continue;
         }
         let (cur, first) = keys[k];
@@ -48,7 +56,7 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
             if c2 != cur || covered[k + n] {
                 break;
             }
-            sum += payouts[&(c2, d)].0;
+            sum += payouts[&(c2, d)];
             let last_ok = d.checked_add_days(Days::new(ARRIVAL_DAYS)).unwrap_or(d);
             let hit = st.deposits.iter().enumerate().find(|(i, b)| {
                 !used[*i]
@@ -69,7 +77,7 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
                 *deposited.entry(cur).or_default() += st.deposits[i].amount;
             }
             None => {
-                let (amount, sources) = &payouts[&keys[k]];
+                let amount = &payouts[&keys[k]];
                 let last_ok = first
                     .checked_add_days(Days::new(ARRIVAL_DAYS))
                     .unwrap_or(first);
@@ -85,7 +93,7 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
                             && b.date <= last_ok
                     })
                     .min_by_key(|(_, b)| (b.amount - amount).abs());
-                let (msg, at_stake, mut evidence) = match near {
+                let (msg, at_stake, evidence) = match near {
                     Some((_, b)) => (
                         format!(
                             "The statement pays out {amount} {cur} for {first}; the closest bank deposit ({} on {}) differs by {}. Ask the acquirer for the payout detail.",
@@ -104,14 +112,24 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
                         Vec::new(),
                     ),
                 };
-                evidence.extend(sources.iter().copied());
-                evidence.sort();
                 let mut f = Finding::new("deposit-mismatch", Severity::Critical, msg)
                     .money(at_stake, cur)
                     .detail("settle_date", first.to_string());
                 f.evidence = evidence;
+                cite.insert(keys[k], out.len());
                 out.push(f);
             }
+        }
+    }
+    if !cite.is_empty() {
+        for (li, l) in st.lines.iter().enumerate() {
+            let Some(d) = l.settle_date else { continue };
+            if let Some(&at) = cite.get(&(l.currency, d)) {
+                out[at].evidence.push(st.source(li as u32));
+            }
+        }
+        for at in cite.into_values() {
+            out[at].evidence.sort();
         }
     }
     Some(deposited)

@@ -5,14 +5,16 @@
 //! categories add up to the gap exactly; anything left over is reported as `unattributed`.
 
 use super::bank::Deposited;
+use super::contract::Rates;
 use super::findings::Ctx;
+use super::fixed::Fixed;
 use super::matching::Pair;
 use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
+use crate::journal::Kind;
 use crate::model::Currency;
 use crate::report::BridgeLine;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 /// Gap categories, in the order they are shown.
 pub const CATEGORIES: [&str; 12] = [
@@ -30,13 +32,61 @@ pub const CATEGORIES: [&str; 12] = [
     "fees returned on refunds",
 ];
 
+/// One currency's trail. Each sum is taken in the order the rows come, so it shows the digits
+/// the same `Decimal` sum would (see `fixed`).
 #[derive(Default)]
 struct Trail {
-    charged: Decimal,
-    fees: Decimal,
-    settled: Decimal,
-    other_lines: Decimal,
-    gap: BTreeMap<&'static str, Decimal>,
+    charged: Fixed,
+    fees: Fixed,
+    settled: Fixed,
+    other_lines: Fixed,
+    /// By category, as `CATEGORIES`.
+    gap: [Fixed; 12],
+}
+
+/// The trails of the currencies seen so far, sorted by currency.
+#[derive(Default)]
+struct Trails(Vec<(Currency, Trail)>);
+
+impl Trails {
+    fn of(&mut self, cur: Currency) -> &mut Trail {
+        // Mostly one currency, or a few.
+        let at = match self.0.iter().position(|t| t.0 == cur) {
+            Some(at) => at,
+            None => {
+                let at = self.0.partition_point(|t| t.0 < cur);
+                self.0.insert(at, (cur, Trail::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Adds `v` to category `cat` of `cur`'s gap.
+    fn add(&mut self, cur: Currency, cat: usize, v: Fixed) {
+        self.of(cur).gap[cat] += v;
+    }
+}
+
+/// What a transaction should bring: its signed amount, and the fee it should cost (the
+/// contract's, else what its own line charged), and whether that was the contract's.
+fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bool) {
+    let j = c.inp.journal;
+    let t = j.tx(ti);
+    let minor = c.minor_units(t);
+    let amount = Fixed::minor(signed(t), minor);
+    if t.kind == Kind::Refund {
+        return (amount, Fixed::ZERO, false);
+    }
+    match rates.get(t.merchant, tx_channel(t)) {
+        Some(rate) => (amount, rate.fee(t.amount, minor), true),
+        None => {
+            let line = c
+                .paired_line(ti)
+                .map(|l| &c.inp.statement.lines[l as usize]);
+            (amount, line.map_or(Fixed::ZERO, |l| l.fee_amount()), false)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -47,34 +97,34 @@ pub fn trail(
     line_outcomes: &[LineOutcome],
     totals: &[(u32, Vec<u32>)],
     bank: &Option<Deposited>,
+    rates: &mut Rates<'_>,
     out: &mut Vec<Finding>,
 ) -> Vec<BridgeLine> {
+    // Each sum below takes its terms from one of these steps, in the rows' order.
+    let mut trails = Trails::default();
+    expected(c, rates, &mut trails);
+    paired(c, pairs, rates, &mut trails);
+    lines(c, twice, line_outcomes, &mut trails);
+    for (li, group) in totals {
+        let l = &c.inp.statement.lines[*li as usize];
+        let expected: Fixed = group
+            .iter()
+            .map(|&i| {
+                let (amount, fee, _) = expected_of(c, rates, i);
+                amount - fee
+            })
+            .sum();
+        trails.add(l.currency, 10, expected - l.net_amount());
+    }
+    render(&trails, bank, out)
+}
+
+/// The log's side: what was charged and the contracted fees, and what of it is unsettled,
+/// pending or outside the period.
+fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
-    let st = c.inp.statement;
-    let contract = c.inp.contract;
-    let mut trails: BTreeMap<Currency, Trail> = BTreeMap::new();
-    let mut line_of_tx: BTreeMap<u32, u32> = BTreeMap::new();
-    for p in pairs {
-        line_of_tx.insert(p.tx, p.line);
-    }
-    // The fee a transaction should cost: the contract's, else what its own line charged.
-    let contracted_fee = |ti: u32| -> Decimal {
-        let t = j.tx(ti);
-        if t.kind == crate::journal::Kind::Refund {
-            return Decimal::ZERO;
-        }
-        let merchant = j.syms.name(t.merchant);
-        let amount = j.money(t, t.amount.abs());
-        contract
-            .fee(merchant, tx_channel(t), amount, j.currency(t).minor_units())
-            .or_else(|| line_of_tx.get(&ti).and_then(|&l| st.lines[l as usize].fee))
-            .unwrap_or_default()
-    };
-    fn add(trails: &mut BTreeMap<Currency, Trail>, cur: Currency, cat: &'static str, v: Decimal) {
-        *trails.entry(cur).or_default().gap.entry(cat).or_default() += v;
-    }
-    let mut expected_of: BTreeMap<u32, Decimal> = BTreeMap::new();
-    let mut charged: BTreeMap<Currency, (Decimal, Decimal)> = BTreeMap::new();
+    // Charged and contracted fees by the journal's currency index, once it has any.
+    let mut charged: Vec<Option<(Fixed, Fixed)>> = vec![None; j.currencies.len()];
     for (i, t) in j.txs.iter().enumerate() {
         let o = c.tx_outcomes[i];
         if !matches!(
@@ -87,96 +137,102 @@ pub fn trail(
         ) {
             continue;
         }
-        let cur = j.currency(t);
-        let amount = j.money(t, signed(t));
-        let fee = contracted_fee(i as u32);
-        let e = charged.entry(cur).or_default();
-        e.0 += amount;
-        e.1 += fee;
-        expected_of.insert(i as u32, amount - fee);
-        match o {
-            TxOutcome::Unsettled => add(&mut trails, cur, CATEGORIES[0], amount - fee),
-            TxOutcome::Pending => add(&mut trails, cur, CATEGORIES[1], amount - fee),
-            TxOutcome::OutOfPeriod => add(&mut trails, cur, CATEGORIES[2], amount - fee),
-            _ => {}
+        let (amount, fee, _) = expected_of(c, rates, i as u32);
+        let sums = charged[usize::from(t.currency)].get_or_insert_default();
+        sums.0 += amount;
+        sums.1 += fee;
+        let cat = match o {
+            TxOutcome::Unsettled => 0,
+            TxOutcome::Pending => 1,
+            TxOutcome::OutOfPeriod => 2,
+            _ => continue,
+        };
+        trails.add(j.currency(t), cat, amount - fee);
+    }
+    for (&cur, sums) in j.currencies.iter().zip(charged) {
+        if let Some((amount, fee)) = sums {
+            let t = trails.of(cur);
+            t.charged = amount;
+            t.fees = fee;
         }
     }
+}
+
+/// Each pair's share of the gap: declined but settled, another currency, or the differences
+/// in amount, fee and net.
+fn paired(c: &Ctx<'_>, pairs: &[Pair], rates: &mut Rates<'_>, trails: &mut Trails) {
+    let j = c.inp.journal;
     for p in pairs {
-        let (t, l) = (j.tx(p.tx), &st.lines[p.line as usize]);
+        let (t, l) = (j.tx(p.tx), &c.inp.statement.lines[p.line as usize]);
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
-            TxOutcome::DeclinedSettled => add(&mut trails, l.currency, CATEGORIES[8], -l.net),
+            TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
             _ if cur != l.currency => {
-                add(&mut trails, cur, CATEGORIES[9], expected_of[&p.tx]);
-                add(&mut trails, l.currency, CATEGORIES[9], -l.net);
+                let (amount, fee, _) = expected_of(c, rates, p.tx);
+                trails.add(cur, 9, amount - fee);
+                trails.add(l.currency, 9, -l.net_amount());
             }
             _ => {
                 // Fees on an amount the log does not show belong to the amount difference:
                 // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
-                let expected = expected_of[&p.tx];
-                let gross = l.gross_decimal();
-                let fee = l.fee.unwrap_or_default();
-                let (merchant, channel) = fee_basis(j, l, Some(t));
-                let refund = gross < Decimal::ZERO;
+                let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.tx);
+                let expected = amount - fee_of_tx;
+                let gross = l.gross_amount();
+                let fee = l.fee_amount();
+                let refund = l.gross < 0;
+                let basis = fee_basis(l, Some(t));
                 let fee_on_gross = if refund {
-                    Decimal::ZERO
+                    Fixed::ZERO
+                } else if contracted
+                    && basis == (t.merchant, tx_channel(t))
+                    && l.gross.abs() == t.amount.abs()
+                {
+                    fee_of_tx // the same rate on the same amount
                 } else {
-                    contract
-                        .fee(merchant, channel, gross, cur.minor_units())
-                        .unwrap_or(fee)
+                    (rates.get(basis.0, basis.1))
+                        .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
                 };
-                add(
-                    &mut trails,
-                    cur,
-                    CATEGORIES[3],
-                    expected - (gross - fee_on_gross),
-                );
+                let gap = &mut trails.of(cur).gap;
+                gap[3] += expected - (gross - fee_on_gross);
                 // A refund that gives back its fee is not a fee above contract.
-                add(
-                    &mut trails,
-                    cur,
-                    if refund {
-                        CATEGORIES[11]
-                    } else {
-                        CATEGORIES[4]
-                    },
-                    fee - fee_on_gross,
-                );
-                add(&mut trails, cur, CATEGORIES[5], gross - fee - l.net);
+                gap[if refund { 11 } else { 4 }] += fee - fee_on_gross;
+                gap[5] += gross - fee - l.net_amount();
             }
         }
     }
+}
+
+/// The statement's side: lines settling twice or unexpectedly, the net settled, and the other
+/// lines.
+fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trails: &mut Trails) {
+    let st = c.inp.statement;
     for &(li, _) in twice {
         let l = &st.lines[li as usize];
-        add(&mut trails, l.currency, CATEGORIES[6], -l.net);
+        trails.add(l.currency, 6, -l.net_amount());
     }
     for (li, l) in st.lines.iter().enumerate() {
         match line_outcomes[li] {
-            LineOutcome::Unexpected => add(&mut trails, l.currency, CATEGORIES[7], -l.net),
-            LineOutcome::NotTransaction => {
-                trails.entry(l.currency).or_default().other_lines += l.net
-            }
+            LineOutcome::Unexpected => trails.add(l.currency, 7, -l.net_amount()),
+            LineOutcome::NotTransaction => trails.of(l.currency).other_lines += l.net_amount(),
             _ => {}
         }
         if l.is_transaction() {
-            trails.entry(l.currency).or_default().settled += l.net;
+            trails.of(l.currency).settled += l.net_amount();
         }
     }
-    for (li, group) in totals {
-        let l = &st.lines[*li as usize];
-        let expected: Decimal = group.iter().map(|i| expected_of[i]).sum();
-        add(&mut trails, l.currency, CATEGORIES[10], expected - l.net);
-    }
-    for (cur, (amount, fee)) in charged {
-        let t = trails.entry(cur).or_default();
-        t.charged = amount;
-        t.fees = fee;
-    }
+}
+
+/// The trail's steps per currency, and an `unattributed` finding for a gap no category explains.
+fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Vec<Finding>) -> Vec<BridgeLine> {
+    // `explained` adds the categories in the order of their names, as a map by name did.
+    let mut by_name: Vec<usize> = (0..CATEGORIES.len()).collect();
+    by_name.sort_by_key(|&k| CATEGORIES[k]);
     let mut lines = Vec::new();
-    for (cur, t) in &trails {
+    for (cur, t) in &trails.0 {
+        let minor = cur.minor_units();
         let expected_net = t.charged - t.fees;
-        let explained: Decimal = t.gap.values().copied().sum();
-        let unattributed = expected_net - t.settled - explained;
+        let explained: Fixed = by_name.iter().map(|&k| t.gap[k]).sum();
+        let unattributed = (expected_net - t.settled - explained).to_decimal();
         // Shown at the currency's precision, and never as "-0".
         let mut push = |label: &'static str, amount: Decimal| {
             let mut amount = if amount.is_zero() {
@@ -184,8 +240,8 @@ pub fn trail(
             } else {
                 amount
             };
-            if amount.scale() < cur.minor_units() {
-                amount.rescale(cur.minor_units());
+            if amount.scale() < minor {
+                amount.rescale(minor);
             }
             lines.push(BridgeLine {
                 currency: *cur,
@@ -193,12 +249,15 @@ pub fn trail(
                 amount,
             })
         };
-        push("charged in the log (approved sales - refunds)", t.charged);
-        push("contracted fees", -t.fees);
-        push("expected net", expected_net);
-        for cat in CATEGORIES {
-            if let Some(v) = t.gap.get(cat).filter(|v| !v.is_zero()) {
-                push(cat, -*v);
+        push(
+            "charged in the log (approved sales - refunds)",
+            t.charged.to_decimal(),
+        );
+        push("contracted fees", (-t.fees).to_decimal());
+        push("expected net", expected_net.to_decimal());
+        for (cat, v) in CATEGORIES.iter().zip(t.gap) {
+            if !v.is_zero() {
+                push(cat, (-v).to_decimal());
             }
         }
         if !unattributed.is_zero() {
@@ -213,11 +272,11 @@ pub fn trail(
             f = f.money(unattributed.abs(), *cur);
             out.push(f);
         }
-        push("net settled", t.settled);
+        push("net settled", t.settled.to_decimal());
         if !t.other_lines.is_zero() {
             push(
                 "other statement lines (fees, payouts, transfers)",
-                t.other_lines,
+                t.other_lines.to_decimal(),
             );
         }
         if let Some(dep) = bank {

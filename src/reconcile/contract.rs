@@ -16,6 +16,8 @@
 //! amount_tolerance = "0.00"
 //! ```
 
+use super::fixed::Fixed;
+use crate::journal::{Sym, Symbols};
 use crate::rules::settings::parse_duration;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -23,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 /// The channel a fee rate or lag applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Channel {
     Card,
     Qr,
@@ -31,6 +33,9 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order of their discriminants.
+    pub const ALL: [Channel; 3] = [Channel::Card, Channel::Qr, Channel::Other];
+
     pub fn name(self) -> &'static str {
         match self {
             Channel::Card => "card",
@@ -241,6 +246,137 @@ impl Contract {
     }
 }
 
+/// A contracted rate, with its digits ready for fees in integers.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub value: Decimal,
+    /// The rate's mantissa, and 10^scale; 0 when they do not fit a u64.
+    mantissa: u64,
+    unit: u64,
+    /// Divides by `unit`, a constant in its own function (a multiplication, not a division).
+    divide: fn(u64) -> u64,
+}
+
+fn divide_by<const D: u64>(n: u64) -> u64 {
+    n / D
+}
+
+/// `divide_by` 10^scale, by scale.
+const DIVIDE: [fn(u64) -> u64; 20] = [
+    divide_by::<1>,
+    divide_by::<10>,
+    divide_by::<100>,
+    divide_by::<1_000>,
+    divide_by::<10_000>,
+    divide_by::<100_000>,
+    divide_by::<1_000_000>,
+    divide_by::<10_000_000>,
+    divide_by::<100_000_000>,
+    divide_by::<1_000_000_000>,
+    divide_by::<10_000_000_000>,
+    divide_by::<100_000_000_000>,
+    divide_by::<1_000_000_000_000>,
+    divide_by::<10_000_000_000_000>,
+    divide_by::<100_000_000_000_000>,
+    divide_by::<1_000_000_000_000_000>,
+    divide_by::<10_000_000_000_000_000>,
+    divide_by::<100_000_000_000_000_000>,
+    divide_by::<1_000_000_000_000_000_000>,
+    divide_by::<10_000_000_000_000_000_000>,
+];
+
+impl Rate {
+    pub fn new(value: Decimal) -> Rate {
+        let scale = value.scale() as usize;
+        let fits = value >= Decimal::ZERO && scale < DIVIDE.len();
+        match u64::try_from(value.mantissa()).ok().filter(|_| fits) {
+            Some(mantissa) => Rate {
+                value,
+                mantissa,
+                unit: 10u64.pow(scale as u32),
+                divide: DIVIDE[scale],
+            },
+            None => Rate {
+                value,
+                mantissa: 0,
+                unit: 0,
+                divide: DIVIDE[0],
+            },
+        }
+    }
+
+    /// The fee on `gross` minor units (its size), as `Fixed`: the same amount, with the same
+    /// decimals, as `Contract::fee` gives. In integers where the `Decimal` product is exact (a
+    /// mantissa under 2^96, at most 28 decimals), which is every rate and amount a contract and
+    /// a statement write; otherwise that `Decimal` computation itself.
+    pub fn fee(self, gross: i64, minor_units: u32) -> Fixed {
+        let product = u128::from(gross.unsigned_abs()) * u128::from(self.mantissa);
+        let exact = self.unit != 0 && minor_units + self.value.scale() <= 28;
+        // Rounded half away from zero, as `Contract::fee`; in u64 when it fits, as u128
+        // division is several times slower.
+        let fee = match u64::try_from(product) {
+            _ if !exact => None,
+            // `Decimal` multiplication keeps no decimals on a zero product.
+            Ok(0) => return Fixed::ZERO,
+            Ok(p) if p < 1 << 63 => Some(u128::from((self.divide)(p + self.unit / 2))),
+            _ if product < 1 << 96 => {
+                let unit = u128::from(self.unit);
+                Some((product + unit / 2) / unit)
+            }
+            _ => None,
+        };
+        match fee {
+            // At most the gross: an i64.
+            Some(fee) => Fixed::minor(fee as i64, minor_units),
+            None => {
+                let d = (Decimal::new(gross, minor_units).abs() * self.value)
+                    .round_dp_with_strategy(minor_units, RoundingStrategy::MidpointAwayFromZero);
+                Fixed::new(d.mantissa() as i64, d.scale(), d.scale())
+            }
+        }
+    }
+}
+
+/// Contracted rates by merchant symbol and channel: each merchant's looked up by name once.
+#[derive(Debug)]
+pub struct Rates<'a> {
+    contract: &'a Contract,
+    syms: &'a Symbols,
+    /// The rates without a merchant's own, by channel.
+    channel: [Option<Rate>; 3],
+    /// Merchants seen so far and their rates by channel, sorted by symbol; only when the contract
+    /// has rates per merchant.
+    merchants: Vec<(Sym, [Option<Rate>; 3])>,
+}
+
+impl<'a> Rates<'a> {
+    pub fn new(contract: &'a Contract, syms: &'a Symbols) -> Rates<'a> {
+        Rates {
+            contract,
+            syms,
+            channel: Channel::ALL.map(|c| contract.rates.get(&c).copied().map(Rate::new)),
+            merchants: Vec::new(),
+        }
+    }
+
+    /// `Contract::rate` for a merchant's symbol.
+    pub fn get(&mut self, merchant: Sym, channel: Channel) -> Option<Rate> {
+        if self.contract.merchant_rates.is_empty() {
+            return self.channel[channel as usize];
+        }
+        let at = match self.merchants.binary_search_by_key(&merchant, |m| m.0) {
+            Ok(at) => at,
+            Err(at) => {
+                let name = self.syms.name(merchant);
+                let rates = Channel::ALL.map(|c| self.contract.rate(name, c).map(Rate::new));
+                self.merchants.insert(at, (merchant, rates));
+                at
+            }
+        };
+        self.merchants[at].1[channel as usize]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +401,45 @@ mod tests {
         assert_eq!(c.fee("M1", Channel::Qr, d("175.00"), 2), Some(d("0.67")));
         assert_eq!(c.fee("M2", Channel::Card, d("100.00"), 2), Some(d("0.55")));
         assert_eq!(c.fee("M1", Channel::Other, d("100.00"), 2), None);
+    }
+
+    #[test]
+    fn integer_fees_are_the_decimal_fees() {
+        let rates = [
+            "0.006",
+            "0.0038",
+            "0.0055",
+            "0",
+            "0.00375",
+            "0.1234567890123456789012345678",
+        ];
+        let grosses = [
+            0,
+            1,
+            50,
+            3750,
+            7500,
+            17500,
+            10_000,
+            999_999_999,
+            i64::MAX / 3,
+            -4167,
+        ];
+        for r in rates {
+            for g in grosses {
+                for minor in [0, 2, 3] {
+                    let r = Decimal::from_str(r).unwrap();
+                    let want = (Decimal::new(g, minor).abs() * r)
+                        .round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero);
+                    let got = Rate::new(r).fee(g, minor).to_decimal();
+                    assert_eq!(
+                        got.to_string(),
+                        want.to_string(),
+                        "{g} at {r}, {minor} decimals"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

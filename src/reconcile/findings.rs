@@ -2,23 +2,47 @@
 //! prove it: per matched pair (amount, merchant, currency, lateness, declined), per line (twice,
 //! unexpected, net, fee), per transaction (unsettled, pending) and per total.
 
-use super::contract::Channel;
-use super::matching::{How, Pair};
+use super::contract::{Channel, Rates};
+use super::fixed::UNITS;
+use super::matching::{Pair, UNPAIRED, paired_tx};
+use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
-use crate::journal::Tx;
+use crate::journal::{Sym, Tx};
 use crate::model::Source;
+use chrono::{Datelike, NaiveDate};
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 pub struct Ctx<'a> {
     pub inp: &'a Inputs<'a>,
     pub voided: &'a [bool],
     pub tx_outcomes: &'a [TxOutcome],
+    /// Per line: its transaction (`matching::Matches::line_tx`).
+    pub line_tx: &'a [u32],
+    /// Per transaction: its line (`matching::Matches::tx_line`).
+    pub tx_line: &'a [u32],
+    /// The minor units of each of the journal's currencies.
+    pub minor_units: Vec<u32>,
 }
 
 impl Ctx<'_> {
+    /// The minor units of a transaction's currency.
+    pub fn minor_units(&self, t: &Tx) -> u32 {
+        self.minor_units[usize::from(t.currency)]
+    }
+
+    /// The transaction paired with line `li`.
+    pub fn paired_tx(&self, li: u32) -> Option<u32> {
+        paired_tx(self.line_tx, li)
+    }
+
+    /// The line paired with transaction `ti`.
+    pub fn paired_line(&self, ti: u32) -> Option<u32> {
+        Some(self.tx_line[ti as usize]).filter(|&l| l != UNPAIRED)
+    }
+
     fn name(&self, s: crate::journal::Sym) -> Option<String> {
         self.inp.journal.syms.opt(s).map(str::to_owned)
     }
@@ -43,13 +67,14 @@ impl Ctx<'_> {
             .to_string()
     }
 
-    fn refs(&self, t: Option<&Tx>, l: Option<&Line>) -> Vec<String> {
+    fn refs(&self, t: Option<&Tx>, l: Option<u32>) -> Vec<String> {
         let mut refs: Vec<String> = Vec::new();
         let syms = &self.inp.journal.syms;
+        let keys = l.map(|l| self.inp.statement.keys(l));
         for s in [
             t.map(|t| t.reference),
-            l.map(|l| l.reference),
-            l.map(|l| l.txn_id),
+            keys.map(|k| k.reference),
+            keys.map(|k| k.txn_id),
         ]
         .into_iter()
         .flatten()
@@ -86,18 +111,18 @@ impl Ctx<'_> {
             .and_then(|t| syms.ref_name(t.card))
             .or_else(|| line.and_then(|l| syms.ref_name(l.card)))
             .map(|c| c.to_string());
-        f.references = self.refs(tx, line);
+        f.references = self.refs(tx, l);
         f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
         f.evidence = tx
             .map(|t| t.source)
             .into_iter()
-            .chain(line.map(|l| l.source))
+            .chain(l.map(|l| self.inp.statement.source(l)))
             .collect::<Vec<Source>>();
         f.evidence.sort();
         f
     }
 
-    fn ref_text(&self, t: Option<&Tx>, l: Option<&Line>) -> String {
+    fn ref_text(&self, t: Option<&Tx>, l: Option<u32>) -> String {
         let refs = self.refs(t, l);
         if refs.is_empty() {
             String::new()
@@ -115,156 +140,232 @@ fn kind_word(t: &Tx) -> &'static str {
     }
 }
 
-/// Checks on every matched pair.
+/// Checks on every matched pair: decided on the integers, worded only when they fire.
 pub fn pairs(c: &Ctx<'_>, pairs: &[Pair], out: &mut Vec<Finding>) {
     let j = c.inp.journal;
     for p in pairs {
         let (t, l) = (c.tx(p.tx), c.line(p.line));
-        let how = match p.how {
-            How::Key(k) => k.to_owned(),
-            How::Tolerant { seconds_apart } => {
-                format!("terminal, card, amount and time ({seconds_apart} s apart)")
-            }
-        };
-        let rt = c.ref_text(Some(t), Some(l));
-        let gross = l.gross_decimal();
         if c.tx_outcomes[p.tx as usize] == TxOutcome::DeclinedSettled {
-            let state = if c.voided[p.tx as usize] {
-                "voided"
-            } else if t.approved {
-                "not a settling kind"
-            } else {
-                "declined"
-            };
-            let msg = format!(
-                "A {} of {} on {} was {state} at the terminal but the acquirer settled it for {}{rt}. The customer was charged for a payment that failed: refund the customer or ask the acquirer to reverse it.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                c.when(t),
-                gross.abs()
-            );
-            out.push(
-                c.finding(
-                    "declined-settled",
-                    Severity::Critical,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), l.currency)
-                .detail("matched_by", how.clone()),
-            );
+            declined_settled(c, p, out);
             continue;
         }
-        let currency = j.currency(t);
-        if currency != l.currency {
-            let msg = format!(
-                "A {} of {} {} on {} was settled in {} ({} {}){rt}. Ask the acquirer why the currency changed and at what rate.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                currency,
-                c.when(t),
-                l.currency,
-                gross.abs(),
-                l.currency
-            );
-            out.push(
-                c.finding(
-                    "currency-mismatch",
-                    Severity::Critical,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), l.currency),
-            );
+        if j.currency(t) != l.currency {
+            currency_mismatch(c, p, out);
             continue;
         }
-        let charged = c.money(t, signed(t));
-        if charged != gross {
-            // Short means less money for the merchant: a sale settled for less, or a refund
-            // (money out) settled for more.
-            let short = charged > gross;
-            let msg = format!(
-                "The log says {} of {} on {} but the statement settled {}{rt}: {} {} {}. Ask the acquirer to correct it.",
-                if t.kind == crate::journal::Kind::Refund {
-                    "a refund"
-                } else {
-                    "a sale"
-                },
-                charged.abs(),
-                c.when(t),
-                gross.abs(),
-                (charged.abs() - gross.abs()).abs(),
-                currency,
-                if short {
-                    "less than charged"
-                } else {
-                    "more than charged"
-                },
-            );
-            let sev = if short {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            };
-            out.push(
-                c.finding("amount-mismatch", sev, msg, Some(p.tx), Some(p.line))
-                    .money((charged - gross).abs(), currency)
-                    .detail("charged", charged.to_string())
-                    .detail("settled", gross.to_string())
-                    .detail("matched_by", how.clone()),
-            );
+        if signed(t) != l.gross {
+            amount_mismatch(c, p, out);
         }
-        merchant_mismatch(c, p, out);
-        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
-        if let Some(settled) = l.settle_date.filter(|d| *d > due) {
-            let days = (settled - due).num_days();
-            let msg = format!(
-                "A {} of {} on {} was due to settle on {due} (T+{}) and settled on {settled}, {days} day{} late{rt}. Late money costs interest: ask the acquirer why.",
-                kind_word(t),
-                c.money(t, t.amount.abs()),
-                c.when(t),
-                c.inp.contract.lag_days(tx_channel(t)),
-                if days == 1 { "" } else { "s" }
-            );
-            out.push(
-                c.finding(
-                    "late-settlement",
-                    Severity::Warning,
-                    msg,
-                    Some(p.tx),
-                    Some(p.line),
-                )
-                .money(gross.abs(), currency)
-                .detail("days_late", days),
-            );
+        if merchant_differs(c, t, l) || terminal_differs(t, l) {
+            merchant_mismatch(c, p, out);
+        }
+        if let Some(settled) = l.settle_date
+            && let Some(due) = late(c, t, settled)
+        {
+            late_settlement(c, p, due, settled, out);
         }
     }
+}
+
+/// The day a transaction was due to settle, when `settled` is after it. A settle date no later
+/// than the transaction's local day plus the lag is never late: that decides most pairs in
+/// day numbers, without building dates.
+fn late(c: &Ctx<'_>, t: &Tx, settled: NaiveDate) -> Option<NaiveDate> {
+    const UNIX_EPOCH_FROM_CE: i64 = 719_163;
+    let contract = c.inp.contract;
+    let local_day = (t.utc + i64::from(t.offset)).div_euclid(86_400);
+    let settled_day = i64::from(settled.num_days_from_ce()) - UNIX_EPOCH_FROM_CE;
+    let lag = if contract.business_days {
+        0
+    } else {
+        i64::from(contract.lag_days(tx_channel(t)))
+    };
+    // (Far from the last date chrono holds, where a due date stops moving.)
+    if settled_day <= local_day + lag && settled.year() < 200_000 {
+        return None;
+    }
+    let due = contract.due_date(c.inp.journal.local_date(t), tx_channel(t));
+    (settled > due).then_some(due)
+}
+
+/// How a pair was made, for a finding's `matched_by`.
+fn matched_by(c: &Ctx<'_>, p: &Pair) -> String {
+    match p.how.key() {
+        Some(k) => k.to_owned(),
+        None => {
+            let line_utc = c.line(p.line).utc().unwrap_or_default();
+            let seconds_apart = (c.tx(p.tx).utc - line_utc).abs();
+            format!("terminal, card, amount and time ({seconds_apart} s apart)")
+        }
+    }
+}
+
+fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let gross = l.gross_decimal();
+    let state = if c.voided[p.tx as usize] {
+        "voided"
+    } else if t.approved {
+        "not a settling kind"
+    } else {
+        "declined"
+    };
+    let msg = format!(
+        "A {} of {} on {} was {state} at the terminal but the acquirer settled it for {}{}. The customer was charged for a payment that failed: refund the customer or ask the acquirer to reverse it.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.when(t),
+        gross.abs(),
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "declined-settled",
+            Severity::Critical,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(gross.abs(), l.currency)
+        .detail("matched_by", matched_by(c, p)),
+    );
+}
+
+fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let gross = l.gross_decimal();
+    let msg = format!(
+        "A {} of {} {} on {} was settled in {} ({} {}){}. Ask the acquirer why the currency changed and at what rate.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.inp.journal.currency(t),
+        c.when(t),
+        l.currency,
+        gross.abs(),
+        l.currency,
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "currency-mismatch",
+            Severity::Critical,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(gross.abs(), l.currency),
+    );
+}
+
+fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let (charged, gross) = (c.money(t, signed(t)), l.gross_decimal());
+    let currency = c.inp.journal.currency(t);
+    // Short means less money for the merchant: a sale settled for less, or a refund (money
+    // out) settled for more.
+    let short = charged > gross;
+    let msg = format!(
+        "The log says {} of {} on {} but the statement settled {}{}: {} {} {}. Ask the acquirer to correct it.",
+        if t.kind == crate::journal::Kind::Refund {
+            "a refund"
+        } else {
+            "a sale"
+        },
+        charged.abs(),
+        c.when(t),
+        gross.abs(),
+        c.ref_text(Some(t), Some(p.line)),
+        (charged.abs() - gross.abs()).abs(),
+        currency,
+        if short {
+            "less than charged"
+        } else {
+            "more than charged"
+        },
+    );
+    let sev = if short {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    out.push(
+        c.finding("amount-mismatch", sev, msg, Some(p.tx), Some(p.line))
+            .money((charged - gross).abs(), currency)
+            .detail("charged", charged.to_string())
+            .detail("settled", gross.to_string())
+            .detail("matched_by", matched_by(c, p)),
+    );
+}
+
+fn late_settlement(
+    c: &Ctx<'_>,
+    p: &Pair,
+    due: NaiveDate,
+    settled: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    let (t, l) = (c.tx(p.tx), c.line(p.line));
+    let days = (settled - due).num_days();
+    let msg = format!(
+        "A {} of {} on {} was due to settle on {due} (T+{}) and settled on {settled}, {days} day{} late{}. Late money costs interest: ask the acquirer why.",
+        kind_word(t),
+        c.money(t, t.amount.abs()),
+        c.when(t),
+        c.inp.contract.lag_days(tx_channel(t)),
+        if days == 1 { "" } else { "s" },
+        c.ref_text(Some(t), Some(p.line)),
+    );
+    out.push(
+        c.finding(
+            "late-settlement",
+            Severity::Warning,
+            msg,
+            Some(p.tx),
+            Some(p.line),
+        )
+        .money(l.gross_decimal().abs(), c.inp.journal.currency(t))
+        .detail("days_late", days),
+    );
+}
+
+/// The merchant id a transaction should settle under: its own, else the register's for its
+/// terminal, else `[merchant] id`.
+fn expected_merchant(c: &Ctx<'_>, t: &Tx) -> Option<String> {
+    let syms = &c.inp.journal.syms;
+    let registered = || {
+        c.inp
+            .register
+            .and_then(|r| r.terminals.get(syms.name(t.terminal)))
+            .and_then(|e| e.merchant_id.clone())
+    };
+    syms.opt(t.merchant)
+        .map(str::to_owned)
+        .or_else(registered)
+        .or(c.inp.merchant_id.map(str::to_owned))
+}
+
+/// Whether a line settled under another merchant id than its transaction should: a symbol
+/// comparison when the log names the merchant, as it mostly does.
+fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
+    if l.merchant.is_none() {
+        return false;
+    }
+    if !t.merchant.is_none() {
+        return l.merchant != t.merchant;
+    }
+    expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant))
+}
+
+fn terminal_differs(t: &Tx, l: &Line) -> bool {
+    !l.terminal.is_none() && !t.terminal.is_none() && l.terminal != t.terminal
 }
 
 fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let syms = &c.inp.journal.syms;
-    let registered = c
-        .inp
-        .register
-        .and_then(|r| r.terminals.get(syms.name(t.terminal)))
-        .and_then(|e| e.merchant_id.clone());
-    let expected_merchant = syms
-        .opt(t.merchant)
-        .map(str::to_owned)
-        .or(registered)
-        .or(c.inp.merchant_id.map(str::to_owned));
+    let expected_merchant = expected_merchant(c, t);
     let settled_merchant = syms.opt(l.merchant);
-    let terminal_differs =
-        !l.terminal.is_none() && !t.terminal.is_none() && l.terminal != t.terminal;
-    let merchant_differs =
-        matches!((&expected_merchant, settled_merchant), (Some(e), Some(s)) if e != s);
-    if !merchant_differs && !terminal_differs {
-        return;
-    }
-    let what = if merchant_differs {
+    let what = if merchant_differs(c, t, l) {
         format!(
             "under merchant id {} instead of {}",
             settled_merchant.unwrap_or(""),
@@ -282,7 +383,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
         kind_word(t),
         c.money(t, t.amount.abs()),
         c.when(t),
-        c.ref_text(Some(t), Some(l)),
+        c.ref_text(Some(t), Some(p.line)),
     );
     let mut f = c
         .finding(
@@ -303,12 +404,9 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
 }
 
 /// Lines that settle a transaction that was already settled.
-pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Finding>) {
+pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
     for &(li, ti) in twice {
-        let first = pairs
-            .iter()
-            .find(|p| p.tx == ti)
-            .map(|p| c.line(p.line).source);
+        let first = c.paired_line(ti).map(|l| c.inp.statement.source(l));
         let (l, t) = (c.line(li), c.tx(ti));
         let msg = format!(
             "A {} of {} on {} was settled more than once: this line settles it again for {}{}. Money paid twice is taken back later: ask the acquirer which line stands.",
@@ -316,7 +414,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], pairs: &[Pair], out: &mut Vec<Fi
             c.money(t, t.amount.abs()),
             c.when(t),
             l.gross_decimal().abs(),
-            c.ref_text(Some(t), Some(l)),
+            c.ref_text(Some(t), Some(li)),
         );
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, Some(ti), Some(li))
@@ -389,7 +487,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         } else {
             "a refund"
         };
-        let when = l.utc.map_or_else(
+        let when = l.utc().map_or_else(
             || {
                 l.settle_date
                     .map_or(String::new(), |d| format!(" settled on {d}"))
@@ -397,7 +495,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             |u| {
                 format!(
                     " dated {}",
-                    chrono::DateTime::from_timestamp(u + i64::from(l.offset), 0)
+                    chrono::DateTime::from_timestamp(u + i64::from(l.offset()), 0)
                         .map_or(String::new(), |d| d.format("%Y-%m-%d %H:%M").to_string())
                 )
             },
@@ -406,13 +504,13 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             format!(
                 "The statement takes back {} as {taken_as}{when}{} that is not in your log. Money left your account for something your log does not show: ask the acquirer for the case behind it.",
                 gross.abs(),
-                c.ref_text(None, Some(l))
+                c.ref_text(None, Some(li as u32))
             )
         } else {
             format!(
                 "The statement settles {}{when}{} with no transaction in your log behind it. It may belong to another merchant or be missing from your export: ask the acquirer what it is.",
                 gross.abs(),
-                c.ref_text(None, Some(l))
+                c.ref_text(None, Some(li as u32))
             )
         };
         let sev = if refund {
@@ -486,143 +584,257 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
 /// per channel stands in for it. Returns the effective rates it saw.
 pub fn fees(
     c: &Ctx<'_>,
-    pairs: &[Pair],
     line_outcomes: &[LineOutcome],
+    rates: &mut Rates<'_>,
     out: &mut Vec<Finding>,
 ) -> Vec<(String, &'static str, usize, Decimal)> {
-    let j = c.inp.journal;
-    let mut tx_of: BTreeMap<u32, u32> = BTreeMap::new();
-    for p in pairs {
-        tx_of.insert(p.line, p.tx);
+    let samples = check_lines(c, line_outcomes, rates, out);
+    let (effective, usual_rate) = effective_rates(c, samples);
+    if !c.inp.contract.has_rates() {
+        above_usual_rates(c, &usual_rate, out);
     }
-    let st = c.inp.statement;
-    let mut rates: BTreeMap<(String, Channel), Vec<Decimal>> = BTreeMap::new();
-    let merchant_of = |li: u32, l: &Line| -> String {
-        fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t)))
-            .0
-            .to_owned()
-    };
-    let channel_of =
-        |li: u32, l: &Line| -> Channel { fee_basis(j, l, tx_of.get(&li).map(|&t| j.tx(t))).1 };
-    for (li, l) in st.lines.iter().enumerate() {
+    effective
+}
+
+/// The net and contracted-fee checks of every transaction line (totals aside), in integers;
+/// returns the fee / gross samples of the lines, by merchant and channel.
+fn check_lines(
+    c: &Ctx<'_>,
+    line_outcomes: &[LineOutcome],
+    rates: &mut Rates<'_>,
+    out: &mut Vec<Finding>,
+) -> Groups {
+    let j = c.inp.journal;
+    let mut samples = Groups::default();
+    for (li, l) in c.inp.statement.lines.iter().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
         }
-        let gross = l.gross_decimal();
-        let fee = l.fee.unwrap_or_default();
-        if l.net_given && l.fee.is_some() && gross - fee != l.net {
-            let msg = format!(
-                "This statement line does not add up: gross {} less fee {fee} is {}, but it pays {}{}. Ask the acquirer to correct the line.",
-                gross,
-                gross - fee,
-                l.net,
-                c.ref_text(None, Some(l))
-            );
-            let t = tx_of.get(&(li as u32)).copied();
-            out.push(
-                c.finding("net-mismatch", Severity::Warning, msg, t, Some(li as u32))
-                    .money((gross - fee - l.net).abs(), l.currency),
-            );
+        let li = li as u32;
+        let (merchant, channel) = fee_basis(l, c.paired_tx(li).map(|t| j.tx(t)));
+        let gross = i128::from(l.gross) * UNITS;
+        let fee = i128::from(l.fee_units());
+        if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
+            net_mismatch(c, li, out);
         }
-        if gross > Decimal::ZERO && l.fee.is_some() {
-            rates
-                .entry((merchant_of(li as u32, l), channel_of(li as u32, l)))
-                .or_default()
-                .push(fee.checked_div(gross).unwrap_or(Decimal::MAX));
+        if l.gross > 0 && l.has_fee() {
+            samples.of((merchant, channel)).push(l, li);
         }
-        let merchant = merchant_of(li as u32, l);
-        let channel = channel_of(li as u32, l);
-        if let Some(contract_fee) =
-            c.inp
-                .contract
-                .fee(&merchant, channel, gross, l.currency.minor_units())
-            && gross > Decimal::ZERO
-            && fee > contract_fee
+        if l.gross > 0
+            && let Some(rate) = rates.get(merchant, channel)
         {
-            let rate =
-                c.inp.contract.rate(&merchant, channel).unwrap_or_default() * Decimal::ONE_HUNDRED;
-            let msg = format!(
-                "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
-                fee.checked_div(gross)
-                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
-                    .map_or(Decimal::MAX, |r| r.round_dp(2)),
-                rate.normalize(),
-                c.ref_text(None, Some(l)),
-                fee - contract_fee
-            );
-            let t = tx_of.get(&(li as u32)).copied();
-            out.push(
-                c.finding(
-                    "fee-above-contract",
-                    Severity::Warning,
-                    msg,
-                    t,
-                    Some(li as u32),
-                )
-                .money(fee - contract_fee, l.currency)
-                .detail("fee", fee.to_string())
-                .detail("contracted_fee", contract_fee.to_string())
-                .detail("channel", channel.name()),
-            );
+            let contract_fee = rate.fee(l.gross, l.minor_units());
+            if l.fee_amount().value() > contract_fee.value() {
+                let contract_fee = contract_fee.to_decimal();
+                fee_above_contract(c, li, (merchant, channel), rate.value, contract_fee, out);
+            }
         }
     }
+    samples
+}
+
+/// The usual rate (median of fee / gross) and the lines behind it, by merchant and channel.
+type UsualRates = HashMap<(Sym, Channel), (Decimal, usize)>;
+
+/// Each merchant's effective rate per channel, listed by merchant id then channel.
+fn effective_rates(
+    c: &Ctx<'_>,
+    samples: Groups,
+) -> (Vec<(String, &'static str, usize, Decimal)>, UsualRates) {
+    let syms = &c.inp.journal.syms;
+    let mut groups = samples.groups;
+    groups.sort_by(|((a, x), _), ((b, y), _)| (syms.name(*a), x).cmp(&(syms.name(*b), y)));
     let mut effective = Vec::new();
-    let mut usual_rate: BTreeMap<(String, Channel), (Decimal, usize)> = BTreeMap::new();
-    for ((merchant, channel), mut rs) in rates {
-        rs.sort();
-        let median = rs[rs.len() / 2];
-        effective.push((merchant.clone(), channel.name(), rs.len(), median));
-        usual_rate.insert((merchant, channel), (median, rs.len()));
+    let mut usual_rate = UsualRates::new();
+    for ((merchant, channel), rs) in groups {
+        let n = rs.len();
+        let m = rs.median(&c.inp.statement.lines);
+        effective.push((syms.name(merchant).to_owned(), channel.name(), n, m));
+        usual_rate.insert((merchant, channel), (m, n));
     }
-    if c.inp.contract.has_rates() {
-        return effective;
-    }
-    // No contract: a line well above the merchant's own usual rate for the channel (once the
-    // rate rests on at least 5 lines).
-    for (li, l) in st.lines.iter().enumerate() {
+    (effective, usual_rate)
+}
+
+/// No contract: a line well above the merchant's own usual rate for the channel (once the rate
+/// rests on at least 5 lines).
+fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding>) {
+    let j = c.inp.journal;
+    for (li, l) in c.inp.statement.lines.iter().enumerate() {
         if !l.is_transaction() || l.gross <= 0 {
             continue;
         }
-        let (merchant, channel) = (merchant_of(li as u32, l), channel_of(li as u32, l));
-        let Some(&(median, lines)) = usual_rate.get(&(merchant, channel)) else {
+        let basis = fee_basis(l, c.paired_tx(li as u32).map(|t| j.tx(t)));
+        let Some(&(median, lines)) = usual_rate.get(&basis) else {
             continue;
         };
-        let gross = l.gross_decimal();
-        let fee = l.fee.unwrap_or_default();
-        let Some(usual) = gross
-            .checked_mul(median)
-            .map(|u| u.round_dp(l.currency.minor_units()))
-        else {
-            continue;
-        };
-        let stray = usual
-            .checked_mul(Decimal::new(125, 2))
-            .is_some_and(|limit| fee > limit)
-            && fee - usual >= Decimal::new(1, l.currency.minor_units());
-        if lines < 5 || !stray {
+        if lines < 5 || surely_usual(l, median) {
             continue;
         }
-        let percent = median
-            .checked_mul(Decimal::ONE_HUNDRED)
-            .map_or(Decimal::MAX, |p| p.round_dp(2));
-        let msg = format!(
-            "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
-            channel.name(),
-            c.ref_text(None, Some(l))
-        );
-        let t = tx_of.get(&(li as u32)).copied();
-        out.push(
-            c.finding(
-                "fee-above-contract",
-                Severity::Warning,
-                msg,
-                t,
-                Some(li as u32),
-            )
-            .money(fee - usual, l.currency)
-            .detail("basis", "usual rate")
-            .detail("usual_rate", median.to_string()),
-        );
+        if let Some(usual) = stray_fee(l, median) {
+            above_usual_rate(c, li as u32, basis.1, median, usual, out);
+        }
     }
-    effective
+}
+
+/// Samples by merchant and channel. Lines mostly share their neighbour's, so the last group is
+/// tried before the map.
+#[derive(Default)]
+struct Groups {
+    groups: Vec<((Sym, Channel), Samples)>,
+    at: HashMap<(Sym, Channel), usize>,
+    last: usize,
+}
+
+impl Groups {
+    fn of(&mut self, key: (Sym, Channel)) -> &mut Samples {
+        if self.groups.get(self.last).is_none_or(|g| g.0 != key) {
+            let groups = &mut self.groups;
+            self.last = *self.at.entry(key).or_insert_with(|| {
+                groups.push((key, Samples::default()));
+                groups.len() - 1
+            });
+        }
+        &mut self.groups[self.last].1
+    }
+}
+
+/// "This statement line does not add up."
+fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Vec<Finding>) {
+    let l = c.line(li);
+    let (gross, fee, net) = (l.gross_decimal(), l.fee().unwrap_or_default(), l.net());
+    let msg = format!(
+        "This statement line does not add up: gross {} less fee {fee} is {}, but it pays {}{}. Ask the acquirer to correct the line.",
+        gross,
+        gross - fee,
+        net,
+        c.ref_text(None, Some(li))
+    );
+    out.push(
+        c.finding(
+            "net-mismatch",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money((gross - fee - net).abs(), l.currency),
+    );
+}
+
+/// A fee above the contracted one.
+fn fee_above_contract(
+    c: &Ctx<'_>,
+    li: u32,
+    (merchant, channel): (Sym, Channel),
+    rate: Decimal,
+    contract_fee: Decimal,
+    out: &mut Vec<Finding>,
+) {
+    let l = c.line(li);
+    let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    debug_assert_eq!(
+        c.inp
+            .contract
+            .rate(c.inp.journal.syms.name(merchant), channel),
+        Some(rate)
+    );
+    let rate = rate * Decimal::ONE_HUNDRED;
+    let msg = format!(
+        "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
+        fee.checked_div(gross)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            .map_or(Decimal::MAX, |r| r.round_dp(2)),
+        rate.normalize(),
+        c.ref_text(None, Some(li)),
+        fee - contract_fee
+    );
+    out.push(
+        c.finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee - contract_fee, l.currency)
+        .detail("fee", fee.to_string())
+        .detail("contracted_fee", contract_fee.to_string())
+        .detail("channel", channel.name()),
+    );
+}
+
+/// Whether a line's fee is surely not well above `median` on its gross: at most 125 % of a
+/// lower bound of the usual fee `stray_fee` would compute. Decided in integers, so only the
+/// few lines near the limit need `Decimal` arithmetic.
+fn surely_usual(l: &Line, median: Decimal) -> bool {
+    let (m, scale) = (median.mantissa(), median.scale());
+    // The rate's digits cut to 64 bits, rounded down and up, so that products fit an i128.
+    let cut = (0..=10u32)
+        .find(|&t| (m / 10i128.pow(t)).unsigned_abs() < 1 << 63)
+        .unwrap_or(10);
+    let Some(shift) = scale.checked_sub(cut) else {
+        return false;
+    };
+    let p = 10i128.pow(cut);
+    let (lo, hi) = (
+        m.div_euclid(p),
+        m.div_euclid(p) + i128::from(m.rem_euclid(p) != 0),
+    );
+    let gross = i128::from(l.gross);
+    let q = 10i128.pow(shift);
+    // The usual fee in minor units lies within [low, high].
+    let (low, high) = ((gross * lo).div_euclid(q), (gross * hi).div_euclid(q) + 1);
+    // Rounding it (to fit a Decimal, then to minor units) moves it less than one minor unit
+    // while it is this small.
+    if high.unsigned_abs() >= 1 << 62 || low.unsigned_abs() >= 1 << 62 {
+        return false;
+    }
+    i128::from(l.fee_units()) * 100 <= (low - 1) * 125 * UNITS
+}
+
+/// The usual fee at the merchant's `median` rate on this line's gross, when the line's own fee
+/// is well above it: above 125 % of it and by at least one minor unit.
+fn stray_fee(l: &Line, median: Decimal) -> Option<Decimal> {
+    let minor = l.currency.minor_units();
+    let gross = l.gross_decimal();
+    let fee = l.fee().unwrap_or_default();
+    let usual = gross.checked_mul(median).map(|u| u.round_dp(minor))?;
+    let stray = usual
+        .checked_mul(Decimal::new(125, 2))
+        .is_some_and(|limit| fee > limit)
+        && fee - usual >= Decimal::new(1, minor);
+    stray.then_some(usual)
+}
+
+/// With no contract: a fee well above the merchant's usual rate.
+fn above_usual_rate(
+    c: &Ctx<'_>,
+    li: u32,
+    channel: Channel,
+    median: Decimal,
+    usual: Decimal,
+    out: &mut Vec<Finding>,
+) {
+    let l = c.line(li);
+    let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    let percent = median
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .map_or(Decimal::MAX, |p| p.round_dp(2));
+    let msg = format!(
+        "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
+        channel.name(),
+        c.ref_text(None, Some(li))
+    );
+    out.push(
+        c.finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee - usual, l.currency)
+        .detail("basis", "usual rate")
+        .detail("usual_rate", median.to_string()),
+    );
 }

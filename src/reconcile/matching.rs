@@ -2,18 +2,36 @@
 //! then a tolerant pass (same terminal or merchant, card and amount, times within a window) that
 //! assigns closest pairs first and never uses a line or a transaction twice.
 
-use super::statement::Statement;
+use super::Facts;
+use super::statement::{Line, Statement};
 use crate::journal::{Journal, Kind, Ref, Sym, Tx, to_minor};
+use crate::model::Currency;
+use hashbrown::HashSet;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// How a pair was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum How {
-    /// The reference (RRN), the gateway's transaction id, or the order id, on both sides.
-    Key(&'static str),
-    /// Terminal or merchant, card, amount and time.
-    Tolerant { seconds_apart: i64 },
+    /// The statement's reference (RRN) is the log's.
+    Reference,
+    /// The statement's transaction id (the gateway's) is the log's reference.
+    TxnId,
+    /// The order id on both sides.
+    OrderId,
+    /// Terminal or merchant, card, amount and time (within the match window).
+    Tolerant,
+}
+
+impl How {
+    /// The key both sides share, by its column name; `None` for a tolerant pair.
+    pub fn key(self) -> Option<&'static str> {
+        match self {
+            How::Reference => Some("reference"),
+            How::TxnId => Some("txn_id"),
+            How::OrderId => Some("order_id"),
+            How::Tolerant => None,
+        }
+    }
 }
 
 /// A transaction and the statement line that settled it.
@@ -24,138 +42,234 @@ pub struct Pair {
     pub how: How,
 }
 
+/// In `Matches::line_tx` and `Matches::tx_line`: no pair.
+pub const UNPAIRED: u32 = u32::MAX;
+/// In `Matches::line_tx`: the line settles an already-settled transaction (see `twice`).
+pub const TWICE: u32 = u32::MAX - 1;
+
 /// What matching found: pairs, and lines that name an already-settled transaction.
 #[derive(Debug, Default)]
 pub struct Matches {
     pub pairs: Vec<Pair>,
     /// (line, the transaction it settles a second time).
     pub twice: Vec<(u32, u32)>,
-    pub line_matched: Vec<bool>,
-    pub tx_matched: Vec<bool>,
+    /// Per line: its transaction, `TWICE` or `UNPAIRED`.
+    pub line_tx: Vec<u32>,
+    /// Per transaction: its line or `UNPAIRED`.
+    pub tx_line: Vec<u32>,
 }
 
-/// Which side of the money a kind is on, for pairing refunds with refunds.
-fn class(k: Kind) -> u8 {
+impl Matches {
+    pub fn line_matched(&self, li: usize) -> bool {
+        self.line_tx[li] != UNPAIRED
+    }
+
+    pub fn tx_matched(&self, ti: usize) -> bool {
+        self.tx_line[ti] != UNPAIRED
+    }
+
+    fn pair(&mut self, tx: u32, line: u32, how: How) {
+        self.line_tx[line as usize] = tx;
+        self.tx_line[tx as usize] = line;
+        self.pairs.push(Pair { tx, line, how });
+    }
+}
+
+/// The transaction paired with line `li`, if any (not one it settles twice).
+pub fn paired_tx(line_tx: &[u32], li: u32) -> Option<u32> {
+    Some(line_tx[li as usize]).filter(|&t| t < TWICE)
+}
+
+/// Which side of the money a kind is on, for pairing refunds with refunds (2: a void).
+pub fn class(k: Kind) -> u8 {
     match k {
         Kind::Refund | Kind::Chargeback => 1,
-        Kind::Void => 2,
+        Kind::Void => VOID,
         _ => 0,
     }
 }
 
-/// Pairs up `statement` lines with `journal` transactions. `skip` marks transactions that take
-/// no part (the second copy of a row exported twice).
-/// `should_settle` marks transactions expected to settle (approved, not voided): when a line
-/// could belong to a declined attempt or to its approved retry, it belongs to the retry.
+const VOID: u8 = 2;
+
+/// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
+/// bytes a transaction. Duplicate detection reads it too.
+#[derive(Debug)]
+pub struct Index {
+    pub by_ref: Vec<(Ref, u32)>,
+    pub by_order: Vec<(Ref, u32)>,
+}
+
+impl Index {
+    /// Indexes the journal, showing `each` transaction on the way: one pass over the log.
+    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
+        let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
+        for (i, t) in journal.txs.iter().enumerate() {
+            each(i, t);
+            if !t.reference.is_none() {
+                by_ref.push((t.reference, i as u32));
+            }
+            if !t.order.is_none() {
+                by_order.push((t.order, i as u32));
+            }
+        }
+        by_ref.sort_unstable();
+        by_order.sort_unstable();
+        Index { by_ref, by_order }
+    }
+}
+
+/// Looks keys up in an index, from where the last one was found: a statement mostly lists its
+/// lines in the log's order, so the next key is mostly a step away, and else a galloping then
+/// binary search finds it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Finger(usize);
+
+impl Finger {
+    /// The transactions of `index` under `key`, in file order.
+    fn under<'i>(&mut self, index: &'i [(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + 'i {
+        let start = self.lower_bound(index, key);
+        let run = index[start..].iter().take_while(|(k, _)| *k == key).count();
+        self.0 = start + run;
+        index[start..start + run].iter().map(|&(_, t)| t)
+    }
+
+    /// The first position in `index` whose key is not below `key`.
+    fn lower_bound(self, index: &[(Ref, u32)], key: Ref) -> usize {
+        let below = |at: usize| index[at].0 < key;
+        let at = self.0.min(index.len());
+        if at == index.len() || !below(at) {
+            if at == 0 || below(at - 1) {
+                return at;
+            }
+            return index[..at].partition_point(|(k, _)| *k < key);
+        }
+        // index[at] is below: gallop forward to a position that is not.
+        let (mut lo, mut step) = (at, 1);
+        while lo + step < index.len() && below(lo + step) {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(index.len());
+        lo + 1 + index[lo + 1..hi].partition_point(|(k, _)| *k < key)
+    }
+}
+
+/// What matching reads besides the two sides.
+#[derive(Debug)]
+pub struct Rules<'a> {
+    /// Per transaction: whether it takes part, and whether it should settle (when a line could
+    /// belong to a declined attempt or to its approved retry, it belongs to the retry).
+    pub facts: &'a [Facts],
+    /// Seconds within which tolerant matching pairs times.
+    pub window: i64,
+    /// How far apart amounts may be in tolerant matching.
+    pub tolerance: Decimal,
+}
+
+impl Rules<'_> {
+    fn skip(&self, t: usize) -> bool {
+        self.facts[t].skip()
+    }
+
+    fn should_settle(&self, t: usize) -> bool {
+        self.facts[t].expected()
+    }
+}
+
+/// Pairs up `statement` lines with `journal` transactions: exact keys first, then tolerant.
 pub fn match_all(
     journal: &Journal,
     statement: &Statement,
-    skip: &[bool],
-    should_settle: &[bool],
-    window: i64,
-    tolerance: Decimal,
+    index: &Index,
+    rules: &Rules<'_>,
 ) -> Matches {
-    let n_tx = journal.txs.len();
     let mut m = Matches {
-        line_matched: vec![false; statement.lines.len()],
-        tx_matched: vec![false; n_tx],
-        ..Default::default()
+        // At most one pair a line: room made once, not by doubling.
+        pairs: Vec::with_capacity(statement.lines.len()),
+        twice: Vec::new(),
+        line_tx: vec![UNPAIRED; statement.lines.len()],
+        tx_line: vec![UNPAIRED; journal.txs.len()],
     };
-    // Keys as sorted (key, transaction) pairs: 8 bytes a transaction, looked up by binary
-    // search, where a map of vectors would cost several times that.
-    let keyed = |key: fn(&Tx) -> Ref| -> Vec<(Ref, u32)> {
-        let mut v: Vec<(Ref, u32)> = journal
-            .txs
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| !skip[*i] && t.kind != Kind::Void && !key(t).is_none())
-            .map(|(i, t)| (key(t), i as u32))
-            .collect();
-        v.sort_unstable();
-        v
-    };
-    let by_ref = keyed(|t| t.reference);
-    let by_order = keyed(|t| t.order);
-    let lookup = |index: &[(Ref, u32)], key: Ref| -> Vec<u32> {
-        let start = index.partition_point(|(k, _)| *k < key);
-        index[start..]
-            .iter()
-            .take_while(|(k, _)| *k == key)
-            .map(|(_, t)| *t)
-            .collect()
-    };
-    // Pass 1: exact keys, in statement order.
+    let mut fingers = [Finger::default(); 3];
     for (li, line) in statement.lines.iter().enumerate() {
-        if !line.is_transaction() {
-            continue;
-        }
-        let keys = [
-            ("reference", line.reference, by_ref.as_slice()),
-            ("txn_id", line.txn_id, by_ref.as_slice()),
-            ("order_id", line.order, by_order.as_slice()),
-        ];
-        for (name, key, map) in keys {
-            if key.is_none() {
-                continue;
-            }
-            let cands = lookup(map, key);
-            let same_class: Vec<u32> = cands
-                .iter()
-                .copied()
-                .filter(|&t| class(journal.tx(t).kind) == class(line.kind))
-                .collect();
-            if same_class.is_empty() {
-                continue;
-            }
-            // Among free candidates: one that should settle, on the same terminal, for the same
-            // amount, closest in time.
-            let rank = |&t: &u32| {
-                let tx = journal.tx(t);
-                (
-                    !should_settle[t as usize],
-                    !(line.terminal.is_none() || tx.terminal == line.terminal),
-                    tx.amount.abs() != line.gross.abs(),
-                    line.utc.map_or(0, |u| (tx.utc - u).abs()),
-                    tx.source,
-                )
-            };
-            let pick = same_class
-                .iter()
-                .filter(|t| !m.tx_matched[**t as usize])
-                .min_by_key(|t| rank(t))
-                .copied();
-            match pick {
-                Some(t) => {
-                    m.tx_matched[t as usize] = true;
-                    m.line_matched[li] = true;
-                    m.pairs.push(Pair {
-                        tx: t,
-                        line: li as u32,
-                        how: How::Key(name),
-                    });
-                }
-                None => {
-                    m.line_matched[li] = true;
-                    m.twice.push((li as u32, same_class[0]));
-                }
-            }
-            break;
+        if line.is_transaction() && line.has_key() {
+            by_key(
+                journal,
+                statement,
+                index,
+                rules,
+                li as u32,
+                &mut fingers,
+                &mut m,
+            );
         }
     }
-    tolerant(
-        journal,
-        statement,
-        skip,
-        should_settle,
-        window,
-        tolerance,
-        &mut m,
-    );
+    tolerant(journal, statement, rules, &mut m);
     m
 }
 
+/// Pass 1 for line `li`: the first of its keys (reference, transaction id, order id) that names
+/// transactions on its side of the money pairs it with the best free one, or marks it as
+/// settling one twice.
+fn by_key(
+    journal: &Journal,
+    statement: &Statement,
+    index: &Index,
+    rules: &Rules<'_>,
+    li: u32,
+    fingers: &mut [Finger; 3],
+    m: &mut Matches,
+) {
+    let line = &statement.lines[li as usize];
+    let k = statement.keys(li);
+    let keys = [
+        (How::Reference, k.reference, index.by_ref.as_slice()),
+        (How::TxnId, k.txn_id, index.by_ref.as_slice()),
+        (How::OrderId, k.order, index.by_order.as_slice()),
+    ];
+    // Among free candidates: one that should settle, on the same terminal, for the same
+    // amount, closest in time, first in the file.
+    let rank = |t: u32| {
+        let tx = journal.tx(t);
+        (
+            !rules.should_settle(t as usize),
+            !(line.terminal.is_none() || tx.terminal == line.terminal),
+            tx.amount.abs() != line.gross.abs(),
+            line.utc().map_or(0, |u| (tx.utc - u).abs()),
+            t,
+        )
+    };
+    for ((how, key, map), finger) in keys.into_iter().zip(fingers) {
+        if key.is_none() {
+            continue;
+        }
+        let same_side = finger.under(map, key).filter(|&t| {
+            let f = rules.facts[t as usize];
+            !f.skip() && f.class() != VOID && f.class() == class(line.kind)
+        });
+        let (mut first, mut best) = (None, None);
+        for t in same_side {
+            first.get_or_insert(t);
+            if !m.tx_matched(t as usize) && best.is_none_or(|b| rank(t) < rank(b)) {
+                best = Some(t);
+            }
+        }
+        let Some(first) = first else { continue };
+        match best {
+            Some(t) => m.pair(t, li, how),
+            None => {
+                m.line_tx[li as usize] = TWICE;
+                m.twice.push((li, first));
+            }
+        }
+        return;
+    }
+}
+
 /// The bucket a transaction or line falls in for tolerant matching.
-fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> (Sym, Sym, Ref, u8) {
+type Bucket = (Sym, Sym, Ref, u8);
+
+fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> Bucket {
     if terminal.is_none() {
         (Sym::NONE, merchant, card, class)
     } else {
@@ -163,64 +277,63 @@ fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> (Sym, Sym, Ref,
     }
 }
 
-fn tolerant(
-    journal: &Journal,
-    statement: &Statement,
-    skip: &[bool],
-    should_settle: &[bool],
-    window: i64,
-    tolerance: Decimal,
-    m: &mut Matches,
-) {
-    let mut buckets: HashMap<(Sym, Sym, Ref, u8), Vec<u32>> = HashMap::new();
+fn line_bucket(l: &Line) -> Bucket {
+    bucket(l.terminal, l.merchant, l.card, class(l.kind))
+}
+
+/// Pass 2: lines still unpaired and transactions still free, same terminal (or merchant), card,
+/// side of the money and currency, times within the window and amounts within the tolerance;
+/// closest pairs first (one that should settle before one that should not), each line and
+/// transaction used once.
+fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut Matches) {
+    let open = |li: usize, l: &Line| !m.line_matched(li) && l.is_transaction() && l.utc().is_some();
+    let wanted: HashSet<Bucket> = (statement.lines.iter().enumerate())
+        .filter(|&(li, l)| open(li, l))
+        .map(|(_, l)| line_bucket(l))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    // Free transactions in the buckets lines look in, by bucket, time and file position.
+    let mut free: Vec<(Bucket, i64, u32)> = Vec::new();
     for (i, t) in journal.txs.iter().enumerate() {
-        if skip[i] || m.tx_matched[i] || t.kind == Kind::Void {
+        if rules.skip(i) || m.tx_matched(i) || rules.facts[i].class() == VOID {
             continue;
         }
-        buckets
-            .entry(bucket(t.terminal, t.merchant, t.card, class(t.kind)))
-            .or_default()
-            .push(i as u32);
+        let mut add = |b: Bucket| {
+            if wanted.contains(&b) {
+                free.push((b, t.utc, i as u32));
+            }
+        };
+        add(bucket(t.terminal, t.merchant, t.card, class(t.kind)));
         if !t.terminal.is_none() && !t.merchant.is_none() {
             // Also findable by merchant, for statements that carry no terminal.
-            buckets
-                .entry((Sym::NONE, t.merchant, t.card, class(t.kind)))
-                .or_default()
-                .push(i as u32);
+            add((Sym::NONE, t.merchant, t.card, class(t.kind)));
         }
     }
-    for list in buckets.values_mut() {
-        list.sort_by_key(|&i| (journal.tx(i).utc, journal.tx(i).source));
-    }
-    // (not expected to settle, seconds apart, amount difference, line and tx sources, line, tx):
-    // a transaction that should settle first, then the closest.
-    let mut cands: Vec<(
-        bool,
-        i64,
-        i64,
-        crate::model::Source,
-        crate::model::Source,
-        u32,
-        u32,
-    )> = Vec::new();
+    free.sort_unstable();
+    // (not expected to settle, seconds apart, amount difference, line, tx): a transaction that
+    // should settle first, then the closest; lines and transactions are in file order.
+    let mut cands: Vec<(bool, i64, i64, u32, u32)> = Vec::new();
+    let mut tolerances: Vec<(Currency, i64)> = Vec::new();
     for (li, line) in statement.lines.iter().enumerate() {
-        if m.line_matched[li] || !line.is_transaction() {
+        if !open(li, line) {
             continue;
         }
-        let Some(utc) = line.utc else { continue };
-        let tolerance = to_minor(tolerance, line.currency).unwrap_or(0);
-        let Some(list) = buckets.get(&bucket(
-            line.terminal,
-            line.merchant,
-            line.card,
-            class(line.kind),
-        )) else {
-            continue;
+        let Some(utc) = line.utc() else { continue };
+        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency) {
+            Some(&(_, t)) => t,
+            None => {
+                let t = to_minor(rules.tolerance, line.currency).unwrap_or(0);
+                tolerances.push((line.currency, t));
+                t
+            }
         };
-        let start = list.partition_point(|&i| journal.tx(i).utc < utc - window);
-        for &ti in list[start..]
+        let b = line_bucket(line);
+        let from = free.partition_point(|e| (e.0, e.1) < (b, utc - rules.window));
+        for &(_, t_utc, ti) in free[from..]
             .iter()
-            .take_while(|&&i| journal.tx(i).utc <= utc + window)
+            .take_while(|e| e.0 == b && e.1 <= utc + rules.window)
         {
             let t: &Tx = journal.tx(ti);
             if journal.currency(t) != line.currency {
@@ -229,30 +342,49 @@ fn tolerant(
             let diff = (t.amount.abs() - line.gross.abs()).abs();
             if diff <= tolerance {
                 cands.push((
-                    !should_settle[ti as usize],
-                    (t.utc - utc).abs(),
+                    !rules.should_settle(ti as usize),
+                    (t_utc - utc).abs(),
                     diff,
-                    line.source,
-                    t.source,
                     li as u32,
                     ti,
                 ));
             }
         }
     }
-    cands.sort();
-    for (_, apart, _, _, _, li, ti) in cands {
-        if m.line_matched[li as usize] || m.tx_matched[ti as usize] {
+    cands.sort_unstable();
+    for (.., li, ti) in cands {
+        if m.line_matched(li as usize) || m.tx_matched(ti as usize) {
             continue;
         }
-        m.line_matched[li as usize] = true;
-        m.tx_matched[ti as usize] = true;
-        m.pairs.push(Pair {
-            tx: ti,
-            line: li,
-            how: How::Tolerant {
-                seconds_apart: apart,
-            },
-        });
+        m.pair(ti, li, How::Tolerant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Symbols;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// From wherever the finger was left, it finds what a binary search finds.
+        #[test]
+        fn a_finger_finds_the_first_entry_of_a_key(
+            keys in prop::collection::vec(0u8..40, 0..200),
+            lookups in prop::collection::vec(0u8..45, 1..60),
+        ) {
+            let mut syms = Symbols::default();
+            let mut key = |k: u8| syms.reference(&k.to_string());
+            let mut index: Vec<(Ref, u32)> =
+                keys.iter().enumerate().map(|(i, &k)| (key(k), i as u32)).collect();
+            index.sort_unstable();
+            let mut finger = Finger::default();
+            for k in lookups {
+                let k = key(k);
+                let want: Vec<u32> = index.iter().filter(|e| e.0 == k).map(|e| e.1).collect();
+                let got: Vec<u32> = finger.under(&index, k).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }

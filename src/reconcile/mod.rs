@@ -8,12 +8,14 @@ mod bank;
 mod bridge;
 pub mod contract;
 mod findings;
+mod fixed;
 mod matching;
+mod rates;
 pub mod statement;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Kind, Ref, Tx};
+use crate::journal::{Journal, Kind, Ref, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -169,6 +171,9 @@ pub struct Inputs<'a> {
     pub as_of: DateTime<FixedOffset>,
     /// `--period FROM..TO`; else the statement's settle dates.
     pub period: Option<(NaiveDate, NaiveDate)>,
+    /// `Journal::voided_sales()`: the log rules need it too, so the caller finds the voids once
+    /// and hands them to whoever needs them.
+    pub voided: &'a [bool],
 }
 
 /// The result.
@@ -210,13 +215,14 @@ pub fn tx_channel(t: &Tx) -> Channel {
 }
 
 /// Whose contract and which channel a settlement line's fee is judged by: the line's own
-/// merchant and channel, else its transaction's. Findings and the money trail both use this.
-pub fn fee_basis<'j>(j: &'j Journal, l: &statement::Line, tx: Option<&Tx>) -> (&'j str, Channel) {
-    let merchant = j
-        .syms
-        .opt(l.merchant)
-        .or_else(|| tx.and_then(|t| j.syms.opt(t.merchant)))
-        .unwrap_or("");
+/// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
+/// money trail both use this.
+pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
+    let merchant = if l.merchant.is_none() {
+        tx.map_or(Sym::NONE, |t| t.merchant)
+    } else {
+        l.merchant
+    };
     let channel = l
         .channel
         .or_else(|| tx.map(tx_channel))
@@ -240,101 +246,120 @@ pub fn signed(t: &Tx) -> i64 {
     }
 }
 
-/// Second copies of rows exported twice: same contents, same reference.
-fn duplicate_exports(j: &Journal) -> Vec<bool> {
+/// What reconcile knows of a transaction before matching, in one byte.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Facts(u8);
+
+impl Facts {
+    const DUPLICATE: u8 = 1;
+    const HOLD: u8 = 2;
+    const EXPECTED: u8 = 4;
+    /// `matching::class` of its kind, in bits 3-4: matching filters candidates without
+    /// reading the transactions.
+    const CLASS_SHIFT: u8 = 3;
+
+    /// The second copy of a row exported twice.
+    pub fn duplicate(self) -> bool {
+        self.0 & Facts::DUPLICATE != 0
+    }
+
+    /// Takes no part in matching: a second copy, or a pre-authorisation (a hold, never
+    /// settled itself).
+    pub fn skip(self) -> bool {
+        self.0 & (Facts::DUPLICATE | Facts::HOLD) != 0
+    }
+
+    /// Should settle (`expected`).
+    pub fn expected(self) -> bool {
+        self.0 & Facts::EXPECTED != 0
+    }
+
+    /// `matching::class` of its kind.
+    pub fn class(self) -> u8 {
+        self.0 >> Facts::CLASS_SHIFT
+    }
+}
+
+/// The log's key index and each transaction's facts, from one pass over the log.
+fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
+    let mut facts = vec![Facts::default(); j.txs.len()];
+    let index = matching::Index::new(j, |i, t| {
+        let hold = if t.kind == Kind::Preauth {
+            Facts::HOLD
+        } else {
+            0
+        };
+        let settles = if expected(t, voided[i]) {
+            Facts::EXPECTED
+        } else {
+            0
+        };
+        facts[i] = Facts(hold | settles | matching::class(t.kind) << Facts::CLASS_SHIFT);
+    });
+    duplicate_exports(j, &index.by_ref, &mut facts);
+    (index, facts)
+}
+
+/// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
+/// every transaction with a reference, by reference then file position (`matching::Index`).
+fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
             t.approved,
         )
     };
-    // Transactions with a reference, by reference then file position: most references are
-    // unique, so only the rare runs of equal ones are compared field by field.
-    let mut by_ref: Vec<(Ref, u32)> = j
-        .txs
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !t.reference.is_none())
-        .map(|(i, t)| (t.reference, i as u32))
-        .collect();
-    by_ref.sort_unstable();
-    let mut dup = vec![false; j.txs.len()];
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
-    // without a reference may be two genuine sales and are all kept.
+    // without a reference may be two genuine sales and are all kept. Most references are
+    // unique, so only the rare runs of equal ones are compared field by field.
     for run in by_ref.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         for (k, &(_, i)) in run.iter().enumerate() {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|&(_, e)| !dup[e as usize] && contents(j.tx(e)) == contents(t))
+                .any(|&(_, e)| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
             {
-                dup[i as usize] = true;
+                facts[i as usize].0 |= Facts::DUPLICATE;
             }
         }
     }
-    dup
 }
 
-/// Reconciles the log with the statement.
-pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
-    let j = inp.journal;
-    let st = inp.statement;
-    let dup = duplicate_exports(j);
-    let voided = j.voided_sales();
-    let mut skip = dup.clone();
-    for (i, t) in j.txs.iter().enumerate() {
-        if t.kind == Kind::Preauth {
-            skip[i] = true; // a hold, never settled itself
-        }
-    }
-    let should_settle: Vec<bool> = j
-        .txs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| expected(t, voided[i]))
-        .collect();
-    let m = matching::match_all(
-        j,
-        st,
-        &skip,
-        &should_settle,
-        inp.contract.match_window,
-        inp.contract.amount_tolerance,
-    );
-    let coverage = inp.period.or_else(|| {
-        let dates = st.lines.iter().filter_map(|l| l.settle_date);
-        let (lo, hi) = dates.fold(
-            (None, None),
-            |(lo, hi): (Option<NaiveDate>, Option<NaiveDate>), d| {
-                (
-                    Some(lo.map_or(d, |x: NaiveDate| x.min(d))),
-                    Some(hi.map_or(d, |x: NaiveDate| x.max(d))),
-                )
-            },
-        );
-        lo.zip(hi)
-    });
-    let mut line_outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
+/// Each line's outcome, and the first and last settle date of the statement, in one pass.
+fn line_outcomes(
+    st: &Statement,
+    m: &matching::Matches,
+) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
+    let mut outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
+    let mut dates: Option<(NaiveDate, NaiveDate)> = None;
     for (li, l) in st.lines.iter().enumerate() {
+        if let Some(d) = l.settle_date {
+            dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+        }
         if !l.is_transaction() {
-            line_outcomes[li] = LineOutcome::NotTransaction;
-        } else if l.reference.is_none()
-            && l.txn_id.is_none()
-            && l.order.is_none()
-            && l.utc.is_none()
-            && !m.line_matched[li]
-        {
-            line_outcomes[li] = LineOutcome::Total;
+            outcomes[li] = LineOutcome::NotTransaction;
+        } else if !l.has_key() && l.utc().is_none() && !m.line_matched(li) {
+            outcomes[li] = LineOutcome::Total;
         }
     }
     for p in &m.pairs {
-        line_outcomes[p.line as usize] = LineOutcome::Matched;
+        outcomes[p.line as usize] = LineOutcome::Matched;
     }
     for &(li, _) in &m.twice {
-        line_outcomes[li as usize] = LineOutcome::SettledTwice;
+        outcomes[li as usize] = LineOutcome::SettledTwice;
     }
-    let mut tx_outcomes = vec![TxOutcome::NotExpected; j.txs.len()];
+    (outcomes, dates)
+}
+
+/// What became of each transaction, before totals take theirs.
+fn tx_outcomes(
+    inp: &Inputs<'_>,
+    facts: &[Facts],
+    m: &matching::Matches,
+    coverage: Option<(NaiveDate, NaiveDate)>,
+) -> Vec<TxOutcome> {
+    let j = inp.journal;
     // The audit day in the merchant's zone, whatever offset --as-of was written in.
     let as_of_day = match j.zone {
         Some(z) => inp
@@ -343,64 +368,122 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
             .date_naive(),
         None => inp.as_of.date_naive(),
     };
-    for (i, t) in j.txs.iter().enumerate() {
-        tx_outcomes[i] = if dup[i] {
+    let outcome = |(i, f): (usize, &Facts)| {
+        if f.duplicate() {
             TxOutcome::DuplicateExport
-        } else if m.tx_matched[i] {
-            if expected(t, voided[i]) {
+        } else if m.tx_matched(i) {
+            if f.expected() {
                 TxOutcome::Settled
             } else {
                 TxOutcome::DeclinedSettled
             }
-        } else if !expected(t, voided[i]) {
+        } else if !f.expected() {
             TxOutcome::NotExpected
         } else {
+            let t = j.tx(i as u32);
             let due = inp.contract.due_date(j.local_date(t), tx_channel(t));
             match coverage {
                 Some((from, _)) if due < from => TxOutcome::OutOfPeriod,
                 Some((_, to)) if due <= to && due < as_of_day => TxOutcome::Unsettled,
                 _ => TxOutcome::Pending,
             }
-        };
-    }
-    // Totals-only lines take the still-unsettled transactions of their terminal and batch (or,
-    // without a batch, those due on their settle date).
-    let mut totals: Vec<(u32, Vec<u32>)> = Vec::new();
-    for (li, l) in st.lines.iter().enumerate() {
-        if line_outcomes[li] != LineOutcome::Total {
-            continue;
         }
+    };
+    facts.iter().enumerate().map(outcome).collect()
+}
+
+/// Totals-only lines, in statement order, take the still-open transactions of their terminal
+/// and batch (or, without a batch, those due on their settle date); each transaction taken
+/// once. Returns each total line with the transactions it took, in file order.
+fn totals(
+    inp: &Inputs<'_>,
+    line_outcomes: &[LineOutcome],
+    tx_outcomes: &mut [TxOutcome],
+) -> Vec<(u32, Vec<u32>)> {
+    let (j, st) = (inp.journal, inp.statement);
+    let open = |o: TxOutcome| {
+        matches!(
+            o,
+            TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
+        )
+    };
+    let lines = (0..st.lines.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
+    let lines: Vec<u32> = lines.map(|li| li as u32).collect();
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    // The open transactions in file order, and by terminal then file order.
+    let by_index: Vec<u32> = (0..tx_outcomes.len() as u32)
+        .filter(|&i| open(tx_outcomes[i as usize]))
+        .collect();
+    let mut by_terminal: Vec<(Sym, u32)> =
+        by_index.iter().map(|&i| (j.tx(i).terminal, i)).collect();
+    by_terminal.sort_unstable();
+    let mut totals = Vec::with_capacity(lines.len());
+    for li in lines {
+        let l = &st.lines[li as usize];
         let mut group = Vec::new();
-        for (i, t) in j.txs.iter().enumerate() {
-            let open = matches!(
-                tx_outcomes[i],
-                TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
-            );
-            let same_terminal = l.terminal.is_none() || t.terminal == l.terminal;
+        let mut take = |i: u32| {
+            if !open(tx_outcomes[i as usize]) {
+                return; // taken by an earlier total
+            }
+            let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
             let same_batch = if l.batch.is_none() || t.batch.is_none() {
                 l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
                 t.batch == l.batch
             };
-            if open && same_terminal && same_batch && j.currency(t) == l.currency {
-                group.push(i as u32);
-                tx_outcomes[i] = TxOutcome::SettledByTotal;
+            if same_batch && j.currency(t) == l.currency {
+                group.push(i);
+                tx_outcomes[i as usize] = TxOutcome::SettledByTotal;
             }
+        };
+        if l.terminal.is_none() {
+            by_index.iter().for_each(|&i| take(i));
+        } else {
+            let from = by_terminal.partition_point(|e| e.0 < l.terminal);
+            (by_terminal[from..].iter())
+                .take_while(|e| e.0 == l.terminal)
+                .for_each(|&(_, i)| take(i));
         }
-        totals.push((li as u32, group));
+        totals.push((li, group));
     }
+    totals
+}
+
+/// Reconciles the log with the statement.
+pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
+    let j = inp.journal;
+    let st = inp.statement;
+    let voided = inp.voided;
+    let (index, facts) = before_matching(j, voided);
+    let rules = matching::Rules {
+        facts: &facts,
+        window: inp.contract.match_window,
+        tolerance: inp.contract.amount_tolerance,
+    };
+    let m = matching::match_all(j, st, &index, &rules);
+    drop(index);
+    let (line_outcomes, settle_dates) = line_outcomes(st, &m);
+    let coverage = inp.period.or(settle_dates);
+    let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
+    let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
     let ctx = findings::Ctx {
         inp,
-        voided: &voided,
+        voided,
         tx_outcomes: &tx_outcomes,
+        line_tx: &m.line_tx,
+        tx_line: &m.tx_line,
+        minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
     };
+    let mut rates = contract::Rates::new(inp.contract, &j.syms);
     let mut found = Vec::new();
     findings::pairs(&ctx, &m.pairs, &mut found);
-    findings::twice(&ctx, &m.twice, &m.pairs, &mut found);
+    findings::twice(&ctx, &m.twice, &mut found);
     findings::unmatched(&ctx, &line_outcomes, &mut found);
     findings::totals(&ctx, &totals, &mut found);
-    let fee_rates = findings::fees(&ctx, &m.pairs, &line_outcomes, &mut found);
+    let fee_rates = findings::fees(&ctx, &line_outcomes, &mut rates, &mut found);
     let bank = bank::deposits(inp, &mut found);
     let bridge = bridge::trail(
         &ctx,
@@ -409,6 +492,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         &line_outcomes,
         &totals,
         &bank,
+        &mut rates,
         &mut found,
     );
     Reconciliation {

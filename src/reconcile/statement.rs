@@ -1,39 +1,71 @@
 //! Settlement lines and bank lines in compact form, ids interned in the journal's symbol table
 //! so a statement reference compares with a log reference as one integer.
+//!
+//! A `Line` is 80 bytes and owns no heap memory. Its money is exact integers: gross and net in
+//! the currency's minor units, the fee (which may carry more decimals) in ten-thousandths of a
+//! minor unit (`fixed::PER_MINOR`), each with the decimals the file wrote it with, so the report
+//! shows `0.6` as `0.6` and `0.600` as `0.600`. A line whose amounts cannot be held so is
+//! rejected with its reason, never rounded.
 
 use super::contract::Channel;
+use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR};
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
-use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, FileId, SettlementRow, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+
+/// Which of its keys a line carries first (`Line::key`), and other facts, as bits of `Line::flags`.
+const KEY_KIND: u8 = 0b11;
+const KEY_TXN_ID: u8 = 1;
+const KEY_ORDER: u8 = 2;
+/// The line carries more than one key: all are in `Statement::more_keys`.
+const MORE_KEYS: u8 = 1 << 2;
+const NET_GIVEN: u8 = 1 << 3;
+const HAS_FEE: u8 = 1 << 4;
+/// The file wrote the fee or the net as a negative zero (a fee column written negative, a zero
+/// refund), which messages show as `-0.00`.
+const FEE_NEGATIVE_ZERO: u8 = 1 << 5;
+const NET_NEGATIVE_ZERO: u8 = 1 << 6;
+
+/// A statement time packed in one `i64`: UTC seconds above `OFFSET_BITS` bits of its offset. Any
+/// time chrono holds fits: its instants are within ±2^43 s, its offsets within ±2^17 s.
+const OFFSET_BITS: u32 = 18;
+const OFFSET_BIAS: i64 = 1 << (OFFSET_BITS - 1);
+const NO_TIME: i64 = i64::MIN;
 
 /// One settlement line.
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub source: Source,
-    pub settle_date: Option<NaiveDate>,
-    /// The transaction's time on the statement: UTC seconds and its local offset.
-    pub utc: Option<i64>,
-    pub offset: i32,
-    pub reference: Ref,
-    pub txn_id: Ref,
-    pub order: Ref,
+    /// The first of reference, transaction id and order id the line carries (`flags` say which).
+    key: Ref,
+    /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
+    pub gross: i64,
+    /// A cost, normally positive, in `PER_MINOR`ths of a minor unit; 0 without one.
+    fee: i64,
+    /// Signed like `gross`, in minor units: `gross - fee` when the file gives no net.
+    net: i64,
+    /// The transaction's time on the statement, packed (`OFFSET_BITS`), or `NO_TIME`.
+    time: i64,
     pub merchant: Sym,
     pub terminal: Sym,
     pub card: Ref,
     pub batch: Sym,
+    pub settle_date: Option<NaiveDate>,
+    /// The physical line in its file (which file: `Statement::source`).
+    line_no: u32,
     pub currency: Currency,
-    /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
-    pub gross: i64,
-    /// A cost, positive (may carry more decimals than the currency).
-    pub fee: Option<Decimal>,
-    /// Signed like `gross`: `gross - fee` when the file gives no net.
-    pub net: Decimal,
-    /// Whether the file gave a net (else it was derived).
-    pub net_given: bool,
     pub kind: Kind,
     pub channel: Option<Channel>,
+    flags: u8,
+    /// The decimals the fee (bits 0-4) and the net (5-9) were written (or derived) with, and the
+    /// currency's minor units (10-11).
+    digits: u16,
 }
+
+/// Where `Line::digits` keeps what.
+const NET_SCALE_SHIFT: u32 = 5;
+const MINOR_SHIFT: u32 = 10;
+const SCALE_MASK: u16 = 0b1_1111;
 
 impl Line {
     /// A line that settles a transaction (not a fee, payout or transfer line).
@@ -45,8 +77,120 @@ impl Line {
     }
 
     pub fn gross_decimal(&self) -> Decimal {
-        Decimal::new(self.gross, self.currency.minor_units())
+        Decimal::new(self.gross, self.minor_units())
     }
+
+    /// `currency.minor_units()`, kept with the line.
+    pub fn minor_units(&self) -> u32 {
+        u32::from(self.digits >> MINOR_SHIFT)
+    }
+
+    fn fee_scale(&self) -> u32 {
+        u32::from(self.digits & SCALE_MASK)
+    }
+
+    fn net_scale(&self) -> u32 {
+        u32::from((self.digits >> NET_SCALE_SHIFT) & SCALE_MASK)
+    }
+
+    /// Whether the line carries a reference, a transaction id or an order id.
+    pub fn has_key(&self) -> bool {
+        !self.key.is_none()
+    }
+
+    /// UTC seconds of the transaction's time on the statement.
+    pub fn utc(&self) -> Option<i64> {
+        (self.time != NO_TIME).then_some(self.time >> OFFSET_BITS)
+    }
+
+    /// The offset the statement wrote the transaction's time in, seconds east of UTC.
+    pub fn offset(&self) -> i32 {
+        if self.time == NO_TIME {
+            return 0;
+        }
+        ((self.time & ((1 << OFFSET_BITS) - 1)) - OFFSET_BIAS) as i32
+    }
+
+    pub fn has_fee(&self) -> bool {
+        self.flags & HAS_FEE != 0
+    }
+
+    /// Whether the file gave a net (else it was derived).
+    pub fn net_given(&self) -> bool {
+        self.flags & NET_GIVEN != 0
+    }
+
+    /// The fee in `PER_MINOR`ths of a minor unit; 0 without one.
+    pub fn fee_units(&self) -> i64 {
+        self.fee
+    }
+
+    /// The net in minor units.
+    pub fn net_minor(&self) -> i64 {
+        self.net
+    }
+
+    /// The fee as the file wrote it (`None` without one: sums take that as a plain zero).
+    pub fn fee(&self) -> Option<Decimal> {
+        self.has_fee().then(|| {
+            let f = self.fee_amount().to_decimal();
+            signed_zero(f, self.flags & FEE_NEGATIVE_ZERO != 0)
+        })
+    }
+
+    /// The fee for sums, with its decimals; zero without one.
+    pub fn fee_amount(&self) -> Fixed {
+        Fixed::new(
+            self.fee,
+            self.minor_units() + EXTRA_DECIMALS,
+            self.fee_scale(),
+        )
+    }
+
+    /// The net as the file wrote it (or as derived).
+    pub fn net(&self) -> Decimal {
+        signed_zero(
+            self.net_amount().to_decimal(),
+            self.flags & NET_NEGATIVE_ZERO != 0,
+        )
+    }
+
+    /// The net for sums, with its decimals.
+    pub fn net_amount(&self) -> Fixed {
+        Fixed::new(self.net, self.minor_units(), self.net_scale())
+    }
+
+    /// The gross for sums, at the currency's decimals.
+    pub fn gross_amount(&self) -> Fixed {
+        Fixed::minor(self.gross, self.minor_units())
+    }
+
+    /// The line's inline key and which one it is, when it carries only that one.
+    fn keys_inline(&self) -> Keys {
+        let mut k = Keys::default();
+        match self.flags & KEY_KIND {
+            KEY_TXN_ID => k.txn_id = self.key,
+            KEY_ORDER => k.order = self.key,
+            _ => k.reference = self.key,
+        }
+        k
+    }
+}
+
+/// `d`, negative when `negative_zero` says the file wrote it as `-0`.
+fn signed_zero(mut d: Decimal, negative_zero: bool) -> Decimal {
+    if negative_zero && d.is_zero() {
+        d.set_sign_negative(true);
+    }
+    d
+}
+
+/// The ids a line may be matched by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub reference: Ref,
+    pub txn_id: Ref,
+    pub order: Ref,
 }
 
 /// One bank line.
@@ -63,6 +207,10 @@ pub struct Deposit {
 #[derive(Debug, Default)]
 pub struct Statement {
     pub lines: Vec<Line>,
+    /// The keys of the lines that carry more than one, by line: most carry one or none.
+    more_keys: Vec<(u32, Keys)>,
+    /// The first line of each run of lines read from one file, and that file.
+    files: Vec<(u32, FileId)>,
     pub deposits: Vec<Deposit>,
 }
 
@@ -76,6 +224,31 @@ pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
     }
 }
 
+/// `d` in `10^-decimals` units; `None` if it has more decimals or does not fit an `i64`.
+fn units(d: Decimal, decimals: u32) -> Option<i64> {
+    let (mut m, scale) = (d.mantissa(), d.scale());
+    if scale > decimals {
+        let cut = 10i128.checked_pow(scale - decimals)?;
+        if m % cut != 0 {
+            return None;
+        }
+        m /= cut;
+    } else {
+        m = m.checked_mul(10i128.checked_pow(decimals - scale)?)?;
+    }
+    i64::try_from(m).ok()
+}
+
+/// A line's amounts as it holds them, with their flags and decimals.
+struct Amounts {
+    gross: i64,
+    fee: i64,
+    net: i64,
+    flags: u8,
+    /// As `Line::digits`.
+    digits: u16,
+}
+
 impl Statement {
     fn is_transaction_kind(&self, k: Kind) -> bool {
         matches!(
@@ -84,14 +257,9 @@ impl Statement {
         )
     }
 
-    /// Adds a settlement line; `Err` with a reason when its gross cannot be held exactly.
-    pub fn add_line(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<(), String> {
+    /// A line's amounts in integers; `Err` with a reason when one cannot be held exactly.
+    fn money(&self, l: &SettlementRow<'_>, kind: Kind) -> Result<Amounts, String> {
         let currency = l.gross.currency;
-        // A statement without a type column writes refunds as negative sales.
-        let kind = match Kind::of(&l.kind) {
-            Kind::Sale if l.gross.amount < Decimal::ZERO => Kind::Refund,
-            k => k,
-        };
         let negative = matches!(kind, Kind::Refund | Kind::Chargeback);
         let sign = |d: Decimal| if negative { -d.abs() } else { d };
         let gross_dec = sign(l.gross.amount);
@@ -112,41 +280,131 @@ impl Statement {
             None if net_given && self.is_transaction_kind(kind) => Some((gross_dec - net).abs()),
             None => None,
         };
-        // Bounds that keep every later sum and ratio inside a Decimal: no amount of a line may
-        // exceed what an i64 of minor units holds.
-        if to_minor(net, currency).is_none()
-            || fee.is_some_and(|f| f.abs() > Decimal::from(i64::MAX / 100))
-        {
+        // Bounds that keep every later sum and ratio exact: no amount of a line may exceed what
+        // an i64 of minor units holds ...
+        let fee_fits = fee.is_none_or(|f| f.abs() <= Decimal::from(i64::MAX / 100));
+        let Some(net_minor) = to_minor(net, currency).filter(|_| fee_fits) else {
             return Err(format!("net {net} or fee is too large to audit"));
+        };
+        // ... and a fee is held in ten-thousandths of a minor unit.
+        let decimals = currency.minor_units() + EXTRA_DECIMALS;
+        let fee_units = match fee {
+            Some(f) => units(f, decimals).ok_or_else(|| {
+                format!(
+                    "fee {f} cannot be audited exactly: it has more than {decimals} decimals or exceeds {}",
+                    Decimal::new(i64::MAX / PER_MINOR, currency.minor_units())
+                )
+            })?,
+            None => 0,
+        };
+        let negative_zero = |d: Decimal| d.is_zero() && d.is_sign_negative();
+        let mut flags = 0;
+        for (on, bit) in [
+            (net_given, NET_GIVEN),
+            (fee.is_some(), HAS_FEE),
+            (fee.is_some_and(negative_zero), FEE_NEGATIVE_ZERO),
+            (negative_zero(net), NET_NEGATIVE_ZERO),
+        ] {
+            if on {
+                flags |= bit;
+            }
         }
-        let (reference, txn_id, order) = (
-            syms.reference_opt(l.reference),
-            syms.reference_opt(l.txn_id),
-            syms.reference_opt(l.order_id),
-        );
+        Ok(Amounts {
+            gross,
+            fee: fee_units,
+            net: net_minor,
+            flags,
+            // Scales are at most 28: five bits.
+            digits: fee.map_or(0, |f| f.scale() as u16)
+                | (net.scale() as u16) << NET_SCALE_SHIFT
+                | (currency.minor_units() as u16) << MINOR_SHIFT,
+        })
+    }
+
+    /// Adds a settlement line; `Err` with a reason when its amounts cannot be held exactly.
+    pub fn add_line(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<(), String> {
+        // A statement without a type column writes refunds as negative sales.
+        let kind = match Kind::of(&l.kind) {
+            Kind::Sale if l.gross.amount < Decimal::ZERO => Kind::Refund,
+            k => k,
+        };
+        let money = self.money(l, kind)?;
+        let line_no = u32::try_from(l.source.line).map_err(|_| {
+            format!(
+                "line {} is past the {} lines a statement file may have",
+                l.source.line,
+                u32::MAX
+            )
+        })?;
+        let keys = Keys {
+            reference: syms.reference_opt(l.reference),
+            txn_id: syms.reference_opt(l.txn_id),
+            order: syms.reference_opt(l.order_id),
+        };
+        let index = self.lines.len() as u32;
+        let (key, mut flags) = self.key(index, keys);
+        flags |= money.flags;
+        if self.files.last().is_none_or(|&(_, f)| f != l.source.file) {
+            self.files.push((index, l.source.file));
+        }
+        let time = l.txn_time.map_or(NO_TIME, |t| {
+            (t.timestamp() << OFFSET_BITS) + i64::from(t.offset().local_minus_utc()) + OFFSET_BIAS
+        });
         let card = syms.reference_opt(l.card);
         let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
         self.lines.push(Line {
-            source: l.source,
-            settle_date: l.settle_date,
-            utc: l.txn_time.map(|t| t.timestamp()),
-            offset: l.txn_time.map_or(0, |t| t.offset().local_minus_utc()),
-            reference,
-            txn_id,
-            order,
+            key,
+            gross: money.gross,
+            fee: money.fee,
+            net: money.net,
+            time,
             merchant: intern(l.merchant_id),
             terminal: intern(l.terminal_id),
             card,
             batch: intern(l.batch),
-            currency,
-            gross,
-            fee,
-            net,
-            net_given,
+            settle_date: l.settle_date,
+            line_no,
+            currency: l.gross.currency,
             kind,
             channel: channel_of(l.channel.as_ref(), l.card.is_some()),
+            flags,
+            digits: money.digits,
         });
         Ok(())
+    }
+
+    /// The key line `index` keeps inline and the flags that say which, keeping all of them
+    /// aside when it carries more than one.
+    fn key(&mut self, index: u32, keys: Keys) -> (Ref, u8) {
+        let present = [keys.reference, keys.txn_id, keys.order];
+        let mut found = (0u8..).zip(present).filter(|(_, k)| !k.is_none());
+        let Some((kind, first)) = found.next() else {
+            return (Ref::NONE, 0);
+        };
+        if found.next().is_some() {
+            self.more_keys.push((index, keys));
+            return (first, kind | MORE_KEYS);
+        }
+        (first, kind)
+    }
+
+    /// The keys of line `li`.
+    pub fn keys(&self, li: u32) -> Keys {
+        let l = &self.lines[li as usize];
+        if l.flags & MORE_KEYS == 0 {
+            return l.keys_inline();
+        }
+        let at = self.more_keys.partition_point(|(i, _)| *i < li);
+        self.more_keys[at].1
+    }
+
+    /// Where line `li` came from.
+    pub fn source(&self, li: u32) -> Source {
+        let run = self.files.partition_point(|(first, _)| *first <= li) - 1;
+        Source {
+            file: self.files[run].1,
+            line: u64::from(self.lines[li as usize].line_no),
+        }
     }
 
     /// Moves every symbol from `from` (the table the statement was read with, on its own thread)
@@ -159,11 +417,15 @@ impl Statement {
             }
         };
         for l in &mut self.lines {
-            for r in [&mut l.reference, &mut l.txn_id, &mut l.order, &mut l.card] {
-                *r = r.remap(&map);
-            }
+            l.key = l.key.remap(&map);
+            l.card = l.card.remap(&map);
             for s in [&mut l.merchant, &mut l.terminal, &mut l.batch] {
                 m(s);
+            }
+        }
+        for (_, k) in &mut self.more_keys {
+            for r in [&mut k.reference, &mut k.txn_id, &mut k.order] {
+                *r = r.remap(&map);
             }
         }
         for d in &mut self.deposits {
@@ -179,5 +441,113 @@ impl Statement {
             amount: b.amount.amount,
             reference: syms.reference_opt(b.reference.as_ref().map(|r| r.as_str())),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Money as ModelMoney, TxType};
+    use chrono::{FixedOffset, TimeZone};
+    use std::str::FromStr;
+
+    fn line(
+        gross: &str,
+        fee: Option<&str>,
+        net: Option<&str>,
+        kind: TxType,
+    ) -> SettlementRow<'static> {
+        let m = |s: &str| ModelMoney::new(Decimal::from_str(s).unwrap(), Currency::CNY);
+        SettlementRow {
+            source: Source {
+                file: FileId(1),
+                line: 7,
+            },
+            settle_date: None,
+            // Local mean time in Shanghai: an offset in seconds.
+            txn_time: FixedOffset::east_opt(8 * 3600 + 5 * 60 + 43)
+                .unwrap()
+                .with_ymd_and_hms(1900, 1, 1, 10, 0, 0)
+                .single(),
+            reference: None,
+            txn_id: None,
+            order_id: None,
+            merchant_id: None,
+            terminal_id: None,
+            card: None,
+            gross: m(gross),
+            fee: fee.map(m),
+            net: net.map(m),
+            batch: None,
+            kind,
+            channel: None,
+        }
+    }
+
+    fn add(l: &SettlementRow<'_>) -> Result<Line, String> {
+        let mut st = Statement::default();
+        st.add_line(l, &mut Symbols::default())?;
+        Ok(st.lines.pop().unwrap())
+    }
+
+    #[test]
+    fn a_line_is_compact() {
+        assert_eq!(std::mem::size_of::<Line>(), 80);
+    }
+
+    #[test]
+    fn amounts_keep_their_written_decimals_and_signs() {
+        let e = add(&line("100.00", Some("0.225"), Some("99.775"), TxType::Sale)).unwrap_err();
+        assert!(e.contains("net 99.775 or fee"), "{e}");
+        let l = add(&line("100.00", Some("0.225"), Some("99.780"), TxType::Sale)).unwrap();
+        assert_eq!(
+            (l.gross, l.fee_units(), l.net_minor()),
+            (10_000, 225_000, 9_978)
+        );
+        assert_eq!(
+            (l.fee().unwrap().to_string(), l.net().to_string()),
+            ("0.225".into(), "99.780".into())
+        );
+        // A fee column written negative turns a zero fee into -0.00; a zero refund is -0.00.
+        let mut zero = line("-30", None, Some("0.00"), TxType::Refund);
+        zero.fee = Some(ModelMoney::new(
+            -Decimal::from_str("0.00").unwrap(),
+            Currency::CNY,
+        ));
+        let l = add(&zero).unwrap();
+        assert_eq!(
+            (l.fee().unwrap().to_string(), l.net().to_string()),
+            ("-0.00".into(), "-0.00".into())
+        );
+        assert_eq!(l.gross_decimal().to_string(), "-30.00");
+        let l = add(&line("50.0", None, Some("49.81"), TxType::Sale)).unwrap();
+        assert_eq!(l.fee().unwrap().to_string(), "0.19");
+        let l = add(&line("50.00", None, None, TxType::Sale)).unwrap();
+        assert_eq!((l.fee(), l.net().to_string()), (None, "50.00".to_owned()));
+        let t = line("1", None, None, TxType::Sale).txn_time.unwrap();
+        assert_eq!(
+            (l.utc(), l.offset()),
+            (Some(t.timestamp()), 8 * 3600 + 5 * 60 + 43)
+        );
+    }
+
+    #[test]
+    fn a_fee_that_cannot_be_held_exactly_is_a_reason() {
+        let e = add(&line(
+            "100.00",
+            Some("0.0000001"),
+            Some("100.00"),
+            TxType::Sale,
+        ))
+        .unwrap_err();
+        assert!(e.contains("more than 6 decimals"), "{e}");
+        let e = add(&line(
+            "1.00",
+            Some("1000000000000000"),
+            Some("1.00"),
+            TxType::Fee,
+        ))
+        .unwrap_err();
+        assert!(e.contains("cannot be audited exactly"), "{e}");
     }
 }

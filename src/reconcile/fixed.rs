@@ -1,0 +1,205 @@
+//! Exact money in fixed point for reconcile's sums: ten-millionths of a major unit in an `i128`,
+//! with the decimals the same sum of `Decimal`s would show, so the report reads as it always has.
+//!
+//! `rust_decimal` adds without rounding and keeps the larger scale of two non-zero operands, while
+//! a zero operand leaves the other as it is (`0.0 + 1.50` is `1.50`, `1.5 + 0.000` is `1.5`).
+//! `Fixed` follows the same rule, so a sum taken in the same order shows the same decimals.
+//! One unit for every currency (the most decimals one has, 3, and the four more a fee may carry)
+//! keeps even a sum that mixes currencies exact. Integers cannot overflow here: a line's amounts
+//! are `i64`s (`statement::Line`), and an `i128` holds the sum of 2^40 of them in these units.
+
+use rust_decimal::Decimal;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+/// Units in a minor unit of a currency, for a line's fee: four decimals beyond the currency's.
+pub const PER_MINOR: i64 = 10_000;
+/// The decimals `PER_MINOR` adds to a currency's minor units.
+pub const EXTRA_DECIMALS: u32 = 4;
+/// `PER_MINOR` for products of amounts.
+pub const UNITS: i128 = PER_MINOR as i128;
+/// The decimals of a `Fixed` unit.
+const DECIMALS: u32 = 3 + EXTRA_DECIMALS;
+
+/// An exact amount: `units` ten-millionths of a major unit, shown with `scale` decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fixed {
+    units: i128,
+    scale: u8,
+}
+
+impl Fixed {
+    pub const ZERO: Fixed = Fixed { units: 0, scale: 0 };
+
+    /// `v` tenths to the power `decimals` of a major unit (at most `DECIMALS`), shown with
+    /// `scale` decimals: the currency's own, or the ones the file wrote.
+    pub fn new(v: i64, decimals: u32, scale: u32) -> Fixed {
+        const TENS: [i128; DECIMALS as usize + 1] =
+            [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+        Fixed {
+            units: i128::from(v) * TENS[(DECIMALS - decimals) as usize],
+            scale: scale as u8,
+        }
+    }
+
+    /// `v` minor units of a currency with `minor_units` decimals, shown with those decimals.
+    pub fn minor(v: i64, minor_units: u32) -> Fixed {
+        Fixed::new(v, minor_units, minor_units)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.units == 0
+    }
+
+    /// The amount in units, for comparisons.
+    pub fn value(self) -> i128 {
+        self.units
+    }
+
+    /// The amount as a `Decimal` at this scale. An amount beyond what a `Decimal` holds at this
+    /// scale (its `Decimal` sum would have rounded or overflowed) is shown with the fewest
+    /// decimals that hold it, else saturated.
+    pub fn to_decimal(self) -> Decimal {
+        let scale = u32::from(self.scale);
+        let mantissa = if scale >= DECIMALS {
+            10i128
+                .checked_pow(scale - DECIMALS)
+                .and_then(|p| self.units.checked_mul(p))
+        } else {
+            // Exact: every term of the amount had at most `scale` decimals.
+            Some(self.units / 10i128.pow(DECIMALS - scale))
+        };
+        mantissa
+            .and_then(|m| Decimal::try_from_i128_with_scale(m, scale).ok())
+            .or_else(|| {
+                let (mut units, mut point) = (self.units, DECIMALS);
+                while point > 0 && units % 10 == 0 {
+                    units /= 10;
+                    point -= 1;
+                }
+                Decimal::try_from_i128_with_scale(units, point).ok()
+            })
+            .unwrap_or(if self.units < 0 {
+                Decimal::MIN
+            } else {
+                Decimal::MAX
+            })
+    }
+}
+
+impl Add for Fixed {
+    type Output = Fixed;
+
+    fn add(self, other: Fixed) -> Fixed {
+        if self.is_zero() {
+            return other;
+        }
+        if other.is_zero() {
+            return self;
+        }
+        Fixed {
+            units: self.units + other.units,
+            scale: self.scale.max(other.scale),
+        }
+    }
+}
+
+impl Neg for Fixed {
+    type Output = Fixed;
+
+    fn neg(self) -> Fixed {
+        Fixed {
+            units: -self.units,
+            scale: self.scale,
+        }
+    }
+}
+
+impl Sub for Fixed {
+    type Output = Fixed;
+
+    fn sub(self, other: Fixed) -> Fixed {
+        self + -other
+    }
+}
+
+impl AddAssign for Fixed {
+    fn add_assign(&mut self, other: Fixed) {
+        *self = *self + other;
+    }
+}
+
+impl SubAssign for Fixed {
+    fn sub_assign(&mut self, other: Fixed) {
+        *self = *self - other;
+    }
+}
+
+impl Sum for Fixed {
+    fn sum<I: Iterator<Item = Fixed>>(iter: I) -> Fixed {
+        iter.fold(Fixed::ZERO, Add::add)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// `s` as a `Fixed`.
+    fn f(s: &str) -> Fixed {
+        let v = d(s);
+        Fixed {
+            units: v.mantissa() * 10i128.pow(DECIMALS - v.scale()),
+            scale: v.scale() as u8,
+        }
+    }
+
+    #[test]
+    fn sums_show_the_decimals_decimal_sums_show() {
+        let cases = [
+            ("0.00", "1.5"),
+            ("1.5", "0.00"),
+            ("0", "1.50"),
+            ("1.50", "-1.5"),
+            ("1.5", "-1.50"),
+            ("0.225", "99.78"),
+            ("-0.60", "0.6"),
+            ("0.0", "0.00"),
+        ];
+        for (a, b) in cases {
+            for (x, y) in [(a, b), (b, a)] {
+                assert_eq!(
+                    (f(x) + f(y)).to_decimal().to_string(),
+                    (d(x) + d(y)).to_string(),
+                    "{x} + {y}"
+                );
+                assert_eq!(
+                    (f(x) - f(y)).to_decimal().to_string(),
+                    (d(x) - d(y)).to_string(),
+                    "{x} - {y}"
+                );
+            }
+        }
+        let terms = ["1.5", "-1.5", "2.00", "0.001", "-0.001", "3.0"];
+        let fixed: Fixed = terms.iter().map(|t| f(t)).sum();
+        let decimal: Decimal = terms.iter().map(|t| d(t)).sum();
+        assert_eq!(fixed.to_decimal().to_string(), decimal.to_string());
+    }
+
+    #[test]
+    fn minor_units_and_their_decimals() {
+        assert_eq!(Fixed::minor(-1234, 2).to_decimal().to_string(), "-12.34");
+        assert_eq!(Fixed::minor(500, 0).to_decimal().to_string(), "500");
+        assert_eq!(Fixed::new(225_000, 6, 3).to_decimal().to_string(), "0.225");
+        assert_eq!(
+            Fixed::new(225_000, 6, 8).to_decimal().to_string(),
+            "0.22500000"
+        );
+        assert_eq!(Fixed::new(9_978, 2, 3).to_decimal().to_string(), "99.780");
+    }
+}
