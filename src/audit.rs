@@ -5,10 +5,10 @@ use crate::cli::{AuditArgs, FailOn, ReconcileArgs, ReportFormat, ScanArgs};
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::ingest::{
-    IngestOptions, TerminalRegister, Zone, parse_instant, read_file, read_register,
+    IngestOptions, Row, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
 use crate::journal::{Journal, Symbols};
-use crate::model::{FileId, Record, Role, Source};
+use crate::model::{FileId, Record, Role, Source, TxRow};
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
 use crate::report::output::{neutralise, write_atomically};
@@ -116,6 +116,18 @@ fn input(
     }
 }
 
+/// Room for every row of `paths`, made once rather than by doubling (which would hold the old
+/// and the new copy at once). Rows take 100 bytes and more in real exports, so `bytes / 64`
+/// rarely falls short; the room never written is never touched, so it costs no memory.
+fn rows_at_most(paths: &[PathBuf]) -> usize {
+    let bytes: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    usize::try_from(bytes / 64).unwrap_or(0)
+}
+
 /// Reads logs whose file ids start at `first_file`; returns the journal and the inputs.
 fn load_logs_with(
     paths: &[PathBuf],
@@ -130,27 +142,24 @@ fn load_logs_with(
     };
     let mut journal = Journal::default();
     journal.zone = config.ingest.tz;
-    // About one transaction per 128 bytes of export: room made once, not by doubling.
-    let bytes: u64 = paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
-    journal.reserve(usize::try_from(bytes / 128).unwrap_or(0));
+    journal.reserve(rows_at_most(paths));
     for path in paths {
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let report = read_file(path, file, &opts, |record| {
-            if let Record::Transaction(t) = record
-                && let Err(reason) = journal.add(&t)
-            {
+        let mut add = |t: &TxRow<'_>| {
+            if let Err(reason) = journal.add(t) {
                 overflow.push(crate::ingest::Reject {
                     line: t.source.line,
                     column: None,
                     reason,
                 });
             }
+        };
+        let report = read_file(path, file, &opts, |row| match row {
+            Row::Transaction(t) => add(&t),
+            Row::Record(Record::Transaction(t)) => add(&t.row()),
+            Row::Record(_) | Row::Settlement(_) => {}
         })?;
         inputs.push(input(path, "transactions", report, overflow));
     }
@@ -293,7 +302,7 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
             syms.name(t.merchant).to_owned(),
             syms.name(t.city).to_owned(),
             syms.ref_text(t.reference),
-            syms.name(t.card).to_owned(),
+            syms.ref_text(t.card),
             if t.has_trace() {
                 journal.trace(t)
             } else {
@@ -380,22 +389,32 @@ fn load_statements_with(
         role: Some(role),
         ..config.ingest.clone()
     };
+    if role == Role::Settlement {
+        statement.lines.reserve(rows_at_most(paths));
+    }
     for path in paths {
         progress.file(path);
         let file = FileId(first_file + inputs.len() as u32);
         let mut overflow = Vec::new();
-        let report = read_file(path, file, &opts, |record| match record {
-            Record::Settlement(l) => {
-                if let Err(reason) = statement.add_line(&l, syms) {
-                    overflow.push(crate::ingest::Reject {
-                        line: l.source.line,
-                        column: None,
-                        reason,
-                    });
+        let report = read_file(path, file, &opts, |row| {
+            let added = match row {
+                Row::Settlement(l) => statement.add_line(&l, syms).map_err(|r| (l.source, r)),
+                Row::Record(Record::Settlement(l)) => statement
+                    .add_line(&l.row(), syms)
+                    .map_err(|r| (l.source, r)),
+                Row::Record(Record::Bank(b)) => {
+                    statement.add_deposit(&b, syms);
+                    Ok(())
                 }
+                Row::Record(Record::Transaction(_)) | Row::Transaction(_) => Ok(()),
+            };
+            if let Err((source, reason)) = added {
+                overflow.push(crate::ingest::Reject {
+                    line: source.line,
+                    column: None,
+                    reason,
+                });
             }
-            Record::Bank(b) => statement.add_deposit(&b, syms),
-            Record::Transaction(_) => {}
         })?;
         inputs.push(input(path, role.name(), report, overflow));
     }

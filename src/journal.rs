@@ -5,10 +5,12 @@
 //! A `Tx` is 80 bytes and owns no heap memory; each distinct id string is stored once.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
+use crate::model::{Channel, Currency, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
+use std::hash::Hash;
 
 pub use crate::symbols::{Ref, Sym, Symbols};
 
@@ -60,7 +62,7 @@ pub struct Tx {
     pub card_channel: bool,
     pub terminal: Sym,
     pub merchant: Sym,
-    pub card: Sym,
+    pub card: Ref,
     pub city: Sym,
     pub reference: Ref,
     pub order: Ref,
@@ -100,31 +102,19 @@ pub struct Journal {
 impl Journal {
     /// Adds a transaction; `Err` with a reason if it cannot be held exactly (an amount beyond
     /// ±92 quadrillion minor units).
-    pub fn add(&mut self, t: &Transaction) -> Result<(), String> {
+    pub fn add(&mut self, t: &TxRow<'_>) -> Result<(), String> {
         let currency = self.currency_index(t.amount.currency);
         let amount = to_minor(t.amount.amount, t.amount.currency)
             .ok_or_else(|| format!("amount {} is too large to audit", t.amount.amount))?;
-        let terminal = self.intern_recent(0, t.terminal_id.as_ref().map(|v| v.as_str()));
-        let merchant = self.intern_recent(1, t.merchant_id.as_ref().map(|v| v.as_str()));
-        let city = self.intern_recent(2, t.city.as_ref().map(|v| v.as_str()));
-        let batch = self.intern_recent(3, t.batch.as_ref().map(|v| v.as_str()));
-        let card = t
-            .card
-            .as_ref()
-            .map_or(Sym::NONE, |v| self.syms.intern(v.as_str()));
-        let reference = self.syms.reference_opt(
-            t.reference
-                .as_ref()
-                .map(|v| v.as_str())
-                .or(t.txn_id.as_ref().map(|v| v.as_str())),
-        );
-        let order = self
-            .syms
-            .reference_opt(t.order_id.as_ref().map(|v| v.as_str()));
+        let terminal = self.intern_recent(0, t.terminal_id);
+        let merchant = self.intern_recent(1, t.merchant_id);
+        let city = self.intern_recent(2, t.city);
+        let batch = self.intern_recent(3, t.batch);
+        let card = self.syms.reference_opt(t.card);
+        let reference = self.syms.reference_opt(t.reference.or(t.txn_id));
+        let order = self.syms.reference_opt(t.order_id);
         let (trace, trace_width) = t
             .trace_no
-            .as_ref()
-            .map(|v| v.as_str())
             .filter(|s| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
             .map_or((u32::MAX, 0), |s| {
                 (s.parse().unwrap_or(u32::MAX), s.len() as u8)
@@ -252,56 +242,130 @@ impl Journal {
         format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
     }
 
-    /// Transaction indexes ordered by `key`, then time, then file position. The keys are
-    /// gathered first and sorted in place, not looked up through the indexes while sorting.
+    /// Transaction indexes ordered by `key`, then time, then file position.
     pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
-        // Transactions are added in file order, so the index orders them by file position.
-        let mut keyed: Vec<(K, i64, u32)> = self
-            .txs
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (key(t), t.utc, i as u32))
+        self.sorted_by(|t| Some(key(t))).order
+    }
+
+    /// The transactions that have a key, grouped by it: by key, then time, then file position.
+    /// For keys of which there are many, like references: a sort of (key, index) pairs, then of
+    /// each group of two or more by time.
+    pub fn sorted_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
             .collect();
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
         keyed.sort_unstable();
-        keyed.into_iter().map(|k| k.2).collect()
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            if run.len() > 1 {
+                let at = order.len() - run.len();
+                self.by_time(&mut order[at..]);
+            }
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
+    /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
+    /// time, then file position. A counting sort: two passes in file order, no comparison of
+    /// transactions. A group whose times come in file order (most) needs no sort; the others
+    /// are sorted on their own.
+    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Sym) -> Grouped {
+        // Each distinct key gets a number in order of first sight, through a table indexed by
+        // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
+        // once a time came earlier than one before it).
+        let mut numbers: Vec<u32> = Vec::new();
+        let mut keys: Vec<Sym> = Vec::new();
+        let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
+        let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
+        for t in &self.txs {
+            let k = key(t);
+            let slot = if k.is_none() { 0 } else { k.index() + 1 };
+            if slot >= numbers.len() {
+                numbers.resize(slot + 1, NIL);
+            }
+            if numbers[slot] == NIL {
+                numbers[slot] = keys.len() as u32;
+                keys.push(k);
+                stats.push((0, Some(i64::MIN)));
+            }
+            let n = numbers[slot];
+            numbered.push(n);
+            let (count, latest) = &mut stats[n as usize];
+            *count += 1;
+            *latest = latest.filter(|l| *l <= t.utc).map(|_| t.utc);
+        }
+        drop(numbers);
+        let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
+        by_key.sort_unstable_by_key(|&n| keys[n as usize]);
+        // Where each group starts; `next` then counts up from each number's start.
+        let mut next = vec![0u32; keys.len()];
+        let mut starts = Vec::with_capacity(keys.len() + 1);
+        let mut unsorted = Vec::new();
+        let mut at = 0;
+        for &n in &by_key {
+            let (count, latest) = stats[n as usize];
+            if latest.is_none() {
+                unsorted.push(starts.len());
+            }
+            starts.push(at);
+            next[n as usize] = at;
+            at += count;
+        }
+        starts.push(at);
+        let mut order = vec![0u32; self.txs.len()];
+        for (i, &n) in numbered.iter().enumerate() {
+            let slot = &mut next[n as usize];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        for g in unsorted {
+            self.by_time(&mut order[starts[g] as usize..starts[g + 1] as usize]);
+        }
+        Grouped { order, starts }
+    }
+
+    /// Sorts transaction indexes that are in file order by time, then file order.
+    fn by_time(&self, run: &mut [u32]) {
+        let mut timed: Vec<(i64, u32)> = run.iter().map(|&i| (self.tx(i).utc, i)).collect();
+        // The pairs are distinct, so this is time, then file order. The sort finds the runs
+        // already in order and merges them: a log is mostly in time order, with a few rows
+        // whose clock was wrong.
+        timed.sort();
+        for (slot, (_, i)) in run.iter_mut().zip(timed) {
+            *slot = i;
+        }
     }
 
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        self.voided_sales_in(&self.order_by(|t| t.terminal))
+        let by_terminal = self.grouped_by(|t| t.terminal);
+        self.voided_sales_of(by_terminal.groups())
     }
 
     /// `voided_sales` given the journal already ordered by terminal, then time.
     pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
-        let j = self;
-        let mut voided = vec![false; j.txs.len()];
-        for group in j.groups(order, |t| t.terminal) {
-            for (pos, &v) in group.iter().enumerate() {
-                let void = j.tx(v);
-                if void.kind != Kind::Void || !void.approved {
-                    continue;
-                }
-                // A void that names its sale's reference cancels that sale; otherwise (a void with
-                // its own reference, or none) the latest sale with its card and amount.
-                let open = |s: &u32| {
-                    let sale = j.tx(*s);
-                    sale.kind.is_charge() && sale.approved && !voided[*s as usize]
-                };
-                let earlier = || group[..pos].iter().rev().copied();
-                let by_reference = (!void.reference.is_none())
-                    .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == void.reference))
-                    .flatten();
-                let original = by_reference.or_else(|| {
-                    earlier().find(|s| {
-                        open(s)
-                            && j.tx(*s).card == void.card
-                            && j.tx(*s).amount.abs() == void.amount.abs()
-                    })
-                });
-                if let Some(s) = original {
-                    voided[s as usize] = true;
-                }
+        self.voided_sales_of(self.groups(order, |t| t.terminal))
+    }
+
+    /// `voided_sales` given each terminal's transactions in time order.
+    ///
+    /// Per terminal, each approved void cancels the latest earlier approved charge not cancelled
+    /// yet that has the void's reference, else (a void with its own reference, or none) the
+    /// latest with its card and absolute amount.
+    pub fn voided_sales_of<'g>(&self, terminals: impl IntoIterator<Item = &'g [u32]>) -> Vec<bool> {
+        let mut voided = vec![false; self.txs.len()];
+        let mut reversals = Reversals::default();
+        for group in terminals {
+            reversals.read(self, group);
+            let cancelled = reversals.pair(|k| k == Kind::Void, true);
+            for (&i, &c) in group.iter().zip(cancelled) {
+                voided[i as usize] |= c;
             }
         }
         voided
@@ -319,6 +383,184 @@ impl Journal {
     pub fn tx(&self, i: u32) -> &Tx {
         &self.txs[i as usize]
     }
+}
+
+/// Transaction indexes grouped by a key: `order` holds them group after group, `starts` where
+/// each group begins and, last, where the last one ends.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub order: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl Grouped {
+    /// Each group's transactions, without looking at a transaction to find where a group ends.
+    pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        self.starts
+            .windows(2)
+            .map(|w| &self.order[w[0] as usize..w[1] as usize])
+    }
+}
+
+/// A group position that stands for none.
+const NIL: u32 = u32::MAX;
+
+/// Reversals paired with the charges they cancel, one terminal group at a time: each approved
+/// reversal cancels the latest earlier approved charge of the group that nothing cancelled yet
+/// and that has the reversal's reference, else its card and absolute amount.
+///
+/// A reversal may have to look past thousands of charges to find its sale, so the charges are
+/// indexed instead of scanned: only under the keys some reversal of the group asks for, each key
+/// a stack threaded through the group's positions, latest on top. Cancelled charges are dropped
+/// from a stack when they reach its top. A group costs linear time; the buffers are kept from
+/// one group to the next, so pairing allocates nothing per row.
+#[derive(Debug, Default)]
+pub struct Reversals {
+    by_reference: HashMap<Ref, u32>,
+    by_card: HashMap<(Ref, u64), u32>,
+    below_reference: Vec<u32>,
+    below_card: Vec<u32>,
+    cancelled: Vec<bool>,
+    sides: Vec<Side>,
+}
+
+/// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
+/// far apart in the journal, then read from here by every pairing of the group.
+#[derive(Debug, Clone, Copy)]
+struct Side {
+    kind: Kind,
+    approved: bool,
+    reference: Ref,
+    card: Ref,
+    amount: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Charge,
+    Reversal,
+    Other,
+}
+
+impl Reversals {
+    /// Reads what pairing needs of `group`, a terminal's transactions in time order.
+    pub fn read(&mut self, j: &Journal, group: &[u32]) {
+        self.sides.clear();
+        self.sides.extend(group.iter().map(|&i| {
+            let t = j.tx(i);
+            Side {
+                kind: t.kind,
+                approved: t.approved,
+                reference: t.reference,
+                card: t.card,
+                amount: t.amount,
+            }
+        }));
+    }
+
+    /// Which transactions of the group last read a reversal cancelled, by position. `reverses`
+    /// says which kinds reverse a charge; `cardless` whether a reversal without a card still
+    /// looks for a charge without one by amount.
+    pub fn pair(&mut self, reverses: impl Fn(Kind) -> bool, cardless: bool) -> &[bool] {
+        let role = |s: &Side| match s.approved {
+            true if s.kind.is_charge() => Role::Charge,
+            true if reverses(s.kind) => Role::Reversal,
+            _ => Role::Other,
+        };
+        // The card and absolute amount a reversal and its charge share, if the card takes part.
+        let card_key =
+            |s: &Side| (cardless || !s.card.is_none()).then_some((s.card, s.amount.unsigned_abs()));
+        let len = self.sides.len();
+        self.cancelled.clear();
+        self.cancelled.resize(len, false);
+        self.by_reference.clear();
+        self.by_card.clear();
+        for s in self.sides.iter().filter(|s| role(s) == Role::Reversal) {
+            if !s.reference.is_none() {
+                self.by_reference.insert(s.reference, NIL);
+            }
+            if let Some(k) = card_key(s) {
+                self.by_card.insert(k, NIL);
+            }
+        }
+        if self.by_reference.is_empty() && self.by_card.is_empty() {
+            return &self.cancelled;
+        }
+        // Only positions pushed in this group are read back, so stale values do no harm.
+        for below in [&mut self.below_reference, &mut self.below_card] {
+            if below.len() < len {
+                below.resize(len, NIL);
+            }
+        }
+        for (pos, s) in self.sides.iter().enumerate() {
+            match role(s) {
+                Role::Charge => {
+                    if !s.reference.is_none() {
+                        push(
+                            &mut self.by_reference,
+                            &mut self.below_reference,
+                            s.reference,
+                            pos,
+                        );
+                    }
+                    if let Some(k) = card_key(s) {
+                        push(&mut self.by_card, &mut self.below_card, k, pos);
+                    }
+                }
+                Role::Reversal => {
+                    let cancelled = &self.cancelled;
+                    let original = (!s.reference.is_none())
+                        .then(|| {
+                            latest(
+                                &mut self.by_reference,
+                                &self.below_reference,
+                                cancelled,
+                                s.reference,
+                            )
+                        })
+                        .flatten()
+                        .or_else(|| {
+                            latest(&mut self.by_card, &self.below_card, cancelled, card_key(s)?)
+                        });
+                    if let Some(p) = original {
+                        self.cancelled[p] = true;
+                    }
+                }
+                Role::Other => {}
+            }
+        }
+        &self.cancelled
+    }
+
+    /// The approved charges of the group last paired that no reversal cancelled, as (position,
+    /// card, amount): from what was read, not from the journal again.
+    pub fn open_charges(&self) -> impl Iterator<Item = (usize, Ref, i64)> + '_ {
+        (self.sides.iter().zip(&self.cancelled).enumerate())
+            .filter(|(_, (s, c))| s.approved && s.kind.is_charge() && !**c)
+            .map(|(pos, (s, _))| (pos, s.card, s.amount))
+    }
+}
+
+/// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
+fn push<K: Hash + Eq>(tops: &mut HashMap<K, u32>, below: &mut [u32], key: K, pos: usize) {
+    if let Some(top) = tops.get_mut(&key) {
+        below[pos] = *top;
+        *top = pos as u32;
+    }
+}
+
+/// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
+fn latest<K: Hash + Eq>(
+    tops: &mut HashMap<K, u32>,
+    below: &[u32],
+    cancelled: &[bool],
+    key: K,
+) -> Option<usize> {
+    let top = tops.get_mut(&key)?;
+    while *top != NIL && cancelled[*top as usize] {
+        *top = below[*top as usize];
+    }
+    (*top != NIL).then_some(*top as usize)
 }
 
 /// `d` in minor units of `c`; `None` if it does not fit an `i64` or has more decimals.
@@ -362,5 +604,165 @@ mod tests {
         );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
+    }
+
+    /// A small journal in which references, cards and amounts collide often.
+    fn journal_of(rows: &[(u8, u8, u8, bool, u8, u8, i8)]) -> Journal {
+        let kinds = [
+            Kind::Sale,
+            Kind::Void,
+            Kind::Refund,
+            Kind::PreauthCompletion,
+            Kind::Preauth,
+        ];
+        let sym = |n: u8, none: u8| {
+            if n == none {
+                Sym::NONE
+            } else {
+                Sym::from_index(u32::from(n))
+            }
+        };
+        let id = |n: u8, none: u8| {
+            if n == none {
+                Ref::NONE
+            } else {
+                Symbols::default().reference(&n.to_string())
+            }
+        };
+        let mut j = Journal::default();
+        for (line, &(terminal, time, kind, approved, card, reference, amount)) in
+            rows.iter().enumerate()
+        {
+            j.txs.push(Tx {
+                source: Source {
+                    file: crate::model::FileId(0),
+                    line: line as u64 + 2,
+                },
+                utc: i64::from(time),
+                offset: 0,
+                amount: i64::from(amount),
+                currency: 0,
+                kind: kinds[usize::from(kind) % kinds.len()],
+                approved,
+                card_channel: true,
+                terminal: sym(terminal, 3),
+                merchant: Sym::NONE,
+                card: id(card, 4),
+                city: Sym::NONE,
+                reference: id(reference, 5),
+                order: Ref::NONE,
+                batch: Sym::NONE,
+                trace: u32::MAX,
+                trace_width: 0,
+            });
+        }
+        j
+    }
+
+    /// The pairing as first written: for each reversal, a scan back through its group.
+    fn scan_back(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
+        let order = j.order_by(|t| t.terminal);
+        let mut done = vec![false; j.txs.len()];
+        for group in j.groups(&order, |t| t.terminal) {
+            for (pos, &v) in group.iter().enumerate() {
+                let r = j.tx(v);
+                if !reverses(r.kind) || !r.approved {
+                    continue;
+                }
+                let open = |s: &u32| {
+                    let sale = j.tx(*s);
+                    sale.kind.is_charge() && sale.approved && !done[*s as usize]
+                };
+                let earlier = || group[..pos].iter().rev().copied();
+                let by_reference = (!r.reference.is_none())
+                    .then(|| earlier().find(|s| open(s) && j.tx(*s).reference == r.reference))
+                    .flatten();
+                let original = by_reference.or_else(|| {
+                    (cardless || !r.card.is_none())
+                        .then(|| {
+                            earlier().find(|s| {
+                                open(s)
+                                    && j.tx(*s).card == r.card
+                                    && j.tx(*s).amount.abs() == r.amount.abs()
+                            })
+                        })
+                        .flatten()
+                });
+                if let Some(s) = original {
+                    done[s as usize] = true;
+                }
+            }
+        }
+        done
+    }
+
+    fn paired(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
+        let order = j.order_by(|t| t.terminal);
+        let mut out = vec![false; j.txs.len()];
+        let mut reversals = Reversals::default();
+        for group in j.groups(&order, |t| t.terminal) {
+            reversals.read(j, group);
+            let cancelled = reversals.pair(reverses, cardless);
+            for (&i, &c) in group.iter().zip(cancelled) {
+                out[i as usize] |= c;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The indexed pairing cancels exactly what the scan back through the group cancelled:
+        /// voids (a cardless void matching a cardless sale), and voids or refunds with a card.
+        #[test]
+        fn indexed_pairing_matches_the_scan_back(rows in proptest::collection::vec(
+            (0u8..4, 0u8..20, 0u8..5, proptest::bool::weighted(0.8), 0u8..5, 0u8..6, -3i8..4),
+            0..60,
+        )) {
+            let j = journal_of(&rows);
+            let void = |k| k == Kind::Void;
+            let reversal = |k| matches!(k, Kind::Void | Kind::Refund);
+            proptest::prop_assert_eq!(j.voided_sales(), scan_back(&j, void, true));
+            proptest::prop_assert_eq!(paired(&j, reversal, false), scan_back(&j, reversal, false));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The counting sort and the sort by key then index order as a plain sort of (key, time,
+        /// index) does, whether times are in file order or not.
+        #[test]
+        fn orders_match_a_plain_sort(
+            rows in proptest::collection::vec((0u8..6, -3i64..3, 0u8..4), 0..2000),
+            span in proptest::sample::select(vec![1i64, 1_000_000, 1 << 40]),
+        ) {
+            let mut j = journal_of(&vec![(0, 0, 0, true, 0, 0, 1); rows.len()]);
+            for (t, &(key, time, card)) in j.txs.iter_mut().zip(&rows) {
+                t.terminal = if key == 5 { Sym::NONE } else { Sym::from_index(u32::from(key) * 7) };
+                t.card = if card == 3 {
+                    Ref::NONE
+                } else {
+                    Symbols::default().reference(&card.to_string())
+                };
+                t.utc = time * span;
+            }
+            fn plain<K: Ord>(j: &Journal, key: fn(&Tx) -> K) -> Vec<u32> {
+                let mut keyed: Vec<(K, i64, u32)> =
+                    j.txs.iter().enumerate().map(|(i, t)| (key(t), t.utc, i as u32)).collect();
+                keyed.sort();
+                keyed.into_iter().map(|k| k.2).collect::<Vec<u32>>()
+            }
+            let by_card = plain(&j, |t| t.card);
+            proptest::prop_assert_eq!(&j.order_by(|t| t.card), &by_card);
+            proptest::prop_assert_eq!(&j.sorted_by(|t| Some(t.card)).order, &by_card);
+            for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.merchant] {
+                let want = plain(&j, key);
+                proptest::prop_assert_eq!(&j.order_by(key), &want);
+                let grouped = j.grouped_by(key);
+                proptest::prop_assert_eq!(&grouped.order, &want);
+                let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
+                proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);
+            }
+        }
     }
 }

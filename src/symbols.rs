@@ -1,9 +1,11 @@
-//! Ids as small integers: repeated ids (terminal, merchant, card, …) interned once as a `Sym`,
-//! references (one per transaction) packed into a `Ref` when they are digits, interned otherwise.
+//! Ids as small integers: repeated ids (terminal, merchant, city, …) interned once as a `Sym`;
+//! ids with many distinct values (references, masked cards) packed into a `Ref` when they have
+//! the usual shape, interned otherwise.
 //!
 //! Equal strings always get equal values and different strings different ones, so ids compare,
-//! sort and hash as integers. Most references are numeric (an RRN is 12 digits): packing them
-//! keeps a million-row run from hashing and storing a million strings.
+//! sort and hash as integers. Most references are numeric (an RRN is 12 digits) and most cards
+//! are masked as `622588******1234`: packing them keeps a million-row run from hashing and
+//! storing a million strings.
 
 use compact_str::CompactString;
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -31,11 +33,20 @@ impl Sym {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The symbol at position `i` of a table, for tests that build transactions by hand.
+    #[cfg(test)]
+    pub(crate) fn from_index(i: u32) -> Sym {
+        Sym(i)
+    }
 }
 
-/// A reference, transaction id or order id: its digits packed in the value when it is all
-/// ASCII digits and at most `Ref::PACKED_DIGITS` long (leading zeros kept), else an interned
-/// string of the table. `Ref::NONE` for a missing value.
+/// A reference, transaction id, order id or masked card, packed in the value when it is
+///
+/// - 1 to `Ref::PACKED_DIGITS` ASCII digits (leading zeros kept), or
+/// - a masked card: 6 digits, 1 to 9 `*`, 4 digits;
+///
+/// else an interned string of the table. `Ref::NONE` for a missing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ref(u64);
 
@@ -49,7 +60,12 @@ impl Ref {
     pub const NONE: Ref = Ref(u64::MAX);
     /// The longest run of digits packed: 10^17 - 1 fits the 57 value bits.
     pub const PACKED_DIGITS: usize = 17;
+    /// The longest text a packed value stands for (a 19-digit card, masked).
+    const MAX_PACKED_LEN: usize = 19;
     const PACKED: u64 = 1 << 63;
+    /// Set (with `PACKED`) for a masked card: stars in bits 34..38, the first 6 digits in bits
+    /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below.
+    const CARD: u64 = 1 << 62;
     const LEN_SHIFT: u32 = 57;
     const VALUE_MASK: u64 = (1 << Self::LEN_SHIFT) - 1;
 
@@ -57,30 +73,42 @@ impl Ref {
         self == Ref::NONE
     }
 
-    /// `s` packed, when it is 1 to `PACKED_DIGITS` ASCII digits.
+    /// `s` packed, when it has one of the packed shapes.
     fn pack(s: &[u8]) -> Option<Ref> {
-        if s.is_empty() || s.len() > Self::PACKED_DIGITS {
+        if s.len() <= Self::PACKED_DIGITS
+            && let Some(value) = digits(s)
+        {
+            return Some(Ref(Self::PACKED
+                | (s.len() as u64) << Self::LEN_SHIFT
+                | value));
+        }
+        let stars = s.len().checked_sub(10).filter(|n| (1..=9).contains(n))?;
+        if !s[6..6 + stars].iter().all(|&b| b == b'*') {
             return None;
         }
-        let mut value = 0u64;
-        for &b in s {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            value = value * 10 + u64::from(d);
-        }
+        let (first, last) = (digits(&s[..6])?, digits(&s[6 + stars..])?);
         Some(Ref(Self::PACKED
-            | (s.len() as u64) << Self::LEN_SHIFT
-            | value))
+            | Self::CARD
+            | (stars as u64) << 34
+            | first << 14
+            | last))
     }
 
-    /// The packed digits' value and width, if packed.
-    fn packed(self) -> Option<(u64, usize)> {
-        (self.0 & Self::PACKED != 0 && self != Ref::NONE).then_some((
-            self.0 & Self::VALUE_MASK,
-            ((self.0 & !Self::PACKED) >> Self::LEN_SHIFT) as usize,
-        ))
+    /// The text of a packed value, written into `buf`; its length. `None` if not packed.
+    fn unpack(self, buf: &mut [u8; Self::MAX_PACKED_LEN]) -> Option<usize> {
+        if self.0 & Self::PACKED == 0 || self == Ref::NONE {
+            return None;
+        }
+        if self.0 & Self::CARD == 0 {
+            let len = ((self.0 & !Self::PACKED) >> Self::LEN_SHIFT) as usize;
+            write_digits(&mut buf[..len], self.0 & Self::VALUE_MASK);
+            return Some(len);
+        }
+        let stars = ((self.0 >> 34) & 0xF) as usize;
+        write_digits(&mut buf[..6], (self.0 >> 14) & 0xF_FFFF);
+        buf[6..6 + stars].fill(b'*');
+        write_digits(&mut buf[6 + stars..10 + stars], self.0 & 0x3FFF);
+        Some(10 + stars)
     }
 
     /// This reference in another table, given where each symbol of its own table went there
@@ -98,13 +126,31 @@ impl Ref {
     }
 }
 
-/// An id's text: borrowed from the table, or the digits of a packed reference written out.
-/// Reads as a `&str`.
+/// The value of `s` if it is 1 to 19 ASCII digits.
+fn digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    s.iter().try_fold(0u64, |value, &b| {
+        let d = b.wrapping_sub(b'0');
+        (d <= 9).then(|| value * 10 + u64::from(d))
+    })
+}
+
+/// `value` as exactly `out.len()` decimal digits, zero-padded.
+fn write_digits(out: &mut [u8], mut value: u64) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+/// An id's text: borrowed from the table, or a packed value written out. Reads as a `&str`.
 #[derive(Debug, Clone, Copy)]
 pub enum Name<'a> {
     Interned(&'a str),
-    Digits {
-        buf: [u8; Ref::PACKED_DIGITS],
+    Packed {
+        buf: [u8; Ref::MAX_PACKED_LEN],
         len: u8,
     },
 }
@@ -115,9 +161,10 @@ impl Deref for Name<'_> {
     fn deref(&self) -> &str {
         match self {
             Name::Interned(s) => s,
-            // Only ASCII digits are ever written to `buf`.
-            Name::Digits { buf, len } => std::str::from_utf8(&buf[..usize::from(*len)])
-                .expect("packed references are ASCII digits"),
+            // Only ASCII digits and `*` are ever written to `buf`.
+            Name::Packed { buf, len } => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).expect("packed ids are ASCII")
+            }
         }
     }
 }
@@ -192,13 +239,9 @@ impl Symbols {
 
     /// The text of a reference; `None` for `Ref::NONE`.
     pub fn ref_name(&self, r: Ref) -> Option<Name<'_>> {
-        if let Some((mut value, len)) = r.packed() {
-            let mut buf = [b'0'; Ref::PACKED_DIGITS];
-            for b in buf[..len].iter_mut().rev() {
-                *b = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-            return Some(Name::Digits {
+        let mut buf = [0; Ref::MAX_PACKED_LEN];
+        if let Some(len) = r.unpack(&mut buf) {
+            return Some(Name::Packed {
                 buf,
                 len: len as u8,
             });
@@ -245,6 +288,14 @@ mod tests {
             "12a",
             "",
             "١٢٣",
+            "622588******1234",
+            "000000*0000",
+            "999999*********9999",
+            "622588**********1234",
+            "622588******123",
+            "62258******1234",
+            "622588-*****1234",
+            "****1234",
         ] {
             let r = s.reference(text);
             assert_eq!(s.ref_name(r).as_deref(), Some(text), "{text:?}");
@@ -257,14 +308,26 @@ mod tests {
     #[test]
     fn different_references_differ() {
         let mut s = Symbols::default();
-        let texts = ["123", "0123", "00123", "1230", "123a", "99999999999999999"];
+        let texts = [
+            "123",
+            "0123",
+            "00123",
+            "1230",
+            "123a",
+            "99999999999999999",
+            "622588******1234",
+            "622588*****1234",
+            "622589******1234",
+            "622588******1235",
+            "6225881234",
+        ];
         let refs: Vec<Ref> = texts.iter().map(|t| s.reference(t)).collect();
         for i in 0..refs.len() {
             for j in i + 1..refs.len() {
                 assert_ne!(refs[i], refs[j], "{} vs {}", texts[i], texts[j]);
             }
         }
-        // Only the non-digit and the too-long strings are stored.
+        // Only the string of neither shape is stored.
         assert_eq!(s.names().count(), 1);
     }
 

@@ -17,7 +17,7 @@ fn real(path: &str) -> PathBuf {
 
 fn read(path: &str, opts: &IngestOptions) -> Result<(FileReport, Vec<Record>), IngestError> {
     let mut records = Vec::new();
-    let report = read_file(&real(path), FileId(0), opts, |r| records.push(r))?;
+    let report = read_file(&real(path), FileId(0), opts, |r| records.push(r.record()))?;
     Ok((report, records))
 }
 

@@ -38,6 +38,46 @@ const SYMBOLS: [char; 5] = ['¥', '￥', '$', '€', '£'];
 
 /// Parses a cleaned cell. `decimal_comma` swaps the roles of `,` and `.`.
 pub fn parse_amount(cell: &str, decimal_comma: bool) -> Result<Amount, AmountError> {
+    let point = if decimal_comma { b',' } else { b'.' };
+    match plain_amount(cell.as_bytes(), point) {
+        Some(value) => Ok(Amount {
+            value,
+            symbol: None,
+        }),
+        None => general_amount(cell, decimal_comma),
+    }
+}
+
+/// The shape most exports write, `-1234.56`: an optional minus, up to 18 digits with at most
+/// one decimal separator inside them. `None` for anything else, which the grammar then reads.
+pub(super) fn plain_amount(b: &[u8], point: u8) -> Option<Decimal> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // 18 digits always fit an i64.
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut seen_point) = (0i64, 0u32, false);
+    for (i, &d) in digits.iter().enumerate() {
+        if d == point && !seen_point && i > 0 && i + 1 < digits.len() {
+            seen_point = true;
+            scale = (digits.len() - i - 1) as u32;
+        } else if d.is_ascii_digit() {
+            mantissa = mantissa * 10 + i64::from(d - b'0');
+        } else {
+            return None;
+        }
+    }
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale,
+    ))
+}
+
+/// `parse_amount` by the full grammar.
+fn general_amount(cell: &str, decimal_comma: bool) -> Result<Amount, AmountError> {
     let mut s = cell.trim();
     if s.is_empty() {
         return Err(AmountError::Empty);
@@ -157,6 +197,46 @@ mod tests {
 
     fn ok(cell: &str, comma: bool) -> String {
         parse_amount(cell, comma).unwrap().value.to_string()
+    }
+
+    /// Every short string over the characters amounts are written with: the shortcut either
+    /// declines or gives the grammar's value, to the scale.
+    #[test]
+    fn the_plain_shortcut_reads_as_the_grammar_does() {
+        let alphabet = [b'0', b'7', b'9', b'.', b',', b'-', b'+', b' '];
+        let mut taken = 0;
+        for len in 1..=5u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut k = n;
+                let cell: String = (0..len)
+                    .map(|_| {
+                        let c = alphabet[k % alphabet.len()];
+                        k /= alphabet.len();
+                        char::from(c)
+                    })
+                    .collect();
+                for comma in [false, true] {
+                    let point = if comma { b',' } else { b'.' };
+                    if let Some(v) = plain_amount(cell.as_bytes(), point) {
+                        let g = general_amount(&cell, comma).unwrap().value;
+                        assert_eq!((v, v.scale()), (g, g.scale()), "{cell:?} comma={comma}");
+                        taken += 1;
+                    }
+                }
+            }
+        }
+        assert!(taken > 1000, "the shortcut took only {taken} cells");
+        for long in [
+            "999999999999999999",
+            "-99999999999999999.9",
+            "9999999999999999999",
+            "1234567890123456789.5",
+        ] {
+            assert_eq!(
+                parse_amount(long, false).unwrap().value,
+                general_amount(long, false).unwrap().value
+            );
+        }
     }
 
     #[test]

@@ -123,6 +123,14 @@ pub fn needs_order(cell: &str) -> bool {
 
 /// Reads a date with an optional time of day and offset.
 pub fn parse_stamp(cell: &str, order: Option<DateOrder>) -> Result<Stamp, DateError> {
+    match iso_stamp(cell.as_bytes()) {
+        Some(stamp) => Ok(stamp),
+        None => general_stamp(cell, order),
+    }
+}
+
+/// `parse_stamp` by the full grammar.
+fn general_stamp(cell: &str, order: Option<DateOrder>) -> Result<Stamp, DateError> {
     let mut c = Cursor {
         b: cell.trim().as_bytes(),
         i: 0,
@@ -198,6 +206,36 @@ pub fn parse_stamp(cell: &str, order: Option<DateOrder>) -> Result<Stamp, DateEr
         return Err(DateError::Malformed);
     }
     Ok(Stamp { date, time, offset })
+}
+
+/// The shapes most exports write, `2026-11-01` and `2026-11-01 08:00:02` (or with `T`), read
+/// without the general grammar; `None` for anything else, which the grammar then reads the same.
+pub(super) fn iso_stamp(b: &[u8]) -> Option<Stamp> {
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    if b.len() == 10 {
+        return Some(Stamp {
+            date,
+            time: None,
+            offset: None,
+        });
+    }
+    if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    Some(Stamp {
+        date,
+        time: Some(time),
+        offset: None,
+    })
 }
 
 /// Reads a time-of-day cell (`17:57:17`, `123456`, `9:05`, `09:05:00.250`, `1:05:00 PM`).
@@ -426,6 +464,39 @@ mod tests {
             st.time,
             st.offset.map(|o| o.to_string())
         )
+    }
+
+    #[test]
+    fn the_iso_shortcut_reads_as_the_grammar_does() {
+        let mut cases = 0;
+        for date in [
+            "2026-11-01",
+            "2024-02-29",
+            "2026-02-29",
+            "2026-13-01",
+            "0000-01-01",
+            "2026-1-01",
+        ] {
+            for time in [
+                "",
+                " 08:00:02",
+                "T23:59:59",
+                " 24:00:00",
+                " 12:60:00",
+                " 12:00:60",
+                "T1:00:00",
+                " 12:00",
+            ] {
+                let cell = format!("{date}{time}");
+                let general = general_stamp(&cell, None).ok();
+                if let Some(fast) = iso_stamp(cell.as_bytes()) {
+                    assert_eq!(Some(fast), general, "{cell}");
+                    cases += 1;
+                }
+                assert_eq!(parse_stamp(&cell, None).ok(), general, "{cell}");
+            }
+        }
+        assert!(cases >= 6, "the shortcut took {cases} cells");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod datetime;
 mod decode;
 mod error;
 mod evidence;
+mod lane;
 mod layout;
 mod lines;
 mod profile;
@@ -27,7 +28,9 @@ pub use row::Reject;
 pub use summary::SummaryCheck;
 pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_register};
 
-use crate::model::{Currency, FileId, Record, Role, mask_pans};
+use crate::model::{
+    Currency, FileId, Money, Record, Role, SettlementRow, Source, TxRow, mask_pans,
+};
 use cell::clean;
 use columns::ColumnMap;
 use csv::ByteRecord;
@@ -35,6 +38,7 @@ use encoding_rs::Encoding;
 use row::{RowParser, RowRules};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -107,6 +111,42 @@ pub struct FileReport {
     pub sample: Vec<Record>,
 }
 
+/// What a data row became: a record, or a log or settlement row read by the plain-row lane,
+/// whose ids are still in the file's buffer. `record()` makes any of them a `Record`.
+#[derive(Debug)]
+pub enum Row<'a> {
+    Record(Record),
+    Transaction(TxRow<'a>),
+    Settlement(SettlementRow<'a>),
+}
+
+impl Row<'_> {
+    pub fn record(self) -> Record {
+        match self {
+            Row::Record(r) => r,
+            Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+            Row::Settlement(l) => Record::Settlement(l.to_line()),
+        }
+    }
+
+    /// The amount that the inspect totals add up: a log's amount, a statement's gross.
+    pub fn headline_amount(&self) -> Money {
+        match self {
+            Row::Record(r) => r.headline_amount(),
+            Row::Transaction(t) => t.amount,
+            Row::Settlement(l) => l.gross,
+        }
+    }
+
+    pub fn source(&self) -> Source {
+        match self {
+            Row::Record(r) => r.source(),
+            Row::Transaction(t) => t.source,
+            Row::Settlement(l) => l.source,
+        }
+    }
+}
+
 impl FileReport {
     fn note_non_data(&mut self, line: u64, kind: &'static str) {
         self.rows.non_data += 1;
@@ -135,7 +175,7 @@ pub fn read_file(
     path: &Path,
     file: FileId,
     opts: &IngestOptions,
-    mut sink: impl FnMut(Record),
+    mut sink: impl FnMut(Row<'_>),
 ) -> Result<FileReport, IngestError> {
     let err = io_err(path);
     let mut sample = Vec::new();
@@ -420,17 +460,24 @@ pub fn read_file(
         expected = line + span;
         let multiline = span > 1;
         last_multiline = multiline.then_some(line);
-        let first = rec
-            .iter()
-            .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
-            .find(|c| !c.is_empty());
+        let follows_label = footer_rows
+            .last()
+            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
+        // Most rows open with a plain ASCII cell (a date, an id): it is its own clean form, so
+        // the first-cell check needs no cleaning.
+        let first = match rec.get(0) {
+            Some(c) if c.first().is_some_and(u8::is_ascii_alphanumeric) && c.is_ascii() => {
+                std::str::from_utf8(c).ok().map(Cow::Borrowed)
+            }
+            _ => rec
+                .iter()
+                .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
+                .find(|c| !c.is_empty()),
+        };
         let Some(first) = first else {
             report.note_non_data(line, "blank");
             continue;
         };
-        let follows_label = footer_rows
-            .last()
-            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
         let cells = || {
             rec.iter()
                 .map(|c| mask_pans(&clean(&String::from_utf8_lossy(c))).into_owned())
@@ -446,48 +493,57 @@ pub fn read_file(
             continue;
         }
         report.rows.read += 1;
-        let outcome = if let Some(reason) = row_shape_problem(&rec, ncols, delimiter, multiline) {
-            Err(Reject {
+        let parsed = match row_shape_problem(&rec, ncols, delimiter, multiline) {
+            Some(reason) => Err(Reject {
                 line,
                 column: None,
                 reason,
-            })
-        } else {
-            parser.parse(&rec, line)
+            }),
+            None => parser.parse(&rec, line),
         };
-        let outcome = outcome.and_then(|record| {
-            let money = record.headline_amount();
-            let total = report.totals.get(&money.currency).copied().unwrap_or_default().checked_add(money.amount);
-            match total {
-                Some(total) if tally.try_add(money.amount) => {
-                    report.totals.insert(money.currency, total);
-                    Ok(record)
+        // The row is handed on where it was parsed: a row is a few hundred bytes, and each
+        // move of it costs a copy.
+        let reject = match parsed {
+            Ok(row) => {
+                let money = row.headline_amount();
+                let total = report
+                    .totals
+                    .get(&money.currency)
+                    .copied()
+                    .unwrap_or_default()
+                    .checked_add(money.amount);
+                match total {
+                    Some(total) if tally.try_add(money.amount) => {
+                        report.totals.insert(money.currency, total);
+                        report.rows.accepted += 1;
+                        if report.sample.len() < SAMPLE_RECORDS {
+                            report.sample.push(match &row {
+                                Row::Record(r) => r.clone(),
+                                Row::Transaction(t) => Record::Transaction(t.to_transaction()),
+                                Row::Settlement(l) => Record::Settlement(l.to_line()),
+                            });
+                        }
+                        sink(row);
+                        None
+                    }
+                    _ => Some(Reject {
+                        line,
+                        column: None,
+                        reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
+                    }),
                 }
-                _ => Err(Reject {
-                    line,
-                    column: None,
-                    reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
-                }),
             }
-        });
-        match outcome {
-            Ok(record) => {
-                report.rows.accepted += 1;
-                if report.sample.len() < SAMPLE_RECORDS {
-                    report.sample.push(record.clone());
-                }
-                sink(record);
+            Err(reject) => Some(reject),
+        };
+        if let Some(mut reject) = reject {
+            if multiline && !reject.reason.contains("closing quote") {
+                reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
             }
-            Err(mut reject) => {
-                if multiline && !reject.reason.contains("closing quote") {
-                    reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
-                }
-                report.rows.rejected += 1;
-                if report.rejects.len() < MAX_REJECTS_KEPT {
-                    report.rejects.push(reject);
-                } else {
-                    report.rejects_omitted += 1;
-                }
+            report.rows.rejected += 1;
+            if report.rejects.len() < MAX_REJECTS_KEPT {
+                report.rejects.push(reject);
+            } else {
+                report.rejects_omitted += 1;
             }
         }
     }

@@ -3,10 +3,12 @@
 //! A row that cannot become a record becomes a `Reject` naming its line, column and reason; the
 //! reason echoes the cell with card numbers masked.
 
+use super::Row;
 use super::amount::parse_amount;
 use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
+use super::lane::Lane;
 use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
@@ -59,16 +61,53 @@ pub struct RowParser {
     day_cache: Option<(NaiveDate, Zone, FixedOffset)>,
     /// The last currency cell read and what it meant.
     currency_cache: Option<(CompactString, Currency)>,
+    status_memo: Memo<Status>,
+    kind_memo: Memo<TxType>,
+    channel_memo: Memo<Channel>,
+    /// The plain-row lane, when the file's layout is one it reads.
+    lane: Option<Lane>,
     fee_cols: Vec<usize>,
+    currency_cols: Vec<usize>,
     line: u64,
 }
 
 type Res<T> = Result<T, Reject>;
 
+/// The last cell of a vocabulary column and what it meant: most rows repeat their neighbour's
+/// status, type and channel, and a comparison costs less than the vocabulary's lookup.
+pub(super) struct Memo<T>(Option<(CompactString, T)>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(None)
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
+        if let Some((last, value)) = &self.0
+            && last == raw
+        {
+            return value.clone();
+        }
+        let value = parse(raw);
+        self.0 = Some((CompactString::new(raw), value.clone()));
+        value
+    }
+}
+
+/// A row as read, and its text when the whole row is valid UTF-8 (checked once, not per cell).
+struct Cells<'r> {
+    rec: &'r ByteRecord,
+    text: Option<&'r str>,
+}
+
 impl RowParser {
     pub fn new(map: ColumnMap, rules: RowRules) -> Self {
         let n = map.headers.len();
         let fee_cols = map.cols(Field::Fee).to_vec();
+        let currency_cols = map.cols(Field::Currency).to_vec();
+        let lane = Lane::for_file(&map, &rules);
         RowParser {
             map,
             rules,
@@ -79,7 +118,12 @@ impl RowParser {
             zone_cache: None,
             day_cache: None,
             currency_cache: None,
+            status_memo: Memo::default(),
+            kind_memo: Memo::default(),
+            channel_memo: Memo::default(),
+            lane,
             fee_cols,
+            currency_cols,
             line: 0,
         }
     }
@@ -104,26 +148,31 @@ impl RowParser {
         )
     }
 
-    fn text<'r>(&self, rec: &'r ByteRecord, col: usize) -> Res<Cow<'r, str>> {
-        let raw = rec.get(col).unwrap_or(b"");
-        let s = std::str::from_utf8(raw).map_err(|_| {
-            self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
-        })?;
+    fn text<'r>(&self, rec: &Cells<'r>, col: usize) -> Res<Cow<'r, str>> {
+        let range = rec.rec.range(col).unwrap_or_default();
+        // The row was checked once; its cells are slices of it, unless a cell boundary splits a
+        // character (two invalid cells that happen to join up), which the cell's own check finds.
+        let cell = match rec.text.and_then(|row| row.get(range.clone())) {
+            Some(cell) => cell,
+            None => std::str::from_utf8(&rec.rec.as_slice()[range]).map_err(|_| {
+                self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
+            })?,
+        };
         if self.row_ascii {
-            return Ok(Cow::Borrowed(clean_ascii(s)));
+            return Ok(Cow::Borrowed(clean_ascii(cell)));
         }
-        if s.contains('\u{fffd}') {
+        if cell.contains('\u{fffd}') {
             let enc = self.rules.encoding;
             return Err(self.reject(
                 Some(col),
                 format!("has bytes that cannot be decoded as {enc}"),
             ));
         }
-        Ok(clean(s))
+        Ok(clean(cell))
     }
 
     /// The cell feeding `field`, or `None` when unmapped or a placeholder (`-`, `/`, empty).
-    fn opt<'r>(&self, rec: &'r ByteRecord, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
+    fn opt<'r>(&self, rec: &Cells<'r>, field: Field) -> Res<Option<(usize, Cow<'r, str>)>> {
         let Some(col) = self.map.col(field) else {
             return Ok(None);
         };
@@ -131,13 +180,13 @@ impl RowParser {
         Ok((!is_placeholder(&s)).then_some((col, s)))
     }
 
-    fn id<T>(&self, rec: &ByteRecord, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
+    fn id<T>(&self, rec: &Cells<'_>, field: Field, make: fn(&str) -> T) -> Res<Option<T>> {
         Ok(self.opt(rec, field)?.map(|(_, s)| make(&s)))
     }
 
     fn money(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Cells<'_>,
         col: usize,
         currency: Currency,
         is_fee: bool,
@@ -177,7 +226,7 @@ impl RowParser {
 
     fn money_field(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Cells<'_>,
         field: Field,
         currency: Currency,
     ) -> Res<Option<Decimal>> {
@@ -190,7 +239,7 @@ impl RowParser {
     /// `credit − debit` from a column pair, by magnitude; `None` when both are empty.
     fn pair(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Cells<'_>,
         credit: Field,
         debit: Field,
         currency: Currency,
@@ -208,8 +257,9 @@ impl RowParser {
         })
     }
 
-    fn currency(&mut self, rec: &ByteRecord) -> Res<Currency> {
-        for &col in self.map.cols(Field::Currency) {
+    fn currency(&mut self, rec: &Cells<'_>) -> Res<Currency> {
+        for i in 0..self.currency_cols.len() {
+            let col = self.currency_cols[i];
             let s = self.text(rec, col)?;
             if is_placeholder(&s) {
                 continue;
@@ -236,7 +286,7 @@ impl RowParser {
         })
     }
 
-    fn zone(&mut self, rec: &ByteRecord) -> Res<Zone> {
+    fn zone(&mut self, rec: &Cells<'_>) -> Res<Zone> {
         let Some((col, s)) = self.opt(rec, Field::TimeZone)? else {
             return Ok(self.rules.zone);
         };
@@ -256,7 +306,7 @@ impl RowParser {
     }
 
     /// The row's date-time from a date-time column, or date + time columns; `None` when empty.
-    fn when(&mut self, rec: &ByteRecord) -> Res<Option<DateTime<FixedOffset>>> {
+    fn when(&mut self, rec: &Cells<'_>) -> Res<Option<DateTime<FixedOffset>>> {
         let Some(col) = self.map.col(Field::Timestamp).or(self.map.col(Field::Date)) else {
             return Ok(None);
         };
@@ -294,7 +344,7 @@ impl RowParser {
             .map_err(|m| self.reject(Some(col), m))
     }
 
-    fn settle_date(&self, rec: &ByteRecord) -> Res<Option<NaiveDate>> {
+    fn settle_date(&self, rec: &Cells<'_>) -> Res<Option<NaiveDate>> {
         let Some((col, s)) = self.opt(rec, Field::SettleDate)? else {
             return Ok(None);
         };
@@ -303,7 +353,7 @@ impl RowParser {
             .map_err(|e| self.reject(Some(col), format!("{:?} {}", s.as_ref(), e.reason())))
     }
 
-    fn direction(&self, rec: &ByteRecord) -> Res<Option<Direction>> {
+    fn direction(&self, rec: &Cells<'_>) -> Res<Option<Direction>> {
         if let Some((col, s)) = self.opt(rec, Field::Direction)? {
             return Direction::parse(&s).map(Some).ok_or_else(|| {
                 self.reject(
@@ -321,7 +371,7 @@ impl RowParser {
     }
 
     /// A log's or bank line's amount, signed by its direction when the file has one.
-    fn signed_amount(&mut self, rec: &ByteRecord, currency: Currency) -> Res<Decimal> {
+    fn signed_amount(&mut self, rec: &Cells<'_>, currency: Currency) -> Res<Decimal> {
         let single = self.map.col(Field::Amount).or(self.map.col(Field::Gross));
         let value = match single {
             Some(col) => self.money(rec, col, currency, false)?,
@@ -341,27 +391,29 @@ impl RowParser {
         })
     }
 
-    fn status(&self, rec: &ByteRecord) -> Res<Status> {
-        Ok(self
-            .opt(rec, Field::Status)?
-            .map_or(Status::Approved, |(_, s)| Status::parse(&s)))
+    fn status(&mut self, rec: &Cells<'_>) -> Res<Status> {
+        Ok(match self.opt(rec, Field::Status)? {
+            Some((_, s)) => self.status_memo.get(&s, Status::parse),
+            None => Status::Approved,
+        })
     }
 
-    fn kind(&self, rec: &ByteRecord, status: &Status) -> Res<TxType> {
+    fn kind(&mut self, rec: &Cells<'_>, status: &Status) -> Res<TxType> {
         Ok(match self.opt(rec, Field::Type)? {
-            Some((_, s)) if !self.rules.type_is_direction => TxType::parse(&s),
+            Some((_, s)) if !self.rules.type_is_direction => self.kind_memo.get(&s, TxType::parse),
             _ if *status == Status::Refunded => TxType::Refund,
             _ => TxType::Sale,
         })
     }
 
-    fn channel(&self, rec: &ByteRecord) -> Res<Option<Channel>> {
-        Ok(self
-            .opt(rec, Field::Channel)?
-            .map(|(_, s)| Channel::parse(&s)))
+    fn channel(&mut self, rec: &Cells<'_>) -> Res<Option<Channel>> {
+        Ok(match self.opt(rec, Field::Channel)? {
+            Some((_, s)) => Some(self.channel_memo.get(&s, Channel::parse)),
+            None => None,
+        })
     }
 
-    fn card(&self, rec: &ByteRecord) -> Res<Option<Card>> {
+    fn card(&self, rec: &Cells<'_>) -> Res<Option<Card>> {
         Ok(self
             .opt(rec, Field::Card)?
             .and_then(|(_, s)| Card::parse(&s)))
@@ -383,9 +435,33 @@ impl RowParser {
     }
 
     /// Reads one data row starting on physical `line`.
-    pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
+    pub fn parse<'r>(&mut self, rec: &'r ByteRecord, line: u64) -> Res<Row<'r>> {
         self.line = line;
-        self.row_ascii = rec.as_slice().is_ascii();
+        let source = Source {
+            file: self.rules.file,
+            line,
+        };
+        if let Some(lane) = &mut self.lane {
+            self.row_sums.clear();
+            if let Some(row) = lane.read(rec, source, &mut self.row_sums) {
+                let fee = match &row {
+                    Row::Settlement(l) => l.fee.map(|f| f.amount),
+                    _ => None,
+                };
+                // A sum that would overflow: the general parser rejects the row.
+                if self.commit_sums(fee).is_ok() {
+                    return Ok(row);
+                }
+            }
+        }
+        self.parse_record(rec, line).map(Row::Record)
+    }
+
+    /// Reads one data row by the general rules.
+    fn parse_record(&mut self, rec: &ByteRecord, line: u64) -> Res<Record> {
+        let text = std::str::from_utf8(rec.as_slice()).ok();
+        self.row_ascii = text.is_some_and(str::is_ascii);
+        let rec = &Cells { rec, text };
         self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
@@ -396,30 +472,38 @@ impl RowParser {
             Role::Settlement => self.settlement(rec, source).map(Record::Settlement),
             Role::Bank => self.bank(rec, source).map(Record::Bank),
         }?;
-        // Sums for the footer checks, committed only for an accepted row and never overflowing.
-        let mut sums = Vec::with_capacity(self.row_sums.len());
-        for &(col, value) in &self.row_sums {
+        let fee = match &record {
+            Record::Settlement(line) => line.fee.map(|f| f.amount),
+            _ => None,
+        };
+        self.commit_sums(fee)?;
+        Ok(record)
+    }
+
+    /// Adds the accepted row's money cells (`row_sums`) and `fee` to the footer sums: all or,
+    /// when a sum would overflow, none.
+    fn commit_sums(&mut self, fee: Option<Decimal>) -> Res<()> {
+        // Each row value is replaced by its column's new sum, then all are stored.
+        for k in 0..self.row_sums.len() {
+            let (col, value) = self.row_sums[k];
             let sum = self.column_sums[col]
                 .unwrap_or_default()
                 .checked_add(value)
                 .ok_or_else(|| self.overflow(Some(col)))?;
-            sums.push((col, sum));
+            self.row_sums[k].1 = sum;
         }
-        let fee_total = match &record {
-            Record::Settlement(line) => self
-                .fee_total
-                .checked_add(line.fee.map_or(Decimal::ZERO, |f| f.amount))
-                .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?,
-            _ => self.fee_total,
-        };
-        for (col, sum) in sums {
+        let fee_total = self
+            .fee_total
+            .checked_add(fee.unwrap_or_default())
+            .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?;
+        for &(col, sum) in &self.row_sums {
             self.column_sums[col] = Some(sum);
         }
         self.fee_total = fee_total;
-        Ok(record)
+        Ok(())
     }
 
-    fn transaction(&mut self, rec: &ByteRecord, source: Source) -> Res<Transaction> {
+    fn transaction(&mut self, rec: &Cells<'_>, source: Source) -> Res<Transaction> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
@@ -445,7 +529,7 @@ impl RowParser {
         })
     }
 
-    fn settlement(&mut self, rec: &ByteRecord, source: Source) -> Res<SettlementLine> {
+    fn settlement(&mut self, rec: &Cells<'_>, source: Source) -> Res<SettlementLine> {
         let currency = self.currency(rec)?;
         let txn_time = self.when(rec)?;
         let settle_date = self.settle_date(rec)?;
@@ -535,7 +619,7 @@ impl RowParser {
         })
     }
 
-    fn bank(&mut self, rec: &ByteRecord, source: Source) -> Res<BankLine> {
+    fn bank(&mut self, rec: &Cells<'_>, source: Source) -> Res<BankLine> {
         let currency = self.currency(rec)?;
         let time = self
             .when(rec)?
@@ -559,5 +643,283 @@ impl RowParser {
                 .opt(rec, Field::Description)?
                 .map(|(_, s)| CompactString::new(mask_pans(&s))),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The plain-row lane against the general parser: on rows drawn from plain and decorated
+    //! cells of every column, whatever the lane takes must be what the general parser makes of
+    //! it, and the footer sums must stay the same.
+
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const LOG: [&str; 15] = [
+        "txn_id",
+        "timestamp",
+        "merchant_id",
+        "terminal_id",
+        "trace_no",
+        "batch",
+        "rrn",
+        "card",
+        "amount",
+        "currency",
+        "type",
+        "status",
+        "channel",
+        "city",
+        "order_id",
+    ];
+    const STATEMENT: [&str; 17] = [
+        "settle_date",
+        "txn_date",
+        "rrn",
+        "merchant_id",
+        "terminal_id",
+        "card",
+        "gross",
+        "fee",
+        "commission",
+        "net",
+        "batch_id",
+        "currency",
+        "channel",
+        "type",
+        "status",
+        "txn_id",
+        "order_id",
+    ];
+
+    /// Cells a column may hold, and how many of them come first as plain forms the lane reads
+    /// (or declines on their value: an impossible date, a clock change, too many decimals).
+    fn variants(header: &str) -> (usize, &'static [&'static str]) {
+        match header {
+            "timestamp" | "txn_date" => (
+                6,
+                &[
+                    "2026-11-02 08:00:02",
+                    "2026-07-01T23:59:59",
+                    "2026-11-03",
+                    "2026-11-01 01:30:00",
+                    "2026-03-08 02:30:00",
+                    "2026-02-30 10:00:00",
+                    "2026/11/01 08:00",
+                    " 2026-11-01 08:00:02",
+                    "01/11/2026 08:00",
+                    "",
+                ],
+            ),
+            "settle_date" => (
+                4,
+                &[
+                    "2026-11-03",
+                    "2026-11-04 00:00:00",
+                    "",
+                    "2026-02-30",
+                    "2026/11/03",
+                    "03.11.2026",
+                    "2026-11-03 ",
+                ],
+            ),
+            "card" => (
+                3,
+                &[
+                    "628288******6819",
+                    "****6819",
+                    "",
+                    "6282881234566819",
+                    "6282 8812 3456 6819",
+                    "`628288******6819",
+                    "628288******6819'",
+                ],
+            ),
+            "amount" | "gross" | "net" => (
+                6,
+                &[
+                    "13765.42", "-5.00", "100", "1.5", "1.500", "0.001", "1,000.00", "¥12.00",
+                    "(12.00)", "-", "", " 12.00",
+                ],
+            ),
+            "fee" | "commission" => (
+                6,
+                &[
+                    "82.59",
+                    "0.125",
+                    "",
+                    "-0.60",
+                    "3",
+                    "0.1234567",
+                    "1,000.00",
+                    "(1.00)",
+                    " 1.00",
+                ],
+            ),
+            "currency" => (4, &["CNY", "cny", "JPY", "", "-", "XXX1", "CNY "]),
+            "type" => (
+                6,
+                &["sale", "refund", "void", "SALE", "mystery", "", "退款"],
+            ),
+            "status" => (5, &["approved", "declined", "refunded", "", "N/A", "成功"]),
+            "channel" => (4, &["card", "qr", "visa", "", "'card"]),
+            _ => (
+                8,
+                &[
+                    "898440153110007",
+                    "000123",
+                    "TX20261101000001",
+                    "Shenzhen",
+                    "",
+                    "-",
+                    "N/A",
+                    "a b",
+                    "深圳",
+                    " 1",
+                    "1\t",
+                    "'42'",
+                    "`42",
+                ],
+            ),
+        }
+    }
+
+    fn parser(
+        role: Role,
+        headers: &[&str],
+        zone: Zone,
+        currency: Option<Currency>,
+        fee_negative: bool,
+    ) -> RowParser {
+        let headers: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        let map = ColumnMap::bind(&headers, &BTreeMap::new()).unwrap();
+        let rules = RowRules {
+            role,
+            file: FileId(0),
+            currency,
+            zone,
+            date_order: None,
+            decimal_comma: false,
+            fee_negative,
+            type_is_direction: false,
+            encoding: "UTF-8",
+        };
+        RowParser::new(map, rules)
+    }
+
+    /// 40,000 rows in runs of 40 (so memos and caches carry over rows), each cell plain
+    /// with odds 19 in 20, in a New York zone (with its clock changes) and a fixed one, with and
+    /// without a default currency (and negative fees). Whatever the lane takes must be exactly
+    /// the general parser's record; both must reject the same rows for the same reasons and
+    /// keep the same sums. Returns how many rows the lane took and how many it left.
+    fn differential(role: Role, headers: &[&str]) -> (usize, usize) {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut taken, mut left) = (0, 0);
+        for run in 0..1000 {
+            let zone = Zone::parse(if run % 2 == 0 {
+                "America/New_York"
+            } else {
+                "+08:00"
+            })
+            .unwrap();
+            let currency = (run % 3 != 0).then_some(Currency::CNY);
+            let fee_negative = run % 5 == 0;
+            let mut fast = parser(role, headers, zone, currency, fee_negative);
+            assert!(fast.lane.is_some());
+            let mut general = parser(role, headers, zone, currency, fee_negative);
+            general.lane = None;
+            for line in 2..42u64 {
+                let cells: Vec<&str> = headers
+                    .iter()
+                    .map(|h| {
+                        let (plain, all) = variants(h);
+                        all[if next(20) < 19 {
+                            next(plain)
+                        } else {
+                            next(all.len())
+                        }]
+                    })
+                    .collect();
+                let rec = ByteRecord::from(cells.clone());
+                let want = general.parse(&rec, line).map(Row::record);
+                match fast.parse(&rec, line) {
+                    Ok(row @ (Row::Transaction(_) | Row::Settlement(_))) => {
+                        taken += 1;
+                        let got = format!("{:?}", Ok::<_, Reject>(row.record()));
+                        assert_eq!(got, format!("{want:?}"), "{cells:?}");
+                    }
+                    got => {
+                        left += 1;
+                        assert_eq!(
+                            format!("{:?}", got.map(Row::record)),
+                            format!("{want:?}"),
+                            "{cells:?}"
+                        );
+                    }
+                }
+                assert_eq!(fast.column_sums, general.column_sums, "{cells:?}");
+                assert_eq!(fast.fee_total, general.fee_total, "{cells:?}");
+            }
+        }
+        (taken, left)
+    }
+
+    #[test]
+    fn the_lane_reads_logs_as_the_general_parser_does() {
+        let (taken, left) = differential(Role::Transactions, &LOG);
+        assert!(
+            taken > 3_000 && left > 3_000,
+            "lane {taken}, general {left}"
+        );
+    }
+
+    #[test]
+    fn the_lane_reads_statements_as_the_general_parser_does() {
+        let (taken, left) = differential(Role::Settlement, &STATEMENT);
+        assert!(
+            taken > 3_000 && left > 3_000,
+            "lane {taken}, general {left}"
+        );
+    }
+
+    /// The lane is not idle: ordinary rows of a plain log go through it.
+    #[test]
+    fn plain_rows_take_the_lane() {
+        let mut p = parser(
+            Role::Transactions,
+            &LOG,
+            Zone::parse("+08:00").unwrap(),
+            None,
+            false,
+        );
+        let rec = ByteRecord::from(vec![
+            "TX1",
+            "2026-11-01 08:00:02",
+            "898440153110007",
+            "10054554",
+            "490991",
+            "000008",
+            "600528701956",
+            "628288******6819",
+            "13765.42",
+            "CNY",
+            "sale",
+            "approved",
+            "card",
+            "Shenzhen",
+            "",
+        ]);
+        let Ok(Row::Transaction(t)) = p.parse(&rec, 2) else {
+            panic!("a plain row went to the general parser")
+        };
+        assert_eq!(t.reference, Some("600528701956"));
+        assert_eq!(t.order_id, None);
+        assert_eq!(t.time.to_rfc3339(), "2026-11-01T08:00:02+08:00");
     }
 }

@@ -64,10 +64,11 @@ impl Tally {
         let Some(headline) = self.headline_sum.checked_add(amount) else {
             return false;
         };
-        let (credit, debit) = (
-            self.credit_sum.checked_add(amount.max(Decimal::ZERO)),
-            self.debit_sum.checked_add((-amount).max(Decimal::ZERO)),
-        );
+        let (credit, debit) = if amount.is_sign_negative() {
+            (Some(self.credit_sum), self.debit_sum.checked_sub(amount))
+        } else {
+            (self.credit_sum.checked_add(amount), Some(self.debit_sum))
+        };
         let (Some(credit), Some(debit)) = (credit, debit) else {
             return false;
         };

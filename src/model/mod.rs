@@ -12,6 +12,7 @@ pub use hours::Hours;
 pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
 pub use money::{Currency, Money};
 pub use record::{
-    BankLine, Channel, Direction, Record, Role, SettlementLine, Status, Transaction, TxType,
+    BankLine, Channel, Direction, Record, Role, SettlementLine, SettlementRow, Status, Transaction,
+    TxRow, TxType,
 };
 pub use source::{FileId, Source};

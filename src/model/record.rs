@@ -196,6 +196,74 @@ pub struct Transaction {
     pub city: Option<City>,
 }
 
+/// A transaction as the engine takes it: `Transaction`'s content with its ids borrowed (from a
+/// `Transaction`, or straight from the row of a file), so that reading a million rows copies no
+/// id out of the file's buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxRow<'a> {
+    pub source: Source,
+    pub time: DateTime<FixedOffset>,
+    pub merchant_id: Option<&'a str>,
+    pub terminal_id: Option<&'a str>,
+    pub trace_no: Option<&'a str>,
+    pub batch: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub txn_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    /// Masked, as `Card` holds it.
+    pub card: Option<&'a str>,
+    pub amount: Money,
+    pub kind: TxType,
+    pub status: Status,
+    pub channel: Option<Channel>,
+    pub city: Option<&'a str>,
+}
+
+impl Transaction {
+    pub fn row(&self) -> TxRow<'_> {
+        TxRow {
+            source: self.source,
+            time: self.time,
+            merchant_id: self.merchant_id.as_ref().map(MerchantId::as_str),
+            terminal_id: self.terminal_id.as_ref().map(TerminalId::as_str),
+            trace_no: self.trace_no.as_ref().map(TraceNo::as_str),
+            batch: self.batch.as_ref().map(BatchId::as_str),
+            reference: self.reference.as_ref().map(Reference::as_str),
+            txn_id: self.txn_id.as_ref().map(TxnId::as_str),
+            order_id: self.order_id.as_ref().map(OrderId::as_str),
+            card: self.card.as_ref().map(Card::as_str),
+            amount: self.amount,
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            channel: self.channel.clone(),
+            city: self.city.as_ref().map(City::as_str),
+        }
+    }
+}
+
+impl TxRow<'_> {
+    pub fn to_transaction(&self) -> Transaction {
+        Transaction {
+            source: self.source,
+            time: self.time,
+            merchant_id: self.merchant_id.map(MerchantId::new),
+            terminal_id: self.terminal_id.map(TerminalId::new),
+            trace_no: self.trace_no.map(TraceNo::new),
+            batch: self.batch.map(BatchId::new),
+            reference: self.reference.map(Reference::new),
+            txn_id: self.txn_id.map(TxnId::new),
+            order_id: self.order_id.map(OrderId::new),
+            // A masked card reads back as itself.
+            card: self.card.and_then(Card::parse),
+            amount: self.amount,
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            channel: self.channel.clone(),
+            city: self.city.map(City::new),
+        }
+    }
+}
+
 /// One line of an acquirer's settlement statement.
 #[derive(Debug, Clone)]
 pub struct SettlementLine {
@@ -215,6 +283,72 @@ pub struct SettlementLine {
     pub batch: Option<BatchId>,
     pub kind: TxType,
     pub channel: Option<Channel>,
+}
+
+/// A settlement line as the engine takes it: `SettlementLine`'s content with its ids borrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettlementRow<'a> {
+    pub source: Source,
+    pub settle_date: Option<NaiveDate>,
+    pub txn_time: Option<DateTime<FixedOffset>>,
+    pub reference: Option<&'a str>,
+    pub txn_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub merchant_id: Option<&'a str>,
+    pub terminal_id: Option<&'a str>,
+    /// Masked, as `Card` holds it.
+    pub card: Option<&'a str>,
+    pub gross: Money,
+    pub fee: Option<Money>,
+    pub net: Option<Money>,
+    pub batch: Option<&'a str>,
+    pub kind: TxType,
+    pub channel: Option<Channel>,
+}
+
+impl SettlementLine {
+    pub fn row(&self) -> SettlementRow<'_> {
+        SettlementRow {
+            source: self.source,
+            settle_date: self.settle_date,
+            txn_time: self.txn_time,
+            reference: self.reference.as_ref().map(Reference::as_str),
+            txn_id: self.txn_id.as_ref().map(TxnId::as_str),
+            order_id: self.order_id.as_ref().map(OrderId::as_str),
+            merchant_id: self.merchant_id.as_ref().map(MerchantId::as_str),
+            terminal_id: self.terminal_id.as_ref().map(TerminalId::as_str),
+            card: self.card.as_ref().map(Card::as_str),
+            gross: self.gross,
+            fee: self.fee,
+            net: self.net,
+            batch: self.batch.as_ref().map(BatchId::as_str),
+            kind: self.kind.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
+impl SettlementRow<'_> {
+    pub fn to_line(&self) -> SettlementLine {
+        SettlementLine {
+            source: self.source,
+            settle_date: self.settle_date,
+            txn_time: self.txn_time,
+            reference: self.reference.map(Reference::new),
+            txn_id: self.txn_id.map(TxnId::new),
+            order_id: self.order_id.map(OrderId::new),
+            merchant_id: self.merchant_id.map(MerchantId::new),
+            terminal_id: self.terminal_id.map(TerminalId::new),
+            // A masked card reads back as itself.
+            card: self.card.and_then(Card::parse),
+            gross: self.gross,
+            fee: self.fee,
+            net: self.net,
+            batch: self.batch.map(BatchId::new),
+            kind: self.kind.clone(),
+            channel: self.channel.clone(),
+        }
+    }
 }
 
 /// One line of a bank account statement.

@@ -109,9 +109,11 @@ impl Ctx<'_> {
         f.terminal_id = tx
             .and_then(|t| self.name(t.terminal))
             .or_else(|| line.and_then(|l| self.name(l.terminal)));
+        let syms = &self.inp.journal.syms;
         f.card = tx
-            .and_then(|t| self.name(t.card))
-            .or_else(|| line.and_then(|l| self.name(l.card)));
+            .and_then(|t| syms.ref_name(t.card))
+            .or_else(|| line.and_then(|l| syms.ref_name(l.card)))
+            .map(|c| c.to_string());
         f.references = self.refs(tx, l);
         f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
         f.evidence = tx

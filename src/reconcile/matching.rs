@@ -307,9 +307,9 @@ fn by_key(
 }
 
 /// The bucket a transaction or line falls in for tolerant matching.
-type Bucket = (Sym, Sym, Sym, u8);
+type Bucket = (Sym, Sym, Ref, u8);
 
-fn bucket(terminal: Sym, merchant: Sym, card: Sym, class: u8) -> Bucket {
+fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> Bucket {
     if terminal.is_none() {
         (Sym::NONE, merchant, card, class)
     } else {

@@ -156,7 +156,7 @@ mod tests {
                 kind: TxType::Sale,
                 channel: None,
             };
-            st.add_line(&l, &mut syms).unwrap();
+            st.add_line(&l.row(), &mut syms).unwrap();
         }
         st.lines
     }

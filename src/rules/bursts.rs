@@ -1,7 +1,7 @@
 //! `small-burst`: many small charges on one card within minutes (card testing), or on one
 //! terminal far above its own usual rate (testing many cards, or cash-out).
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::{Kind, Tx};
 
@@ -12,13 +12,23 @@ fn small(t: &Tx, max_minor: i64) -> bool {
         && t.amount.abs() <= max_minor
 }
 
-/// Maximal runs of `txs` (time-ordered) in which some window of `window` seconds holds at least
-/// `count` of them; consecutive members of a run are at most `window` apart.
-fn clusters(ctx: &Context<'_>, txs: &[u32], count: usize, window: i64) -> Vec<Vec<u32>> {
-    let mut marked = vec![false; txs.len()];
+/// Maximal runs of `smalls` (time-ordered (time, transaction) pairs) in which some window of
+/// `window` seconds holds at least `count` of them; consecutive members of a run are at most
+/// `window` apart. `marked` is a buffer kept between calls.
+fn clusters(
+    smalls: &[(i64, u32)],
+    count: usize,
+    window: i64,
+    marked: &mut Vec<bool>,
+) -> Vec<Vec<u32>> {
+    if smalls.len() < count {
+        return Vec::new();
+    }
+    marked.clear();
+    marked.resize(smalls.len(), false);
     let mut left = 0;
-    for right in 0..txs.len() {
-        while ctx.tx(txs[right]).utc - ctx.tx(txs[left]).utc > window {
+    for right in 0..smalls.len() {
+        while smalls[right].0 - smalls[left].0 > window {
             left += 1;
         }
         if right + 1 - left >= count {
@@ -26,19 +36,16 @@ fn clusters(ctx: &Context<'_>, txs: &[u32], count: usize, window: i64) -> Vec<Ve
         }
     }
     let mut out: Vec<Vec<u32>> = Vec::new();
-    for (k, &i) in txs.iter().enumerate() {
+    let mut last = 0;
+    for (k, &(utc, i)) in smalls.iter().enumerate() {
         if !marked[k] {
             continue;
         }
         match out.last_mut() {
-            Some(run)
-                if ctx.tx(i).utc - ctx.tx(*run.last().expect("non-empty")).utc <= window
-                    && marked[k - 1] =>
-            {
-                run.push(i)
-            }
+            Some(run) if utc - last <= window && marked[k - 1] => run.push(i),
             _ => out.push(vec![i]),
         }
+        last = utc;
     }
     out
 }
@@ -55,22 +62,32 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
 
 pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut on_cards = vec![false; ctx.journal.txs.len()];
+    let mut settings = PerPlace::default();
+    // Buffers kept from group to group: the group's small transactions as (time, transaction),
+    // and the marks of `clusters`.
+    let mut smalls: Vec<(i64, u32)> = Vec::new();
+    let mut marked: Vec<bool> = Vec::new();
     for group in ctx.cards(RULE) {
-        let first = ctx.tx(group[0]);
-        let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
-        let count = ctx.settings.count(RULE, "count", m, t) as usize;
-        let window = ctx.settings.seconds(RULE, "window", m, t);
-        let limit = max_minor(ctx, first);
-        let smalls: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| small(ctx.tx(i), limit))
-            .collect();
-        for run in clusters(ctx, &smalls, count.max(2), window) {
+        let (count, window, limit) = settings.get(ctx.tx(group[0]), |first| {
+            let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+            (
+                ctx.settings.count(RULE, "count", m, t) as usize,
+                ctx.settings.seconds(RULE, "window", m, t),
+                max_minor(ctx, first),
+            )
+        });
+        smalls.clear();
+        smalls.extend(group.iter().filter_map(|&i| {
+            let t = ctx.tx(i);
+            small(t, limit).then_some((t.utc, i))
+        }));
+        for run in clusters(&smalls, count.max(2), window, &mut marked) {
             run.iter().for_each(|&i| on_cards[i as usize] = true);
             out.push(card_finding(ctx, &run));
         }
     }
+    // Small transactions per window of the terminal's time, for each window it traded in.
+    let mut per_window: Vec<usize> = Vec::new();
     for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
         let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
@@ -78,14 +95,25 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let least = ctx.settings.count(RULE, "terminal_count", m, t) as usize;
         let factor = ctx.settings.count(RULE, "terminal_factor", m, t) as usize;
         let limit = max_minor(ctx, first);
-        let smalls: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| small(ctx.tx(i), limit) && !on_cards[i as usize])
-            .collect();
-        let usual = usual_per_window(ctx, group, &smalls, window);
+        smalls.clear();
+        per_window.clear();
+        let mut bucket = None;
+        for &i in group {
+            let t = ctx.tx(i);
+            // The group is in time order, so each window's rows come together.
+            let b = t.utc.div_euclid(window);
+            if bucket != Some(b) {
+                bucket = Some(b);
+                per_window.push(0);
+            }
+            if small(t, limit) && !on_cards[i as usize] {
+                smalls.push((t.utc, i));
+                *per_window.last_mut().expect("a window was opened") += 1;
+            }
+        }
+        let usual = usual_per_window(&mut per_window);
         let threshold = least.max(factor * usual);
-        for run in clusters(ctx, &smalls, threshold, window) {
+        for run in clusters(&smalls, threshold, window, &mut marked) {
             // A rush of small approved payments is a busy café; testing cards leaves declines.
             if run.iter().filter(|&&i| !ctx.tx(i).approved).count() < 2 {
                 continue;
@@ -97,20 +125,8 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// The terminal's usual number of small transactions per window: the median over the windows
 /// (fixed buckets) in which it traded at all, so a terminal that rarely sees small amounts has
-/// a usual count of zero.
-fn usual_per_window(ctx: &Context<'_>, group: &[u32], smalls: &[u32], window: i64) -> usize {
-    let bucket = |i: &u32| ctx.tx(*i).utc.div_euclid(window);
-    let mut active: Vec<i64> = group.iter().map(bucket).collect();
-    active.dedup();
-    let mut small_buckets: Vec<i64> = smalls.iter().map(bucket).collect();
-    small_buckets.sort_unstable();
-    let mut counts: Vec<usize> = active
-        .iter()
-        .map(|b| {
-            small_buckets.partition_point(|x| x < b)..small_buckets.partition_point(|x| x <= b)
-        })
-        .map(|r| r.len())
-        .collect();
+/// a usual count of zero. `counts` holds the count of each such window.
+fn usual_per_window(counts: &mut [usize]) -> usize {
     counts.sort_unstable();
     counts.get(counts.len() / 2).copied().unwrap_or(0)
 }
@@ -144,7 +160,7 @@ fn card_finding(ctx: &Context<'_>, run: &[u32]) -> Finding {
     terminals.dedup();
     let message = format!(
         "Card {} made {} small charges ({}–{}) within {} on terminal {}, {declined} of them declined{}. Bursts of small charges are how stolen cards are tested: stop charging this card and report it to the acquirer.",
-        ctx.name(a.card),
+        ctx.text(a.card),
         run.len(),
         ctx.money(a, lo),
         ctx.money(a, hi),

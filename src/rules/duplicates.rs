@@ -1,73 +1,23 @@
 //! `duplicate-charge` and `duplicate-reference`: a customer charged twice, a reference used twice.
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, reversals, span_words};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Kind, Ref, Sym, Tx};
-use std::collections::{HashMap, HashSet};
-
-/// Charges that a void or refund took back: per terminal, each approved void or refund cancels
-/// the latest earlier approved charge with the same reference, else the same card and amount.
-/// One pass with two lookups, so a terminal's day of trade costs linear time.
-fn cancelled(ctx: &Context<'_>, group: &[u32]) -> HashSet<u32> {
-    let mut by_ref: HashMap<Ref, Vec<u32>> = HashMap::new();
-    let mut by_card: HashMap<(Sym, i64), Vec<u32>> = HashMap::new();
-    let mut taken: HashSet<u32> = HashSet::new();
-    for &i in group {
-        let t = ctx.tx(i);
-        if !t.approved {
-            continue;
-        }
-        if t.kind.is_charge() {
-            if !t.reference.is_none() {
-                by_ref.entry(t.reference).or_default().push(i);
-            }
-            if !t.card.is_none() {
-                by_card.entry((t.card, t.amount.abs())).or_default().push(i);
-            }
-        } else if matches!(t.kind, Kind::Void | Kind::Refund) {
-            let latest = |list: Option<&mut Vec<u32>>| -> Option<u32> {
-                let list = list?;
-                while let Some(j) = list.pop() {
-                    if !taken.contains(&j) {
-                        return Some(j);
-                    }
-                }
-                None
-            };
-            let original = if t.reference.is_none() {
-                None
-            } else {
-                latest(by_ref.get_mut(&t.reference))
-            }
-            .or_else(|| {
-                if t.card.is_none() {
-                    None
-                } else {
-                    latest(by_card.get_mut(&(t.card, t.amount.abs())))
-                }
-            });
-            if let Some(j) = original {
-                taken.insert(j);
-            }
-        }
-    }
-    taken
-}
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
-        let window = ctx.seconds(RULE, "window", first);
-        let cancelled = cancelled(ctx, group);
-        let mut charges: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let t = ctx.tx(i);
-                t.approved && t.kind.is_charge() && !t.card.is_none() && !cancelled.contains(&i)
-            })
-            .collect();
+    let reversed = reversals::reversed(ctx);
+    let mut settings = PerPlace::default();
+    for (first, candidates) in &reversed.terminals {
+        let (enabled, window) = settings.get(ctx.tx(*first), |t| {
+            (ctx.enabled(RULE, t), ctx.seconds(RULE, "window", t))
+        });
+        if !enabled {
+            continue;
+        }
+        // A charge whose card and amount come once on the terminal is charged once: only the
+        // others are sorted and compared.
+        let mut charges = reversed.repeated[candidates.clone()].to_vec();
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
             (t.card, t.amount, t.utc, t.source)
@@ -94,7 +44,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let amount = ctx.money(a, a.amount);
                 let message = format!(
                     "Card {} was charged {amount} {} on terminal {} within {}{}. If the customer paid once, refund the extra charge{} and tell the acquirer.",
-                    ctx.name(a.card),
+                    ctx.text(a.card),
                     if n == 2 {
                         "twice".to_owned()
                     } else {
@@ -121,7 +71,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The contents that make two rows the same transaction exported twice.
-fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Sym, u32, Kind, bool) {
+fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
     (
         t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind, t.approved,
     )
@@ -129,20 +79,19 @@ fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Sym, u32, Kind, bool) {
 
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-reference";
-    let order = ctx.journal.order_by(|t| (t.reference, kind_class(t.kind)));
-    for group in ctx
+    let by_reference = ctx
         .journal
-        .groups(&order, |t| (t.reference, kind_class(t.kind)))
-    {
+        .sorted_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind))));
+    for group in by_reference.groups().filter(|g| g.len() > 1) {
         let first = ctx.tx(group[0]);
-        if group.len() < 2 || first.reference.is_none() || !ctx.enabled(RULE, first) {
+        if !ctx.enabled(RULE, first) {
             continue;
         }
         let identical = group
             .iter()
             .all(|&i| contents(ctx.tx(i)) == contents(first));
         let n = group.len();
-        let reference = ctx.reference(first.reference);
+        let reference = ctx.text(first.reference);
         let places: Vec<String> = group
             .iter()
             .map(|&i| format!("line {}", ctx.tx(i).source.line))

@@ -1,10 +1,10 @@
 //! `terminal-location` and `card-travel`: transactions from places they should not come from.
 
-use super::{Context, span_words};
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::Sym;
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// Chinese names of cities exports also write in English.
 const CITY_NAMES: [(&str, &str); 16] = [
@@ -51,9 +51,22 @@ fn same_city_sym(ctx: &Context<'_>, a: Sym, b: Sym) -> bool {
 
 pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "terminal-location";
+    // The group's rows that name a city, as (city, time, transaction), in time order; per
+    // distinct city, its count and whether it is the home city. Kept from group to group.
+    let mut placed: Vec<(Sym, i64, u32)> = Vec::new();
+    let mut cities: HashMap<Sym, (usize, bool)> = HashMap::new();
     for group in ctx.terminals(RULE) {
         let first = ctx.tx(group[0]);
         let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        placed.clear();
+        placed.extend(group.iter().filter_map(|&i| {
+            let t = ctx.tx(i);
+            (!t.city.is_none()).then_some((t.city, t.utc, i))
+        }));
+        cities.clear();
+        for &(c, _, _) in &placed {
+            cities.entry(c).or_insert((0, false)).0 += 1;
+        }
         let registered = ctx
             .register
             .and_then(|r| r.terminals.get(term))
@@ -61,25 +74,20 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let (home, source) = match registered {
             Some(city) => (city, "registered".to_owned()),
             None => {
-                let with_city: Vec<u32> = group
-                    .iter()
-                    .copied()
-                    .filter(|&i| !ctx.tx(i).city.is_none())
-                    .collect();
-                if (with_city.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
+                if (placed.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
                     continue;
                 }
-                let mut cities: Vec<_> = with_city.iter().map(|&i| ctx.tx(i).city).collect();
-                cities.sort();
-                let Some(top) = cities.chunk_by(|a, b| a == b).max_by_key(|c| c.len()) else {
+                // The commonest city; of equally common ones, the last in symbol order.
+                let Some((&top, &(n, _))) = cities.iter().max_by_key(|&(c, &(n, _))| (n, *c))
+                else {
                     continue;
                 };
-                let share = Decimal::from(top.len()) / Decimal::from(with_city.len());
+                let share = Decimal::from(n) / Decimal::from(placed.len());
                 if share < ctx.settings.decimal(RULE, "usual_share", m, term) {
                     continue;
                 }
                 (
-                    ctx.name(top[0]).to_owned(),
+                    ctx.name(top).to_owned(),
                     format!(
                         "usual ({}% of its transactions)",
                         (share * Decimal::ONE_HUNDRED).round()
@@ -87,20 +95,14 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
             }
         };
-        // Whether each city symbol is the home city, folded once per symbol.
-        let mut at_home: HashMap<Sym, bool> = HashMap::new();
-        let mut away: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let c = ctx.tx(i).city;
-                !c.is_none()
-                    && !*at_home
-                        .entry(c)
-                        .or_insert_with(|| same_city(ctx.name(c), &home))
-            })
-            .collect();
-        away.sort_by_key(|&i| (ctx.tx(i).city, ctx.tx(i).utc));
+        // Whether each city is the home one, folded once per distinct city.
+        for (&c, (_, home_city)) in cities.iter_mut() {
+            *home_city = same_city(ctx.name(c), &home);
+        }
+        placed.retain(|(c, _, _)| !cities[c].1);
+        // By city, then time; the transaction index keeps equal times in group order.
+        placed.sort_unstable();
+        let away: Vec<u32> = placed.iter().map(|&(_, _, i)| i).collect();
         for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
             let t = ctx.tx(place[0]);
             let money: i128 = place
@@ -131,32 +133,36 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
+    let mut windows = PerPlace::default();
     for group in ctx.cards(RULE) {
-        let first = ctx.tx(group[0]);
-        let window = ctx.seconds(RULE, "window", first);
-        let placed: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| !ctx.tx(i).city.is_none())
-            .collect();
-        for pair in placed.windows(2) {
-            let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
+        let window = windows.get(ctx.tx(group[0]), |t| ctx.seconds(RULE, "window", t));
+        // Each use in a city against the card's previous use in a city.
+        let mut previous: Option<u32> = None;
+        for &i in group {
+            if ctx.tx(i).city.is_none() {
+                continue;
+            }
+            let Some(p) = previous.replace(i) else {
+                continue;
+            };
+            let pair = [p, i];
+            let (a, b) = (ctx.tx(p), ctx.tx(i));
             let gap = b.utc - a.utc;
             if gap >= window || same_city_sym(ctx, a.city, b.city) {
                 continue;
             }
             let message = format!(
                 "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
-                ctx.name(a.card),
+                ctx.text(a.card),
                 ctx.name(a.city),
                 ctx.when(a),
                 ctx.name(b.city),
                 ctx.when(b),
                 span_words(gap),
-                ctx.refs(pair),
+                ctx.refs(&pair),
             );
             out.push(
-                ctx.finding(RULE, message, pair)
+                ctx.finding(RULE, message, &pair)
                     .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
                     .detail(
                         "cities",

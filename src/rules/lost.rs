@@ -8,7 +8,7 @@ use crate::ingest::TerminalStatus;
 pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "lost-terminal";
     let Some(register) = ctx.register else { return };
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    for group in ctx.by_terminal.groups() {
         let first = ctx.tx(group[0]);
         let Some(entry) = register.terminals.get(ctx.name(first.terminal)) else {
             continue;

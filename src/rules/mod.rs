@@ -8,15 +8,17 @@ mod duplicates;
 mod geography;
 mod lost;
 mod refunds;
+mod reversals;
 pub mod settings;
 mod timing;
 mod traces;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Ref, Sym, Tx};
+use crate::journal::{Grouped, Journal, Ref, Sym, Tx};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
+use hashbrown::HashMap;
 use rust_decimal::Decimal;
 pub use settings::RuleSettings;
 
@@ -170,7 +172,7 @@ pub static RULES: &[RuleDef] = &[
             "1m",
             "how far back a clock may step unremarked",
         )],
-        run: timing::clock_skew,
+        run: traces::clock_skew,
     },
     RuleDef {
         id: "trace-gap",
@@ -259,11 +261,15 @@ pub struct Context<'a> {
     /// `[merchant] business_hours` from the config.
     pub merchant_hours: Option<Hours>,
     /// Transaction indexes by terminal, then time.
-    pub by_terminal: Vec<u32>,
+    pub by_terminal: Grouped,
     /// Transaction indexes by card, then time.
-    pub by_card: Vec<u32>,
+    pub by_card: Grouped,
     /// The refund analysis, shared by the three refund rules.
     refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
+    /// What the trace counters tell, shared by the three trace rules.
+    trace_outcomes: std::sync::OnceLock<traces::Outcomes>,
+    /// What voids and refunds took back, shared by duplicate-charge and the refund rules.
+    reversed: std::sync::OnceLock<reversals::Reversed>,
 }
 
 impl<'a> Context<'a> {
@@ -280,9 +286,12 @@ impl<'a> Context<'a> {
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.order_by(|t| t.terminal),
-            by_card: journal.order_by(|t| t.card),
+            by_terminal: journal.grouped_by(|t| t.terminal),
+            // Cards are packed values, not symbols: grouped by a sort rather than a count.
+            by_card: journal.sorted_by(|t| Some(t.card)),
             refund_outcomes: std::sync::OnceLock::new(),
+            trace_outcomes: std::sync::OnceLock::new(),
+            reversed: std::sync::OnceLock::new(),
         }
     }
 
@@ -293,25 +302,29 @@ impl<'a> Context<'a> {
     /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
     /// no terminal are left out).
     pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.journal
-            .groups(&self.by_terminal, |t| t.terminal)
-            .filter(move |g| !self.tx(g[0]).terminal.is_none() && self.enabled(rule, self.tx(g[0])))
+        let mut enabled = PerPlace::default();
+        self.by_terminal.groups().filter(move |g| {
+            let t = self.tx(g[0]);
+            !t.terminal.is_none() && enabled.get(t, |t| self.enabled(rule, t))
+        })
     }
 
     /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
     /// are left out).
     pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        self.journal
-            .groups(&self.by_card, |t| t.card)
-            .filter(move |g| !self.tx(g[0]).card.is_none() && self.enabled(rule, self.tx(g[0])))
+        let mut enabled = PerPlace::default();
+        self.by_card.groups().filter(move |g| {
+            let t = self.tx(g[0]);
+            !t.card.is_none() && enabled.get(t, |t| self.enabled(rule, t))
+        })
     }
 
     pub fn name(&self, s: Sym) -> &str {
         self.journal.syms.name(s)
     }
 
-    /// A reference or order id as written; empty when there is none.
-    pub fn reference(&self, r: Ref) -> String {
+    /// A reference, order id or card as written; empty when there is none.
+    pub fn text(&self, r: Ref) -> String {
         self.journal.syms.ref_text(r)
     }
 
@@ -339,7 +352,7 @@ impl<'a> Context<'a> {
         let t = self.tx(first);
         f.merchant_id = self.journal.syms.opt(t.merchant).map(str::to_owned);
         f.terminal_id = self.journal.syms.opt(t.terminal).map(str::to_owned);
-        f.card = self.journal.syms.opt(t.card).map(str::to_owned);
+        f.card = self.journal.syms.ref_name(t.card).map(|c| c.to_string());
         f.time = Some(self.journal.local_time(t).to_rfc3339());
         for &i in txs {
             let tx = self.tx(i);
@@ -379,6 +392,32 @@ impl<'a> Context<'a> {
             .local_time(tx)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
+    }
+}
+
+/// Values resolved once per merchant, terminal and currency (an amount threshold is held in the
+/// currency's minor units). Settings are looked up by name through maps of strings: fine per
+/// terminal, too slow per card group or per row, and a log has far fewer places than cards.
+#[derive(Debug)]
+pub struct PerPlace<T> {
+    resolved: HashMap<(Sym, Sym, u8), T>,
+}
+
+impl<T> Default for PerPlace<T> {
+    fn default() -> Self {
+        PerPlace {
+            resolved: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Copy> PerPlace<T> {
+    /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
+    pub fn get(&mut self, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+        *self
+            .resolved
+            .entry((tx.merchant, tx.terminal, tx.currency))
+            .or_insert_with(|| resolve(tx))
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::Context;
 use crate::finding::Finding;
-use crate::journal::{Kind, Ref, Sym};
-use std::collections::{HashMap, HashSet};
+use crate::journal::{Kind, Ref};
+use hashbrown::HashMap;
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
 #[derive(Debug)]
@@ -36,23 +36,30 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
         t.approved && t.kind == Kind::Refund
     };
     // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = ctx.journal.voided_sales_in(&ctx.by_terminal);
+    let voided = &super::reversals::reversed(ctx).voided;
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
     };
     // Refunds that name an order, in time order; only those orders' sales are looked up.
     let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)
-        .filter(|&i| is_refund(i) && !ctx.tx(i).order.is_none())
+        .filter(|&i| !ctx.tx(i).order.is_none() && is_refund(i))
         .collect();
     refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
-    let wanted: HashSet<Ref> = refunds.iter().map(|&i| ctx.tx(i).order).collect();
-    let mut by_order: HashMap<Ref, Vec<u32>> = HashMap::new();
+    let mut by_order: HashMap<Ref, Vec<u32>> = refunds
+        .iter()
+        .map(|&i| (ctx.tx(i).order, Vec::new()))
+        .collect();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if wanted.contains(&t.order) && is_sale(i as u32) {
-            by_order.entry(t.order).or_default().push(i as u32);
+        if t.order.is_none() || !is_sale(i as u32) {
+            continue;
+        }
+        if let Some(sales) = by_order.get_mut(&t.order) {
+            sales.push(i as u32);
         }
     }
+    // Orders no sale names are left out, as if never looked up.
+    by_order.retain(|_, sales| !sales.is_empty());
     let mut out = Vec::new();
     let mut by_order_refunded: HashMap<Ref, i128> = HashMap::new();
     let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
@@ -62,7 +69,7 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             continue;
         };
         order_matched[i as usize] = true;
-        let cards: Vec<Sym> = sales
+        let cards: Vec<Ref> = sales
             .iter()
             .map(|&s| ctx.tx(s).card)
             .filter(|c| !c.is_none())
@@ -84,9 +91,11 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             });
         }
     }
-    for group in ctx.journal.groups(&ctx.by_card, |t| t.card) {
+    // The sales of the card so far: kept from card to card.
+    let mut sales: Vec<u32> = Vec::new();
+    for group in ctx.by_card.groups() {
         let (mut sold, mut refunded) = (0i128, 0i128);
-        let mut sales: Vec<u32> = Vec::new();
+        sales.clear();
         for &i in group {
             let t = ctx.tx(i);
             if is_sale(i) {
@@ -127,9 +136,9 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let to = match ctx.journal.syms.opt(r.card) {
+        let to = match ctx.journal.syms.ref_name(r.card) {
             Some(card) => format!("to card {card}"),
-            None => format!("for order {}", ctx.reference(r.order)),
+            None => format!("for order {}", ctx.text(r.order)),
         };
         let message = format!(
             "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
@@ -163,8 +172,8 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
         let mut evidence = sales.clone();
         evidence.push(refund);
-        let whom = ctx.journal.syms.opt(r.card).map_or_else(
-            || format!("order {}", ctx.reference(r.order)),
+        let whom = ctx.journal.syms.ref_name(r.card).map_or_else(
+            || format!("order {}", ctx.text(r.order)),
             |c| format!("card {c}"),
         );
         let message = format!(
@@ -194,14 +203,14 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let paid_with = ctx.name(ctx.tx(sales[0]).card);
+        let paid_with = ctx.text(ctx.tx(sales[0]).card);
         let mut evidence = sales.clone();
         evidence.push(refund);
         let message = format!(
             "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
-            ctx.reference(r.order),
+            ctx.text(r.order),
             ctx.money(r, r.amount.abs()),
-            ctx.name(r.card),
+            ctx.text(r.card),
             ctx.when(r),
             ctx.refs(&evidence),
         );

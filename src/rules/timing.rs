@@ -1,11 +1,13 @@
-//! `off-hours`, `future-time` and `clock-skew`: transactions at times they should not have.
+//! `off-hours` and `future-time`: transactions at times they should not have (`clock-skew` is
+//! told by the trace counter, in `traces`).
 
-use super::{Context, span_words};
+use super::{Context, PerPlace};
 use crate::finding::Finding;
 use crate::model::Hours;
 
-/// Where a terminal's business hours come from, for the message.
-fn hours_for(ctx: &Context<'_>, group: &[u32]) -> Option<(Hours, String)> {
+/// A terminal's business hours and where they come from, for the message; `minutes` are its
+/// transactions' local minutes of the day.
+fn hours_for(ctx: &Context<'_>, group: &[u32], minutes: &[u16]) -> Option<(Hours, String)> {
     const RULE: &str = "off-hours";
     let t = ctx.tx(group[0]);
     let (m, term) = (ctx.name(t.merchant), ctx.name(t.terminal));
@@ -28,8 +30,8 @@ fn hours_for(ctx: &Context<'_>, group: &[u32]) -> Option<(Hours, String)> {
     }
     let share = ctx.settings.decimal(RULE, "learn_share", m, term);
     let mut per_hour = [0usize; 24];
-    for &i in group {
-        per_hour[(ctx.journal.local_minute(ctx.tx(i)) / 60) as usize] += 1;
+    for &m in minutes {
+        per_hour[usize::from(m / 60)] += 1;
     }
     let busy: Vec<bool> = per_hour
         .iter()
@@ -48,19 +50,27 @@ fn hours_for(ctx: &Context<'_>, group: &[u32]) -> Option<(Hours, String)> {
 
 pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "off-hours";
-    for group in ctx.journal.groups(&ctx.by_terminal, |t| t.terminal) {
+    // Each transaction's local minute of the day, read once per terminal.
+    let mut minutes: Vec<u16> = Vec::new();
+    for group in ctx.by_terminal.groups() {
         let first = ctx.tx(group[0]);
         if !ctx.enabled(RULE, first) {
             continue;
         }
-        let Some((hours, source)) = hours_for(ctx, group) else {
+        minutes.clear();
+        minutes.extend(
+            group
+                .iter()
+                .map(|&i| ctx.journal.local_minute(ctx.tx(i)) as u16),
+        );
+        let Some((hours, source)) = hours_for(ctx, group, &minutes) else {
             continue;
         };
-        for &i in group {
-            let t = ctx.tx(i);
-            if hours.contains(ctx.journal.local_minute(t)) {
+        for (&i, &minute) in group.iter().zip(&minutes) {
+            if hours.contains(u32::from(minute)) {
                 continue;
             }
+            let t = ctx.tx(i);
             let local = ctx.journal.local_time(t);
             let what = if t.approved {
                 "took a payment of"
@@ -88,12 +98,17 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "future-time";
     let as_of = ctx.as_of.timestamp();
+    let mut settings = PerPlace::default();
     for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if !ctx.enabled(RULE, t) {
+        // Tolerances are never negative: a time up to the audit's is never in the future, and
+        // most rows are settled without looking a setting up.
+        if t.utc <= as_of {
             continue;
         }
-        let tolerance = ctx.seconds(RULE, "tolerance", t);
-        if t.utc <= as_of + tolerance {
+        let (enabled, tolerance) = settings.get(t, |t| {
+            (ctx.enabled(RULE, t), ctx.seconds(RULE, "tolerance", t))
+        });
+        if !enabled || t.utc <= as_of + tolerance {
             continue;
         }
         let message = format!(
@@ -108,45 +123,5 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
                 .detail("ahead_seconds", t.utc - as_of),
         );
-    }
-}
-
-pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    const RULE: &str = "clock-skew";
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
-        let tolerance = ctx.seconds(RULE, "tolerance", first);
-        let traced: Vec<u32> = group
-            .iter()
-            .copied()
-            .filter(|&i| ctx.tx(i).has_trace())
-            .collect();
-        for pair in traced.windows(2) {
-            let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
-            let modulus = 10u64.pow(u32::from(a.trace_width.max(1)));
-            let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
-            // In time order the later transaction has the lower trace: the one with the higher
-            // trace was stamped earlier than it should have been.
-            let back = u64::from(a.trace)
-                .checked_sub(u64::from(b.trace))
-                .filter(|d| *d > 0 && *d < modulus / 2);
-            let skew = b.utc - a.utc;
-            if back.is_none() || !same_batch || skew <= tolerance {
-                continue;
-            }
-            let message = format!(
-                "On terminal {}, trace {} is stamped {}, before trace {} stamped {}, although it comes after it in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
-                ctx.name(a.terminal),
-                ctx.journal.trace(a),
-                ctx.when(a),
-                ctx.journal.trace(b),
-                ctx.when(b),
-                span_words(skew),
-            );
-            out.push(
-                ctx.finding(RULE, message, pair)
-                    .detail("skew_seconds", skew),
-            );
-        }
     }
 }

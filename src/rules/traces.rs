@@ -1,156 +1,347 @@
-//! `trace-gap` and `trace-repeat`: the per-terminal voucher counter tells of transactions that
-//! are missing from the export, or of one number used twice.
+//! `trace-gap`, `trace-repeat` and `clock-skew`: the per-terminal voucher counter tells of
+//! transactions that are missing from the export, of one number used twice, or of a clock that
+//! disagrees with it.
 //!
 //! Per terminal, in time order, the counter is split into runs at resets (a new batch starting
 //! lower); within a run a wrap-around (999999 → 000001) is unwrapped; the numbers are then
 //! sorted, so a transaction stamped out of order does not open a false gap.
+//!
+//! The three rules read the same fields of every row of every terminal, rows that lie far apart
+//! in the journal; so the counter is read once per run (`analyse`) and what it tells is kept, as
+//! the refund analysis is, for each rule to report on its terminals with its own settings.
 
-use super::Context;
+use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
-use crate::journal::Tx;
+use crate::journal::{Sym, Tx};
+use hashbrown::HashSet;
 
 fn modulus(t: &Tx) -> i64 {
-    10i64.pow(u32::from(t.trace_width.clamp(1, 9)))
+    power_of_ten(t.trace_width)
 }
 
-/// Runs of (unwrapped trace, transaction) per terminal group.
-fn runs(ctx: &Context<'_>, group: &[u32]) -> Vec<Vec<(i64, u32)>> {
-    let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
-    let mut prev: Option<(&Tx, i64)> = None;
-    // A counter restarts only with a batch the terminal has not used before: a row that comes
-    // back to an earlier batch (a wrong clock puts it out of time order) stays in its run.
-    let mut batches_seen: Vec<crate::journal::Sym> = Vec::new();
-    for &i in group {
-        let t = ctx.tx(i);
-        if !t.has_trace() {
+/// 10 to the power of a trace's width, read as 1 to 9 digits.
+fn power_of_ten(width: u8) -> i64 {
+    const POWERS: [i64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    POWERS[usize::from(width.clamp(1, 9))]
+}
+
+/// What the counter reads of a transaction.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    value: i64,
+    modulus: i64,
+    width: u8,
+    batch: Sym,
+    utc: i64,
+    tx: u32,
+}
+
+/// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
+/// each run sorted. The buffers are kept from one terminal to the next.
+#[derive(Default)]
+struct Runs {
+    /// The terminal's traced transactions, in time order.
+    stamps: Vec<Stamp>,
+    pairs: Vec<(i64, u32)>,
+    /// Where each run ends in `pairs`.
+    ends: Vec<usize>,
+    /// The batches the terminal has used so far.
+    batches: HashSet<Sym>,
+}
+
+impl Runs {
+    fn fill(&mut self, ctx: &Context<'_>, group: &[u32]) {
+        // The group's rows lie far apart in the journal: read in a plain loop, their loads
+        // overlap, and the arithmetic below works on data at hand.
+        self.stamps.clear();
+        self.stamps.extend(group.iter().filter_map(|&i| {
+            let t = ctx.tx(i);
+            t.has_trace().then(|| Stamp {
+                value: i64::from(t.trace),
+                modulus: modulus(t),
+                width: t.trace_width,
+                batch: t.batch,
+                utc: t.utc,
+                tx: i,
+            })
+        }));
+        self.pairs.clear();
+        self.ends.clear();
+        self.batches.clear();
+        let mut prev: Option<(Stamp, i64)> = None;
+        for &t in &self.stamps {
+            let (value, m) = (t.value, t.modulus);
+            let unwrapped = match prev {
+                Some((p, pu)) => {
+                    // The unwrapped trace is the written one modulo its counter's size, so the
+                    // division is needed only where the width changes.
+                    let pv = if p.modulus == m {
+                        p.value
+                    } else {
+                        pu.rem_euclid(m)
+                    };
+                    // A counter restarts only with a batch the terminal has not used before: a
+                    // row that comes back to an earlier batch (a wrong clock puts it out of time
+                    // order) stays in its run.
+                    let reset = p.batch != t.batch
+                        && !p.batch.is_none()
+                        && !t.batch.is_none()
+                        && value < pv
+                        && !self.batches.contains(&t.batch);
+                    if reset {
+                        self.ends.push(self.pairs.len());
+                        value
+                    } else if pv - value > m / 2 {
+                        pu - pv + m + value // wrapped past the counter's maximum
+                    } else {
+                        pu - pv + value
+                    }
+                }
+                None => value,
+            };
+            self.pairs.push((unwrapped, t.tx));
+            // The previous row's batch is already known: look up only when the batch changes.
+            if prev.is_none_or(|(p, _)| p.batch != t.batch) {
+                self.batches.insert(t.batch);
+            }
+            prev = Some((t, unwrapped));
+        }
+        self.ends.push(self.pairs.len());
+        let mut start = 0;
+        for &end in &self.ends {
+            // Mostly in order already; the pairs are distinct, so any sort gives one order.
+            self.pairs[start..end].sort();
+            start = end;
+        }
+    }
+
+    /// Each run, sorted by unwrapped trace (an empty one when the terminal has no trace).
+    fn iter(&self) -> impl Iterator<Item = &[(i64, u32)]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.pairs[a..b])
+    }
+}
+
+/// Two neighbours in a run whose traces are more than one apart: a gap, unless the counter
+/// wrapped between them.
+#[derive(Debug)]
+struct Gap {
+    /// The terminal group's first transaction, which its settings are resolved for.
+    first: u32,
+    a: (i64, u32),
+    b: (i64, u32),
+}
+
+/// Transactions of one run that share a trace.
+#[derive(Debug)]
+struct Repeat {
+    first: u32,
+    /// Where they are in `Outcomes::repeated`.
+    members: std::ops::Range<usize>,
+}
+
+/// Two traced transactions, neighbours in time, whose traces go back within one batch.
+#[derive(Debug)]
+struct Back {
+    first: u32,
+    a: u32,
+    b: u32,
+    skew: i64,
+}
+
+/// What every terminal's counter tells, in terminal and run order: computed once per run and
+/// shared by the three rules.
+#[derive(Debug, Default)]
+pub(super) struct Outcomes {
+    gaps: Vec<Gap>,
+    repeats: Vec<Repeat>,
+    repeated: Vec<u32>,
+    backs: Vec<Back>,
+}
+
+fn analyse<'c>(ctx: &'c Context<'_>) -> &'c Outcomes {
+    ctx.trace_outcomes.get_or_init(|| analyse_once(ctx))
+}
+
+fn analyse_once(ctx: &Context<'_>) -> Outcomes {
+    let mut out = Outcomes::default();
+    let mut runs = Runs::default();
+    for group in ctx.by_terminal.groups() {
+        let first = group[0];
+        if ctx.tx(first).terminal.is_none() {
             continue;
         }
-        let value = i64::from(t.trace);
-        let m = modulus(t);
-        let unwrapped = match prev {
-            Some((p, pu)) => {
-                let pv = pu.rem_euclid(m);
-                let new_batch = !batches_seen.contains(&t.batch);
-                let reset = p.batch != t.batch
-                    && !p.batch.is_none()
-                    && !t.batch.is_none()
-                    && new_batch
-                    && value < pv;
-                if reset {
-                    out.push(Vec::new());
-                    value
-                } else if pv - value > m / 2 {
-                    pu - pv + m + value // wrapped past the counter's maximum
-                } else {
-                    pu - pv + value
+        runs.fill(ctx, group);
+        for run in runs.iter() {
+            for pair in run.windows(2) {
+                // Most neighbours are consecutive.
+                if pair[1].0 - pair[0].0 > 1 {
+                    out.gaps.push(Gap {
+                        first,
+                        a: pair[0],
+                        b: pair[1],
+                    });
                 }
             }
-            None => {
-                out.push(Vec::new());
-                value
+            for same in run.chunk_by(|a, b| a.0 == b.0).filter(|s| s.len() > 1) {
+                let start = out.repeated.len();
+                out.repeated.extend(same.iter().map(|&(_, i)| i));
+                out.repeats.push(Repeat {
+                    first,
+                    members: start..out.repeated.len(),
+                });
             }
-        };
-        out.last_mut()
-            .expect("a run was opened")
-            .push((unwrapped, i));
-        if !batches_seen.contains(&t.batch) {
-            batches_seen.push(t.batch);
         }
-        prev = Some((t, unwrapped));
-    }
-    for run in &mut out {
-        run.sort();
+        for w in runs.stamps.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let modulus = 10u64.pow(u32::from(a.width.max(1)));
+            let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
+            // In time order the later transaction has the lower trace: the one with the higher
+            // trace was stamped earlier than it should have been.
+            let back = u64::try_from(a.value - b.value)
+                .ok()
+                .filter(|d| *d > 0 && *d < modulus / 2);
+            if back.is_some() && same_batch {
+                out.backs.push(Back {
+                    first,
+                    a: a.tx,
+                    b: b.tx,
+                    skew: b.utc - a.utc,
+                });
+            }
+        }
     }
     out
 }
 
 pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-gap";
-    for group in ctx.terminals(RULE) {
-        for run in runs(ctx, group) {
-            for pair in run.windows(2) {
-                let ((a, ia), (b, ib)) = (pair[0], pair[1]);
-                let m = modulus(ctx.tx(ia));
-                let mut missing = b - a - 1;
-                // Counters wrap from their maximum to 1: 0 is never used, so never missing.
-                let crosses_zero = (b - 1).div_euclid(m) > a.div_euclid(m);
-                if crosses_zero {
-                    missing -= 1;
-                }
-                if missing <= 0 {
-                    continue;
-                }
-                let width = usize::from(ctx.tx(ia).trace_width);
-                let mut from = (a + 1).rem_euclid(m);
-                if from == 0 && crosses_zero {
-                    from = 1;
-                }
-                let to = (b - 1).rem_euclid(m);
-                let (ta, tb) = (ctx.tx(ia), ctx.tx(ib));
-                let range = if missing == 1 {
-                    format!("{from:0width$}")
-                } else {
-                    format!("{from:0width$}–{to:0width$}")
-                };
-                let message = format!(
-                    "Terminal {} is missing trace number{} {range} ({missing} transaction{}) between {} and {}: they happened but are not in this export. Ask the POS vendor or the acquirer for them.",
-                    ctx.name(ta.terminal),
-                    if missing == 1 { "" } else { "s" },
-                    if missing == 1 { "" } else { "s" },
-                    ctx.when(ta),
-                    ctx.when(tb),
-                );
-                let mut f = ctx
-                    .finding(RULE, message, &[ia, ib])
-                    .detail("from", format!("{from:0width$}"))
-                    .detail("to", format!("{to:0width$}"))
-                    .detail("count", missing);
-                if let Some(b) = ctx.journal.syms.opt(ta.batch) {
-                    f = f.detail("batch", b);
-                }
-                f.card = None;
-                out.push(f);
-            }
+    let mut enabled = PerPlace::default();
+    for gap in &analyse(ctx).gaps {
+        if !enabled.get(ctx.tx(gap.first), |t| ctx.enabled(RULE, t)) {
+            continue;
         }
+        let ((a, ia), (b, ib)) = (gap.a, gap.b);
+        let m = modulus(ctx.tx(ia));
+        let mut missing = b - a - 1;
+        // Counters wrap from their maximum to 1: 0 is never used, so never missing.
+        let crosses_zero = (b - 1).div_euclid(m) > a.div_euclid(m);
+        if crosses_zero {
+            missing -= 1;
+        }
+        if missing <= 0 {
+            continue;
+        }
+        let width = usize::from(ctx.tx(ia).trace_width);
+        let mut from = (a + 1).rem_euclid(m);
+        if from == 0 && crosses_zero {
+            from = 1;
+        }
+        let to = (b - 1).rem_euclid(m);
+        let (ta, tb) = (ctx.tx(ia), ctx.tx(ib));
+        let range = if missing == 1 {
+            format!("{from:0width$}")
+        } else {
+            format!("{from:0width$}–{to:0width$}")
+        };
+        let message = format!(
+            "Terminal {} is missing trace number{} {range} ({missing} transaction{}) between {} and {}: they happened but are not in this export. Ask the POS vendor or the acquirer for them.",
+            ctx.name(ta.terminal),
+            if missing == 1 { "" } else { "s" },
+            if missing == 1 { "" } else { "s" },
+            ctx.when(ta),
+            ctx.when(tb),
+        );
+        let mut f = ctx
+            .finding(RULE, message, &[ia, ib])
+            .detail("from", format!("{from:0width$}"))
+            .detail("to", format!("{to:0width$}"))
+            .detail("count", missing);
+        if let Some(b) = ctx.journal.syms.opt(ta.batch) {
+            f = f.detail("batch", b);
+        }
+        f.card = None;
+        out.push(f);
     }
 }
 
 pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-repeat";
-    for group in ctx.terminals(RULE) {
-        for run in runs(ctx, group) {
-            for same in run.chunk_by(|a, b| a.0 == b.0) {
-                // Rows that are the same transaction exported twice are duplicate-reference's.
-                let mut distinct: Vec<u32> = Vec::new();
-                for &(_, i) in same {
-                    let t = ctx.tx(i);
-                    let twin = distinct.iter().any(|&j| {
-                        let s = ctx.tx(j);
-                        s.reference == t.reference && s.utc == t.utc && s.amount == t.amount
-                    });
-                    if !twin {
-                        distinct.push(i);
-                    }
-                }
-                if distinct.len() < 2 {
-                    continue;
-                }
-                let t = ctx.tx(distinct[0]);
-                let message = format!(
-                    "Trace number {} was used by {} different transactions on terminal {}{}. A trace number identifies one transaction: one of them may be forged or replayed; ask the acquirer which one is real.",
-                    ctx.journal.trace(t),
-                    distinct.len(),
-                    ctx.name(t.terminal),
-                    ctx.refs(&distinct),
-                );
-                let at_stake: i128 = distinct[1..].iter().map(|&i| ctx.tx(i).magnitude()).sum();
-                out.push(
-                    ctx.finding(RULE, message, &distinct)
-                        .money(ctx.money(t, at_stake), ctx.journal.currency(t))
-                        .detail("trace", ctx.journal.trace(t))
-                        .detail("count", distinct.len()),
-                );
+    let outcomes = analyse(ctx);
+    let mut enabled = PerPlace::default();
+    for repeat in &outcomes.repeats {
+        if !enabled.get(ctx.tx(repeat.first), |t| ctx.enabled(RULE, t)) {
+            continue;
+        }
+        let same = &outcomes.repeated[repeat.members.clone()];
+        // Rows that are the same transaction exported twice are duplicate-reference's.
+        let mut distinct: Vec<u32> = Vec::new();
+        for &i in same {
+            let t = ctx.tx(i);
+            let twin = distinct.iter().any(|&j| {
+                let s = ctx.tx(j);
+                s.reference == t.reference && s.utc == t.utc && s.amount == t.amount
+            });
+            if !twin {
+                distinct.push(i);
             }
         }
+        if distinct.len() < 2 {
+            continue;
+        }
+        let t = ctx.tx(distinct[0]);
+        let message = format!(
+            "Trace number {} was used by {} different transactions on terminal {}{}. A trace number identifies one transaction: one of them may be forged or replayed; ask the acquirer which one is real.",
+            ctx.journal.trace(t),
+            distinct.len(),
+            ctx.name(t.terminal),
+            ctx.refs(&distinct),
+        );
+        let at_stake: i128 = distinct[1..].iter().map(|&i| ctx.tx(i).magnitude()).sum();
+        out.push(
+            ctx.finding(RULE, message, &distinct)
+                .money(ctx.money(t, at_stake), ctx.journal.currency(t))
+                .detail("trace", ctx.journal.trace(t))
+                .detail("count", distinct.len()),
+        );
+    }
+}
+
+pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "clock-skew";
+    let mut settings = PerPlace::default();
+    for back in &analyse(ctx).backs {
+        let (enabled, tolerance) = settings.get(ctx.tx(back.first), |t| {
+            (ctx.enabled(RULE, t), ctx.seconds(RULE, "tolerance", t))
+        });
+        if !enabled || back.skew <= tolerance {
+            continue;
+        }
+        let (pair, skew) = ([back.a, back.b], back.skew);
+        let (a, b) = (ctx.tx(back.a), ctx.tx(back.b));
+        let message = format!(
+            "On terminal {}, trace {} is stamped {}, before trace {} stamped {}, although it comes after it in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
+            ctx.name(a.terminal),
+            ctx.journal.trace(a),
+            ctx.when(a),
+            ctx.journal.trace(b),
+            ctx.when(b),
+            span_words(skew),
+        );
+        out.push(
+            ctx.finding(RULE, message, &pair)
+                .detail("skew_seconds", skew),
+        );
     }
 }

@@ -1,0 +1,324 @@
+//! The plain-row lane: a log or settlement row whose cells are plain ASCII (no padding, quotes
+//! or other decoration), with ISO dates and plain amounts, read straight into a `TxRow` or a
+//! `SettlementRow` that borrows its ids from the row.
+//!
+//! Any other row is left to the general parser (`row.rs`), which reads the rows the lane takes
+//! exactly as the lane does: the tests compare the two on generated rows. The lane only skips
+//! the care that such a row does not need: cleaning each cell, the full date and amount
+//! grammars, copying every id out of the file's buffer.
+
+use super::Row;
+use super::amount::plain_amount;
+use super::cell::is_placeholder;
+use super::columns::{ColumnMap, Field};
+use super::datetime::{Zone, iso_stamp};
+use super::row::{Memo, RowRules};
+use crate::model::{Channel, Currency, Money, Role, SettlementRow, Source, Status, TxRow, TxType};
+use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use csv::ByteRecord;
+use rust_decimal::Decimal;
+
+/// The id columns, in `TxRow` order: merchant, terminal, trace, batch, reference, transaction
+/// id, order id, city.
+const ID_FIELDS: [Field; 8] = [
+    Field::MerchantId,
+    Field::TerminalId,
+    Field::TraceNo,
+    Field::Batch,
+    Field::Reference,
+    Field::TxnId,
+    Field::OrderId,
+    Field::City,
+];
+
+/// The lane for one file: its columns, and the last values read (most rows repeat them).
+pub(super) struct Lane {
+    role: Role,
+    /// The date-time (or date) column: required in a log, optional in a statement.
+    time: Option<usize>,
+    settle_date: Option<usize>,
+    /// A log's amount, a statement's gross.
+    amount: usize,
+    fees: Vec<usize>,
+    net: Option<usize>,
+    fee_negative: bool,
+    currency: Option<usize>,
+    default_currency: Option<Currency>,
+    status: Option<usize>,
+    kind: Option<usize>,
+    channel: Option<usize>,
+    card: Option<usize>,
+    ids: [Option<usize>; 8],
+    zone: Zone,
+    point: u8,
+    currency_memo: Option<(usize, [u8; 8], Currency)>,
+    status_memo: Memo<Status>,
+    kind_memo: Memo<TxType>,
+    channel_memo: Memo<Channel>,
+    /// The last local day and its offset in `zone`, when no clock change falls on it.
+    day: Option<(NaiveDate, FixedOffset)>,
+}
+
+/// A cell: `Ok(None)` when empty or a placeholder, `Err(())` when it needs the general parser.
+type Cell<'r> = Result<Option<&'r str>, ()>;
+
+/// The fields a log and a statement read alike.
+struct Common<'r> {
+    status: Status,
+    kind: TxType,
+    channel: Option<Channel>,
+    card: Option<&'r str>,
+    ids: [Option<&'r str>; 8],
+}
+
+impl Lane {
+    /// The lane for a file whose layout it reads: a log or a settlement statement with one
+    /// amount (or gross) column, at most one currency column, and no direction, time-zone,
+    /// time-of-day or debit/credit column (whose rows need the general parser's rules).
+    pub fn for_file(map: &ColumnMap, rules: &RowRules) -> Option<Lane> {
+        let needs_general = [
+            Field::Direction,
+            Field::TimeZone,
+            Field::Time,
+            Field::Credit,
+            Field::Debit,
+            Field::GrossCredit,
+            Field::GrossDebit,
+            Field::NetCredit,
+            Field::NetDebit,
+        ];
+        if rules.role == Role::Bank
+            || rules.type_is_direction
+            || needs_general.iter().any(|f| map.has(*f))
+            || map.cols(Field::Currency).len() > 1
+        {
+            return None;
+        }
+        let time = map.col(Field::Timestamp).or(map.col(Field::Date));
+        let amount = match rules.role {
+            Role::Transactions => {
+                time?;
+                map.col(Field::Amount).or(map.col(Field::Gross))?
+            }
+            _ => map.col(Field::Gross).or(map.col(Field::Amount))?,
+        };
+        let statement = rules.role == Role::Settlement;
+        Some(Lane {
+            role: rules.role,
+            time,
+            settle_date: map.col(Field::SettleDate).filter(|_| statement),
+            amount,
+            fees: if statement {
+                map.cols(Field::Fee).to_vec()
+            } else {
+                Vec::new()
+            },
+            net: map.col(Field::Net).filter(|_| statement),
+            fee_negative: rules.fee_negative,
+            currency: map.col(Field::Currency),
+            default_currency: rules.currency,
+            status: map.col(Field::Status),
+            kind: map.col(Field::Type),
+            channel: map.col(Field::Channel),
+            card: map.col(Field::Card),
+            ids: ID_FIELDS.map(|f| map.col(f)),
+            zone: rules.zone,
+            point: if rules.decimal_comma { b',' } else { b'.' },
+            currency_memo: None,
+            status_memo: Memo::default(),
+            kind_memo: Memo::default(),
+            channel_memo: Memo::default(),
+            day: None,
+        })
+    }
+
+    /// The row, or `None` when it needs the general parser. Its money cells (column, value)
+    /// are added to `sums`, for the footer checks.
+    pub fn read<'r>(
+        &mut self,
+        rec: &'r ByteRecord,
+        source: Source,
+        sums: &mut Vec<(usize, Decimal)>,
+    ) -> Option<Row<'r>> {
+        let bytes = rec.as_slice();
+        if !bytes.is_ascii() {
+            return None;
+        }
+        let row = std::str::from_utf8(bytes).ok()?;
+        let cell = |col: Option<usize>| -> Cell<'r> {
+            let Some(col) = col else { return Ok(None) };
+            plain(rec.range(col).and_then(|r| row.get(r)).unwrap_or(""))
+        };
+        let currency = self.currency(cell(self.currency).ok()?)?;
+        // A money cell of the row's currency; `strict` refuses more decimals than it has (fees
+        // may carry more).
+        let point = self.point;
+        let mut money = |col: usize, strict: bool| -> Option<Option<Decimal>> {
+            let Some(text) = cell(Some(col)).ok()? else {
+                return Some(None);
+            };
+            let value = plain_amount(text.as_bytes(), point)?;
+            if strict && value.scale() > currency.minor_units() {
+                return None;
+            }
+            sums.push((col, value));
+            Some(Some(value))
+        };
+        let amount = money(self.amount, true)??;
+        let (mut fee, mut net) = (None, None);
+        if self.role == Role::Settlement {
+            for &col in &self.fees {
+                if let Some(v) = money(col, false)? {
+                    fee = Some(fee.unwrap_or(Decimal::ZERO).checked_add(v)?);
+                }
+            }
+            if let Some(col) = self.net {
+                net = money(col, true)?;
+            }
+        }
+        let time = match cell(self.time).ok()? {
+            Some(text) => Some(self.time(text)?),
+            None => None,
+        };
+        let c = self.common(&cell)?;
+        let [
+            merchant_id,
+            terminal_id,
+            trace_no,
+            batch,
+            reference,
+            txn_id,
+            order_id,
+            city,
+        ] = c.ids;
+        if self.role == Role::Transactions {
+            return Some(Row::Transaction(TxRow {
+                source,
+                time: time?,
+                merchant_id,
+                terminal_id,
+                trace_no,
+                batch,
+                reference,
+                txn_id,
+                order_id,
+                card: c.card,
+                amount: Money::new(amount, currency),
+                kind: c.kind,
+                status: c.status,
+                channel: c.channel,
+                city,
+            }));
+        }
+        let settle_date = match cell(self.settle_date).ok()? {
+            Some(text) => Some(iso_stamp(text.as_bytes())?.date),
+            None => None,
+        };
+        if time.is_none() && settle_date.is_none() {
+            return None;
+        }
+        let fee = if self.fee_negative {
+            fee.map(|f: Decimal| -f)
+        } else {
+            fee
+        };
+        Some(Row::Settlement(SettlementRow {
+            source,
+            settle_date,
+            txn_time: time,
+            reference,
+            txn_id,
+            order_id,
+            merchant_id,
+            terminal_id,
+            card: c.card,
+            gross: Money::new(amount, currency),
+            fee: fee.map(|f| Money::new(f, currency)),
+            net: net.map(|n| Money::new(n, currency)),
+            batch,
+            kind: c.kind,
+            channel: c.channel,
+        }))
+    }
+
+    /// Status, type, channel, card and ids: read alike in a log and a statement.
+    fn common<'r>(&mut self, cell: &impl Fn(Option<usize>) -> Cell<'r>) -> Option<Common<'r>> {
+        let status = match cell(self.status).ok()? {
+            Some(s) => self.status_memo.get(s, Status::parse),
+            None => Status::Approved,
+        };
+        let kind = match cell(self.kind).ok()? {
+            Some(s) => self.kind_memo.get(s, TxType::parse),
+            None if status == Status::Refunded => TxType::Refund,
+            None => TxType::Sale,
+        };
+        let channel = match cell(self.channel).ok()? {
+            Some(s) => Some(self.channel_memo.get(s, Channel::parse)),
+            None => None,
+        };
+        let card = cell(self.card).ok()?;
+        // More than 10 digits is a number to mask: `Card::parse`'s work.
+        if card.is_some_and(|c| c.bytes().filter(u8::is_ascii_digit).count() > 10) {
+            return None;
+        }
+        let mut ids = [None; 8];
+        for (id, col) in ids.iter_mut().zip(self.ids) {
+            *id = cell(col).ok()?;
+        }
+        Some(Common {
+            status,
+            kind,
+            channel,
+            card,
+            ids,
+        })
+    }
+
+    fn currency(&mut self, cell: Option<&str>) -> Option<Currency> {
+        let Some(code) = cell else {
+            return self.default_currency;
+        };
+        let key = code.as_bytes();
+        if let Some((len, last, c)) = self.currency_memo
+            && key.len() == len
+            && key == &last[..len]
+        {
+            return Some(c);
+        }
+        let c = Currency::parse(code)?;
+        if key.len() <= 8 {
+            let mut last = [0; 8];
+            last[..key.len()].copy_from_slice(key);
+            self.currency_memo = Some((key.len(), last, c));
+        }
+        Some(c)
+    }
+
+    /// The instant of an ISO date-time in the file's zone; `None` for another shape, or on a day
+    /// when the zone's clocks change.
+    fn time(&mut self, cell: &str) -> Option<chrono::DateTime<FixedOffset>> {
+        let stamp = iso_stamp(cell.as_bytes())?;
+        let local = stamp.date.and_time(stamp.time.unwrap_or(NaiveTime::MIN));
+        let offset = match self.day {
+            Some((day, off)) if day == stamp.date => off,
+            _ => {
+                let off = self.zone.day_offset(stamp.date)?;
+                self.day = Some((stamp.date, off));
+                off
+            }
+        };
+        offset.from_local_datetime(&local).single()
+    }
+}
+
+/// A cell the general parser would read as it stands: no padding, no quote or backtick at
+/// either end. Empty and placeholder cells read as absent.
+fn plain(text: &str) -> Cell<'_> {
+    let decoration = |b: u8| b.is_ascii_whitespace() || matches!(b, b'\x0b' | b'`' | b'\'');
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (None, _) => Ok(None),
+        (Some(&a), Some(&z)) if decoration(a) || decoration(z) => Err(()),
+        _ if is_placeholder(text) => Ok(None),
+        _ => Ok(Some(text)),
+    }
+}
