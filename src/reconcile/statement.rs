@@ -1,7 +1,7 @@
 //! Settlement lines and bank lines in compact form, ids interned in the journal's symbol table
 //! so a statement reference compares with a log reference as one integer.
 //!
-//! A `Line` is 80 bytes and owns no heap memory. Its money is exact integers: gross and net in
+//! A `Line` is 72 bytes and owns no heap memory. Its money is exact integers: gross and net in
 //! the currency's minor units, the fee (which may carry more decimals) in ten-thousandths of a
 //! minor unit (`fixed::PER_MINOR`), each with the decimals the file wrote it with, so the report
 //! shows `0.6` as `0.6` and `0.600` as `0.600`. A line whose amounts cannot be held so is
@@ -10,7 +10,7 @@
 use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR};
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
-use crate::model::{BankLine, Channel as ModelChannel, Currency, FileId, SettlementRow, Source};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -50,9 +50,8 @@ pub struct Line {
     pub terminal: Sym,
     pub card: Ref,
     pub batch: Sym,
+    /// (Where it came from: `Statement::source`.)
     pub settle_date: Option<NaiveDate>,
-    /// The physical line in its file (which file: `Statement::source`).
-    line_no: u32,
     pub currency: Currency,
     pub kind: Kind,
     pub channel: Option<Channel>,
@@ -209,9 +208,48 @@ pub struct Statement {
     pub lines: Vec<Line>,
     /// The keys of the lines that carry more than one, by line: most carry one or none.
     more_keys: Vec<(u32, Keys)>,
-    /// The first line of each run of lines read from one file, and that file.
-    files: Vec<(u32, FileId)>,
+    /// Where each line came from.
+    runs: Runs,
     pub deposits: Vec<Deposit>,
+}
+
+/// Where statement lines came from, as runs of lines read one after the other from
+/// consecutive physical lines of one file: a run starts at a new file, and after a row that
+/// did not become a line (a rejected row, a blank or summary line, a record spanning lines).
+/// Mostly one run a file, where a line number per line would cost 4 bytes each.
+#[derive(Debug, Default)]
+struct Runs(Vec<Run>);
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// The run's first line (index into `Statement::lines`) and where it came from.
+    first: u32,
+    source: Source,
+}
+
+impl Runs {
+    /// Notes that line `index` (the next one) came from `source`.
+    fn add(&mut self, index: u32, source: Source) {
+        let continues = self.0.last().is_some_and(|r| {
+            r.source.file == source.file
+                && r.source.line.checked_add(u64::from(index - r.first)) == Some(source.line)
+        });
+        if !continues {
+            self.0.push(Run {
+                first: index,
+                source,
+            });
+        }
+    }
+
+    /// Where line `li` came from.
+    fn source(&self, li: u32) -> Source {
+        let r = self.0[self.0.partition_point(|r| r.first <= li) - 1];
+        Source {
+            file: r.source.file,
+            line: r.source.line + u64::from(li - r.first),
+        }
+    }
 }
 
 pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
@@ -329,13 +367,6 @@ impl Statement {
             k => k,
         };
         let money = self.money(l, kind)?;
-        let line_no = u32::try_from(l.source.line).map_err(|_| {
-            format!(
-                "line {} is past the {} lines a statement file may have",
-                l.source.line,
-                u32::MAX
-            )
-        })?;
         let keys = Keys {
             reference: syms.reference_opt(l.reference),
             txn_id: syms.reference_opt(l.txn_id),
@@ -344,9 +375,7 @@ impl Statement {
         let index = self.lines.len() as u32;
         let (key, mut flags) = self.key(index, keys);
         flags |= money.flags;
-        if self.files.last().is_none_or(|&(_, f)| f != l.source.file) {
-            self.files.push((index, l.source.file));
-        }
+        self.runs.add(index, l.source);
         let time = l.txn_time.map_or(NO_TIME, |t| {
             (t.timestamp() << OFFSET_BITS) + i64::from(t.offset().local_minus_utc()) + OFFSET_BIAS
         });
@@ -363,7 +392,6 @@ impl Statement {
             card,
             batch: intern(l.batch),
             settle_date: l.settle_date,
-            line_no,
             currency: l.gross.currency,
             kind,
             channel: channel_of(l.channel.as_ref(), l.card.is_some()),
@@ -400,11 +428,7 @@ impl Statement {
 
     /// Where line `li` came from.
     pub fn source(&self, li: u32) -> Source {
-        let run = self.files.partition_point(|(first, _)| *first <= li) - 1;
-        Source {
-            file: self.files[run].1,
-            line: u64::from(self.lines[li as usize].line_no),
-        }
+        self.runs.source(li)
     }
 
     /// Moves every symbol from `from` (the table the statement was read with, on its own thread)
@@ -447,7 +471,7 @@ impl Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Money as ModelMoney, TxType};
+    use crate::model::{FileId, Money as ModelMoney, TxType};
     use chrono::{FixedOffset, TimeZone};
     use std::str::FromStr;
 
@@ -492,7 +516,32 @@ mod tests {
 
     #[test]
     fn a_line_is_compact() {
-        assert_eq!(std::mem::size_of::<Line>(), 80);
+        assert_eq!(std::mem::size_of::<Line>(), 72);
+    }
+
+    #[test]
+    fn lines_know_their_file_and_line_through_runs() {
+        let mut runs = Runs::default();
+        let at = |file, line| Source {
+            file: FileId(file),
+            line,
+        };
+        let sources = [
+            at(1, 2),
+            at(1, 3),
+            at(1, 4),
+            at(1, 7),
+            at(1, 8),
+            at(2, 2),
+            at(2, 3),
+        ];
+        for (i, s) in sources.iter().enumerate() {
+            runs.add(i as u32, *s);
+        }
+        assert_eq!(runs.0.len(), 3);
+        for (i, s) in sources.iter().enumerate() {
+            assert_eq!(runs.source(i as u32), *s);
+        }
     }
 
     #[test]
