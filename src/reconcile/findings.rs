@@ -854,3 +854,67 @@ fn above_usual_rate(
         .detail("usual_rate", median.to_string()),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Symbols;
+    use crate::model::{Currency, FileId, Money, SettlementRow, TxType};
+    use crate::reconcile::statement::Statement;
+    use proptest::prelude::*;
+
+    /// A sale line of `gross` cents with a fee of `fee` millionths of a yuan, written with
+    /// `decimals` decimals.
+    fn line(gross: i64, fee: i64, decimals: u32) -> Line {
+        let m = |d| Money::new(d, Currency::CNY);
+        let mut fee = Decimal::new(fee, 6).round_dp(decimals);
+        fee.rescale(decimals);
+        let row = SettlementRow {
+            source: Source {
+                file: FileId(1),
+                line: 2,
+            },
+            settle_date: None,
+            txn_time: None,
+            reference: None,
+            txn_id: None,
+            order_id: None,
+            merchant_id: None,
+            terminal_id: None,
+            card: None,
+            gross: m(Decimal::new(gross, 2)),
+            fee: Some(m(fee)),
+            net: Some(m(Decimal::new(gross, 2))),
+            batch: None,
+            kind: TxType::Sale,
+            channel: None,
+        };
+        let mut st = Statement::default();
+        st.add_line(&row, &mut Symbols::default()).unwrap();
+        st.lines.pop().unwrap()
+    }
+
+    proptest! {
+        /// The integer bound clears only lines the Decimal check would not report, whatever the
+        /// usual rate's digits (a median is a division: up to 28 decimals). Fees near 125 % of
+        /// the usual one are drawn often, where the bound must let the Decimal check decide.
+        #[test]
+        fn surely_usual_lines_are_never_strays(
+            gross in prop_oneof![1i64..100_000, 1i64..10_000_000_000_000],
+            (fee, rate) in (1i64..1_000_000_000, 1i64..100_000_000),
+            percent in 90i64..150,
+            decimals in 2u32..7,
+        ) {
+            // The usual rate as a median is: some fee over some gross.
+            let median = Decimal::new(fee, 6) / Decimal::new(rate.max(fee / 10_000 + 1), 2);
+            // A fee around `percent` % of the usual fee on this gross.
+            let usual = Decimal::new(gross, 2) * median;
+            let fee = (usual * Decimal::new(percent, 2) * Decimal::new(1_000_000, 0)).round();
+            let Ok(fee) = i64::try_from(fee) else { return Ok(()) };
+            let l = line(gross, fee, decimals);
+            if surely_usual(&l, median) {
+                prop_assert!(stray_fee(&l, median).is_none(), "{gross} {fee} {median}");
+            }
+        }
+    }
+}
