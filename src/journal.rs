@@ -8,7 +8,7 @@ use crate::ingest::Zone;
 use crate::model::{Channel, Currency, Source, Status, Transaction, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
 use std::hash::{BuildHasher, Hash};
 
@@ -498,10 +498,8 @@ const NIL: u32 = u32::MAX;
 /// one group to the next, so pairing allocates nothing per row.
 #[derive(Debug, Default)]
 pub struct Reversals {
-    by_reference: HashMap<Sym, u32>,
-    by_card: HashMap<(Sym, u64), u32>,
-    below_reference: Vec<u32>,
-    below_card: Vec<u32>,
+    by_reference: Stacks<Sym>,
+    by_card: Stacks<(Sym, u64)>,
     cancelled: Vec<bool>,
     sides: Vec<Side>,
 }
@@ -509,12 +507,24 @@ pub struct Reversals {
 /// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
 /// far apart in the journal, then read from here by every pairing of the group.
 #[derive(Debug, Clone, Copy)]
-struct Side {
-    kind: Kind,
-    approved: bool,
-    reference: Sym,
-    card: Sym,
-    amount: i64,
+pub struct Side {
+    pub kind: Kind,
+    pub approved: bool,
+    pub reference: Sym,
+    pub card: Sym,
+    pub amount: i64,
+}
+
+impl Side {
+    pub fn of(t: &Tx) -> Side {
+        Side {
+            kind: t.kind,
+            approved: t.approved,
+            reference: t.reference,
+            card: t.card,
+            amount: t.amount,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -527,17 +537,13 @@ enum Role {
 impl Reversals {
     /// Reads what pairing needs of `group`, a terminal's transactions in time order.
     pub fn read(&mut self, j: &Journal, group: &[u32]) {
+        self.read_sides(group.iter().map(|&i| Side::of(j.tx(i))));
+    }
+
+    /// `read`, from sides already gathered.
+    pub fn read_sides(&mut self, sides: impl IntoIterator<Item = Side>) {
         self.sides.clear();
-        self.sides.extend(group.iter().map(|&i| {
-            let t = j.tx(i);
-            Side {
-                kind: t.kind,
-                approved: t.approved,
-                reference: t.reference,
-                card: t.card,
-                amount: t.amount,
-            }
-        }));
+        self.sides.extend(sides);
     }
 
     /// Which transactions of the group last read a reversal cancelled, by position. `reverses`
@@ -555,55 +561,35 @@ impl Reversals {
         let len = self.sides.len();
         self.cancelled.clear();
         self.cancelled.resize(len, false);
-        self.by_reference.clear();
-        self.by_card.clear();
+        self.by_reference.clear(len);
+        self.by_card.clear(len);
         for s in self.sides.iter().filter(|s| role(s) == Role::Reversal) {
             if !s.reference.is_none() {
-                self.by_reference.insert(s.reference, NIL);
+                self.by_reference.want(s.reference);
             }
             if let Some(k) = card_key(s) {
-                self.by_card.insert(k, NIL);
+                self.by_card.want(k);
             }
         }
         if self.by_reference.is_empty() && self.by_card.is_empty() {
             return &self.cancelled;
         }
-        // Only positions pushed in this group are read back, so stale values do no harm.
-        for below in [&mut self.below_reference, &mut self.below_card] {
-            if below.len() < len {
-                below.resize(len, NIL);
-            }
-        }
         for (pos, s) in self.sides.iter().enumerate() {
             match role(s) {
                 Role::Charge => {
                     if !s.reference.is_none() {
-                        push(
-                            &mut self.by_reference,
-                            &mut self.below_reference,
-                            s.reference,
-                            pos,
-                        );
+                        self.by_reference.push(s.reference, pos);
                     }
                     if let Some(k) = card_key(s) {
-                        push(&mut self.by_card, &mut self.below_card, k, pos);
+                        self.by_card.push(k, pos);
                     }
                 }
                 Role::Reversal => {
                     let cancelled = &self.cancelled;
                     let original = (!s.reference.is_none())
-                        .then(|| {
-                            latest(
-                                &mut self.by_reference,
-                                &self.below_reference,
-                                cancelled,
-                                s.reference,
-                            )
-                        })
+                        .then(|| self.by_reference.latest(s.reference, cancelled))
                         .flatten()
-                        .or_else(|| {
-                            latest(&mut self.by_card, &self.below_card, cancelled, card_key(s)?)
-                        });
+                        .or_else(|| self.by_card.latest(card_key(s)?, cancelled));
                     if let Some(p) = original {
                         self.cancelled[p] = true;
                     }
@@ -623,26 +609,74 @@ impl Reversals {
     }
 }
 
-/// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
-fn push<K: Hash + Eq>(tops: &mut HashMap<K, u32>, below: &mut [u32], key: K, pos: usize) {
-    if let Some(top) = tops.get_mut(&key) {
-        below[pos] = *top;
-        *top = pos as u32;
-    }
+/// Charges by key, for the keys some reversal of the group asks for: each key a stack threaded
+/// through the group's positions (`below`), latest on top.
+///
+/// Every charge is offered to the stacks and few are wanted, so a bit per hash (of 1024) stands
+/// in front of the table: most charges are turned away without a probe.
+#[derive(Debug, Default)]
+struct Stacks<K> {
+    tops: HashTable<(K, u32)>,
+    hasher: DefaultHashBuilder,
+    wanted: [u64; 16],
+    below: Vec<u32>,
 }
 
-/// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
-fn latest<K: Hash + Eq>(
-    tops: &mut HashMap<K, u32>,
-    below: &[u32],
-    cancelled: &[bool],
-    key: K,
-) -> Option<usize> {
-    let top = tops.get_mut(&key)?;
-    while *top != NIL && cancelled[*top as usize] {
-        *top = below[*top as usize];
+impl<K: Hash + Eq + Copy> Stacks<K> {
+    /// Empties the stacks for a group of `len` transactions.
+    fn clear(&mut self, len: usize) {
+        self.tops.clear();
+        self.wanted = [0; 16];
+        // Only positions pushed in this group are read back, so stale values do no harm.
+        if self.below.len() < len {
+            self.below.resize(len, NIL);
+        }
     }
-    (*top != NIL).then_some(*top as usize)
+
+    fn is_empty(&self) -> bool {
+        self.tops.is_empty()
+    }
+
+    /// The word and bit of `hash` in `wanted`.
+    fn bit(hash: u64) -> (usize, u64) {
+        let b = hash % 1024;
+        ((b / 64) as usize, 1 << (b % 64))
+    }
+
+    /// Opens an empty stack for `key`.
+    fn want(&mut self, key: K) {
+        let hash = self.hasher.hash_one(key);
+        let (word, bit) = Self::bit(hash);
+        self.wanted[word] |= bit;
+        let hasher = &self.hasher;
+        if self.tops.find(hash, |e| e.0 == key).is_none() {
+            self.tops
+                .insert_unique(hash, (key, NIL), |e| hasher.hash_one(e.0));
+        }
+    }
+
+    /// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
+    fn push(&mut self, key: K, pos: usize) {
+        let hash = self.hasher.hash_one(key);
+        let (word, bit) = Self::bit(hash);
+        if self.wanted[word] & bit == 0 {
+            return;
+        }
+        if let Some(top) = self.tops.find_mut(hash, |e| e.0 == key) {
+            self.below[pos] = top.1;
+            top.1 = pos as u32;
+        }
+    }
+
+    /// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
+    fn latest(&mut self, key: K, cancelled: &[bool]) -> Option<usize> {
+        let hash = self.hasher.hash_one(key);
+        let top = &mut self.tops.find_mut(hash, |e| e.0 == key)?.1;
+        while *top != NIL && cancelled[*top as usize] {
+            *top = self.below[*top as usize];
+        }
+        (*top != NIL).then_some(*top as usize)
+    }
 }
 
 /// `d` in minor units of `c`; `None` if it does not fit an `i64` or has more decimals.

@@ -1,10 +1,12 @@
 //! `terminal-location` and `card-travel`: transactions from places they should not come from.
 
+use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::Sym;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
+use std::ops::Range;
 
 /// Chinese names of cities exports also write in English.
 const CITY_NAMES: [(&str, &str); 16] = [
@@ -49,22 +51,47 @@ fn same_city_sym(ctx: &Context<'_>, a: Sym, b: Sym) -> bool {
     a == b || same_city(ctx.name(a), ctx.name(b))
 }
 
-pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    const RULE: &str = "terminal-location";
-    // The group's rows that name a city, as (city, time, transaction), in time order; per
-    // distinct city, its count and whether it is the home city. Kept from group to group.
-    let mut placed: Vec<(Sym, i64, u32)> = Vec::new();
-    let mut cities: HashMap<Sym, (usize, bool)> = HashMap::new();
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
+/// A terminal's home city and its transactions elsewhere.
+#[derive(Debug)]
+struct Terminal {
+    /// The terminal group's first transaction, which settings are resolved for.
+    first: u32,
+    home: String,
+    source: String,
+    /// Where its transactions elsewhere are in `Away::rows`.
+    rows: Range<usize>,
+}
+
+/// Every terminal's transactions away from its home city, by city then time per terminal.
+#[derive(Debug, Default)]
+pub(super) struct Away {
+    terminals: Vec<Terminal>,
+    rows: Vec<u32>,
+}
+
+/// Buffers kept from one terminal to the next: the rows that name a city, as (city, time,
+/// transaction), and per distinct city its count and whether it is the home city.
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    placed: Vec<(Sym, i64, u32)>,
+    cities: HashMap<Sym, (usize, bool)>,
+}
+
+impl Reader {
+    /// Reads a terminal's home city (registered, else its usual one) and its rows elsewhere.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[Row], out: &mut Away) {
+        const RULE: &str = "terminal-location";
+        let first = ctx.tx(rows[0].tx);
         let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        let (placed, cities) = (&mut self.placed, &mut self.cities);
         placed.clear();
-        placed.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            (!t.city.is_none()).then_some((t.city, t.utc, i))
-        }));
+        placed.extend(
+            (rows.iter())
+                .filter(|r| !r.city.is_none())
+                .map(|r| (r.city, r.utc, r.tx)),
+        );
         cities.clear();
-        for &(c, _, _) in &placed {
+        for &(c, _, _) in placed.iter() {
             cities.entry(c).or_insert((0, false)).0 += 1;
         }
         let registered = ctx
@@ -75,16 +102,16 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(city) => (city, "registered".to_owned()),
             None => {
                 if (placed.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
-                    continue;
+                    return;
                 }
                 // The commonest city; of equally common ones, the last in symbol order.
                 let Some((&top, &(n, _))) = cities.iter().max_by_key(|&(c, &(n, _))| (n, *c))
                 else {
-                    continue;
+                    return;
                 };
                 let share = Decimal::from(n) / Decimal::from(placed.len());
                 if share < ctx.settings.decimal(RULE, "usual_share", m, term) {
-                    continue;
+                    return;
                 }
                 (
                     ctx.name(top).to_owned(),
@@ -102,7 +129,27 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         placed.retain(|(c, _, _)| !cities[c].1);
         // By city, then time; the transaction index keeps equal times in group order.
         placed.sort_unstable();
-        let away: Vec<u32> = placed.iter().map(|&(_, _, i)| i).collect();
+        let start = out.rows.len();
+        out.rows.extend(placed.iter().map(|&(_, _, i)| i));
+        out.terminals.push(Terminal {
+            first: rows[0].tx,
+            home,
+            source,
+            rows: start..out.rows.len(),
+        });
+    }
+}
+
+pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "terminal-location";
+    let found = &terminals::outcomes(ctx).away;
+    for terminal in &found.terminals {
+        let first = ctx.tx(terminal.first);
+        if !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let (term, home, source) = (ctx.name(first.terminal), &terminal.home, &terminal.source);
+        let away = &found.rows[terminal.rows.clone()];
         for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
             let t = ctx.tx(place[0]);
             let money: i128 = place

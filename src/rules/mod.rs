@@ -10,6 +10,7 @@ mod lost;
 mod refunds;
 mod reversals;
 pub mod settings;
+mod terminals;
 mod timing;
 mod traces;
 
@@ -266,10 +267,8 @@ pub struct Context<'a> {
     pub by_card: Grouped,
     /// The refund analysis, shared by the three refund rules.
     refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
-    /// What the trace counters tell, shared by the three trace rules.
-    trace_outcomes: std::sync::OnceLock<traces::Outcomes>,
-    /// What voids and refunds took back, shared by duplicate-charge and the refund rules.
-    reversed: std::sync::OnceLock<reversals::Reversed>,
+    /// What every terminal's trade tells, read once for the rules that judge it.
+    terminal_outcomes: std::sync::OnceLock<terminals::Outcomes>,
 }
 
 impl<'a> Context<'a> {
@@ -289,8 +288,7 @@ impl<'a> Context<'a> {
             by_terminal: journal.grouped_by(|t| t.terminal),
             by_card: journal.grouped_by(|t| t.card),
             refund_outcomes: std::sync::OnceLock::new(),
-            trace_outcomes: std::sync::OnceLock::new(),
-            reversed: std::sync::OnceLock::new(),
+            terminal_outcomes: std::sync::OnceLock::new(),
         }
     }
 

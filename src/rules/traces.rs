@@ -6,10 +6,10 @@
 //! lower); within a run a wrap-around (999999 → 000001) is unwrapped; the numbers are then
 //! sorted, so a transaction stamped out of order does not open a false gap.
 //!
-//! The three rules read the same fields of every row of every terminal, rows that lie far apart
-//! in the journal; so the counter is read once per run (`analyse`) and what it tells is kept, as
-//! the refund analysis is, for each rule to report on its terminals with its own settings.
+//! The counter is read once per run, with the other terminal rules' readings (`terminals`), and
+//! what it tells is kept for each rule to report on its terminals with its own settings.
 
+use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::{Sym, Tx};
@@ -49,7 +49,7 @@ struct Stamp {
 
 /// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
 /// each run sorted. The buffers are kept from one terminal to the next.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Runs {
     /// The terminal's traced transactions, in time order.
     stamps: Vec<Stamp>,
@@ -61,21 +61,17 @@ struct Runs {
 }
 
 impl Runs {
-    fn fill(&mut self, ctx: &Context<'_>, group: &[u32]) {
-        // The group's rows lie far apart in the journal: read in a plain loop, their loads
-        // overlap, and the arithmetic below works on data at hand.
+    fn fill(&mut self, rows: &[Row]) {
         self.stamps.clear();
-        self.stamps.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            t.has_trace().then(|| Stamp {
-                value: i64::from(t.trace),
-                modulus: modulus(t),
-                width: t.trace_width,
-                batch: t.batch,
-                utc: t.utc,
-                tx: i,
-            })
-        }));
+        self.stamps
+            .extend(rows.iter().filter(|r| r.has_trace()).map(|r| Stamp {
+                value: i64::from(r.trace),
+                modulus: power_of_ten(r.trace_width),
+                width: r.trace_width,
+                batch: r.batch,
+                utc: r.utc,
+                tx: r.tx,
+            }));
         self.pairs.clear();
         self.ends.clear();
         self.batches.clear();
@@ -171,18 +167,21 @@ pub(super) struct Outcomes {
 }
 
 fn analyse<'c>(ctx: &'c Context<'_>) -> &'c Outcomes {
-    ctx.trace_outcomes.get_or_init(|| analyse_once(ctx))
+    &terminals::outcomes(ctx).counters
 }
 
-fn analyse_once(ctx: &Context<'_>) -> Outcomes {
-    let mut out = Outcomes::default();
-    let mut runs = Runs::default();
-    for group in ctx.by_terminal.groups() {
-        let first = group[0];
-        if ctx.tx(first).terminal.is_none() {
-            continue;
-        }
-        runs.fill(ctx, group);
+/// Buffers kept from one terminal to the next.
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    runs: Runs,
+}
+
+impl Reader {
+    /// What one terminal's counter tells, in run order.
+    pub fn read(&mut self, rows: &[Row], out: &mut Outcomes) {
+        let first = rows[0].tx;
+        let runs = &mut self.runs;
+        runs.fill(rows);
         for run in runs.iter() {
             for pair in run.windows(2) {
                 // Most neighbours are consecutive.
@@ -222,7 +221,6 @@ fn analyse_once(ctx: &Context<'_>) -> Outcomes {
             }
         }
     }
-    out
 }
 
 pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
