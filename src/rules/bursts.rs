@@ -1,6 +1,7 @@
 //! `small-burst`: many small charges on one card within minutes (card testing), or on one
 //! terminal far above its own usual rate (testing many cards, or cash-out).
 
+use super::cards;
 use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
@@ -62,15 +63,26 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
     crate::journal::to_minor(max, ctx.journal.currency(t)).unwrap_or(i64::MAX)
 }
 
-pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut on_cards = vec![false; ctx.journal.txs.len()];
-    let mut settings = PerPlace::default();
-    // Buffers kept from group to group: the group's small transactions as (time, transaction),
-    // and the marks of `clusters`.
-    let mut smalls: Vec<(i64, u32)> = Vec::new();
-    let mut marked: Vec<bool> = Vec::new();
-    for group in ctx.cards(RULE) {
-        let (count, window, limit) = settings.get(ctx.tx(group[0]), |first| {
+/// Every card's bursts, in card order: the card group's first transaction (which settings are
+/// resolved for) and the burst's transactions.
+#[derive(Debug, Default)]
+pub(super) struct CardBursts {
+    bursts: Vec<(u32, Vec<u32>)>,
+}
+
+/// Buffers kept from one card to the next: the card's small transactions as (time,
+/// transaction), the marks of `clusters`, and the settings per merchant and terminal.
+#[derive(Debug, Default)]
+pub(super) struct CardReader {
+    smalls: Vec<(i64, u32)>,
+    marked: Vec<bool>,
+    settings: PerPlace<(usize, i64, i64)>,
+}
+
+impl CardReader {
+    /// Reads a card's bursts of small transactions.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut CardBursts) {
+        let (count, window, limit) = self.settings.get(ctx.tx(rows[0].tx), |first| {
             let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
             (
                 ctx.settings.count(RULE, "count", m, t) as usize,
@@ -78,16 +90,32 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 max_minor(ctx, first),
             )
         });
-        smalls.clear();
-        smalls.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            small(t.kind, t.amount, limit).then_some((t.utc, i))
-        }));
-        for run in clusters(&smalls, count.max(2), window, &mut marked) {
-            run.iter().for_each(|&i| on_cards[i as usize] = true);
-            out.push(card_finding(ctx, &run));
+        self.smalls.clear();
+        self.smalls.extend(
+            (rows.iter())
+                .filter(|r| small(r.kind, r.amount, limit))
+                .map(|r| (r.utc, r.tx)),
+        );
+        for run in clusters(&self.smalls, count.max(2), window, &mut self.marked) {
+            out.bursts.push((rows[0].tx, run));
         }
     }
+}
+
+pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut on_cards = vec![false; ctx.journal.txs.len()];
+    let mut enabled = PerPlace::default();
+    for (first, run) in &cards::outcomes(ctx).bursts.bursts {
+        if !enabled.get(ctx.tx(*first), |t| ctx.enabled(RULE, t)) {
+            continue;
+        }
+        run.iter().for_each(|&i| on_cards[i as usize] = true);
+        out.push(card_finding(ctx, run));
+    }
+    // Buffers kept from group to group: the group's small transactions as (time, transaction),
+    // and the marks of `clusters`.
+    let mut smalls: Vec<(i64, u32)> = Vec::new();
+    let mut marked: Vec<bool> = Vec::new();
     // The terminal's small transactions not already in a card's burst, and per window of its
     // time that has any of them, how many; kept from terminal to terminal.
     let found = &terminals::outcomes(ctx).smalls;

@@ -1,5 +1,6 @@
 //! `terminal-location` and `card-travel`: transactions from places they should not come from.
 
+use super::cards;
 use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
@@ -178,45 +179,71 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Uses of a card in two cities, neighbours in time and closer than the window: the card
+/// group's first transaction (which settings are resolved for), the two uses, the time between.
+#[derive(Debug, Default)]
+pub(super) struct Travel {
+    pairs: Vec<(u32, [u32; 2], i64)>,
+}
+
+/// Windows resolved per merchant and terminal, kept from one card to the next.
+#[derive(Debug, Default)]
+pub(super) struct TravelReader {
+    windows: PerPlace<i64>,
+}
+
+impl TravelReader {
+    /// Reads a card's uses in a city, each against the previous one in a city; equal city
+    /// symbols are the same city, other names are compared when reported.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut Travel) {
+        const RULE: &str = "card-travel";
+        let first = rows[0].tx;
+        let window = self
+            .windows
+            .get(ctx.tx(first), |t| ctx.seconds(RULE, "window", t));
+        let mut placed = rows.iter().filter(|r| !r.city.is_none());
+        let Some(mut a) = placed.next() else {
+            return;
+        };
+        for b in placed {
+            let gap = b.utc - a.utc;
+            if gap < window && a.city != b.city {
+                out.pairs.push((first, [a.tx, b.tx], gap));
+            }
+            a = b;
+        }
+    }
+}
+
 pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
-    let mut windows = PerPlace::default();
-    for group in ctx.cards(RULE) {
-        let window = windows.get(ctx.tx(group[0]), |t| ctx.seconds(RULE, "window", t));
-        // Each use in a city against the card's previous use in a city.
-        let mut previous: Option<u32> = None;
-        for &i in group {
-            if ctx.tx(i).city.is_none() {
-                continue;
-            }
-            let Some(p) = previous.replace(i) else {
-                continue;
-            };
-            let pair = [p, i];
-            let (a, b) = (ctx.tx(p), ctx.tx(i));
-            let gap = b.utc - a.utc;
-            if gap >= window || same_city_sym(ctx, a.city, b.city) {
-                continue;
-            }
-            let message = format!(
-                "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
-                ctx.name(a.card),
-                ctx.name(a.city),
-                ctx.when(a),
-                ctx.name(b.city),
-                ctx.when(b),
-                span_words(gap),
-                ctx.refs(&pair),
-            );
-            out.push(
-                ctx.finding(RULE, message, &pair)
-                    .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
-                    .detail(
-                        "cities",
-                        vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
-                    )
-                    .detail("gap_seconds", gap),
-            );
+    let mut enabled = PerPlace::default();
+    for &(first, pair, gap) in &cards::outcomes(ctx).travel.pairs {
+        if !enabled.get(ctx.tx(first), |t| ctx.enabled(RULE, t)) {
+            continue;
         }
+        let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
+        if same_city_sym(ctx, a.city, b.city) {
+            continue;
+        }
+        let message = format!(
+            "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
+            ctx.name(a.card),
+            ctx.name(a.city),
+            ctx.when(a),
+            ctx.name(b.city),
+            ctx.when(b),
+            span_words(gap),
+            ctx.refs(&pair),
+        );
+        out.push(
+            ctx.finding(RULE, message, &pair)
+                .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
+                .detail(
+                    "cities",
+                    vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
+                )
+                .detail("gap_seconds", gap),
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! (journal, terminal register, reference time, settings) and return findings.
 
 mod bursts;
+mod cards;
 mod duplicates;
 mod geography;
 mod lost;
@@ -265,8 +266,8 @@ pub struct Context<'a> {
     pub by_terminal: Grouped,
     /// Transaction indexes by card, then time.
     pub by_card: Grouped,
-    /// The refund analysis, shared by the three refund rules.
-    refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
+    /// What every card's transactions tell, read once for the rules that follow a card.
+    card_outcomes: std::sync::OnceLock<cards::Outcomes>,
     /// What every terminal's trade tells, read once for the rules that judge it.
     terminal_outcomes: std::sync::OnceLock<terminals::Outcomes>,
 }
@@ -287,7 +288,7 @@ impl<'a> Context<'a> {
             merchant_hours,
             by_terminal: journal.grouped_by(|t| t.terminal),
             by_card: journal.grouped_by(|t| t.card),
-            refund_outcomes: std::sync::OnceLock::new(),
+            card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }
     }
