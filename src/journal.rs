@@ -352,6 +352,39 @@ impl Journal {
         Grouped { order, starts }
     }
 
+    /// The groups of two or more transactions that share a key (rows without one left out), by
+    /// key, then time, then file position. For keys that are mostly unique, like references:
+    /// a count per hash of the key, in a table four times the log's size, tells most single rows
+    /// apart in two passes, and only the rest are sorted. A key with two rows has their count at
+    /// two, so no group is missed; a single row that shares a hash is sorted and left alone.
+    pub fn shared_by<K: Ord + Hash + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
+        let hasher = DefaultHashBuilder::default();
+        let slots = (self.txs.len() * 4).next_power_of_two();
+        let slot = |k: K| hasher.hash_one(k) as usize & (slots - 1);
+        let mut counts = vec![0u8; slots];
+        for k in self.txs.iter().filter_map(&key) {
+            let n = &mut counts[slot(k)];
+            *n = (*n + 1).min(2);
+        }
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
+            .filter(|&(k, _)| counts[slot(k)] > 1)
+            .collect();
+        drop(counts);
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
+        keyed.sort_unstable();
+        let mut order: Vec<u32> = Vec::new();
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            let at = order.len() - run.len();
+            self.by_time(&mut order[at..]);
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
     /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
     /// time, then file position. A counting sort: two passes in file order, no comparison of
     /// transactions. A group whose times come in file order (most) needs no sort; the others
@@ -865,6 +898,23 @@ mod tests {
                 let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
                 proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The groups the counting filter keeps are the groups of two or more of the full sort.
+        #[test]
+        fn shared_groups_are_the_sorted_groups_of_two_or_more(rows in proptest::collection::vec(
+            (0u8..4, 0u8..20, 0u8..5, proptest::bool::ANY, 0u8..5, 0u8..40, -3i8..4),
+            0..300,
+        )) {
+            let j = journal_of(&rows);
+            let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, t.kind == Kind::Void));
+            let sorted = j.sorted_by(key);
+            let want: Vec<&[u32]> = sorted.groups().filter(|g| g.len() > 1).collect();
+            let shared = j.shared_by(key);
+            proptest::prop_assert_eq!(shared.groups().collect::<Vec<_>>(), want);
         }
     }
 
