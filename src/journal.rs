@@ -385,20 +385,23 @@ impl Journal {
         Grouped { order, starts }
     }
 
-    /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
-    /// time, then file position. A counting sort: two passes in file order, no comparison of
-    /// transactions. A group whose times come in file order (most) needs no sort; the others
-    /// are sorted on their own.
-    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Sym) -> Grouped {
+    /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`
+    /// last, where a key may be none), then time, then file position. A counting sort: two
+    /// passes in file order, no comparison of transactions. A group whose times come in file
+    /// order (most) needs no sort; the others are sorted on their own.
+    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Option<Sym>) -> Grouped {
         // Each distinct key gets a number in order of first sight, through a table indexed by
         // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
-        // once a time came earlier than one before it).
+        // once a time came earlier than one before it). Rows without a key are numbered `NIL`.
         let mut numbers: Vec<u32> = Vec::new();
         let mut keys: Vec<Sym> = Vec::new();
         let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
         let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
         for t in &self.txs {
-            let k = key(t);
+            let Some(k) = key(t) else {
+                numbered.push(NIL);
+                continue;
+            };
             let slot = if k.is_none() { 0 } else { k.index() + 1 };
             if slot >= numbers.len() {
                 numbers.resize(slot + 1, NIL);
@@ -432,8 +435,8 @@ impl Journal {
             at += count;
         }
         starts.push(at);
-        let mut order = vec![0u32; self.txs.len()];
-        for (i, &n) in numbered.iter().enumerate() {
+        let mut order = vec![0u32; at as usize];
+        for (i, &n) in numbered.iter().enumerate().filter(|(_, n)| **n != NIL) {
             let slot = &mut next[n as usize];
             order[*slot as usize] = i as u32;
             *slot += 1;
@@ -459,7 +462,7 @@ impl Journal {
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        let by_terminal = self.grouped_by(|t| t.terminal);
+        let by_terminal = self.grouped_by(|t| Some(t.terminal));
         self.voided_sales_of(by_terminal.groups())
     }
 
@@ -893,7 +896,7 @@ mod tests {
             for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.card] {
                 let want = plain(key);
                 proptest::prop_assert_eq!(&j.order_by(key), &want);
-                let grouped = j.grouped_by(key);
+                let grouped = j.grouped_by(|t| Some(key(t)));
                 proptest::prop_assert_eq!(&grouped.order, &want);
                 let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
                 proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);

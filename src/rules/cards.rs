@@ -17,7 +17,6 @@ pub(super) struct Row {
     pub utc: i64,
     pub amount: i64,
     pub city: Sym,
-    pub order: Sym,
     pub kind: Kind,
     pub approved: bool,
 }
@@ -30,7 +29,6 @@ impl Row {
             utc: t.utc,
             amount: t.amount,
             city: t.city,
-            order: t.order,
             kind: t.kind,
             approved: t.approved,
         }
@@ -53,11 +51,11 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     // A voided sale was never taken: refunding it pays out money that was never in.
     let voided = &terminals::outcomes(ctx).reversed.voided;
     // Refunds that name an order are judged against the order's sales first.
-    let (by_order, order_matched) = refunds::by_order(ctx, voided);
+    let by_order = refunds::by_order(ctx, voided);
     let mut out = Outcomes {
         bursts: bursts::CardBursts::default(),
         travel: geography::Travel::default(),
-        refunds: by_order,
+        refunds: by_order.outcomes,
     };
     let mut refunds = refunds::CardReader::default();
     let mut bursts = bursts::CardReader::default();
@@ -67,15 +65,12 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     for group in ctx.by_card.groups() {
         rows.clear();
         rows.extend(group.iter().map(|&i| Row::of(ctx, i)));
-        // Rows without a card are one group too: the refund rules read it for refunds of an
-        // order with no sale; the others leave it out.
-        let card = ctx.tx(group[0]).card;
-        refunds.read(card, &rows, voided, &order_matched, &mut out.refunds);
-        if card.is_none() {
-            continue;
-        }
+        refunds.read(&rows, voided, &by_order.matched, &mut out.refunds);
         bursts.read(ctx, &rows, &mut out.bursts);
         travel.read(ctx, &rows, &mut out.travel);
     }
+    // A refund of an order without sales and without a card has nothing to be judged against.
+    (out.refunds)
+        .extend((by_order.cardless.iter()).map(|&refund| refunds::Outcome::Orphan { refund }));
     out
 }

@@ -264,7 +264,7 @@ pub struct Context<'a> {
     pub merchant_hours: Option<Hours>,
     /// Transaction indexes by terminal, then time.
     pub by_terminal: Grouped,
-    /// Transaction indexes by card, then time.
+    /// Transaction indexes by card, then time; rows without a card are left out.
     pub by_card: Grouped,
     /// What every card's transactions tell, read once for the rules that follow a card.
     card_outcomes: std::sync::OnceLock<cards::Outcomes>,
@@ -286,8 +286,8 @@ impl<'a> Context<'a> {
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.grouped_by(|t| t.terminal),
-            by_card: journal.grouped_by(|t| t.card),
+            by_terminal: journal.grouped_by(|t| Some(t.terminal)),
+            by_card: journal.grouped_by(|t| (!t.card.is_none()).then_some(t.card)),
             card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }

@@ -30,9 +30,18 @@ fn analyse<'c>(ctx: &'c Context<'_>) -> &'c [Outcome] {
     &cards::outcomes(ctx).refunds
 }
 
-/// The refunds that name an order with sales, judged against the order's sales, in time order;
-/// and which refunds those are (the others are judged per card, `CardReader`).
-pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> (Vec<Outcome>, Vec<bool>) {
+/// The refunds that name an order, judged against the order's sales.
+#[derive(Debug)]
+pub(super) struct ByOrder {
+    /// What was found, in time order.
+    pub outcomes: Vec<Outcome>,
+    /// The refunds of an order with sales: the others are judged per card (`CardReader`).
+    pub matched: Vec<bool>,
+    /// Refunds of an order without sales and without a card: nothing to judge them against.
+    pub cardless: Vec<u32>,
+}
+
+pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
@@ -90,7 +99,17 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> (Vec<Outcome>, Vec
             });
         }
     }
-    (out, order_matched)
+    // In time order, then file order, as the rows without a card were read when they were a
+    // group of their own, last.
+    let mut cardless: Vec<u32> = (refunds.into_iter())
+        .filter(|&i| ctx.tx(i).card.is_none() && !order_matched[i as usize])
+        .collect();
+    cardless.sort_by_key(|&i| (ctx.tx(i).utc, i));
+    ByOrder {
+        outcomes: out,
+        matched: order_matched,
+        cardless,
+    }
 }
 
 /// Buffers kept from one card to the next: the card's sales so far.
@@ -100,11 +119,9 @@ pub(super) struct CardReader {
 }
 
 impl CardReader {
-    /// Judges a card's refunds that no order took (`card` none: rows without a card) against
-    /// the sales to the card before them.
+    /// Judges a card's refunds that no order took against the sales to the card before them.
     pub fn read(
         &mut self,
-        card: Sym,
         rows: &[cards::Row],
         voided: &[bool],
         order_matched: &[bool],
@@ -119,12 +136,6 @@ impl CardReader {
                 sold += magnitude;
                 sales.push(r.tx);
             } else if r.approved && r.kind == Kind::Refund && !order_matched[r.tx as usize] {
-                if card.is_none() {
-                    if !r.order.is_none() {
-                        out.push(Outcome::Orphan { refund: r.tx });
-                    }
-                    continue;
-                }
                 if sales.is_empty() {
                     out.push(Outcome::Orphan { refund: r.tx });
                     continue;
