@@ -899,7 +899,14 @@ mod tests {
                 let grouped = j.grouped_by(|t| Some(key(t)));
                 proptest::prop_assert_eq!(&grouped.order, &want);
                 let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
-                proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);
+                proptest::prop_assert_eq!(&grouped.groups().collect::<Vec<_>>(), &chunks);
+                // Rows without a key left out, the others as they were.
+                let some = j.grouped_by(|t| (!key(t).is_none()).then_some(key(t)));
+                let with_key: Vec<&[u32]> = chunks
+                    .into_iter()
+                    .filter(|g| !key(j.tx(g[0])).is_none())
+                    .collect();
+                proptest::prop_assert_eq!(some.groups().collect::<Vec<_>>(), with_key);
             }
         }
     }

@@ -291,3 +291,23 @@ fn terminal_finding(ctx: &Context<'_>, run: &[u32], usual: usize, threshold: usi
     f.card = None;
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::usual_per_window;
+
+    proptest::proptest! {
+        /// The median of the windows that had a small transaction, padded with the zeros of
+        /// those that had none, is the median of all the windows' counts.
+        #[test]
+        fn the_median_counts_windows_without_smalls_as_zero(
+            counts in proptest::collection::vec(0usize..6, 1..50),
+        ) {
+            let mut all = counts.clone();
+            all.sort_unstable();
+            let want = all[all.len() / 2];
+            let mut some: Vec<usize> = counts.iter().copied().filter(|&n| n > 0).collect();
+            proptest::prop_assert_eq!(usual_per_window(&mut some, counts.len()), want);
+        }
+    }
+}

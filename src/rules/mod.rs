@@ -2,6 +2,12 @@
 //! default severity, a one-line doc and declared thresholds; `RULES` is the registry that
 //! `txaudit rules` lists and `txaudit config` prints. Rules are pure: they read a `Context`
 //! (journal, terminal register, reference time, settings) and return findings.
+//!
+//! Most rules judge a terminal's or a card's transactions as a whole, and those lie far apart in
+//! the journal: reading them costs more than judging them. So every terminal is read once for
+//! all the terminal rules (`terminals`) and every card once for all the card rules (`cards`);
+//! what each rule finds there is kept in the `Context`, and the rule reports it with its own
+//! settings for the terminals or cards it applies to.
 
 mod bursts;
 mod cards;
@@ -295,26 +301,6 @@ impl<'a> Context<'a> {
 
     pub fn tx(&self, i: u32) -> &Tx {
         self.journal.tx(i)
-    }
-
-    /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
-    /// no terminal are left out).
-    pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut enabled = PerPlace::default();
-        self.by_terminal.groups().filter(move |g| {
-            let t = self.tx(g[0]);
-            !t.terminal.is_none() && enabled.get(t, |t| self.enabled(rule, t))
-        })
-    }
-
-    /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
-    /// are left out).
-    pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut enabled = PerPlace::default();
-        self.by_card.groups().filter(move |g| {
-            let t = self.tx(g[0]);
-            !t.card.is_none() && enabled.get(t, |t| self.enabled(rule, t))
-        })
     }
 
     pub fn name(&self, s: Sym) -> &str {

@@ -343,3 +343,101 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Row, Runs, power_of_ten};
+    use crate::journal::{Kind, Sym};
+
+    /// The runs as first written: the previous trace recovered with a division every row.
+    fn runs_by_division(rows: &[Row]) -> Vec<Vec<(i64, u32)>> {
+        let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
+        let mut prev: Option<(&Row, i64)> = None;
+        let mut seen: Vec<Sym> = Vec::new();
+        for t in rows.iter().filter(|r| r.has_trace()) {
+            let (value, m) = (i64::from(t.trace), power_of_ten(t.trace_width));
+            let unwrapped = match prev {
+                Some((p, pu)) => {
+                    let pv = pu.rem_euclid(m);
+                    let reset = p.batch != t.batch
+                        && !p.batch.is_none()
+                        && !t.batch.is_none()
+                        && !seen.contains(&t.batch)
+                        && value < pv;
+                    if reset {
+                        out.push(Vec::new());
+                        value
+                    } else if pv - value > m / 2 {
+                        pu - pv + m + value
+                    } else {
+                        pu - pv + value
+                    }
+                }
+                None => {
+                    out.push(Vec::new());
+                    value
+                }
+            };
+            out.last_mut().expect("a run").push((unwrapped, t.tx));
+            if !seen.contains(&t.batch) {
+                seen.push(t.batch);
+            }
+            prev = Some((t, unwrapped));
+        }
+        out.iter_mut().for_each(|r| r.sort());
+        out
+    }
+
+    fn row(tx: u32, trace: u32, width: u8, batch: Sym) -> Row {
+        Row {
+            tx,
+            utc: 0,
+            amount: 0,
+            reference: Sym::NONE,
+            card: Sym::NONE,
+            city: Sym::NONE,
+            batch,
+            trace,
+            minute: 0,
+            trace_width: width,
+            kind: Kind::Sale,
+            approved: true,
+        }
+    }
+
+    proptest::proptest! {
+        /// Counters that wrap, reset with new batches, come back to old ones and change width
+        /// are cut and unwrapped as the division every row did.
+        #[test]
+        fn runs_match_the_division_every_row(steps in proptest::collection::vec(
+            (0u32..1200, 2u8..4, 0usize..4, 0u8..10), 0..120,
+        )) {
+            let batches = [Sym::NONE, batch(0), batch(1), batch(2)];
+            let rows: Vec<Row> = steps
+                .iter()
+                .enumerate()
+                .map(|(k, &(trace, width, b, absent))| {
+                    let trace = if absent == 0 { u32::MAX } else { trace % 10u32.pow(u32::from(width)) };
+                    row(k as u32, trace, width, batches[b])
+                })
+                .collect();
+            let mut runs = Runs::default();
+            runs.fill(&rows);
+            let got: Vec<Vec<(i64, u32)>> = runs.iter().map(<[_]>::to_vec).collect();
+            let mut want = runs_by_division(&rows);
+            // A terminal without a trace has one empty run.
+            if want.is_empty() {
+                want.push(Vec::new());
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    fn batch(n: u32) -> Sym {
+        let mut s = crate::journal::Symbols::default();
+        (0..=n)
+            .map(|k| s.intern(&k.to_string()))
+            .last()
+            .expect("one")
+    }
+}
