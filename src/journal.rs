@@ -479,9 +479,12 @@ impl Journal {
     pub fn voided_sales_of<'g>(&self, terminals: impl IntoIterator<Item = &'g [u32]>) -> Vec<bool> {
         let mut voided = vec![false; self.txs.len()];
         let mut reversals = Reversals::default();
+        // A terminal's rows as pairing reads them, kept from one terminal to the next.
+        let mut sides: Vec<Side> = Vec::new();
         for group in terminals {
-            reversals.read(self, group);
-            let cancelled = reversals.pair(|k| k == Kind::Void, true);
+            sides.clear();
+            sides.extend(group.iter().map(|&i| Side::of(self.tx(i))));
+            let cancelled = reversals.pair(&sides, |s| *s, |k| k == Kind::Void, true);
             for (&i, &c) in group.iter().zip(cancelled) {
                 voided[i as usize] |= c;
             }
@@ -537,11 +540,10 @@ pub struct Reversals {
     by_reference: Stacks<Sym>,
     by_card: Stacks<(Sym, u64)>,
     cancelled: Vec<bool>,
-    sides: Vec<Side>,
 }
 
-/// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
-/// far apart in the journal, then read from here by every pairing of the group.
+/// What pairing reads of one transaction. A group's rows lie far apart in the journal, so the
+/// caller gathers them once and pairs from there.
 #[derive(Debug, Clone, Copy)]
 pub struct Side {
     pub kind: Kind,
@@ -571,21 +573,17 @@ enum Role {
 }
 
 impl Reversals {
-    /// Reads what pairing needs of `group`, a terminal's transactions in time order.
-    pub fn read(&mut self, j: &Journal, group: &[u32]) {
-        self.read_sides(group.iter().map(|&i| Side::of(j.tx(i))));
-    }
-
-    /// `read`, from sides already gathered.
-    pub fn read_sides(&mut self, sides: impl IntoIterator<Item = Side>) {
-        self.sides.clear();
-        self.sides.extend(sides);
-    }
-
-    /// Which transactions of the group last read a reversal cancelled, by position. `reverses`
-    /// says which kinds reverse a charge; `cardless` whether a reversal without a card still
-    /// looks for a charge without one by amount.
-    pub fn pair(&mut self, reverses: impl Fn(Kind) -> bool, cardless: bool) -> &[bool] {
+    /// Which of `rows` (a terminal's transactions in time order, read through `side`) a
+    /// reversal cancelled, by position. `reverses` says which kinds reverse a charge;
+    /// `cardless` whether a reversal without a card still looks for a charge without one by
+    /// amount.
+    pub fn pair<R>(
+        &mut self,
+        rows: &[R],
+        side: impl Fn(&R) -> Side,
+        reverses: impl Fn(Kind) -> bool,
+        cardless: bool,
+    ) -> &[bool] {
         let role = |s: &Side| match s.approved {
             true if s.kind.is_charge() => Role::Charge,
             true if reverses(s.kind) => Role::Reversal,
@@ -594,29 +592,29 @@ impl Reversals {
         // The card and absolute amount a reversal and its charge share, if the card takes part.
         let card_key =
             |s: &Side| (cardless || !s.card.is_none()).then_some((s.card, s.amount.unsigned_abs()));
-        let len = self.sides.len();
+        let len = rows.len();
         self.cancelled.clear();
         self.cancelled.resize(len, false);
         self.by_reference.clear(len);
         self.by_card.clear(len);
-        for s in self.sides.iter().filter(|s| role(s) == Role::Reversal) {
+        for s in rows.iter().map(&side).filter(|s| role(s) == Role::Reversal) {
             if !s.reference.is_none() {
                 self.by_reference.want(s.reference);
             }
-            if let Some(k) = card_key(s) {
+            if let Some(k) = card_key(&s) {
                 self.by_card.want(k);
             }
         }
         if self.by_reference.is_empty() && self.by_card.is_empty() {
             return &self.cancelled;
         }
-        for (pos, s) in self.sides.iter().enumerate() {
-            match role(s) {
+        for (pos, s) in rows.iter().map(&side).enumerate() {
+            match role(&s) {
                 Role::Charge => {
                     if !s.reference.is_none() {
                         self.by_reference.push(s.reference, pos);
                     }
-                    if let Some(k) = card_key(s) {
+                    if let Some(k) = card_key(&s) {
                         self.by_card.push(k, pos);
                     }
                 }
@@ -625,7 +623,7 @@ impl Reversals {
                     let original = (!s.reference.is_none())
                         .then(|| self.by_reference.latest(s.reference, cancelled))
                         .flatten()
-                        .or_else(|| self.by_card.latest(card_key(s)?, cancelled));
+                        .or_else(|| self.by_card.latest(card_key(&s)?, cancelled));
                     if let Some(p) = original {
                         self.cancelled[p] = true;
                     }
@@ -634,14 +632,6 @@ impl Reversals {
             }
         }
         &self.cancelled
-    }
-
-    /// The approved charges of the group last paired that no reversal cancelled, as (position,
-    /// card, amount): from what was read, not from the journal again.
-    pub fn open_charges(&self) -> impl Iterator<Item = (usize, Sym, i64)> + '_ {
-        (self.sides.iter().zip(&self.cancelled).enumerate())
-            .filter(|(_, (s, c))| s.approved && s.kind.is_charge() && !**c)
-            .map(|(pos, (s, _))| (pos, s.card, s.amount))
     }
 }
 
@@ -846,8 +836,7 @@ mod tests {
         let mut out = vec![false; j.txs.len()];
         let mut reversals = Reversals::default();
         for group in j.groups(&order, |t| t.terminal) {
-            reversals.read(j, group);
-            let cancelled = reversals.pair(reverses, cardless);
+            let cancelled = reversals.pair(group, |&i| Side::of(j.tx(i)), reverses, cardless);
             for (&i, &c) in group.iter().zip(cancelled) {
                 out[i as usize] |= c;
             }

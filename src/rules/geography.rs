@@ -70,12 +70,12 @@ pub(super) struct Away {
     rows: Vec<u32>,
 }
 
-/// Buffers kept from one terminal to the next: the rows that name a city, as (city, time,
-/// transaction), and per distinct city its count and whether it is the home city.
+/// Buffers kept from one terminal to the next: per distinct city its count and whether it is
+/// the home city, and the rows elsewhere, as (city, time, transaction).
 #[derive(Debug, Default)]
 pub(super) struct Reader {
-    placed: Vec<(Sym, i64, u32)>,
     cities: HashMap<Sym, (usize, bool)>,
+    away: Vec<(Sym, i64, u32)>,
 }
 
 impl Reader {
@@ -84,16 +84,12 @@ impl Reader {
         const RULE: &str = "terminal-location";
         let first = ctx.tx(rows[0].tx);
         let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
-        let (placed, cities) = (&mut self.placed, &mut self.cities);
-        placed.clear();
-        placed.extend(
-            (rows.iter())
-                .filter(|r| !r.city.is_none())
-                .map(|r| (r.city, r.utc, r.tx)),
-        );
+        let (cities, away) = (&mut self.cities, &mut self.away);
         cities.clear();
-        for &(c, _, _) in placed.iter() {
-            cities.entry(c).or_insert((0, false)).0 += 1;
+        let mut placed = 0;
+        for r in rows.iter().filter(|r| !r.city.is_none()) {
+            cities.entry(r.city).or_insert((0, false)).0 += 1;
+            placed += 1;
         }
         let registered = ctx
             .register
@@ -102,7 +98,7 @@ impl Reader {
         let (home, source) = match registered {
             Some(city) => (city, "registered".to_owned()),
             None => {
-                if (placed.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
+                if (placed as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
                     return;
                 }
                 // The commonest city; of equally common ones, the last in symbol order.
@@ -110,7 +106,7 @@ impl Reader {
                 else {
                     return;
                 };
-                let share = Decimal::from(n) / Decimal::from(placed.len());
+                let share = Decimal::from(n) / Decimal::from(placed);
                 if share < ctx.settings.decimal(RULE, "usual_share", m, term) {
                     return;
                 }
@@ -127,11 +123,16 @@ impl Reader {
         for (&c, (_, home_city)) in cities.iter_mut() {
             *home_city = same_city(ctx.name(c), &home);
         }
-        placed.retain(|(c, _, _)| !cities[c].1);
+        away.clear();
+        away.extend(
+            (rows.iter())
+                .filter(|r| !r.city.is_none() && !cities[&r.city].1)
+                .map(|r| (r.city, r.utc, r.tx)),
+        );
         // By city, then time; the transaction index keeps equal times in group order.
-        placed.sort_unstable();
+        away.sort_unstable();
         let start = out.rows.len();
-        out.rows.extend(placed.iter().map(|&(_, _, i)| i));
+        out.rows.extend(away.iter().map(|&(_, _, i)| i));
         out.terminals.push(Terminal {
             first: rows[0].tx,
             home,

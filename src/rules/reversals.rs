@@ -41,29 +41,28 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    /// Reads a terminal's rows and marks the sales its voids cancelled.
+    /// Marks the sales a terminal's voids cancelled.
     pub fn read(&mut self, rows: &[Row], out: &mut Reversed) {
-        self.reversals.read_sides(rows.iter().map(Row::side));
-        let voided = self.reversals.pair(|k| k == Kind::Void, true);
+        let voided = self
+            .reversals
+            .pair(rows, Row::side, |k| k == Kind::Void, true);
         for (r, &v) in rows.iter().zip(voided) {
             out.voided[r.tx as usize] |= v;
         }
     }
 
-    /// The candidate duplicates of the terminal last read: a void or refund takes back the
-    /// charge with its reference, or its card and amount; a charge without a card is never a
-    /// duplicate.
+    /// A terminal's candidate duplicates: a void or refund takes back the charge with its
+    /// reference, or its card and amount; a charge without a card is never a duplicate.
     pub fn read_charges(&mut self, rows: &[Row], out: &mut Reversed) {
-        self.reversals
-            .pair(|k| matches!(k, Kind::Void | Kind::Refund), false);
+        let reverses = |k| matches!(k, Kind::Void | Kind::Refund);
+        let cancelled = self.reversals.pair(rows, Row::side, reverses, false);
         let start = out.repeated.len();
         self.first.clear();
-        for (pos, card, amount) in self.reversals.open_charges() {
-            if card.is_none() {
-                continue;
-            }
-            let i = rows[pos].tx;
-            match self.first.entry((card, amount)) {
+        let open = (rows.iter().zip(cancelled))
+            .filter(|(r, c)| r.approved && r.kind.is_charge() && !r.card.is_none() && !**c);
+        for (r, _) in open {
+            let i = r.tx;
+            match self.first.entry((r.card, r.amount)) {
                 Entry::Vacant(e) => {
                     e.insert(Some(i));
                 }

@@ -36,23 +36,10 @@ fn power_of_ten(width: u8) -> i64 {
     POWERS[usize::from(width.clamp(1, 9))]
 }
 
-/// What the counter reads of a transaction.
-#[derive(Debug, Clone, Copy)]
-struct Stamp {
-    value: i64,
-    modulus: i64,
-    width: u8,
-    batch: Sym,
-    utc: i64,
-    tx: u32,
-}
-
 /// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
 /// each run sorted. The buffers are kept from one terminal to the next.
 #[derive(Debug, Default)]
 struct Runs {
-    /// The terminal's traced transactions, in time order.
-    stamps: Vec<Stamp>,
     pairs: Vec<(i64, u32)>,
     /// Where each run ends in `pairs`.
     ends: Vec<usize>,
@@ -62,28 +49,18 @@ struct Runs {
 
 impl Runs {
     fn fill(&mut self, rows: &[Row]) {
-        self.stamps.clear();
-        self.stamps
-            .extend(rows.iter().filter(|r| r.has_trace()).map(|r| Stamp {
-                value: i64::from(r.trace),
-                modulus: power_of_ten(r.trace_width),
-                width: r.trace_width,
-                batch: r.batch,
-                utc: r.utc,
-                tx: r.tx,
-            }));
         self.pairs.clear();
         self.ends.clear();
         self.batches.clear();
-        let mut prev: Option<(Stamp, i64)> = None;
-        for &t in &self.stamps {
-            let (value, m) = (t.value, t.modulus);
+        let mut prev: Option<(&Row, i64)> = None;
+        for t in rows.iter().filter(|r| r.has_trace()) {
+            let (value, m) = (i64::from(t.trace), power_of_ten(t.trace_width));
             let unwrapped = match prev {
                 Some((p, pu)) => {
                     // The unwrapped trace is the written one modulo its counter's size, so the
                     // division is needed only where the width changes.
-                    let pv = if p.modulus == m {
-                        p.value
+                    let pv = if power_of_ten(p.trace_width) == m {
+                        i64::from(p.trace)
                     } else {
                         pu.rem_euclid(m)
                     };
@@ -202,14 +179,17 @@ impl Reader {
                 });
             }
         }
-        for w in runs.stamps.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let modulus = 10u64.pow(u32::from(a.width.max(1)));
+        let mut traced = rows.iter().filter(|r| r.has_trace());
+        let Some(mut a) = traced.next() else {
+            return;
+        };
+        for b in traced {
+            let modulus = 10u64.pow(u32::from(a.trace_width.max(1)));
             let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
             // In time order the later transaction has the lower trace: the one with the higher
             // trace was stamped earlier than it should have been.
-            let back = u64::try_from(a.value - b.value)
-                .ok()
+            let back = u64::from(a.trace)
+                .checked_sub(u64::from(b.trace))
                 .filter(|d| *d > 0 && *d < modulus / 2);
             if back.is_some() && same_batch {
                 out.backs.push(Back {
@@ -219,6 +199,7 @@ impl Reader {
                     skew: b.utc - a.utc,
                 });
             }
+            a = b;
         }
     }
 }
