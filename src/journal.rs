@@ -8,9 +8,9 @@ use crate::ingest::Zone;
 use crate::model::{Channel, Currency, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use compact_str::CompactString;
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 pub use crate::symbols::{Ref, Sym, Symbols};
 
@@ -270,20 +270,56 @@ impl Journal {
         Grouped { order, starts }
     }
 
-    /// The transactions grouped by a symbol: by key in symbol order (`Sym::NONE` last), then
-    /// time, then file position. A counting sort: two passes in file order, no comparison of
-    /// transactions. A group whose times come in file order (most) needs no sort; the others
-    /// are sorted on their own.
-    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Sym) -> Grouped {
+    /// The groups of two or more transactions that share a key (rows without one left out), by
+    /// key, then time, then file position. For keys that are mostly unique, like references:
+    /// a count per hash of the key, in a table four times the log's size, tells most single rows
+    /// apart in two passes, and only the rest are sorted. A key with two rows has their count at
+    /// two, so no group is missed; a single row that shares a hash is sorted and left alone.
+    pub fn shared_by<K: Ord + Hash + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
+        let hasher = DefaultHashBuilder::default();
+        let slots = (self.txs.len() * 4).next_power_of_two();
+        let slot = |k: K| hasher.hash_one(k) as usize & (slots - 1);
+        let mut counts = vec![0u8; slots];
+        for k in self.txs.iter().filter_map(&key) {
+            let n = &mut counts[slot(k)];
+            *n = (*n + 1).min(2);
+        }
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
+            .filter(|&(k, _)| counts[slot(k)] > 1)
+            .collect();
+        drop(counts);
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
+        keyed.sort_unstable();
+        let mut order: Vec<u32> = Vec::new();
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            let at = order.len() - run.len();
+            self.by_time(&mut order[at..]);
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
+    /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`
+    /// last, where a key may be none), then time, then file position. A counting sort: two
+    /// passes in file order, no comparison of transactions. A group whose times come in file
+    /// order (most) needs no sort; the others are sorted on their own.
+    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Option<Sym>) -> Grouped {
         // Each distinct key gets a number in order of first sight, through a table indexed by
         // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
-        // once a time came earlier than one before it).
+        // once a time came earlier than one before it). Rows without a key are numbered `NIL`.
         let mut numbers: Vec<u32> = Vec::new();
         let mut keys: Vec<Sym> = Vec::new();
         let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
         let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
         for t in &self.txs {
-            let k = key(t);
+            let Some(k) = key(t) else {
+                numbered.push(NIL);
+                continue;
+            };
             let slot = if k.is_none() { 0 } else { k.index() + 1 };
             if slot >= numbers.len() {
                 numbers.resize(slot + 1, NIL);
@@ -317,8 +353,8 @@ impl Journal {
             at += count;
         }
         starts.push(at);
-        let mut order = vec![0u32; self.txs.len()];
-        for (i, &n) in numbered.iter().enumerate() {
+        let mut order = vec![0u32; at as usize];
+        for (i, &n) in numbered.iter().enumerate().filter(|(_, n)| **n != NIL) {
             let slot = &mut next[n as usize];
             order[*slot as usize] = i as u32;
             *slot += 1;
@@ -344,7 +380,7 @@ impl Journal {
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        let by_terminal = self.grouped_by(|t| t.terminal);
+        let by_terminal = self.grouped_by(|t| Some(t.terminal));
         self.voided_sales_of(by_terminal.groups())
     }
 
@@ -361,9 +397,12 @@ impl Journal {
     pub fn voided_sales_of<'g>(&self, terminals: impl IntoIterator<Item = &'g [u32]>) -> Vec<bool> {
         let mut voided = vec![false; self.txs.len()];
         let mut reversals = Reversals::default();
+        // A terminal's rows as pairing reads them, kept from one terminal to the next.
+        let mut sides: Vec<Side> = Vec::new();
         for group in terminals {
-            reversals.read(self, group);
-            let cancelled = reversals.pair(|k| k == Kind::Void, true);
+            sides.clear();
+            sides.extend(group.iter().map(|&i| Side::of(self.tx(i))));
+            let cancelled = reversals.pair(&sides, |s| *s, |k| k == Kind::Void, true);
             for (&i, &c) in group.iter().zip(cancelled) {
                 voided[i as usize] |= c;
             }
@@ -416,23 +455,32 @@ const NIL: u32 = u32::MAX;
 /// one group to the next, so pairing allocates nothing per row.
 #[derive(Debug, Default)]
 pub struct Reversals {
-    by_reference: HashMap<Ref, u32>,
-    by_card: HashMap<(Ref, u64), u32>,
-    below_reference: Vec<u32>,
-    below_card: Vec<u32>,
+    by_reference: Stacks<Ref>,
+    by_card: Stacks<(Ref, u64)>,
     cancelled: Vec<bool>,
-    sides: Vec<Side>,
 }
 
-/// What pairing reads of one transaction: gathered in one pass over the group, whose rows lie
-/// far apart in the journal, then read from here by every pairing of the group.
+/// What pairing reads of one transaction. A group's rows lie far apart in the journal, so the
+/// caller gathers them once and pairs from there.
 #[derive(Debug, Clone, Copy)]
-struct Side {
-    kind: Kind,
-    approved: bool,
-    reference: Ref,
-    card: Ref,
-    amount: i64,
+pub struct Side {
+    pub kind: Kind,
+    pub approved: bool,
+    pub reference: Ref,
+    pub card: Ref,
+    pub amount: i64,
+}
+
+impl Side {
+    pub fn of(t: &Tx) -> Side {
+        Side {
+            kind: t.kind,
+            approved: t.approved,
+            reference: t.reference,
+            card: t.card,
+            amount: t.amount,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,25 +491,17 @@ enum Role {
 }
 
 impl Reversals {
-    /// Reads what pairing needs of `group`, a terminal's transactions in time order.
-    pub fn read(&mut self, j: &Journal, group: &[u32]) {
-        self.sides.clear();
-        self.sides.extend(group.iter().map(|&i| {
-            let t = j.tx(i);
-            Side {
-                kind: t.kind,
-                approved: t.approved,
-                reference: t.reference,
-                card: t.card,
-                amount: t.amount,
-            }
-        }));
-    }
-
-    /// Which transactions of the group last read a reversal cancelled, by position. `reverses`
-    /// says which kinds reverse a charge; `cardless` whether a reversal without a card still
-    /// looks for a charge without one by amount.
-    pub fn pair(&mut self, reverses: impl Fn(Kind) -> bool, cardless: bool) -> &[bool] {
+    /// Which of `rows` (a terminal's transactions in time order, read through `side`) a
+    /// reversal cancelled, by position. `reverses` says which kinds reverse a charge;
+    /// `cardless` whether a reversal without a card still looks for a charge without one by
+    /// amount.
+    pub fn pair<R>(
+        &mut self,
+        rows: &[R],
+        side: impl Fn(&R) -> Side,
+        reverses: impl Fn(Kind) -> bool,
+        cardless: bool,
+    ) -> &[bool] {
         let role = |s: &Side| match s.approved {
             true if s.kind.is_charge() => Role::Charge,
             true if reverses(s.kind) => Role::Reversal,
@@ -470,58 +510,38 @@ impl Reversals {
         // The card and absolute amount a reversal and its charge share, if the card takes part.
         let card_key =
             |s: &Side| (cardless || !s.card.is_none()).then_some((s.card, s.amount.unsigned_abs()));
-        let len = self.sides.len();
+        let len = rows.len();
         self.cancelled.clear();
         self.cancelled.resize(len, false);
-        self.by_reference.clear();
-        self.by_card.clear();
-        for s in self.sides.iter().filter(|s| role(s) == Role::Reversal) {
+        self.by_reference.clear(len);
+        self.by_card.clear(len);
+        for s in rows.iter().map(&side).filter(|s| role(s) == Role::Reversal) {
             if !s.reference.is_none() {
-                self.by_reference.insert(s.reference, NIL);
+                self.by_reference.want(s.reference);
             }
-            if let Some(k) = card_key(s) {
-                self.by_card.insert(k, NIL);
+            if let Some(k) = card_key(&s) {
+                self.by_card.want(k);
             }
         }
         if self.by_reference.is_empty() && self.by_card.is_empty() {
             return &self.cancelled;
         }
-        // Only positions pushed in this group are read back, so stale values do no harm.
-        for below in [&mut self.below_reference, &mut self.below_card] {
-            if below.len() < len {
-                below.resize(len, NIL);
-            }
-        }
-        for (pos, s) in self.sides.iter().enumerate() {
-            match role(s) {
+        for (pos, s) in rows.iter().map(&side).enumerate() {
+            match role(&s) {
                 Role::Charge => {
                     if !s.reference.is_none() {
-                        push(
-                            &mut self.by_reference,
-                            &mut self.below_reference,
-                            s.reference,
-                            pos,
-                        );
+                        self.by_reference.push(s.reference, pos);
                     }
-                    if let Some(k) = card_key(s) {
-                        push(&mut self.by_card, &mut self.below_card, k, pos);
+                    if let Some(k) = card_key(&s) {
+                        self.by_card.push(k, pos);
                     }
                 }
                 Role::Reversal => {
                     let cancelled = &self.cancelled;
                     let original = (!s.reference.is_none())
-                        .then(|| {
-                            latest(
-                                &mut self.by_reference,
-                                &self.below_reference,
-                                cancelled,
-                                s.reference,
-                            )
-                        })
+                        .then(|| self.by_reference.latest(s.reference, cancelled))
                         .flatten()
-                        .or_else(|| {
-                            latest(&mut self.by_card, &self.below_card, cancelled, card_key(s)?)
-                        });
+                        .or_else(|| self.by_card.latest(card_key(&s)?, cancelled));
                     if let Some(p) = original {
                         self.cancelled[p] = true;
                     }
@@ -531,36 +551,76 @@ impl Reversals {
         }
         &self.cancelled
     }
-
-    /// The approved charges of the group last paired that no reversal cancelled, as (position,
-    /// card, amount): from what was read, not from the journal again.
-    pub fn open_charges(&self) -> impl Iterator<Item = (usize, Ref, i64)> + '_ {
-        (self.sides.iter().zip(&self.cancelled).enumerate())
-            .filter(|(_, (s, c))| s.approved && s.kind.is_charge() && !**c)
-            .map(|(pos, (s, _))| (pos, s.card, s.amount))
-    }
 }
 
-/// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
-fn push<K: Hash + Eq>(tops: &mut HashMap<K, u32>, below: &mut [u32], key: K, pos: usize) {
-    if let Some(top) = tops.get_mut(&key) {
-        below[pos] = *top;
-        *top = pos as u32;
-    }
+/// Charges by key, for the keys some reversal of the group asks for: each key a stack threaded
+/// through the group's positions (`below`), latest on top.
+///
+/// Every charge is offered to the stacks and few are wanted, so a bit per hash (of 1024) stands
+/// in front of the table: most charges are turned away without a probe.
+#[derive(Debug, Default)]
+struct Stacks<K> {
+    tops: HashTable<(K, u32)>,
+    hasher: DefaultHashBuilder,
+    wanted: [u64; 16],
+    below: Vec<u32>,
 }
 
-/// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
-fn latest<K: Hash + Eq>(
-    tops: &mut HashMap<K, u32>,
-    below: &[u32],
-    cancelled: &[bool],
-    key: K,
-) -> Option<usize> {
-    let top = tops.get_mut(&key)?;
-    while *top != NIL && cancelled[*top as usize] {
-        *top = below[*top as usize];
+impl<K: Hash + Eq + Copy> Stacks<K> {
+    /// Empties the stacks for a group of `len` transactions.
+    fn clear(&mut self, len: usize) {
+        self.tops.clear();
+        self.wanted = [0; 16];
+        // Only positions pushed in this group are read back, so stale values do no harm.
+        if self.below.len() < len {
+            self.below.resize(len, NIL);
+        }
     }
-    (*top != NIL).then_some(*top as usize)
+
+    fn is_empty(&self) -> bool {
+        self.tops.is_empty()
+    }
+
+    /// The word and bit of `hash` in `wanted`.
+    fn bit(hash: u64) -> (usize, u64) {
+        let b = hash % 1024;
+        ((b / 64) as usize, 1 << (b % 64))
+    }
+
+    /// Opens an empty stack for `key`.
+    fn want(&mut self, key: K) {
+        let hash = self.hasher.hash_one(key);
+        let (word, bit) = Self::bit(hash);
+        self.wanted[word] |= bit;
+        let hasher = &self.hasher;
+        if self.tops.find(hash, |e| e.0 == key).is_none() {
+            self.tops
+                .insert_unique(hash, (key, NIL), |e| hasher.hash_one(e.0));
+        }
+    }
+
+    /// Puts the charge at `pos` on top of `key`'s stack, if some reversal asks for `key`.
+    fn push(&mut self, key: K, pos: usize) {
+        let hash = self.hasher.hash_one(key);
+        let (word, bit) = Self::bit(hash);
+        if self.wanted[word] & bit == 0 {
+            return;
+        }
+        if let Some(top) = self.tops.find_mut(hash, |e| e.0 == key) {
+            self.below[pos] = top.1;
+            top.1 = pos as u32;
+        }
+    }
+
+    /// The latest charge under `key` that is not cancelled; cancelled ones on top are dropped.
+    fn latest(&mut self, key: K, cancelled: &[bool]) -> Option<usize> {
+        let hash = self.hasher.hash_one(key);
+        let top = &mut self.tops.find_mut(hash, |e| e.0 == key)?.1;
+        while *top != NIL && cancelled[*top as usize] {
+            *top = self.below[*top as usize];
+        }
+        (*top != NIL).then_some(*top as usize)
+    }
 }
 
 /// `d` in minor units of `c`; `None` if it does not fit an `i64` or has more decimals.
@@ -701,8 +761,7 @@ mod tests {
         let mut out = vec![false; j.txs.len()];
         let mut reversals = Reversals::default();
         for group in j.groups(&order, |t| t.terminal) {
-            reversals.read(j, group);
-            let cancelled = reversals.pair(reverses, cardless);
+            let cancelled = reversals.pair(group, |&i| Side::of(j.tx(i)), reverses, cardless);
             for (&i, &c) in group.iter().zip(cancelled) {
                 out[i as usize] |= c;
             }
@@ -758,11 +817,35 @@ mod tests {
             for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.merchant] {
                 let want = plain(&j, key);
                 proptest::prop_assert_eq!(&j.order_by(key), &want);
-                let grouped = j.grouped_by(key);
+                let grouped = j.grouped_by(|t| Some(key(t)));
                 proptest::prop_assert_eq!(&grouped.order, &want);
                 let chunks: Vec<&[u32]> = j.groups(&want, key).collect();
-                proptest::prop_assert_eq!(grouped.groups().collect::<Vec<_>>(), chunks);
+                proptest::prop_assert_eq!(&grouped.groups().collect::<Vec<_>>(), &chunks);
+                // Rows without a key left out, the others as they were.
+                let some = j.grouped_by(|t| (!key(t).is_none()).then_some(key(t)));
+                let with_key: Vec<&[u32]> = chunks
+                    .into_iter()
+                    .filter(|g| !key(j.tx(g[0])).is_none())
+                    .collect();
+                proptest::prop_assert_eq!(some.groups().collect::<Vec<_>>(), with_key);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The groups the counting filter keeps are the groups of two or more of the full sort.
+        #[test]
+        fn shared_groups_are_the_sorted_groups_of_two_or_more(rows in proptest::collection::vec(
+            (0u8..4, 0u8..20, 0u8..5, proptest::bool::ANY, 0u8..5, 0u8..40, -3i8..4),
+            0..300,
+        )) {
+            let j = journal_of(&rows);
+            let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, t.kind == Kind::Void));
+            let sorted = j.sorted_by(key);
+            let want: Vec<&[u32]> = sorted.groups().filter(|g| g.len() > 1).collect();
+            let shared = j.shared_by(key);
+            proptest::prop_assert_eq!(shared.groups().collect::<Vec<_>>(), want);
         }
     }
 }

@@ -1,15 +1,18 @@
 //! `small-burst`: many small charges on one card within minutes (card testing), or on one
 //! terminal far above its own usual rate (testing many cards, or cash-out).
 
+use super::cards;
+use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::{Kind, Tx};
+use std::ops::Range;
 
 const RULE: &str = "small-burst";
 
-fn small(t: &Tx, max_minor: i64) -> bool {
-    matches!(t.kind, Kind::Sale | Kind::PreauthCompletion | Kind::Preauth)
-        && t.amount.abs() <= max_minor
+fn small(kind: Kind, amount: i64, max_minor: i64) -> bool {
+    matches!(kind, Kind::Sale | Kind::PreauthCompletion | Kind::Preauth)
+        && amount.abs() <= max_minor
 }
 
 /// Maximal runs of `smalls` (time-ordered (time, transaction) pairs) in which some window of
@@ -60,15 +63,26 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
     crate::journal::to_minor(max, ctx.journal.currency(t)).unwrap_or(i64::MAX)
 }
 
-pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut on_cards = vec![false; ctx.journal.txs.len()];
-    let mut settings = PerPlace::default();
-    // Buffers kept from group to group: the group's small transactions as (time, transaction),
-    // and the marks of `clusters`.
-    let mut smalls: Vec<(i64, u32)> = Vec::new();
-    let mut marked: Vec<bool> = Vec::new();
-    for group in ctx.cards(RULE) {
-        let (count, window, limit) = settings.get(ctx.tx(group[0]), |first| {
+/// Every card's bursts, in card order: the card group's first transaction (which settings are
+/// resolved for) and the burst's transactions.
+#[derive(Debug, Default)]
+pub(super) struct CardBursts {
+    bursts: Vec<(u32, Vec<u32>)>,
+}
+
+/// Buffers kept from one card to the next: the card's small transactions as (time,
+/// transaction), the marks of `clusters`, and the settings per merchant and terminal.
+#[derive(Debug, Default)]
+pub(super) struct CardReader {
+    smalls: Vec<(i64, u32)>,
+    marked: Vec<bool>,
+    settings: PerPlace<(usize, i64, i64)>,
+}
+
+impl CardReader {
+    /// Reads a card's bursts of small transactions.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut CardBursts) {
+        let (count, window, limit) = self.settings.get(ctx.tx(rows[0].tx), |first| {
             let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
             (
                 ctx.settings.count(RULE, "count", m, t) as usize,
@@ -76,43 +90,53 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 max_minor(ctx, first),
             )
         });
-        smalls.clear();
-        smalls.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            small(t, limit).then_some((t.utc, i))
-        }));
-        for run in clusters(&smalls, count.max(2), window, &mut marked) {
-            run.iter().for_each(|&i| on_cards[i as usize] = true);
-            out.push(card_finding(ctx, &run));
+        self.smalls.clear();
+        self.smalls.extend(
+            (rows.iter())
+                .filter(|r| small(r.kind, r.amount, limit))
+                .map(|r| (r.utc, r.tx)),
+        );
+        for run in clusters(&self.smalls, count.max(2), window, &mut self.marked) {
+            out.bursts.push((rows[0].tx, run));
         }
     }
-    // Small transactions per window of the terminal's time, for each window it traded in.
-    let mut per_window: Vec<usize> = Vec::new();
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
-        let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
-        let window = ctx.settings.seconds(RULE, "window", m, t).max(1);
-        let least = ctx.settings.count(RULE, "terminal_count", m, t) as usize;
-        let factor = ctx.settings.count(RULE, "terminal_factor", m, t) as usize;
-        let limit = max_minor(ctx, first);
-        smalls.clear();
-        per_window.clear();
-        let mut bucket = None;
-        for &i in group {
-            let t = ctx.tx(i);
-            // The group is in time order, so each window's rows come together.
-            let b = t.utc.div_euclid(window);
-            if bucket != Some(b) {
-                bucket = Some(b);
-                per_window.push(0);
-            }
-            if small(t, limit) && !on_cards[i as usize] {
-                smalls.push((t.utc, i));
-                *per_window.last_mut().expect("a window was opened") += 1;
-            }
+}
+
+pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut on_cards = vec![false; ctx.journal.txs.len()];
+    let mut enabled = PerPlace::default();
+    for (first, run) in &cards::outcomes(ctx).bursts.bursts {
+        if !enabled.get(ctx.tx(*first), |t| ctx.enabled(RULE, t)) {
+            continue;
         }
-        let usual = usual_per_window(&mut per_window);
-        let threshold = least.max(factor * usual);
+        run.iter().for_each(|&i| on_cards[i as usize] = true);
+        out.push(card_finding(ctx, run));
+    }
+    // Buffers kept from group to group: the group's small transactions as (time, transaction),
+    // and the marks of `clusters`.
+    let mut smalls: Vec<(i64, u32)> = Vec::new();
+    let mut marked: Vec<bool> = Vec::new();
+    // The terminal's small transactions not already in a card's burst, and per window of its
+    // time that has any of them, how many; kept from terminal to terminal.
+    let found = &terminals::outcomes(ctx).smalls;
+    let mut per_window: Vec<usize> = Vec::new();
+    for terminal in &found.terminals {
+        if !ctx.enabled(RULE, ctx.tx(terminal.first)) {
+            continue;
+        }
+        let window = terminal.window;
+        smalls.clear();
+        smalls.extend(
+            found.smalls[terminal.smalls.clone()]
+                .iter()
+                .filter(|&&(_, i)| !on_cards[i as usize]),
+        );
+        per_window.clear();
+        for same in smalls.chunk_by(|a, b| a.0.div_euclid(window) == b.0.div_euclid(window)) {
+            per_window.push(same.len());
+        }
+        let usual = usual_per_window(&mut per_window, terminal.windows);
+        let threshold = terminal.least.max(terminal.factor * usual);
         for run in clusters(&smalls, threshold, window, &mut marked) {
             // A rush of small approved payments is a busy café; testing cards leaves declines.
             if run.iter().filter(|&&i| !ctx.tx(i).approved).count() < 2 {
@@ -123,12 +147,76 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// A terminal's settings, how many windows of its time it traded in, and its small
+/// transactions.
+#[derive(Debug)]
+struct Terminal {
+    /// The terminal group's first transaction, which settings are resolved for.
+    first: u32,
+    window: i64,
+    least: usize,
+    factor: usize,
+    windows: usize,
+    /// Where its small transactions are in `TerminalSmalls::smalls`.
+    smalls: Range<usize>,
+}
+
+/// Every terminal's small transactions as (time, transaction), in terminal and time order.
+#[derive(Debug, Default)]
+pub(super) struct TerminalSmalls {
+    terminals: Vec<Terminal>,
+    smalls: Vec<(i64, u32)>,
+}
+
+/// Reads a terminal's small transactions and the number of windows (fixed buckets of its
+/// `window`) it traded in. Which of them a card's burst already took is known only after the
+/// cards are read: `small_burst` leaves those out.
+pub(super) fn read_terminal(ctx: &Context<'_>, rows: &[Row], out: &mut TerminalSmalls) {
+    let first = ctx.tx(rows[0].tx);
+    let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+    let window = ctx.settings.seconds(RULE, "window", m, t).max(1);
+    let limit = max_minor(ctx, first);
+    let start = out.smalls.len();
+    out.smalls.extend(
+        (rows.iter())
+            .filter(|r| small(r.kind, r.amount, limit))
+            .map(|r| (r.utc, r.tx)),
+    );
+    // The rows are in time order, so each window's rows come together: a row opens a window
+    // when it is past the end of the last one.
+    let (mut windows, mut last, mut end) = (0, None, i64::MIN);
+    for r in rows {
+        if r.utc < end {
+            continue;
+        }
+        let bucket = r.utc.div_euclid(window);
+        if last != Some(bucket) {
+            windows += 1;
+            last = Some(bucket);
+        }
+        end = (bucket + 1).saturating_mul(window);
+    }
+    out.terminals.push(Terminal {
+        first: rows[0].tx,
+        window,
+        least: ctx.settings.count(RULE, "terminal_count", m, t) as usize,
+        factor: ctx.settings.count(RULE, "terminal_factor", m, t) as usize,
+        windows,
+        smalls: start..out.smalls.len(),
+    });
+}
+
 /// The terminal's usual number of small transactions per window: the median over the windows
 /// (fixed buckets) in which it traded at all, so a terminal that rarely sees small amounts has
-/// a usual count of zero. `counts` holds the count of each such window.
-fn usual_per_window(counts: &mut [usize]) -> usize {
+/// a usual count of zero. `counts` holds the counts of the windows that had any, of `windows`.
+fn usual_per_window(counts: &mut [usize], windows: usize) -> usize {
     counts.sort_unstable();
-    counts.get(counts.len() / 2).copied().unwrap_or(0)
+    // The windows without a small transaction come first, with a count of zero.
+    let zeros = windows - counts.len();
+    match windows / 2 {
+        k if k < zeros => 0,
+        k => counts.get(k - zeros).copied().unwrap_or(0),
+    }
 }
 
 fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
@@ -202,4 +290,24 @@ fn terminal_finding(ctx: &Context<'_>, run: &[u32], usual: usize, threshold: usi
         .detail("threshold", threshold);
     f.card = None;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usual_per_window;
+
+    proptest::proptest! {
+        /// The median of the windows that had a small transaction, padded with the zeros of
+        /// those that had none, is the median of all the windows' counts.
+        #[test]
+        fn the_median_counts_windows_without_smalls_as_zero(
+            counts in proptest::collection::vec(0usize..6, 1..50),
+        ) {
+            let mut all = counts.clone();
+            all.sort_unstable();
+            let want = all[all.len() / 2];
+            let mut some: Vec<usize> = counts.iter().copied().filter(|&n| n > 0).collect();
+            proptest::prop_assert_eq!(usual_per_window(&mut some, counts.len()), want);
+        }
+    }
 }

@@ -79,10 +79,10 @@ fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
 
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-reference";
-    let by_reference = ctx
+    let shared = ctx
         .journal
-        .sorted_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind))));
-    for group in by_reference.groups().filter(|g| g.len() > 1) {
+        .shared_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind))));
+    for group in shared.groups() {
         let first = ctx.tx(group[0]);
         if !ctx.enabled(RULE, first) {
             continue;

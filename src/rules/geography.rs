@@ -1,10 +1,13 @@
 //! `terminal-location` and `card-travel`: transactions from places they should not come from.
 
+use super::cards;
+use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::Sym;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
+use std::ops::Range;
 
 /// Chinese names of cities exports also write in English.
 const CITY_NAMES: [(&str, &str); 16] = [
@@ -49,23 +52,44 @@ fn same_city_sym(ctx: &Context<'_>, a: Sym, b: Sym) -> bool {
     a == b || same_city(ctx.name(a), ctx.name(b))
 }
 
-pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    const RULE: &str = "terminal-location";
-    // The group's rows that name a city, as (city, time, transaction), in time order; per
-    // distinct city, its count and whether it is the home city. Kept from group to group.
-    let mut placed: Vec<(Sym, i64, u32)> = Vec::new();
-    let mut cities: HashMap<Sym, (usize, bool)> = HashMap::new();
-    for group in ctx.terminals(RULE) {
-        let first = ctx.tx(group[0]);
+/// A terminal's home city and its transactions elsewhere.
+#[derive(Debug)]
+struct Terminal {
+    /// The terminal group's first transaction, which settings are resolved for.
+    first: u32,
+    home: String,
+    source: String,
+    /// Where its transactions elsewhere are in `Away::rows`.
+    rows: Range<usize>,
+}
+
+/// Every terminal's transactions away from its home city, by city then time per terminal.
+#[derive(Debug, Default)]
+pub(super) struct Away {
+    terminals: Vec<Terminal>,
+    rows: Vec<u32>,
+}
+
+/// Buffers kept from one terminal to the next: per distinct city its count and whether it is
+/// the home city, and the rows elsewhere, as (city, time, transaction).
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    cities: HashMap<Sym, (usize, bool)>,
+    away: Vec<(Sym, i64, u32)>,
+}
+
+impl Reader {
+    /// Reads a terminal's home city (registered, else its usual one) and its rows elsewhere.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[Row], out: &mut Away) {
+        const RULE: &str = "terminal-location";
+        let first = ctx.tx(rows[0].tx);
         let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
-        placed.clear();
-        placed.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            (!t.city.is_none()).then_some((t.city, t.utc, i))
-        }));
+        let (cities, away) = (&mut self.cities, &mut self.away);
         cities.clear();
-        for &(c, _, _) in &placed {
-            cities.entry(c).or_insert((0, false)).0 += 1;
+        let mut placed = 0;
+        for r in rows.iter().filter(|r| !r.city.is_none()) {
+            cities.entry(r.city).or_insert((0, false)).0 += 1;
+            placed += 1;
         }
         let registered = ctx
             .register
@@ -74,17 +98,17 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let (home, source) = match registered {
             Some(city) => (city, "registered".to_owned()),
             None => {
-                if (placed.len() as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
-                    continue;
+                if (placed as u64) < ctx.settings.count(RULE, "learn_min", m, term) {
+                    return;
                 }
                 // The commonest city; of equally common ones, the last in symbol order.
                 let Some((&top, &(n, _))) = cities.iter().max_by_key(|&(c, &(n, _))| (n, *c))
                 else {
-                    continue;
+                    return;
                 };
-                let share = Decimal::from(n) / Decimal::from(placed.len());
+                let share = Decimal::from(n) / Decimal::from(placed);
                 if share < ctx.settings.decimal(RULE, "usual_share", m, term) {
-                    continue;
+                    return;
                 }
                 (
                     ctx.name(top).to_owned(),
@@ -99,10 +123,35 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for (&c, (_, home_city)) in cities.iter_mut() {
             *home_city = same_city(ctx.name(c), &home);
         }
-        placed.retain(|(c, _, _)| !cities[c].1);
+        away.clear();
+        away.extend(
+            (rows.iter())
+                .filter(|r| !r.city.is_none() && !cities[&r.city].1)
+                .map(|r| (r.city, r.utc, r.tx)),
+        );
         // By city, then time; the transaction index keeps equal times in group order.
-        placed.sort_unstable();
-        let away: Vec<u32> = placed.iter().map(|&(_, _, i)| i).collect();
+        away.sort_unstable();
+        let start = out.rows.len();
+        out.rows.extend(away.iter().map(|&(_, _, i)| i));
+        out.terminals.push(Terminal {
+            first: rows[0].tx,
+            home,
+            source,
+            rows: start..out.rows.len(),
+        });
+    }
+}
+
+pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    const RULE: &str = "terminal-location";
+    let found = &terminals::outcomes(ctx).away;
+    for terminal in &found.terminals {
+        let first = ctx.tx(terminal.first);
+        if !ctx.enabled(RULE, first) {
+            continue;
+        }
+        let (term, home, source) = (ctx.name(first.terminal), &terminal.home, &terminal.source);
+        let away = &found.rows[terminal.rows.clone()];
         for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
             let t = ctx.tx(place[0]);
             let money: i128 = place
@@ -131,45 +180,71 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Uses of a card in two cities, neighbours in time and closer than the window: the card
+/// group's first transaction (which settings are resolved for), the two uses, the time between.
+#[derive(Debug, Default)]
+pub(super) struct Travel {
+    pairs: Vec<(u32, [u32; 2], i64)>,
+}
+
+/// Windows resolved per merchant and terminal, kept from one card to the next.
+#[derive(Debug, Default)]
+pub(super) struct TravelReader {
+    windows: PerPlace<i64>,
+}
+
+impl TravelReader {
+    /// Reads a card's uses in a city, each against the previous one in a city; equal city
+    /// symbols are the same city, other names are compared when reported.
+    pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut Travel) {
+        const RULE: &str = "card-travel";
+        let first = rows[0].tx;
+        let window = self
+            .windows
+            .get(ctx.tx(first), |t| ctx.seconds(RULE, "window", t));
+        let mut placed = rows.iter().filter(|r| !r.city.is_none());
+        let Some(mut a) = placed.next() else {
+            return;
+        };
+        for b in placed {
+            let gap = b.utc - a.utc;
+            if gap < window && a.city != b.city {
+                out.pairs.push((first, [a.tx, b.tx], gap));
+            }
+            a = b;
+        }
+    }
+}
+
 pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
-    let mut windows = PerPlace::default();
-    for group in ctx.cards(RULE) {
-        let window = windows.get(ctx.tx(group[0]), |t| ctx.seconds(RULE, "window", t));
-        // Each use in a city against the card's previous use in a city.
-        let mut previous: Option<u32> = None;
-        for &i in group {
-            if ctx.tx(i).city.is_none() {
-                continue;
-            }
-            let Some(p) = previous.replace(i) else {
-                continue;
-            };
-            let pair = [p, i];
-            let (a, b) = (ctx.tx(p), ctx.tx(i));
-            let gap = b.utc - a.utc;
-            if gap >= window || same_city_sym(ctx, a.city, b.city) {
-                continue;
-            }
-            let message = format!(
-                "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
-                ctx.text(a.card),
-                ctx.name(a.city),
-                ctx.when(a),
-                ctx.name(b.city),
-                ctx.when(b),
-                span_words(gap),
-                ctx.refs(&pair),
-            );
-            out.push(
-                ctx.finding(RULE, message, &pair)
-                    .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
-                    .detail(
-                        "cities",
-                        vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
-                    )
-                    .detail("gap_seconds", gap),
-            );
+    let mut enabled = PerPlace::default();
+    for &(first, pair, gap) in &cards::outcomes(ctx).travel.pairs {
+        if !enabled.get(ctx.tx(first), |t| ctx.enabled(RULE, t)) {
+            continue;
         }
+        let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
+        if same_city_sym(ctx, a.city, b.city) {
+            continue;
+        }
+        let message = format!(
+            "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
+            ctx.text(a.card),
+            ctx.name(a.city),
+            ctx.when(a),
+            ctx.name(b.city),
+            ctx.when(b),
+            span_words(gap),
+            ctx.refs(&pair),
+        );
+        out.push(
+            ctx.finding(RULE, message, &pair)
+                .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
+                .detail(
+                    "cities",
+                    vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
+                )
+                .detail("gap_seconds", gap),
+        );
     }
 }

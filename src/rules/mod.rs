@@ -2,14 +2,22 @@
 //! default severity, a one-line doc and declared thresholds; `RULES` is the registry that
 //! `txaudit rules` lists and `txaudit config` prints. Rules are pure: they read a `Context`
 //! (journal, terminal register, reference time, settings) and return findings.
+//!
+//! Most rules judge a terminal's or a card's transactions as a whole, and those lie far apart in
+//! the journal: reading them costs more than judging them. So every terminal is read once for
+//! all the terminal rules (`terminals`) and every card once for all the card rules (`cards`);
+//! what each rule finds there is kept in the `Context`, and the rule reports it with its own
+//! settings for the terminals or cards it applies to.
 
 mod bursts;
+mod cards;
 mod duplicates;
 mod geography;
 mod lost;
 mod refunds;
 mod reversals;
 pub mod settings;
+mod terminals;
 mod timing;
 mod traces;
 
@@ -262,14 +270,12 @@ pub struct Context<'a> {
     pub merchant_hours: Option<Hours>,
     /// Transaction indexes by terminal, then time.
     pub by_terminal: Grouped,
-    /// Transaction indexes by card, then time.
+    /// Transaction indexes by card, then time; rows without a card are left out.
     pub by_card: Grouped,
-    /// The refund analysis, shared by the three refund rules.
-    refund_outcomes: std::sync::OnceLock<Vec<refunds::Outcome>>,
-    /// What the trace counters tell, shared by the three trace rules.
-    trace_outcomes: std::sync::OnceLock<traces::Outcomes>,
-    /// What voids and refunds took back, shared by duplicate-charge and the refund rules.
-    reversed: std::sync::OnceLock<reversals::Reversed>,
+    /// What every card's transactions tell, read once for the rules that follow a card.
+    card_outcomes: std::sync::OnceLock<cards::Outcomes>,
+    /// What every terminal's trade tells, read once for the rules that judge it.
+    terminal_outcomes: std::sync::OnceLock<terminals::Outcomes>,
 }
 
 impl<'a> Context<'a> {
@@ -286,37 +292,16 @@ impl<'a> Context<'a> {
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.grouped_by(|t| t.terminal),
+            by_terminal: journal.grouped_by(|t| Some(t.terminal)),
             // Cards are packed values, not symbols: grouped by a sort rather than a count.
-            by_card: journal.sorted_by(|t| Some(t.card)),
-            refund_outcomes: std::sync::OnceLock::new(),
-            trace_outcomes: std::sync::OnceLock::new(),
-            reversed: std::sync::OnceLock::new(),
+            by_card: journal.sorted_by(|t| (!t.card.is_none()).then_some(t.card)),
+            card_outcomes: std::sync::OnceLock::new(),
+            terminal_outcomes: std::sync::OnceLock::new(),
         }
     }
 
     pub fn tx(&self, i: u32) -> &Tx {
         self.journal.tx(i)
-    }
-
-    /// Each terminal's transactions in time order, for terminals `rule` applies to (rows with
-    /// no terminal are left out).
-    pub fn terminals(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut enabled = PerPlace::default();
-        self.by_terminal.groups().filter(move |g| {
-            let t = self.tx(g[0]);
-            !t.terminal.is_none() && enabled.get(t, |t| self.enabled(rule, t))
-        })
-    }
-
-    /// Each card's transactions in time order, for cards `rule` applies to (rows with no card
-    /// are left out).
-    pub fn cards(&self, rule: &'static str) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut enabled = PerPlace::default();
-        self.by_card.groups().filter(move |g| {
-            let t = self.tx(g[0]);
-            !t.card.is_none() && enabled.get(t, |t| self.enabled(rule, t))
-        })
     }
 
     pub fn name(&self, s: Sym) -> &str {

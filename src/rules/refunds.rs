@@ -4,7 +4,7 @@
 //! A refund is tied to its sale by order id when both carry one, else by card: the sales to the
 //! same card before it. A refund with neither a card nor an order id cannot be checked.
 
-use super::Context;
+use super::{Context, cards};
 use crate::finding::Finding;
 use crate::journal::{Kind, Ref};
 use hashbrown::HashMap;
@@ -27,23 +27,31 @@ pub(super) enum Outcome {
 }
 
 fn analyse<'c>(ctx: &'c Context<'_>) -> &'c [Outcome] {
-    ctx.refund_outcomes.get_or_init(|| analyse_once(ctx))
+    &cards::outcomes(ctx).refunds
 }
 
-fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
-    let is_refund = |i: u32| {
-        let t = ctx.tx(i);
-        t.approved && t.kind == Kind::Refund
-    };
-    // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = &super::reversals::reversed(ctx).voided;
+/// The refunds that name an order, judged against the order's sales.
+#[derive(Debug)]
+pub(super) struct ByOrder {
+    /// What was found, in time order.
+    pub outcomes: Vec<Outcome>,
+    /// The refunds of an order with sales: the others are judged per card (`CardReader`).
+    pub matched: Vec<bool>,
+    /// Refunds of an order without sales and without a card: nothing to judge them against.
+    pub cardless: Vec<u32>,
+}
+
+pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
         t.approved && t.kind.is_charge() && !voided[i as usize]
     };
     // Refunds that name an order, in time order; only those orders' sales are looked up.
     let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)
-        .filter(|&i| !ctx.tx(i).order.is_none() && is_refund(i))
+        .filter(|&i| {
+            let t = ctx.tx(i);
+            !t.order.is_none() && t.approved && t.kind == Kind::Refund
+        })
         .collect();
     refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
     let mut by_order: HashMap<Ref, Vec<u32>> = refunds
@@ -91,39 +99,58 @@ fn analyse_once(ctx: &Context<'_>) -> Vec<Outcome> {
             });
         }
     }
-    // The sales of the card so far: kept from card to card.
-    let mut sales: Vec<u32> = Vec::new();
-    for group in ctx.by_card.groups() {
+    // In time order, then file order, as the rows without a card were read when they were a
+    // group of their own, last.
+    let mut cardless: Vec<u32> = (refunds.into_iter())
+        .filter(|&i| ctx.tx(i).card.is_none() && !order_matched[i as usize])
+        .collect();
+    cardless.sort_by_key(|&i| (ctx.tx(i).utc, i));
+    ByOrder {
+        outcomes: out,
+        matched: order_matched,
+        cardless,
+    }
+}
+
+/// Buffers kept from one card to the next: the card's sales so far.
+#[derive(Debug, Default)]
+pub(super) struct CardReader {
+    sales: Vec<u32>,
+}
+
+impl CardReader {
+    /// Judges a card's refunds that no order took against the sales to the card before them.
+    pub fn read(
+        &mut self,
+        rows: &[cards::Row],
+        voided: &[bool],
+        order_matched: &[bool],
+        out: &mut Vec<Outcome>,
+    ) {
         let (mut sold, mut refunded) = (0i128, 0i128);
+        let sales = &mut self.sales;
         sales.clear();
-        for &i in group {
-            let t = ctx.tx(i);
-            if is_sale(i) {
-                sold += t.magnitude();
-                sales.push(i);
-            } else if is_refund(i) && !order_matched[i as usize] {
-                if t.card.is_none() {
-                    if !t.order.is_none() {
-                        out.push(Outcome::Orphan { refund: i });
-                    }
-                    continue;
-                }
+        for r in rows {
+            let magnitude = i128::from(r.amount.unsigned_abs());
+            if r.approved && r.kind.is_charge() && !voided[r.tx as usize] {
+                sold += magnitude;
+                sales.push(r.tx);
+            } else if r.approved && r.kind == Kind::Refund && !order_matched[r.tx as usize] {
                 if sales.is_empty() {
-                    out.push(Outcome::Orphan { refund: i });
+                    out.push(Outcome::Orphan { refund: r.tx });
                     continue;
                 }
-                refunded += t.magnitude();
+                refunded += magnitude;
                 if refunded > sold {
                     out.push(Outcome::Excess {
-                        refund: i,
-                        over: (refunded - sold).min(t.magnitude()),
+                        refund: r.tx,
+                        over: (refunded - sold).min(magnitude),
                         sales: sales.clone(),
                     });
                 }
             }
         }
     }
-    out
 }
 
 pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {

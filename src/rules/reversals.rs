@@ -1,9 +1,9 @@
-//! What voids and refunds took back, per terminal: read once and shared by `duplicate-charge`
-//! (a charge a void or refund took back is not a duplicate) and the refund rules (refunding a
-//! voided sale pays out money that never came in). Both pairings read the same fields of every
-//! row of every terminal, rows that lie far apart in the journal, so they share one reading.
+//! What voids and refunds took back, per terminal, for `duplicate-charge` (a charge a void or
+//! refund took back is not a duplicate) and the refund rules (refunding a voided sale pays out
+//! money that never came in). Both pairings are made from one reading of the terminal
+//! (`terminals`).
 
-use super::Context;
+use super::terminals::Row;
 use crate::journal::{Kind, Ref, Reversals};
 use hashbrown::HashMap;
 use hashbrown::hash_map::Entry;
@@ -22,38 +22,47 @@ pub(super) struct Reversed {
     pub repeated: Vec<u32>,
 }
 
-pub(super) fn reversed<'c>(ctx: &'c Context<'_>) -> &'c Reversed {
-    ctx.reversed.get_or_init(|| read_once(ctx))
+impl Reversed {
+    /// Nothing found yet, in a journal of `len` transactions.
+    pub fn new(len: usize) -> Reversed {
+        Reversed {
+            voided: vec![false; len],
+            ..Reversed::default()
+        }
+    }
 }
 
-fn read_once(ctx: &Context<'_>) -> Reversed {
-    let mut out = Reversed {
-        voided: vec![false; ctx.journal.txs.len()],
-        ..Reversed::default()
-    };
-    let mut reversals = Reversals::default();
-    // Per card and amount, the terminal's first open charge, `None` once a second came.
-    let mut first: HashMap<(Ref, i64), Option<u32>> = HashMap::new();
-    for group in ctx.by_terminal.groups() {
-        reversals.read(ctx.journal, group);
-        let voided = reversals.pair(|k| k == Kind::Void, true);
-        for (&i, &v) in group.iter().zip(voided) {
-            out.voided[i as usize] |= v;
+/// Buffers kept from one terminal to the next.
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    reversals: Reversals,
+    /// Per card and amount, the terminal's first open charge, `None` once a second came.
+    first: HashMap<(Ref, i64), Option<u32>>,
+}
+
+impl Reader {
+    /// Marks the sales a terminal's voids cancelled.
+    pub fn read(&mut self, rows: &[Row], out: &mut Reversed) {
+        let voided = self
+            .reversals
+            .pair(rows, Row::side, |k| k == Kind::Void, true);
+        for (r, &v) in rows.iter().zip(voided) {
+            out.voided[r.tx as usize] |= v;
         }
-        if ctx.tx(group[0]).terminal.is_none() {
-            continue;
-        }
-        // A void or refund takes back the charge with its reference, or its card and amount;
-        // a charge without a card is never a duplicate.
-        reversals.pair(|k| matches!(k, Kind::Void | Kind::Refund), false);
+    }
+
+    /// A terminal's candidate duplicates: a void or refund takes back the charge with its
+    /// reference, or its card and amount; a charge without a card is never a duplicate.
+    pub fn read_charges(&mut self, rows: &[Row], out: &mut Reversed) {
+        let reverses = |k| matches!(k, Kind::Void | Kind::Refund);
+        let cancelled = self.reversals.pair(rows, Row::side, reverses, false);
         let start = out.repeated.len();
-        first.clear();
-        for (pos, card, amount) in reversals.open_charges() {
-            if card.is_none() {
-                continue;
-            }
-            let i = group[pos];
-            match first.entry((card, amount)) {
+        self.first.clear();
+        let open = (rows.iter().zip(cancelled))
+            .filter(|(r, c)| r.approved && r.kind.is_charge() && !r.card.is_none() && !**c);
+        for (r, _) in open {
+            let i = r.tx;
+            match self.first.entry((r.card, r.amount)) {
                 Entry::Vacant(e) => {
                     e.insert(Some(i));
                 }
@@ -63,7 +72,10 @@ fn read_once(ctx: &Context<'_>) -> Reversed {
                 }
             }
         }
-        out.terminals.push((group[0], start..out.repeated.len()));
+        out.terminals.push((rows[0].tx, start..out.repeated.len()));
     }
-    out
+}
+
+pub(super) fn reversed<'c>(ctx: &'c super::Context<'_>) -> &'c Reversed {
+    &super::terminals::outcomes(ctx).reversed
 }

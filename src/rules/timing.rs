@@ -1,17 +1,19 @@
 //! `off-hours` and `future-time`: transactions at times they should not have (`clock-skew` is
 //! told by the trace counter, in `traces`).
 
+use super::terminals::{self, Row};
 use super::{Context, PerPlace};
 use crate::finding::Finding;
 use crate::model::Hours;
+use std::ops::Range;
 
-/// A terminal's business hours and where they come from, for the message; `minutes` are its
-/// transactions' local minutes of the day.
-fn hours_for(ctx: &Context<'_>, group: &[u32], minutes: &[u16]) -> Option<(Hours, String)> {
-    const RULE: &str = "off-hours";
-    let t = ctx.tx(group[0]);
+const OFF_HOURS: &str = "off-hours";
+
+/// A terminal's business hours and where they come from, for the message.
+fn hours_for(ctx: &Context<'_>, rows: &[Row]) -> Option<(Hours, String)> {
+    let t = ctx.tx(rows[0].tx);
     let (m, term) = (ctx.name(t.merchant), ctx.name(t.terminal));
-    if let Some(h) = ctx.settings.hours(RULE, "business_hours", m, term) {
+    if let Some(h) = ctx.settings.hours(OFF_HOURS, "business_hours", m, term) {
         return Some((h, "configured".to_owned()));
     }
     if let Some(h) = ctx
@@ -24,52 +26,73 @@ fn hours_for(ctx: &Context<'_>, group: &[u32], minutes: &[u16]) -> Option<(Hours
     if let Some(h) = ctx.merchant_hours {
         return Some((h, "the merchant's".to_owned()));
     }
-    let least = ctx.settings.count(RULE, "learn_min", m, term) as usize;
-    if group.len() < least {
+    let least = ctx.settings.count(OFF_HOURS, "learn_min", m, term) as usize;
+    if rows.len() < least {
         return None;
     }
-    let share = ctx.settings.decimal(RULE, "learn_share", m, term);
+    let share = ctx.settings.decimal(OFF_HOURS, "learn_share", m, term);
     let mut per_hour = [0usize; 24];
-    for &m in minutes {
-        per_hour[usize::from(m / 60)] += 1;
+    for r in rows {
+        per_hour[usize::from(r.minute / 60)] += 1;
     }
     let busy: Vec<bool> = per_hour
         .iter()
-        .map(|&n| {
-            rust_decimal::Decimal::from(n) >= share * rust_decimal::Decimal::from(group.len())
-        })
+        .map(|&n| rust_decimal::Decimal::from(n) >= share * rust_decimal::Decimal::from(rows.len()))
         .collect();
     // The learned hours: from the first busy hour to the end of the last busy one.
     let open = busy.iter().position(|&b| b)? as u32;
     let close = busy.iter().rposition(|&b| b)? as u32 + 1;
     Some((
         Hours::from_hours(open, close),
-        format!("learned from its {} transactions", group.len()),
+        format!("learned from its {} transactions", rows.len()),
     ))
 }
 
+/// A terminal's hours and the transactions outside them.
+#[derive(Debug)]
+struct Terminal {
+    /// The terminal group's first transaction, which settings are resolved for.
+    first: u32,
+    hours: Hours,
+    source: String,
+    /// Where its transactions outside the hours are in `OffHours::outside`.
+    outside: Range<usize>,
+}
+
+/// Every terminal's hours and the transactions outside them, in terminal and time order.
+#[derive(Debug, Default)]
+pub(super) struct OffHours {
+    terminals: Vec<Terminal>,
+    outside: Vec<u32>,
+}
+
+/// Reads a terminal's hours (rows without a terminal make one too) and what falls outside.
+pub(super) fn read_hours(ctx: &Context<'_>, rows: &[Row], out: &mut OffHours) {
+    let Some((hours, source)) = hours_for(ctx, rows) else {
+        return;
+    };
+    let start = out.outside.len();
+    out.outside.extend(
+        rows.iter()
+            .filter(|r| !hours.contains(u32::from(r.minute)))
+            .map(|r| r.tx),
+    );
+    out.terminals.push(Terminal {
+        first: rows[0].tx,
+        hours,
+        source,
+        outside: start..out.outside.len(),
+    });
+}
+
 pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    const RULE: &str = "off-hours";
-    // Each transaction's local minute of the day, read once per terminal.
-    let mut minutes: Vec<u16> = Vec::new();
-    for group in ctx.by_terminal.groups() {
-        let first = ctx.tx(group[0]);
-        if !ctx.enabled(RULE, first) {
+    let found = &terminals::outcomes(ctx).hours;
+    for terminal in &found.terminals {
+        if !ctx.enabled(OFF_HOURS, ctx.tx(terminal.first)) {
             continue;
         }
-        minutes.clear();
-        minutes.extend(
-            group
-                .iter()
-                .map(|&i| ctx.journal.local_minute(ctx.tx(i)) as u16),
-        );
-        let Some((hours, source)) = hours_for(ctx, group, &minutes) else {
-            continue;
-        };
-        for (&i, &minute) in group.iter().zip(&minutes) {
-            if hours.contains(u32::from(minute)) {
-                continue;
-            }
+        let (hours, source) = (terminal.hours, &terminal.source);
+        for &i in &found.outside[terminal.outside.clone()] {
             let t = ctx.tx(i);
             let local = ctx.journal.local_time(t);
             let what = if t.approved {
@@ -86,7 +109,7 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ctx.refs(&[i]),
             );
             out.push(
-                ctx.finding(RULE, message, &[i])
+                ctx.finding(OFF_HOURS, message, &[i])
                     .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
                     .detail("business_hours", hours.to_string())
                     .detail("hours_source", source.clone()),

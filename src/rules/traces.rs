@@ -6,10 +6,10 @@
 //! lower); within a run a wrap-around (999999 → 000001) is unwrapped; the numbers are then
 //! sorted, so a transaction stamped out of order does not open a false gap.
 //!
-//! The three rules read the same fields of every row of every terminal, rows that lie far apart
-//! in the journal; so the counter is read once per run (`analyse`) and what it tells is kept, as
-//! the refund analysis is, for each rule to report on its terminals with its own settings.
+//! The counter is read once per run, with the other terminal rules' readings (`terminals`), and
+//! what it tells is kept for each rule to report on its terminals with its own settings.
 
+use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Finding;
 use crate::journal::{Sym, Tx};
@@ -36,23 +36,10 @@ fn power_of_ten(width: u8) -> i64 {
     POWERS[usize::from(width.clamp(1, 9))]
 }
 
-/// What the counter reads of a transaction.
-#[derive(Debug, Clone, Copy)]
-struct Stamp {
-    value: i64,
-    modulus: i64,
-    width: u8,
-    batch: Sym,
-    utc: i64,
-    tx: u32,
-}
-
 /// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
 /// each run sorted. The buffers are kept from one terminal to the next.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Runs {
-    /// The terminal's traced transactions, in time order.
-    stamps: Vec<Stamp>,
     pairs: Vec<(i64, u32)>,
     /// Where each run ends in `pairs`.
     ends: Vec<usize>,
@@ -61,33 +48,19 @@ struct Runs {
 }
 
 impl Runs {
-    fn fill(&mut self, ctx: &Context<'_>, group: &[u32]) {
-        // The group's rows lie far apart in the journal: read in a plain loop, their loads
-        // overlap, and the arithmetic below works on data at hand.
-        self.stamps.clear();
-        self.stamps.extend(group.iter().filter_map(|&i| {
-            let t = ctx.tx(i);
-            t.has_trace().then(|| Stamp {
-                value: i64::from(t.trace),
-                modulus: modulus(t),
-                width: t.trace_width,
-                batch: t.batch,
-                utc: t.utc,
-                tx: i,
-            })
-        }));
+    fn fill(&mut self, rows: &[Row]) {
         self.pairs.clear();
         self.ends.clear();
         self.batches.clear();
-        let mut prev: Option<(Stamp, i64)> = None;
-        for &t in &self.stamps {
-            let (value, m) = (t.value, t.modulus);
+        let mut prev: Option<(&Row, i64)> = None;
+        for t in rows.iter().filter(|r| r.has_trace()) {
+            let (value, m) = (i64::from(t.trace), power_of_ten(t.trace_width));
             let unwrapped = match prev {
                 Some((p, pu)) => {
                     // The unwrapped trace is the written one modulo its counter's size, so the
                     // division is needed only where the width changes.
-                    let pv = if p.modulus == m {
-                        p.value
+                    let pv = if power_of_ten(p.trace_width) == m {
+                        i64::from(p.trace)
                     } else {
                         pu.rem_euclid(m)
                     };
@@ -171,18 +144,21 @@ pub(super) struct Outcomes {
 }
 
 fn analyse<'c>(ctx: &'c Context<'_>) -> &'c Outcomes {
-    ctx.trace_outcomes.get_or_init(|| analyse_once(ctx))
+    &terminals::outcomes(ctx).counters
 }
 
-fn analyse_once(ctx: &Context<'_>) -> Outcomes {
-    let mut out = Outcomes::default();
-    let mut runs = Runs::default();
-    for group in ctx.by_terminal.groups() {
-        let first = group[0];
-        if ctx.tx(first).terminal.is_none() {
-            continue;
-        }
-        runs.fill(ctx, group);
+/// Buffers kept from one terminal to the next.
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    runs: Runs,
+}
+
+impl Reader {
+    /// What one terminal's counter tells, in run order.
+    pub fn read(&mut self, rows: &[Row], out: &mut Outcomes) {
+        let first = rows[0].tx;
+        let runs = &mut self.runs;
+        runs.fill(rows);
         for run in runs.iter() {
             for pair in run.windows(2) {
                 // Most neighbours are consecutive.
@@ -203,14 +179,17 @@ fn analyse_once(ctx: &Context<'_>) -> Outcomes {
                 });
             }
         }
-        for w in runs.stamps.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let modulus = 10u64.pow(u32::from(a.width.max(1)));
+        let mut traced = rows.iter().filter(|r| r.has_trace());
+        let Some(mut a) = traced.next() else {
+            return;
+        };
+        for b in traced {
+            let modulus = 10u64.pow(u32::from(a.trace_width.max(1)));
             let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
             // In time order the later transaction has the lower trace: the one with the higher
             // trace was stamped earlier than it should have been.
-            let back = u64::try_from(a.value - b.value)
-                .ok()
+            let back = u64::from(a.trace)
+                .checked_sub(u64::from(b.trace))
                 .filter(|d| *d > 0 && *d < modulus / 2);
             if back.is_some() && same_batch {
                 out.backs.push(Back {
@@ -220,9 +199,9 @@ fn analyse_once(ctx: &Context<'_>) -> Outcomes {
                     skew: b.utc - a.utc,
                 });
             }
+            a = b;
         }
     }
-    out
 }
 
 pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -343,5 +322,103 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ctx.finding(RULE, message, &pair)
                 .detail("skew_seconds", skew),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Row, Runs, power_of_ten};
+    use crate::journal::{Kind, Ref, Sym};
+
+    /// The runs as first written: the previous trace recovered with a division every row.
+    fn runs_by_division(rows: &[Row]) -> Vec<Vec<(i64, u32)>> {
+        let mut out: Vec<Vec<(i64, u32)>> = Vec::new();
+        let mut prev: Option<(&Row, i64)> = None;
+        let mut seen: Vec<Sym> = Vec::new();
+        for t in rows.iter().filter(|r| r.has_trace()) {
+            let (value, m) = (i64::from(t.trace), power_of_ten(t.trace_width));
+            let unwrapped = match prev {
+                Some((p, pu)) => {
+                    let pv = pu.rem_euclid(m);
+                    let reset = p.batch != t.batch
+                        && !p.batch.is_none()
+                        && !t.batch.is_none()
+                        && !seen.contains(&t.batch)
+                        && value < pv;
+                    if reset {
+                        out.push(Vec::new());
+                        value
+                    } else if pv - value > m / 2 {
+                        pu - pv + m + value
+                    } else {
+                        pu - pv + value
+                    }
+                }
+                None => {
+                    out.push(Vec::new());
+                    value
+                }
+            };
+            out.last_mut().expect("a run").push((unwrapped, t.tx));
+            if !seen.contains(&t.batch) {
+                seen.push(t.batch);
+            }
+            prev = Some((t, unwrapped));
+        }
+        out.iter_mut().for_each(|r| r.sort());
+        out
+    }
+
+    fn row(tx: u32, trace: u32, width: u8, batch: Sym) -> Row {
+        Row {
+            tx,
+            utc: 0,
+            amount: 0,
+            reference: Ref::NONE,
+            card: Ref::NONE,
+            city: Sym::NONE,
+            batch,
+            trace,
+            minute: 0,
+            trace_width: width,
+            kind: Kind::Sale,
+            approved: true,
+        }
+    }
+
+    proptest::proptest! {
+        /// Counters that wrap, reset with new batches, come back to old ones and change width
+        /// are cut and unwrapped as the division every row did.
+        #[test]
+        fn runs_match_the_division_every_row(steps in proptest::collection::vec(
+            (0u32..1200, 2u8..4, 0usize..4, 0u8..10), 0..120,
+        )) {
+            let batches = [Sym::NONE, batch(0), batch(1), batch(2)];
+            let rows: Vec<Row> = steps
+                .iter()
+                .enumerate()
+                .map(|(k, &(trace, width, b, absent))| {
+                    let trace = if absent == 0 { u32::MAX } else { trace % 10u32.pow(u32::from(width)) };
+                    row(k as u32, trace, width, batches[b])
+                })
+                .collect();
+            let mut runs = Runs::default();
+            runs.fill(&rows);
+            let got: Vec<Vec<(i64, u32)>> = runs.iter().map(<[_]>::to_vec).collect();
+            let mut want = runs_by_division(&rows);
+            // A terminal without a trace has one empty run.
+            if want.is_empty() {
+                want.push(Vec::new());
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    fn batch(n: u32) -> Sym {
+        let mut s = crate::journal::Symbols::default();
+        (0..=n)
+            .map(|k| s.intern(&k.to_string()))
+            .last()
+            .expect("one")
     }
 }
