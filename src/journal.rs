@@ -515,7 +515,8 @@ pub struct Grouped {
 }
 
 impl Grouped {
-    /// Each group's transactions, without looking at a transaction to find where a group ends.
+    /// Each group's transactions, without looking at a transaction to find where a group ends;
+    /// the groups follow one another in `order`.
     pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
         self.starts
             .windows(2)
