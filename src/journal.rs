@@ -249,8 +249,8 @@ impl Journal {
     }
 
     /// The transactions that have a key, grouped by it: by key, then time, then file position.
-    /// For keys of which there are many, like references: a sort of (key, index) pairs, then of
-    /// each group of two or more by time.
+    /// A sort of (key, index) pairs, then of each group of two or more by time: no comparison
+    /// reads a transaction.
     pub fn sorted_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
         let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
             .filter_map(|(i, t)| Some((key(t)?, i as u32)))
@@ -434,7 +434,8 @@ pub struct Grouped {
 }
 
 impl Grouped {
-    /// Each group's transactions, without looking at a transaction to find where a group ends.
+    /// Each group's transactions, without looking at a transaction to find where a group ends;
+    /// the groups follow one another in `order`.
     pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
         self.starts
             .windows(2)

@@ -112,13 +112,12 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         run.iter().for_each(|&i| on_cards[i as usize] = true);
         out.push(card_finding(ctx, run));
     }
-    // Buffers kept from group to group: the group's small transactions as (time, transaction),
-    // and the marks of `clusters`.
+    // Kept from terminal to terminal: the terminal's small transactions not already in a card's
+    // burst, as (time, transaction); the marks of `clusters`; and per window of its time that
+    // has any of them, how many.
+    let found = &terminals::outcomes(ctx).smalls;
     let mut smalls: Vec<(i64, u32)> = Vec::new();
     let mut marked: Vec<bool> = Vec::new();
-    // The terminal's small transactions not already in a card's burst, and per window of its
-    // time that has any of them, how many; kept from terminal to terminal.
-    let found = &terminals::outcomes(ctx).smalls;
     let mut per_window: Vec<usize> = Vec::new();
     for terminal in &found.terminals {
         if !ctx.enabled(RULE, ctx.tx(terminal.first)) {

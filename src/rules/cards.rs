@@ -7,8 +7,11 @@
 //! each rule reads the card from there. What they find is kept in `Context`; each rule reports on
 //! the cards it applies to, in card order as before.
 
-use super::{Context, bursts, geography, refunds, terminals};
+use super::{Context, bursts, gather, geography, refunds, terminals};
 use crate::journal::{Kind, Sym};
+
+/// About how many rows are gathered at a time: many cards' worth, few enough to stay in cache.
+const BATCH: usize = 4096;
 
 /// What the card rules read of one transaction.
 #[derive(Debug, Clone, Copy)]
@@ -60,14 +63,30 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     let mut refunds = refunds::CardReader::default();
     let mut bursts = bursts::CardReader::default();
     let mut travel = geography::TravelReader::default();
-    // A card's rows, kept from one card to the next.
-    let mut rows: Vec<Row> = Vec::new();
-    for group in ctx.by_card.groups() {
+    // A card has a few rows: they are gathered many cards at a time, so that the reads of many
+    // rows are under way at once. The groups follow one another in the order.
+    let (mut rows, mut lens): (Vec<Row>, Vec<usize>) = (Vec::new(), Vec::new());
+    let mut groups = ctx.by_card.groups().peekable();
+    let mut start = 0;
+    while groups.peek().is_some() {
+        lens.clear();
+        let mut end = start;
+        while let Some(group) = groups.next_if(|_| end - start < BATCH) {
+            lens.push(group.len());
+            end += group.len();
+        }
         rows.clear();
-        rows.extend(group.iter().map(|&i| Row::of(ctx, i)));
-        refunds.read(&rows, voided, &by_order.matched, &mut out.refunds);
-        bursts.read(ctx, &rows, &mut out.bursts);
-        travel.read(ctx, &rows, &mut out.travel);
+        let part = &ctx.by_card.order[start..end];
+        gather(ctx, part, |i| Row::of(ctx, i), &mut rows);
+        start = end;
+        let mut at = 0;
+        for &len in &lens {
+            let card = &rows[at..at + len];
+            at += len;
+            refunds.read(card, voided, &by_order.matched, &mut out.refunds);
+            bursts.read(ctx, card, &mut out.bursts);
+            travel.read(ctx, card, &mut out.travel);
+        }
     }
     // A refund of an order without sales and without a card has nothing to be judged against.
     (out.refunds)

@@ -41,6 +41,8 @@ pub(super) struct ByOrder {
     pub cardless: Vec<u32>,
 }
 
+/// Judges the refunds that name an order against the order's sales (`voided`: the sales a void
+/// cancelled, which were never taken).
 pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let is_sale = |i: u32| {
         let t = ctx.tx(i);

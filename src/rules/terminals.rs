@@ -9,7 +9,7 @@
 //! rules reads the terminal from there. What they find is kept in `Context`; each rule then
 //! reports on the terminals it applies to, with its own settings, in terminal order as before.
 
-use super::{Context, bursts, geography, reversals, timing, traces};
+use super::{Context, bursts, gather, geography, reversals, timing, traces};
 use crate::journal::{Kind, Ref, Side, Sym};
 
 /// What the terminal rules read of one transaction.
@@ -95,7 +95,7 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     let mut rows: Vec<Row> = Vec::new();
     for group in ctx.by_terminal.groups() {
         rows.clear();
-        rows.extend(group.iter().map(|&i| Row::of(ctx, i)));
+        gather(ctx, group, |i| Row::of(ctx, i), &mut rows);
         // Rows without a terminal are one group too: voids pair within it and off-hours
         // learns its hours, as before; the other rules leave it out.
         reversals.read(&rows, &mut out.reversed);
