@@ -41,13 +41,11 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    /// Marks the sales a terminal's voids cancelled.
-    pub fn read(&mut self, rows: &[Row], out: &mut Reversed) {
-        let voided = self
-            .reversals
-            .pair(rows, Row::side, |k| k == Kind::Void, true);
+    /// Marks the sales a terminal's voids cancelled; `rows` are read through `row`.
+    pub fn read<R>(&mut self, rows: &[R], row: impl Fn(&R) -> Row, out: &mut Reversed) {
+        let voided = (self.reversals).pair(rows, |r| row(r).side(), |k| k == Kind::Void, true);
         for (r, &v) in rows.iter().zip(voided) {
-            out.voided[r.tx as usize] |= v;
+            out.voided[row(r).tx as usize] |= v;
         }
     }
 

@@ -94,15 +94,20 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     // A terminal's rows, kept from one terminal to the next.
     let mut rows: Vec<Row> = Vec::new();
     for group in ctx.by_terminal.groups() {
-        rows.clear();
-        gather(ctx, group, |i| Row::of(ctx, i), &mut rows);
-        // Rows without a terminal are one group too: voids pair within it and off-hours
-        // learns its hours, as before; the other rules leave it out.
-        reversals.read(&rows, &mut out.reversed);
-        timing::read_hours(ctx, &rows, &mut out.hours);
         if ctx.tx(group[0]).terminal.is_none() {
+            // Rows without a terminal are one group too: voids pair within it and off-hours
+            // learns its hours, as before; the other rules leave it out. It may be most of the
+            // log (a gateway's export without terminals), and its rows come in file order,
+            // close together: they are read where they are, not gathered.
+            let row = |&i: &u32| Row::of(ctx, i);
+            reversals.read(group, row, &mut out.reversed);
+            timing::read_hours(ctx, group, row, &mut out.hours);
             continue;
         }
+        rows.clear();
+        gather(ctx, group, |i| Row::of(ctx, i), &mut rows);
+        reversals.read(&rows, |r| *r, &mut out.reversed);
+        timing::read_hours(ctx, &rows, |r| *r, &mut out.hours);
         reversals.read_charges(&rows, &mut out.reversed);
         counters.read(&rows, &mut out.counters);
         places.read(ctx, &rows, &mut out.away);

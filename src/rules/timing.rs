@@ -9,9 +9,10 @@ use std::ops::Range;
 
 const OFF_HOURS: &str = "off-hours";
 
-/// A terminal's business hours and where they come from, for the message.
-fn hours_for(ctx: &Context<'_>, rows: &[Row]) -> Option<(Hours, String)> {
-    let t = ctx.tx(rows[0].tx);
+/// A terminal's business hours and where they come from, for the message. `rows` are read
+/// through `row`.
+fn hours_for<R>(ctx: &Context<'_>, rows: &[R], row: impl Fn(&R) -> Row) -> Option<(Hours, String)> {
+    let t = ctx.tx(row(&rows[0]).tx);
     let (m, term) = (ctx.name(t.merchant), ctx.name(t.terminal));
     if let Some(h) = ctx.settings.hours(OFF_HOURS, "business_hours", m, term) {
         return Some((h, "configured".to_owned()));
@@ -32,7 +33,7 @@ fn hours_for(ctx: &Context<'_>, rows: &[Row]) -> Option<(Hours, String)> {
     }
     let share = ctx.settings.decimal(OFF_HOURS, "learn_share", m, term);
     let mut per_hour = [0usize; 24];
-    for r in rows {
+    for r in rows.iter().map(&row) {
         per_hour[usize::from(r.minute / 60)] += 1;
     }
     let busy: Vec<bool> = per_hour
@@ -67,18 +68,24 @@ pub(super) struct OffHours {
 }
 
 /// Reads a terminal's hours (rows without a terminal make one too) and what falls outside.
-pub(super) fn read_hours(ctx: &Context<'_>, rows: &[Row], out: &mut OffHours) {
-    let Some((hours, source)) = hours_for(ctx, rows) else {
+/// `rows` are read through `row`.
+pub(super) fn read_hours<R>(
+    ctx: &Context<'_>,
+    rows: &[R],
+    row: impl Fn(&R) -> Row,
+    out: &mut OffHours,
+) {
+    let Some((hours, source)) = hours_for(ctx, rows, &row) else {
         return;
     };
     let start = out.outside.len();
     out.outside.extend(
-        rows.iter()
+        (rows.iter().map(&row))
             .filter(|r| !hours.contains(u32::from(r.minute)))
             .map(|r| r.tx),
     );
     out.terminals.push(Terminal {
-        first: rows[0].tx,
+        first: row(&rows[0]).tx,
         hours,
         source,
         outside: start..out.outside.len(),
