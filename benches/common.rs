@@ -73,3 +73,36 @@ pub fn peak_rss_kib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// The generated case `{kind}-{rows}-v{version}` under `dir`: its manifest (`manifest_file`)
+/// read back when the case is there, else written by `write` into a temporary directory that is
+/// then renamed, so an interrupted run never leaves half a case behind.
+pub fn cached_case<M>(
+    dir: &Path,
+    kind: &str,
+    rows: u64,
+    version: u32,
+    manifest_file: &str,
+    read: impl FnOnce(&Path) -> std::io::Result<M>,
+    write: impl FnOnce(&Path) -> std::io::Result<M>,
+) -> (PathBuf, M) {
+    let case = dir.join(format!("{kind}-{rows}-v{version}"));
+    let manifest = case.join(manifest_file);
+    if manifest.is_file() {
+        let m =
+            read(&manifest).unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
+        return (case, m);
+    }
+    let tmp = dir.join(format!("{kind}-{rows}-v{version}.partial"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let start = std::time::Instant::now();
+    let m = write(&tmp)
+        .and_then(|m| std::fs::rename(&tmp, &case).map(|()| m))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", case.display()));
+    eprintln!(
+        "generated {} in {:.1} s",
+        case.display(),
+        start.elapsed().as_secs_f64()
+    );
+    (case, m)
+}

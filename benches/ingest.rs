@@ -12,6 +12,7 @@
 #[allow(dead_code)]
 mod data;
 
+#[allow(dead_code)]
 mod common;
 
 use common::{RUNS, floor, parse_args, peak_rss_kib};

@@ -46,25 +46,15 @@ const TIME_PROGRAM: &str = "/usr/bin/time";
 /// The cached reconcile case for `rows`, written (to a temporary directory, then renamed) if it
 /// is not there; its manifest.
 fn ensure(dir: &Path, rows: u64) -> (PathBuf, ReconcileManifest) {
-    let case = dir.join(format!("reconcile-{rows}-v{}", data::VERSION));
-    let manifest = case.join(data::MANIFEST_FILE);
-    if manifest.is_file() {
-        let m = ReconcileManifest::read(&manifest)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
-        return (case, m);
-    }
-    let tmp = dir.join(format!("reconcile-{rows}-v{}.partial", data::VERSION));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let start = Instant::now();
-    let m = data::write_reconcile_case(&tmp, rows, SEED)
-        .and_then(|m| std::fs::rename(&tmp, &case).map(|()| m))
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", case.display()));
-    eprintln!(
-        "generated {} in {:.1} s",
-        case.display(),
-        start.elapsed().as_secs_f64()
-    );
-    (case, m)
+    common::cached_case(
+        dir,
+        "reconcile",
+        rows,
+        data::VERSION,
+        data::MANIFEST_FILE,
+        ReconcileManifest::read,
+        |tmp| data::write_reconcile_case(tmp, rows, SEED),
+    )
 }
 
 /// The release binary: the one Cargo built with this benchmark (`CARGO_BIN_EXE_txaudit`, which

@@ -38,25 +38,15 @@ const SEED: u64 = 0x7478_6175_6469_7402;
 /// The cached scan case for `rows`, written (to a temporary directory, then renamed) if it is
 /// not there; its manifest.
 fn ensure(dir: &Path, rows: u64) -> (PathBuf, Manifest) {
-    let case = dir.join(format!("scan-{rows}-v{}", data::VERSION));
-    let manifest = case.join(data::MANIFEST_FILE);
-    if manifest.is_file() {
-        let m = Manifest::read(&manifest)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
-        return (case, m);
-    }
-    let tmp = dir.join(format!("scan-{rows}-v{}.partial", data::VERSION));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let start = Instant::now();
-    let m = data::write_scan_case(&tmp, rows, SEED)
-        .and_then(|m| std::fs::rename(&tmp, &case).map(|()| m))
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", case.display()));
-    eprintln!(
-        "generated {} in {:.1} s",
-        case.display(),
-        start.elapsed().as_secs_f64()
-    );
-    (case, m)
+    common::cached_case(
+        dir,
+        "scan",
+        rows,
+        data::VERSION,
+        data::MANIFEST_FILE,
+        Manifest::read,
+        |tmp| data::write_scan_case(tmp, rows, SEED),
+    )
 }
 
 /// The log into a journal, as `txaudit scan` reads it; every row must be accepted.

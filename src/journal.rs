@@ -243,7 +243,9 @@ impl Journal {
         format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
     }
 
-    /// Transaction indexes ordered by `key`, then time, then file position.
+    /// Transaction indexes ordered by `key`, then time, then file position: the plain order
+    /// that the tests hold the faster groupings to.
+    #[cfg(test)]
     pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
         self.sorted_by(|t| Some(key(t))).order
     }
@@ -385,11 +387,6 @@ impl Journal {
         self.voided_sales_of(by_terminal.groups())
     }
 
-    /// `voided_sales` given the journal already ordered by terminal, then time.
-    pub fn voided_sales_in(&self, order: &[u32]) -> Vec<bool> {
-        self.voided_sales_of(self.groups(order, |t| t.terminal))
-    }
-
     /// `voided_sales` given each terminal's transactions in time order.
     ///
     /// Per terminal, each approved void cancels the latest earlier approved charge not cancelled
@@ -411,7 +408,8 @@ impl Journal {
         voided
     }
 
-    /// Runs of `order` that share `key`.
+    /// Runs of `order` that share `key`: how the tests cut a plain order into groups.
+    #[cfg(test)]
     pub fn groups<'o, K: PartialEq>(
         &'o self,
         order: &'o [u32],

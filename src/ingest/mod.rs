@@ -124,6 +124,14 @@ impl Row<'_> {
     pub fn record(self) -> Record {
         match self {
             Row::Record(r) => r,
+            row => row.to_record(),
+        }
+    }
+
+    /// `record()` without giving the row up: the borrowed rows' ids are copied out.
+    pub fn to_record(&self) -> Record {
+        match self {
+            Row::Record(r) => r.clone(),
             Row::Transaction(t) => Record::Transaction(t.to_transaction()),
             Row::Settlement(l) => Record::Settlement(l.to_line()),
         }
@@ -517,11 +525,7 @@ pub fn read_file(
                         report.totals.insert(money.currency, total);
                         report.rows.accepted += 1;
                         if report.sample.len() < SAMPLE_RECORDS {
-                            report.sample.push(match &row {
-                                Row::Record(r) => r.clone(),
-                                Row::Transaction(t) => Record::Transaction(t.to_transaction()),
-                                Row::Settlement(l) => Record::Settlement(l.to_line()),
-                            });
+                            report.sample.push(row.to_record());
                         }
                         sink(row);
                         None

@@ -859,36 +859,20 @@ fn above_usual_rate(
 mod tests {
     use super::*;
     use crate::journal::Symbols;
-    use crate::model::{Currency, FileId, Money, SettlementRow, TxType};
-    use crate::reconcile::statement::Statement;
+    use crate::reconcile::statement::{Statement, sale_row};
     use proptest::prelude::*;
 
     /// A sale line of `gross` cents with a fee of `fee` millionths of a yuan, written with
     /// `decimals` decimals.
     fn line(gross: i64, fee: i64, decimals: u32) -> Line {
-        let m = |d| Money::new(d, Currency::CNY);
         let mut fee = Decimal::new(fee, 6).round_dp(decimals);
         fee.rescale(decimals);
-        let row = SettlementRow {
-            source: Source {
-                file: FileId(1),
-                line: 2,
-            },
-            settle_date: None,
-            txn_time: None,
-            reference: None,
-            txn_id: None,
-            order_id: None,
-            merchant_id: None,
-            terminal_id: None,
-            card: None,
-            gross: m(Decimal::new(gross, 2)),
-            fee: Some(m(fee)),
-            net: Some(m(Decimal::new(gross, 2))),
-            batch: None,
-            kind: TxType::Sale,
-            channel: None,
-        };
+        let row = sale_row(
+            2,
+            Decimal::new(gross, 2),
+            Some(fee),
+            Some(Decimal::new(gross, 2)),
+        );
         let mut st = Statement::default();
         st.add_line(&row, &mut Symbols::default()).unwrap();
         st.lines.pop().unwrap()

@@ -124,8 +124,7 @@ impl Samples {
 mod tests {
     use super::*;
     use crate::journal::Symbols;
-    use crate::model::{Currency, FileId, Money, SettlementLine, Source, TxType};
-    use crate::reconcile::statement::Statement;
+    use crate::reconcile::statement::{Statement, sale_row};
     use proptest::prelude::*;
 
     /// Lines of (gross cents, fee in 1/10,000 cents, fee decimals).
@@ -136,28 +135,13 @@ mod tests {
             let fee = Decimal::new(fee, 6);
             let mut fee = fee.round_dp(decimals.min(6));
             fee.rescale(decimals);
-            let m = |d| Money::new(d, Currency::CNY);
-            let l = SettlementLine {
-                source: Source {
-                    file: FileId(0),
-                    line: i as u64 + 2,
-                },
-                settle_date: None,
-                txn_time: None,
-                reference: None,
-                txn_id: None,
-                order_id: None,
-                merchant_id: None,
-                terminal_id: None,
-                card: None,
-                gross: m(Decimal::new(gross, 2)),
-                fee: Some(m(fee)),
-                net: Some(m(Decimal::new(gross, 2))),
-                batch: None,
-                kind: TxType::Sale,
-                channel: None,
-            };
-            st.add_line(&l.row(), &mut syms).unwrap();
+            let l = sale_row(
+                i as u64 + 2,
+                Decimal::new(gross, 2),
+                Some(fee),
+                Some(Decimal::new(gross, 2)),
+            );
+            st.add_line(&l, &mut syms).unwrap();
         }
         st.lines
     }

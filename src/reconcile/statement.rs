@@ -468,6 +468,37 @@ impl Statement {
     }
 }
 
+/// A CNY sale line for tests, on `line` of file 1: gross, fee and net as given, no ids, no dates.
+#[cfg(test)]
+pub(crate) fn sale_row(
+    line: u64,
+    gross: Decimal,
+    fee: Option<Decimal>,
+    net: Option<Decimal>,
+) -> SettlementRow<'static> {
+    let m = |d| crate::model::Money::new(d, Currency::CNY);
+    SettlementRow {
+        source: Source {
+            file: crate::model::FileId(1),
+            line,
+        },
+        settle_date: None,
+        txn_time: None,
+        reference: None,
+        txn_id: None,
+        order_id: None,
+        merchant_id: None,
+        terminal_id: None,
+        card: None,
+        gross: m(gross),
+        fee: fee.map(m),
+        net: net.map(m),
+        batch: None,
+        kind: crate::model::TxType::Sale,
+        channel: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,30 +512,15 @@ mod tests {
         net: Option<&str>,
         kind: TxType,
     ) -> SettlementRow<'static> {
-        let m = |s: &str| ModelMoney::new(Decimal::from_str(s).unwrap(), Currency::CNY);
+        let d = |s: &str| Decimal::from_str(s).unwrap();
         SettlementRow {
-            source: Source {
-                file: FileId(1),
-                line: 7,
-            },
-            settle_date: None,
             // Local mean time in Shanghai: an offset in seconds.
             txn_time: FixedOffset::east_opt(8 * 3600 + 5 * 60 + 43)
                 .unwrap()
                 .with_ymd_and_hms(1900, 1, 1, 10, 0, 0)
                 .single(),
-            reference: None,
-            txn_id: None,
-            order_id: None,
-            merchant_id: None,
-            terminal_id: None,
-            card: None,
-            gross: m(gross),
-            fee: fee.map(m),
-            net: net.map(m),
-            batch: None,
             kind,
-            channel: None,
+            ..sale_row(7, d(gross), fee.map(d), net.map(d))
         }
     }
 
