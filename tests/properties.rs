@@ -86,7 +86,9 @@ proptest! {
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join("gen.csv");
         std::fs::write(&path, &text).unwrap();
-        let opts = IngestOptions { tz: Zone::parse("UTC"), currency: Currency::parse("CNY"), ..Default::default() };
+        // The convention is given, as a user would: a file whose only amount is `12.345` cannot
+        // tell a decimal point from a thousands separator, and is refused without it.
+        let opts = IngestOptions { tz: Zone::parse("UTC"), currency: Currency::parse("CNY"), decimal_comma: Some(false), ..Default::default() };
         let mut lines = Vec::new();
         let mut total = Decimal::ZERO;
         let report = read_file(&path, FileId(0), &opts, |r| {
