@@ -18,6 +18,16 @@ use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use csv::ByteRecord;
 use rust_decimal::Decimal;
 
+/// Where each cell of a csv record lies in `rec.as_slice()` (end to end), as `Lane::read`
+/// takes them; none when the record is too long to index with `u32`.
+pub(super) fn bounds(rec: &ByteRecord, out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    if u32::try_from(rec.as_slice().len()).is_ok() {
+        let cells = (0..rec.len()).filter_map(|i| rec.range(i));
+        out.extend(cells.map(|r| (r.start as u32, r.end as u32)));
+    }
+}
+
 /// The id columns, in `TxRow` order: merchant, terminal, trace, batch, reference, transaction
 /// id, order id, city.
 const ID_FIELDS: [Field; 8] = [
@@ -132,22 +142,26 @@ impl Lane {
         })
     }
 
-    /// The row, or `None` when it needs the general parser. Its money cells (column, value)
+    /// The row whose cells lie at `cells` in `bytes` (a csv record's, or a line's between its
+    /// delimiters), or `None` when it needs the general parser. Its money cells (column, value)
     /// are added to `sums`, for the footer checks.
     pub fn read<'r>(
         &mut self,
-        rec: &'r ByteRecord,
+        bytes: &'r [u8],
+        cells: &[(u32, u32)],
         source: Source,
         sums: &mut Vec<(usize, Decimal)>,
     ) -> Option<Row<'r>> {
-        let bytes = rec.as_slice();
         if !bytes.is_ascii() {
             return None;
         }
         let row = std::str::from_utf8(bytes).ok()?;
         let cell = |col: Option<usize>| -> Cell<'r> {
             let Some(col) = col else { return Ok(None) };
-            plain(rec.range(col).and_then(|r| row.get(r)).unwrap_or(""))
+            let text = cells
+                .get(col)
+                .and_then(|&(a, z)| row.get(a as usize..z as usize));
+            plain(text.unwrap_or(""))
         };
         let currency = self.currency(cell(self.currency).ok()?)?;
         // A money cell of the row's currency; `strict` refuses more decimals than it has (fees

@@ -5,6 +5,7 @@
 //! `read = accepted + rejected`, and rows that are not data (blank, summary) are counted apart.
 
 mod amount;
+mod body;
 mod cell;
 mod columns;
 mod datetime;
@@ -14,6 +15,7 @@ mod evidence;
 mod lane;
 mod layout;
 mod lines;
+mod plain;
 mod profile;
 mod row;
 mod summary;
@@ -31,6 +33,7 @@ pub use terminals::{TerminalEntry, TerminalRegister, TerminalStatus, read_regist
 use crate::model::{
     Currency, FileId, Money, Record, Role, SettlementRow, Source, TxRow, mask_pans,
 };
+use body::Body;
 use cell::clean;
 use columns::ColumnMap;
 use csv::ByteRecord;
@@ -38,12 +41,10 @@ use encoding_rs::Encoding;
 use row::{RowParser, RowRules};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use summary::Tally;
 
 /// Bytes read up front to sniff encoding, delimiter, header and per-file conventions.
 const SAMPLE_BYTES: u64 = 1 << 20;
@@ -183,7 +184,19 @@ pub fn read_file(
     path: &Path,
     file: FileId,
     opts: &IngestOptions,
-    mut sink: impl FnMut(Row<'_>),
+    sink: impl FnMut(Row<'_>),
+) -> Result<FileReport, IngestError> {
+    read_file_with(path, file, opts, sink, Some(plain::BLOCK))
+}
+
+/// `read_file`, reading plain lines in blocks of `block` bytes where it can (`None`: always by
+/// the csv reader; the tests compare the two).
+fn read_file_with(
+    path: &Path,
+    file: FileId,
+    opts: &IngestOptions,
+    sink: impl FnMut(Row<'_>),
+    block: Option<usize>,
 ) -> Result<FileReport, IngestError> {
     let err = io_err(path);
     let mut sample = Vec::new();
@@ -404,9 +417,10 @@ pub fn read_file(
         fee_negative,
         type_is_direction: profile.is_some_and(|p| p.type_is_direction),
         encoding: enc.name(),
+        encoding_declared: opts.encoding.is_some() || Encoding::for_bom(&sample).is_some(),
     };
-    let mut parser = RowParser::new(map, rules);
-    let mut report = FileReport {
+    let parser = RowParser::new(map, rules);
+    let report = FileReport {
         path: path.display().to_string(),
         encoding: decode::describe(enc, &sample),
         delimiter,
@@ -424,179 +438,106 @@ pub fn read_file(
         summary_checks: Vec::new(),
         sample: Vec::new(),
     };
-    drop(sample);
 
-    let f = File::open(path).map_err(&err)?;
-    let mut rdr = layout::NumberedReader::new(
-        decode::CrToLf::new(
-            decode::stream(BufReader::with_capacity(1 << 16, f), enc),
-            cr,
-        ),
-        delimiter,
+    // A UTF-8 file (unless a BOM says otherwise) is read as its bytes, a UTF-8 BOM skipped; and
+    // while no quote turns up, a line at a time (`plain.rs`). Any other file is decoded on the
+    // way to the csv reader.
+    let utf8 = enc == encoding_rs::UTF_8
+        && Encoding::for_bom(&sample).is_none_or(|(e, _)| e == encoding_rs::UTF_8);
+    let plain = block.filter(|_| utf8 && !cr && header_fits_a_line(&text, hline));
+    let bom = if sample.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    drop(sample);
+    let mut body = Body::new(
+        report,
+        parser,
+        sink,
+        hline + 1,
+        headers.len(),
+        decimal_comma,
     );
+    let mut f = File::open(path).map_err(&err)?;
+    if utf8 {
+        f.read_exact(&mut [0; 3][..bom]).map_err(&err)?;
+    }
+    let buffered = |f| BufReader::with_capacity(1 << 16, f);
+    let (lines, quote_open) = match plain {
+        Some(block) => {
+            match plain::read(&mut f, block, hline, delimiter, &mut body).map_err(&err)? {
+                plain::Stop::End { lines } => (lines, false),
+                plain::Stop::Csv { rest, lines } => {
+                    let rest = std::io::Cursor::new(rest).chain(buffered(f));
+                    read_records(path, rest, delimiter, hline, lines, &mut body)?
+                }
+            }
+        }
+        None if utf8 => {
+            let text = decode::CrToLf::new(buffered(f), cr);
+            read_records(path, text, delimiter, hline, 0, &mut body)?
+        }
+        None => {
+            let text = decode::CrToLf::new(decode::stream(buffered(f), enc), cr);
+            read_records(path, text, delimiter, hline, 0, &mut body)?
+        }
+    };
+    body.finish(lines, quote_open)
+        .map_err(|line| IngestError::UnterminatedQuote {
+            path: path.to_owned(),
+            line,
+        })
+}
+
+/// Whether the header row (on physical line `hline` of `text`; 0: none) ends on its own line:
+/// no quoted cell of it runs over a line break.
+fn header_fits_a_line(text: &str, hline: u64) -> bool {
+    let Some(index) = hline.checked_sub(1) else {
+        return true;
+    };
+    let line = text.split('\n').nth(index as usize).unwrap_or("");
+    line.bytes().filter(|&b| b == b'"').count() % 2 == 0
+}
+
+/// Reads the records of `text` (the rest of a file after its first `before` physical lines)
+/// into `body`, skipping those on or above the header line `hline`. Returns the file's
+/// physical lines and whether a quote was left open at its end.
+fn read_records<R: Read, S: FnMut(Row<'_>)>(
+    path: &Path,
+    text: R,
+    delimiter: u8,
+    hline: u64,
+    before: u64,
+    body: &mut Body<S>,
+) -> Result<(u64, bool), IngestError> {
+    let mut rdr = layout::NumberedReader::new(text, delimiter);
     let mut rec = ByteRecord::new();
-    let mut tally = Tally::default();
-    let mut footer_rows: Vec<(u64, Vec<String>)> = Vec::new();
-    let ncols = headers.len();
-    let mut last_multiline: Option<u64> = None;
-    // The line the next record starts on if no blank line comes between: the csv reader skips
-    // empty lines without a word, so they are counted from the gaps.
-    let mut expected = hline + 1;
     loop {
         let line = match rdr.next(&mut rec) {
-            Ok(Some(line)) => line,
+            Ok(Some(line)) => before + line,
             Ok(None) => break,
             Err(e) => {
                 let line = e.position().map_or(0, |p| rdr.lines().line_at(p.byte()));
                 return Err(IngestError::Csv {
                     path: path.to_owned(),
-                    line,
+                    line: before + line,
                     message: e.to_string(),
                 });
             }
         };
-        let span = 1 + memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64;
         if line <= hline {
             if line == hline {
-                expected = hline + span; // a header cell may hold a line break
+                // A header cell may hold a line break.
+                let span = 1 + memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64;
+                body.skip_header(hline, span);
             }
             continue;
         }
-        for blank in expected..line {
-            report.note_non_data(blank, "blank");
-        }
-        expected = line + span;
-        let multiline = span > 1;
-        last_multiline = multiline.then_some(line);
-        let follows_label = footer_rows
-            .last()
-            .is_some_and(|(l, c)| *l + 1 == line && !summary::all_numeric(c, decimal_comma));
-        // Most rows open with a plain ASCII cell (a date, an id): it is its own clean form, so
-        // the first-cell check needs no cleaning.
-        let first = match rec.get(0) {
-            Some(c) if c.first().is_some_and(u8::is_ascii_alphanumeric) && c.is_ascii() => {
-                std::str::from_utf8(c).ok().map(Cow::Borrowed)
-            }
-            _ => rec
-                .iter()
-                .map(|c| clean(std::str::from_utf8(c).unwrap_or("?")))
-                .find(|c| !c.is_empty()),
-        };
-        let Some(first) = first else {
-            report.note_non_data(line, "blank");
-            continue;
-        };
-        let cells = || {
-            rec.iter()
-                .map(|c| mask_pans(&clean(&String::from_utf8_lossy(c))).into_owned())
-                .collect::<Vec<_>>()
-        };
-        // A row that opens like a summary ("Total", "合计", "#…") is one only if it carries no
-        // date: "Total Wine, 2026-01-01 10:00, …" and "#1002, 2026-01-01 …" are data.
-        let looks_like_summary = summary::is_summary_label(&first)
-            || (follows_label && summary::all_numeric(&cells(), decimal_comma));
-        if looks_like_summary && !parser.has_date(&rec) {
-            report.note_non_data(line, "summary");
-            footer_rows.push((line, cells()));
-            continue;
-        }
-        report.rows.read += 1;
-        let parsed = match row_shape_problem(&rec, ncols, delimiter, multiline) {
-            Some(reason) => Err(Reject {
-                line,
-                column: None,
-                reason,
-            }),
-            None => parser.parse(&rec, line),
-        };
-        // The row is handed on where it was parsed: a row is a few hundred bytes, and each
-        // move of it costs a copy.
-        let reject = match parsed {
-            Ok(row) => {
-                let money = row.headline_amount();
-                let total = report
-                    .totals
-                    .get(&money.currency)
-                    .copied()
-                    .unwrap_or_default()
-                    .checked_add(money.amount);
-                match total {
-                    Some(total) if tally.try_add(money.amount) => {
-                        report.totals.insert(money.currency, total);
-                        report.rows.accepted += 1;
-                        if report.sample.len() < SAMPLE_RECORDS {
-                            report.sample.push(row.to_record());
-                        }
-                        sink(row);
-                        None
-                    }
-                    _ => Some(Reject {
-                        line,
-                        column: None,
-                        reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
-                    }),
-                }
-            }
-            Err(reject) => Some(reject),
-        };
-        if let Some(mut reject) = reject {
-            if multiline && !reject.reason.contains("closing quote") {
-                reject.reason.push_str(" (a quoted cell in this row runs over several lines: is a closing quote missing?)");
-            }
-            report.rows.rejected += 1;
-            if report.rejects.len() < MAX_REJECTS_KEPT {
-                report.rejects.push(reject);
-            } else {
-                report.rejects_omitted += 1;
-            }
-        }
+        body.record(&rec, line, true);
     }
-    for blank in expected..=rdr.lines().physical_lines() {
-        report.note_non_data(blank, "blank");
-    }
-    if let Some(line) = last_multiline
-        && rdr.lines().quotes_since_line_start() % 2 == 1
-    {
-        return Err(IngestError::UnterminatedQuote {
-            path: path.to_owned(),
-            line,
-        });
-    }
-    tally.fee_sum = parser.fee_total();
-    report.summary_checks = summary::check_rows(
-        &footer_rows,
-        &tally,
-        &parser.map,
-        &parser.column_sums,
-        decimal_comma,
-    );
-    Ok(report)
-}
-
-/// Why a row's shape is wrong before any cell is read: extra non-empty cells, or a quoted cell
-/// that swallowed what look like whole rows (a quote left open).
-fn row_shape_problem(
-    rec: &ByteRecord,
-    ncols: usize,
-    delimiter: u8,
-    multiline: bool,
-) -> Option<String> {
-    let extra = (ncols..rec.len()).any(|i| !clean(&String::from_utf8_lossy(&rec[i])).is_empty());
-    if extra {
-        return Some(format!(
-            "the row has {} cells but the header has {ncols}; the extra cells are not empty",
-            rec.len()
-        ));
-    }
-    let looks_like_rows = multiline
-        && rec.iter().any(|cell| {
-            cell.split(|b| *b == b'\n')
-                .skip(1)
-                .any(|l| ncols > 1 && l.iter().filter(|b| **b == delimiter).count() >= ncols - 1)
-        });
-    looks_like_rows.then(|| {
-        "a quoted cell runs over several lines that look like whole rows: is a closing quote missing? Those rows were not read".to_owned()
-    })
+    let lines = before + rdr.lines().physical_lines();
+    Ok((lines, rdr.lines().quotes_since_line_start() % 2 == 1))
 }
 
 fn infer_role(map: &ColumnMap) -> Role {

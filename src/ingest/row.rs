@@ -8,7 +8,7 @@ use super::amount::parse_amount;
 use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
-use super::lane::Lane;
+use super::lane::{self, Lane};
 use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
@@ -44,6 +44,9 @@ pub struct RowRules {
     pub fee_negative: bool,
     pub type_is_direction: bool,
     pub encoding: &'static str,
+    /// The encoding was given (by flag or BOM), not guessed: bytes that do not decode are
+    /// damage, not a hint that the file is in another encoding.
+    pub encoding_declared: bool,
 }
 
 /// Turns rows into records under fixed rules, and keeps per-column sums for footer checks.
@@ -69,6 +72,8 @@ pub struct RowParser {
     fee_cols: Vec<usize>,
     currency_cols: Vec<usize>,
     line: u64,
+    /// A csv record's cell bounds, for the lane (kept to reuse its room).
+    cells: Vec<(u32, u32)>,
 }
 
 type Res<T> = Result<T, Reject>;
@@ -125,6 +130,7 @@ impl RowParser {
             fee_cols,
             currency_cols,
             line: 0,
+            cells: Vec::new(),
         }
     }
 
@@ -155,7 +161,12 @@ impl RowParser {
         let cell = match rec.text.and_then(|row| row.get(range.clone())) {
             Some(cell) => cell,
             None => std::str::from_utf8(&rec.rec.as_slice()[range]).map_err(|_| {
-                self.reject(Some(col), "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding")
+                let reason = if self.rules.encoding_declared {
+                    format!("has bytes that cannot be decoded as {}", self.rules.encoding)
+                } else {
+                    "has bytes that are not valid UTF-8; pass --encoding if the file is in another encoding".to_owned()
+                };
+                self.reject(Some(col), reason)
             })?,
         };
         if self.row_ascii {
@@ -434,26 +445,47 @@ impl RowParser {
             })
     }
 
-    /// Reads one data row starting on physical `line`.
+    /// Reads one data row starting on physical `line`: by the lane when it takes the row, else
+    /// by the general rules.
     pub fn parse<'r>(&mut self, rec: &'r ByteRecord, line: u64) -> Res<Row<'r>> {
+        let mut cells = std::mem::take(&mut self.cells);
+        lane::bounds(rec, &mut cells);
+        let row = self.lane(rec.as_slice(), &cells, line);
+        self.cells = cells;
+        match row {
+            Some(row) => Ok(row),
+            None => self.general(rec, line),
+        }
+    }
+
+    /// The lane's reading of the row whose cells lie at `cells` in `bytes`, its money added to
+    /// the footer sums; `None` when the file has no lane or the row needs the general rules
+    /// (among them a row whose sums would overflow: the general rules reject it).
+    pub fn lane<'r>(
+        &mut self,
+        bytes: &'r [u8],
+        cells: &[(u32, u32)],
+        line: u64,
+    ) -> Option<Row<'r>> {
+        let lane = self.lane.as_mut()?;
         self.line = line;
+        self.row_sums.clear();
         let source = Source {
             file: self.rules.file,
             line,
         };
-        if let Some(lane) = &mut self.lane {
-            self.row_sums.clear();
-            if let Some(row) = lane.read(rec, source, &mut self.row_sums) {
-                let fee = match &row {
-                    Row::Settlement(l) => l.fee.map(|f| f.amount),
-                    _ => None,
-                };
-                // A sum that would overflow: the general parser rejects the row.
-                if self.commit_sums(fee).is_ok() {
-                    return Ok(row);
-                }
-            }
-        }
+        let row = lane.read(bytes, cells, source, &mut self.row_sums)?;
+        let fee = match &row {
+            Row::Settlement(l) => l.fee.map(|f| f.amount),
+            _ => None,
+        };
+        self.commit_sums(fee).ok()?;
+        Some(row)
+    }
+
+    /// Reads one data row starting on physical `line` by the general rules.
+    pub fn general(&mut self, rec: &ByteRecord, line: u64) -> Res<Row<'static>> {
+        self.line = line;
         self.parse_record(rec, line).map(Row::Record)
     }
 
@@ -803,6 +835,7 @@ mod tests {
             fee_negative,
             type_is_direction: false,
             encoding: "UTF-8",
+            encoding_declared: false,
         };
         RowParser::new(map, rules)
     }
