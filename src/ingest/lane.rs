@@ -12,7 +12,8 @@ use super::amount::plain_amount;
 use super::cell::is_placeholder;
 use super::columns::{ColumnMap, Field};
 use super::datetime::{Zone, iso_stamp};
-use super::row::{Memo, RowRules};
+use super::memo::Memo;
+use super::row::RowRules;
 use crate::model::{Channel, Currency, Money, Role, SettlementRow, Source, Status, TxRow, TxType};
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use csv::ByteRecord;
@@ -61,7 +62,7 @@ pub(super) struct Lane {
     ids: [Option<usize>; 8],
     zone: Zone,
     point: u8,
-    currency_memo: Option<(usize, [u8; 8], Currency)>,
+    currency_memo: Memo<Option<Currency>>,
     status_memo: Memo<Status>,
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
@@ -134,7 +135,7 @@ impl Lane {
             ids: ID_FIELDS.map(|f| map.col(f)),
             zone: rules.zone,
             point: if rules.decimal_comma { b',' } else { b'.' },
-            currency_memo: None,
+            currency_memo: Memo::default(),
             status_memo: Memo::default(),
             kind_memo: Memo::default(),
             channel_memo: Memo::default(),
@@ -289,23 +290,10 @@ impl Lane {
     }
 
     fn currency(&mut self, cell: Option<&str>) -> Option<Currency> {
-        let Some(code) = cell else {
-            return self.default_currency;
-        };
-        let key = code.as_bytes();
-        if let Some((len, last, c)) = self.currency_memo
-            && key.len() == len
-            && key == &last[..len]
-        {
-            return Some(c);
+        match cell {
+            Some(code) => self.currency_memo.get(code, Currency::parse),
+            None => self.default_currency,
         }
-        let c = Currency::parse(code)?;
-        if key.len() <= 8 {
-            let mut last = [0; 8];
-            last[..key.len()].copy_from_slice(key);
-            self.currency_memo = Some((key.len(), last, c));
-        }
-        Some(c)
     }
 
     /// The instant of an ISO date-time in the file's zone; `None` for another shape, or on a day

@@ -15,6 +15,7 @@ mod evidence;
 mod lane;
 mod layout;
 mod lines;
+mod memo;
 mod plain;
 mod profile;
 mod row;

@@ -9,6 +9,7 @@ use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
 use super::lane::{self, Lane};
+use super::memo::Memo;
 use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
@@ -77,29 +78,6 @@ pub struct RowParser {
 }
 
 type Res<T> = Result<T, Reject>;
-
-/// The last cell of a vocabulary column and what it meant: most rows repeat their neighbour's
-/// status, type and channel, and a comparison costs less than the vocabulary's lookup.
-pub(super) struct Memo<T>(Option<(CompactString, T)>);
-
-impl<T> Default for Memo<T> {
-    fn default() -> Self {
-        Memo(None)
-    }
-}
-
-impl<T: Clone> Memo<T> {
-    pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
-        if let Some((last, value)) = &self.0
-            && last == raw
-        {
-            return value.clone();
-        }
-        let value = parse(raw);
-        self.0 = Some((CompactString::new(raw), value.clone()));
-        value
-    }
-}
 
 /// A row as read, and its text when the whole row is valid UTF-8 (checked once, not per cell).
 struct Cells<'r> {

@@ -1,0 +1,95 @@
+//! What the last few cells of a vocabulary column meant. A status, type, channel or currency
+//! column holds a handful of words (sale, refund; approved, declined; card, qr), so the words
+//! seen last are kept packed in integers: comparing one costs less than the vocabulary's lookup.
+
+/// Words of up to this many bytes are kept; longer ones are looked up each time.
+const WIDTH: usize = 15;
+/// How many words are kept.
+const WAYS: usize = 4;
+
+#[derive(Debug)]
+pub(super) struct Memo<T> {
+    /// Each word's bytes, then its length in the last byte; 0 for an empty slot (the empty
+    /// word is never kept).
+    keys: [u128; WAYS],
+    values: [Option<T>; WAYS],
+    /// The slot the next new word takes.
+    next: usize,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo {
+            keys: [0; WAYS],
+            values: [const { None }; WAYS],
+            next: 0,
+        }
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    /// What `raw` means: `parse(raw)`, remembered.
+    pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
+        let Some(key) = pack(raw.as_bytes()) else {
+            return parse(raw);
+        };
+        if let Some(i) = self.keys.iter().position(|&k| k == key)
+            && let Some(value) = &self.values[i]
+        {
+            return value.clone();
+        }
+        let value = parse(raw);
+        self.keys[self.next] = key;
+        self.values[self.next] = Some(value.clone());
+        self.next = (self.next + 1) % WAYS;
+        value
+    }
+}
+
+/// A word of 1 to `WIDTH` bytes as one integer: its bytes, then its length.
+fn pack(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > WIDTH {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..word.len()].copy_from_slice(word);
+    bytes[WIDTH] = word.len() as u8;
+    Some(u128::from_le_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn upper(s: &str) -> String {
+        CALLS.with(|c| c.set(c.get() + 1));
+        s.to_uppercase()
+    }
+
+    #[test]
+    fn remembers_the_last_words_and_tells_them_apart() {
+        let mut memo = Memo::default();
+        let words = [
+            "sale", "refund", "sale", "void", "refund", "sale", "", "sale\0",
+        ];
+        for w in words {
+            assert_eq!(memo.get(w, upper), w.to_uppercase(), "{w:?}");
+        }
+        // sale, refund, void, the empty word (never kept) and "sale\0" were looked up.
+        assert_eq!(CALLS.with(Cell::get), 5);
+        let long = "a word longer than fifteen bytes";
+        assert_eq!(memo.get(long, upper), long.to_uppercase());
+        assert_eq!(memo.get(long, upper), long.to_uppercase());
+        assert_eq!(CALLS.with(Cell::get), 7);
+        // Five words in four slots: the oldest is looked up again.
+        for w in ["a", "b", "c", "d", "e", "a"] {
+            memo.get(w, upper);
+        }
+        assert_eq!(CALLS.with(Cell::get), 13);
+    }
+}
