@@ -157,7 +157,7 @@ fn load_logs_with(
             }
         };
         let report = read_file(path, file, &opts, |row| match row {
-            Row::Transaction(t) => add(&t),
+            Row::Transaction(t) => add(t),
             Row::Record(Record::Transaction(t)) => add(&t.row()),
             Row::Record(_) | Row::Settlement(_) => {}
         })?;
@@ -398,12 +398,12 @@ fn load_statements_with(
         let mut overflow = Vec::new();
         let report = read_file(path, file, &opts, |row| {
             let added = match row {
-                Row::Settlement(l) => statement.add_line(&l, syms).map_err(|r| (l.source, r)),
+                Row::Settlement(l) => statement.add_line(l, syms).map_err(|r| (l.source, r)),
                 Row::Record(Record::Settlement(l)) => statement
                     .add_line(&l.row(), syms)
                     .map_err(|r| (l.source, r)),
                 Row::Record(Record::Bank(b)) => {
-                    statement.add_deposit(&b, syms);
+                    statement.add_deposit(b, syms);
                     Ok(())
                 }
                 Row::Record(Record::Transaction(_)) | Row::Transaction(_) => Ok(()),

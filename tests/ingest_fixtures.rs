@@ -33,7 +33,7 @@ fn read_bytes(
     let dir = TempDir::new().unwrap();
     let path = write(&dir, "input.csv", bytes);
     let mut records = Vec::new();
-    let report = read_file(&path, FileId(0), opts, |r| records.push(r.record()))?;
+    let report = read_file(&path, FileId(0), opts, |r| records.push(r.to_record()))?;
     assert_eq!(
         report.rows.read,
         report.rows.accepted + report.rows.rejected,

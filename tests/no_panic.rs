@@ -44,7 +44,7 @@ fn ingest(bytes: &[u8], opts: &IngestOptions) -> Result<Run, String> {
     std::fs::write(&path, bytes).unwrap();
     let mut records = Vec::new();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        read_file(&path, FileId(0), opts, |r| records.push(r.record()))
+        read_file(&path, FileId(0), opts, |r| records.push(r.to_record()))
     }))
     .map_err(panic_message)?;
     Ok(Run { outcome, records })

@@ -17,7 +17,9 @@ fn real(path: &str) -> PathBuf {
 
 fn read(path: &str, opts: &IngestOptions) -> Result<(FileReport, Vec<Record>), IngestError> {
     let mut records = Vec::new();
-    let report = read_file(&real(path), FileId(0), opts, |r| records.push(r.record()))?;
+    let report = read_file(&real(path), FileId(0), opts, |r| {
+        records.push(r.to_record())
+    })?;
     Ok((report, records))
 }
 

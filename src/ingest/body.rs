@@ -32,7 +32,7 @@ pub(super) struct Body<S> {
     last_multiline: Option<u64>,
 }
 
-impl<S: FnMut(Row<'_>)> Body<S> {
+impl<S: FnMut(&Row<'_>)> Body<S> {
     /// The body of a file whose data starts on line `first`, with `ncols` columns.
     pub fn new(
         report: FileReport,
@@ -80,7 +80,7 @@ impl<S: FnMut(Row<'_>)> Body<S> {
             self.reach(line, 1);
             self.last_multiline = None;
             self.report.rows.read += 1;
-            if let Some(reject) = self.accept(row, line) {
+            if let Some(reject) = self.accept(&row, line) {
                 self.reject(reject, false);
             }
             return;
@@ -143,10 +143,10 @@ impl<S: FnMut(Row<'_>)> Body<S> {
             None if lane => self.parser.parse(rec, line),
             None => self.parser.general(rec, line),
         };
-        // The row is handed on where it was parsed: a row is a few hundred bytes, and each
-        // move of it costs a copy.
+        // The row is lent, not moved, on its way: a row is a few hundred bytes, and each move of
+        // it costs a copy.
         let reject = match parsed {
-            Ok(row) => self.accept(row, line),
+            Ok(row) => self.accept(&row, line),
             Err(reject) => Some(reject),
         };
         if let Some(reject) = reject {
@@ -156,7 +156,7 @@ impl<S: FnMut(Row<'_>)> Body<S> {
 
     /// Counts an accepted row into the totals and hands it on; a reject if a total would exceed
     /// what a `Decimal` holds.
-    fn accept(&mut self, row: Row<'_>, line: u64) -> Option<Reject> {
+    fn accept(&mut self, row: &Row<'_>, line: u64) -> Option<Reject> {
         let money = row.headline_amount();
         let at = self.totals.iter().position(|(c, _)| *c == money.currency);
         let total = at.map_or(Decimal::ZERO, |at| self.totals[at].1);

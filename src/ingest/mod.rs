@@ -185,7 +185,7 @@ pub fn read_file(
     path: &Path,
     file: FileId,
     opts: &IngestOptions,
-    sink: impl FnMut(Row<'_>),
+    sink: impl FnMut(&Row<'_>),
 ) -> Result<FileReport, IngestError> {
     read_file_with(path, file, opts, sink, Some(plain::BLOCK))
 }
@@ -196,7 +196,7 @@ fn read_file_with(
     path: &Path,
     file: FileId,
     opts: &IngestOptions,
-    sink: impl FnMut(Row<'_>),
+    sink: impl FnMut(&Row<'_>),
     block: Option<usize>,
 ) -> Result<FileReport, IngestError> {
     let err = io_err(path);
@@ -504,7 +504,7 @@ fn header_fits_a_line(text: &str, hline: u64) -> bool {
 /// Reads the records of `text` (the rest of a file after its first `before` physical lines)
 /// into `body`, skipping those on or above the header line `hline`. Returns the file's
 /// physical lines and whether a quote was left open at its end.
-fn read_records<R: Read, S: FnMut(Row<'_>)>(
+fn read_records<R: Read, S: FnMut(&Row<'_>)>(
     path: &Path,
     text: R,
     delimiter: u8,

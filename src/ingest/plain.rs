@@ -23,7 +23,7 @@ pub(super) enum Stop {
 
 /// Reads `file`'s lines after the first `skip` (the header and what is above it) into `body`,
 /// `block` bytes at a time.
-pub(super) fn read<R: Read, S: FnMut(Row<'_>)>(
+pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
     file: &mut R,
     block: usize,
     skip: u64,
@@ -172,7 +172,7 @@ mod tests {
             ..IngestOptions::default()
         };
         let mut rows = Vec::new();
-        let report = read_file_with(path, FileId(0), &opts, |r| rows.push(r.record()), block);
+        let report = read_file_with(path, FileId(0), &opts, |r| rows.push(r.to_record()), block);
         format!("{report:#?}\n{rows:#?}")
     }
 
