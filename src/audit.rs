@@ -260,7 +260,7 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
         .txs
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.source, i))
+        .map(|(i, t)| (journal.source(t), i))
         .collect();
     let mut rows: BTreeMap<Source, Vec<&'static str>> = BTreeMap::new();
     for f in &report.findings {

@@ -346,7 +346,7 @@ impl<'a> Context<'a> {
             {
                 f.references.push(r.to_string());
             }
-            f.evidence.push(tx.source);
+            f.evidence.push(self.journal.source(tx));
         }
         f.evidence.sort();
         f
@@ -398,10 +398,10 @@ impl<T> Default for PerPlace<T> {
 
 impl<T: Copy> PerPlace<T> {
     /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
-    pub fn get(&mut self, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+    pub fn get(&mut self, ctx: &Context<'_>, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
         *self
             .resolved
-            .entry((tx.merchant, tx.terminal, tx.currency))
+            .entry((tx.merchant, tx.terminal, ctx.journal.currency_index_of(tx)))
             .or_insert_with(|| resolve(tx))
     }
 }
@@ -423,7 +423,7 @@ pub(crate) fn gather<R>(
     for part in order.chunks(AT_ONCE) {
         // A transaction spans two cache lines: a field near each end brings in both.
         let touched = (part.iter().map(|&i| ctx.tx(i)))
-            .map(|t| t.utc as u64 ^ u64::from(t.trace_width))
+            .map(|t| t.utc() as u64 ^ u64::from(t.trace_width()))
             .fold(0, u64::wrapping_add);
         std::hint::black_box(touched);
         rows.extend(part.iter().map(|&i| row(i)));
