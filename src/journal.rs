@@ -10,11 +10,11 @@
 use crate::ingest::Zone;
 use crate::model::{Channel, Currency, FileId, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use compact_str::CompactString;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use rust_decimal::Decimal;
 use std::hash::{BuildHasher, Hash};
 
+use crate::symbols::Recent;
 pub use crate::symbols::{Ref, Sym, Symbols};
 
 /// The kind of a transaction, as the engine needs it.
@@ -216,9 +216,9 @@ pub struct Journal {
     last_frame: Option<(Frame, u16)>,
     /// The order ids, by transaction index (ascending): most rows have none.
     orders: Vec<(u32, Ref)>,
-    /// The last value interned per repetitive field (terminal, merchant, city, batch): most rows
-    /// repeat their neighbour's, and a comparison is cheaper than a hash lookup.
-    recent: [(CompactString, Sym); 4],
+    /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
+    /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
+    recent: [Recent; 4],
 }
 
 impl Journal {
@@ -312,15 +312,8 @@ impl Journal {
         Ok(usize::from(n))
     }
 
-    fn intern_recent(&mut self, slot: usize, s: Option<&str>) -> Sym {
-        let Some(s) = s else { return Sym::NONE };
-        let (last, sym) = &self.recent[slot];
-        if !sym.is_none() && last == s {
-            return *sym;
-        }
-        let sym = self.syms.intern(s);
-        self.recent[slot] = (CompactString::new(s), sym);
-        sym
+    fn intern_recent(&mut self, field: usize, s: Option<&str>) -> Sym {
+        s.map_or(Sym::NONE, |s| self.recent[field].intern(&mut self.syms, s))
     }
 
     /// Makes room for about `n` more transactions (ids are mostly packed or repeated, so their

@@ -260,6 +260,57 @@ impl Symbols {
     }
 }
 
+/// The symbols of one repetitive field (terminal, merchant, city, batch) seen lately, in a
+/// direct-mapped table of `Recent::SLOTS` slots chosen by a cheap hash of the text: a value that
+/// comes back finds its symbol with one comparison, without hashing into the whole table. A
+/// log interleaves its terminals, so the neighbour's value alone would mostly miss. A slot is a
+/// symbol (the text is the table's), so the 1024 slots take 4 KiB: room for a few hundred
+/// terminals or open batches with few of them sharing a slot.
+#[derive(Debug, Clone)]
+pub struct Recent {
+    slots: [Sym; Recent::SLOTS],
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent {
+            slots: [Sym::NONE; Recent::SLOTS],
+        }
+    }
+}
+
+impl Recent {
+    const SLOTS: usize = 1 << Recent::SLOT_BITS;
+    const SLOT_BITS: u32 = 10;
+
+    /// The symbol of `s` in `syms`, interned if new.
+    pub fn intern(&mut self, syms: &mut Symbols, s: &str) -> Sym {
+        let slot = &mut self.slots[slot_of(s.as_bytes())];
+        if !slot.is_none() && syms.name(*slot) == s {
+            return *slot;
+        }
+        *slot = syms.intern(s);
+        *slot
+    }
+}
+
+/// A slot of `Recent` for `b`: a multiply of its first and last (up to) 8 bytes and its length,
+/// top bits. Ids are short, and where they differ it is mostly in their last characters.
+fn slot_of(b: &[u8]) -> usize {
+    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+    let n = b.len();
+    let (head, tail) = if n >= 8 {
+        (
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes")),
+        )
+    } else {
+        (word(b), 0)
+    };
+    let mixed = (head.rotate_left(29) ^ tail ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - Recent::SLOT_BITS)) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +380,20 @@ mod tests {
         }
         // Only the string of neither shape is stored.
         assert_eq!(s.names().count(), 1);
+    }
+
+    #[test]
+    fn recent_values_get_their_own_symbols() {
+        let (mut syms, mut recent) = (Symbols::default(), Recent::default());
+        let texts: Vec<String> = (0..2000).map(|i| format!("100544{i:02}")).collect();
+        for _ in 0..3 {
+            for t in texts.iter().chain([&String::new(), &"a".repeat(40)]) {
+                let sym = recent.intern(&mut syms, t);
+                assert_eq!(syms.name(sym), t);
+                assert_eq!(syms.intern(t), sym);
+            }
+        }
+        assert_eq!(syms.names().count(), 2002);
     }
 
     #[test]
