@@ -214,8 +214,10 @@ pub struct Journal {
     frames: Vec<Frame>,
     frame_numbers: HashMap<Frame, u16>,
     last_frame: Option<(Frame, u16)>,
-    /// The order ids, by transaction index (ascending): most rows have none.
-    orders: Vec<(u32, Ref)>,
+    /// The transactions that name an order (ascending) and their order ids: many rows have
+    /// none. Two arrays rather than one of pairs, which would pad each pair to 16 bytes.
+    ordered: Vec<u32>,
+    orders: Vec<Ref>,
     /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
     /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
     recent: [Recent; 4],
@@ -265,7 +267,8 @@ impl Journal {
         let reference = self.syms.reference_opt(t.reference.or(t.txn_id));
         let order = self.syms.reference_opt(t.order_id);
         if !order.is_none() {
-            self.orders.push((index, order));
+            self.ordered.push(index);
+            self.orders.push(order);
         }
         let trace = t
             .trace_no
@@ -360,14 +363,17 @@ impl Journal {
 
     /// The order id of the transaction at index `i`; `Ref::NONE` if it has none.
     pub fn order(&self, i: u32) -> Ref {
-        self.orders
-            .binary_search_by_key(&i, |&(at, _)| at)
-            .map_or(Ref::NONE, |at| self.orders[at].1)
+        self.ordered
+            .binary_search(&i)
+            .map_or(Ref::NONE, |at| self.orders[at])
     }
 
     /// The transactions that name an order: index and order id, in index order.
     pub fn orders(&self) -> impl Iterator<Item = (u32, Ref)> + '_ {
-        self.orders.iter().copied()
+        self.ordered
+            .iter()
+            .copied()
+            .zip(self.orders.iter().copied())
     }
 
     /// A minor-unit amount of `tx`'s currency as an exact decimal.
