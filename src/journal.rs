@@ -476,21 +476,31 @@ impl Journal {
 
     /// The groups of two or more transactions that share a key (rows without one left out), by
     /// key, then time, then file position. For keys that are mostly unique, like references:
-    /// a count per hash of the key, in a table four times the log's size, tells most single rows
+    /// a count per hash of the key, in a table of eight slots per row, tells most single rows
     /// apart in two passes, and only the rest are sorted. A key with two rows has their count at
     /// two, so no group is missed; a single row that shares a hash is sorted and left alone.
     pub fn shared_by<K: Ord + Hash + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
         let hasher = DefaultHashBuilder::default();
-        let slots = (self.txs.len() * 4).next_power_of_two();
-        let slot = |k: K| hasher.hash_one(k) as usize & (slots - 1);
-        let mut counts = vec![0u8; slots];
+        let slots = (self.txs.len() * 8).next_power_of_two().max(32);
+        // Each count takes two bits (none, one, two or more), 32 to a word: the table is a
+        // quarter of the log's size in bytes.
+        let at = |k: K| {
+            let s = hasher.hash_one(k) as usize & (slots - 1);
+            (s / 32, (s % 32) * 2)
+        };
+        let mut counts = vec![0u64; slots / 32];
         for k in self.txs.iter().filter_map(&key) {
-            let n = &mut counts[slot(k)];
-            *n = (*n + 1).min(2);
+            let (word, shift) = at(k);
+            if (counts[word] >> shift) & 3 < 2 {
+                counts[word] += 1 << shift;
+            }
         }
         let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
             .filter_map(|(i, t)| Some((key(t)?, i as u32)))
-            .filter(|&(k, _)| counts[slot(k)] > 1)
+            .filter(|&(k, _)| {
+                let (word, shift) = at(k);
+                (counts[word] >> shift) & 3 > 1
+            })
             .collect();
         drop(counts);
         // The pairs are distinct, so an unstable sort gives one order: by key, then index.
