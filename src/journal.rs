@@ -636,7 +636,7 @@ impl Journal {
 
 /// Transaction indexes grouped by a key: `order` holds them group after group, `starts` where
 /// each group begins and, last, where the last one ends.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Grouped {
     pub order: Vec<u32>,
     starts: Vec<u32>,
