@@ -43,7 +43,8 @@ impl Sym {
 
 /// A reference, transaction id, order id or masked card, packed in the value when it is
 ///
-/// - 1 to `Ref::PACKED_DIGITS` ASCII digits (leading zeros kept), or
+/// - 1 to `Ref::PACKED_DIGITS` ASCII digits (leading zeros kept),
+/// - 1 to 3 capital ASCII letters then 1 to `Ref::PREFIXED_DIGITS` digits (`ORD600528701987`), or
 /// - a masked card: 6 digits, 1 to 9 `*`, 4 digits;
 ///
 /// else an interned string of the table. `Ref::NONE` for a missing value.
@@ -60,11 +61,18 @@ impl Ref {
     pub const NONE: Ref = Ref(u64::MAX);
     /// The longest run of digits packed: 10^17 - 1 fits the 57 value bits.
     pub const PACKED_DIGITS: usize = 17;
+    /// The longest run of digits packed after letters: 10^12 - 1 fits 40 bits, below 15 bits of
+    /// letters (3 base-27 digits, `A` = 1).
+    pub const PREFIXED_DIGITS: usize = 12;
+    /// For digits after letters, the length field holds this plus the count of digits: above
+    /// any length of a plain run of digits.
+    const PREFIXED: u64 = 18;
     /// The longest text a packed value stands for (a 19-digit card, masked).
     const MAX_PACKED_LEN: usize = 19;
     const PACKED: u64 = 1 << 63;
     /// Set (with `PACKED`) for a masked card: stars in bits 34..38, the first 6 digits in bits
-    /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below.
+    /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below
+    /// (for digits after letters, `PREFIXED` + their count, then the letters above 40 bits).
     const CARD: u64 = 1 << 62;
     const LEN_SHIFT: u32 = 57;
     const VALUE_MASK: u64 = (1 << Self::LEN_SHIFT) - 1;
@@ -80,6 +88,22 @@ impl Ref {
         {
             return Some(Ref(Self::PACKED
                 | (s.len() as u64) << Self::LEN_SHIFT
+                | value));
+        }
+        let letters = s
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_uppercase())
+            .count();
+        let count = s.len() - letters;
+        if letters > 0
+            && (1..=Self::PREFIXED_DIGITS).contains(&count)
+            && let Some(value) = digits(&s[letters..])
+        {
+            let prefix = (s[..letters].iter()).fold(0u64, |p, &b| p * 27 + u64::from(b - b'A' + 1));
+            return Some(Ref(Self::PACKED
+                | (Self::PREFIXED + count as u64) << Self::LEN_SHIFT
+                | prefix << 40
                 | value));
         }
         let stars = s.len().checked_sub(10).filter(|n| (1..=9).contains(n))?;
@@ -101,8 +125,24 @@ impl Ref {
         }
         if self.0 & Self::CARD == 0 {
             let len = ((self.0 & !Self::PACKED) >> Self::LEN_SHIFT) as usize;
-            write_digits(&mut buf[..len], self.0 & Self::VALUE_MASK);
-            return Some(len);
+            if len <= Self::PACKED_DIGITS {
+                write_digits(&mut buf[..len], self.0 & Self::VALUE_MASK);
+                return Some(len);
+            }
+            let count = len - Self::PREFIXED as usize;
+            let mut prefix = (self.0 & Self::VALUE_MASK) >> 40;
+            let mut letters = [0u8; 3];
+            let mut n = 0;
+            while prefix > 0 {
+                letters[n] = b'A' + (prefix % 27) as u8 - 1;
+                prefix /= 27;
+                n += 1;
+            }
+            for (to, from) in buf[..n].iter_mut().zip(letters[..n].iter().rev()) {
+                *to = *from;
+            }
+            write_digits(&mut buf[n..n + count], self.0 & ((1 << 40) - 1));
+            return Some(n + count);
         }
         let stars = ((self.0 >> 34) & 0xF) as usize;
         write_digits(&mut buf[..6], (self.0 >> 14) & 0xF_FFFF);
@@ -347,6 +387,14 @@ mod tests {
             "62258******1234",
             "622588-*****1234",
             "****1234",
+            "ORD600528701987",
+            "A0",
+            "ZZZ999999999999",
+            "ORD0000600528701987",
+            "ORDE1",
+            "Ord1",
+            "TX20261101000001",
+            "ORD",
         ] {
             let r = s.reference(text);
             assert_eq!(s.ref_name(r).as_deref(), Some(text), "{text:?}");
@@ -371,6 +419,15 @@ mod tests {
             "622589******1234",
             "622588******1235",
             "6225881234",
+            "ORD1",
+            "ORD01",
+            "OR1",
+            "ORE1",
+            "AAA1",
+            "AA1",
+            "A1",
+            "Z1",
+            "ZZZ1",
         ];
         let refs: Vec<Ref> = texts.iter().map(|t| s.reference(t)).collect();
         for i in 0..refs.len() {
@@ -378,7 +435,7 @@ mod tests {
                 assert_ne!(refs[i], refs[j], "{} vs {}", texts[i], texts[j]);
             }
         }
-        // Only the string of neither shape is stored.
+        // Only the string of no packed shape is stored.
         assert_eq!(s.names().count(), 1);
     }
 
