@@ -443,9 +443,9 @@ pub(crate) fn gather<R>(
     const AT_ONCE: usize = 4096;
     rows.reserve(order.len());
     for part in order.chunks(AT_ONCE) {
-        // A transaction spans two cache lines: a field near each end brings in both.
+        // A transaction mostly spans two cache lines: a field near each end brings in both.
         let touched = (part.iter().map(|&i| ctx.tx(i)))
-            .map(|t| t.utc() as u64 ^ u64::from(t.trace_width()))
+            .map(|t| t.utc() as u64 ^ t.line())
             .fold(0, u64::wrapping_add);
         std::hint::black_box(touched);
         rows.extend(part.iter().map(|&i| row(i)));
