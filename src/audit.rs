@@ -17,6 +17,7 @@ use crate::rules::{self, Context};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -260,7 +261,7 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
         .txs
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.source, i))
+        .map(|(i, t)| (journal.source(t), i))
         .collect();
     let mut rows: BTreeMap<Source, Vec<&'static str>> = BTreeMap::new();
     for f in &report.findings {
@@ -502,19 +503,22 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     // Reconcile and the log rules read the same journal and write nothing shared: one core each.
+    // Both read the terminal order (reconcile for the voided sales): it is built once.
+    let by_terminal = journal.grouped_by(|t| Some(t.terminal));
     let (mut rec, mut found) = std::thread::scope(|s| {
         let rules = s.spawn(|| {
-            let ctx = Context::new(
+            let ctx = Context::with_terminals(
                 &journal,
                 register.as_ref(),
                 as_of,
                 &config.rules,
                 config.merchant.business_hours,
+                Cow::Borrowed(&by_terminal),
             );
             rules::run_all(&ctx)
         });
-        // The rules find the voided sales on their own (from their terminal order) for now.
-        let voided = journal.voided_sales();
+        // The rules find the voided sales on their own (from the same terminal order) for now.
+        let voided = journal.voided_sales_of(by_terminal.groups());
         let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
             journal: &journal,
             statement: &statement,

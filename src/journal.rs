@@ -2,17 +2,19 @@
 //! with their local offset; indexed by terminal and by card. The rules and reconcile read this,
 //! never the files.
 //!
-//! A `Tx` is 88 bytes and owns no heap memory: references and masked cards are packed into it,
-//! other ids are interned once.
+//! A `Tx` is 56 bytes and owns no heap memory: references and masked cards are packed into it,
+//! other ids are interned once; the time shares a word with the kind, the flags and a frame (the
+//! file, local offset and currency, which a run has few of), the trace number's width shares its
+//! value's word, and the order ids, which few rows have, are kept beside the transactions.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, Source, Status, TxRow, TxType};
+use crate::model::{Channel, Currency, FileId, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use compact_str::CompactString;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use rust_decimal::Decimal;
 use std::hash::{BuildHasher, Hash};
 
+use crate::symbols::Recent;
 pub use crate::symbols::{Ref, Sym, Symbols};
 
 /// The kind of a transaction, as the engine needs it.
@@ -28,6 +30,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind by its number in a `Tx` (the 8th slot is never written).
+    const BY_NUMBER: [Kind; 8] = [
+        Kind::Sale,
+        Kind::Refund,
+        Kind::Void,
+        Kind::PreauthCompletion,
+        Kind::Preauth,
+        Kind::Chargeback,
+        Kind::Other,
+        Kind::Other,
+    ];
+
     pub fn of(t: &TxType) -> Kind {
         match t {
             TxType::Sale => Kind::Sale,
@@ -46,42 +60,142 @@ impl Kind {
     }
 }
 
-/// One transaction, compact. Read ids through `Journal::syms`.
+/// One transaction, compact. Read ids through `Journal::syms`; the file, the local offset and
+/// the currency through the journal (`source`, `offset`, `currency`), which keeps each distinct
+/// combination of the three once (a frame); the order id through `Journal::order`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tx {
-    pub source: Source,
-    /// Seconds since the Unix epoch.
-    pub utc: i64,
-    /// The offset local days and hours are counted in, seconds east of UTC: the merchant's
-    /// zone (`--tz`) at that instant, else the offset the time was written in.
-    pub offset: i32,
+    /// Seconds since the Unix epoch in the high 44 bits (every time chrono holds fits); below
+    /// them the frame (15 bits), then `card_channel`, `approved` and the kind (3 bits).
+    stamp: i64,
     /// In the currency's minor units, signed as read.
     pub amount: i64,
-    pub currency: u8,
-    pub kind: Kind,
-    pub approved: bool,
-    pub card_channel: bool,
+    pub card: Ref,
+    pub reference: Ref,
     pub terminal: Sym,
     pub merchant: Sym,
-    pub card: Ref,
     pub city: Sym,
-    pub reference: Ref,
-    pub order: Ref,
     pub batch: Sym,
-    /// The trace number's value and written width; `u32::MAX` when absent or not numeric.
-    pub trace: u32,
-    pub trace_width: u8,
+    /// The physical line the row starts on.
+    line: u32,
+    /// The trace number, value and width in one (`trace_code`); `NO_TRACE` when absent or not
+    /// numeric.
+    trace: u32,
+}
+
+/// Bits of `Tx::stamp` below the time.
+const STAMP_SHIFT: u32 = 20;
+const FRAME_SHIFT: u32 = 5;
+/// The most frames a journal holds: 15 bits.
+const MAX_FRAMES: usize = 1 << (STAMP_SHIFT - FRAME_SHIFT);
+const CARD_CHANNEL: i64 = 1 << 4;
+const APPROVED: i64 = 1 << 3;
+const KIND_MASK: i64 = 0b111;
+
+/// `Tx::trace` for a row without a numeric trace number.
+const NO_TRACE: u32 = u32::MAX;
+/// The count of trace numbers shorter than `w` digits (`10 + 100 + …`), for `w` of 1 to 10: a
+/// `w`-digit number's code starts there.
+const TRACE_BASE: [u32; 11] = [
+    0,
+    0,
+    10,
+    110,
+    1_110,
+    11_110,
+    111_110,
+    1_111_110,
+    11_111_110,
+    111_111_110,
+    1_111_111_110,
+];
+
+/// A trace number of 1 to 9 digits as one `u32`: its value plus the count of all shorter
+/// numbers, so that `007` and `7` differ and both the value and the width come back.
+fn trace_code(value: u32, width: u8) -> u32 {
+    TRACE_BASE[usize::from(width)] + value
 }
 
 impl Tx {
+    /// Seconds since the Unix epoch.
+    pub fn utc(&self) -> i64 {
+        self.stamp >> STAMP_SHIFT
+    }
+
+    pub fn kind(&self) -> Kind {
+        Kind::BY_NUMBER[(self.stamp & KIND_MASK) as usize]
+    }
+
+    pub fn approved(&self) -> bool {
+        self.stamp & APPROVED != 0
+    }
+
+    /// Paid by card: the channel says so, or (without a channel) the row names a card.
+    pub fn card_channel(&self) -> bool {
+        self.stamp & CARD_CHANNEL != 0
+    }
+
+    /// The physical line the row starts on (the file is the journal's: `Journal::source`).
+    pub fn line(&self) -> u64 {
+        u64::from(self.line)
+    }
+
+    fn frame(&self) -> usize {
+        ((self.stamp >> FRAME_SHIFT) as usize) & (MAX_FRAMES - 1)
+    }
+
     /// The amount's size in minor units, widened so that sums of many never overflow.
     pub fn magnitude(&self) -> i128 {
         i128::from(self.amount.unsigned_abs())
     }
 
     pub fn has_trace(&self) -> bool {
-        self.trace != u32::MAX
+        self.trace != NO_TRACE
     }
+
+    /// The trace number's value; `u32::MAX` when absent or not numeric.
+    pub fn trace(&self) -> u32 {
+        match self.has_trace() {
+            true => self.trace - TRACE_BASE[usize::from(self.trace_width())],
+            false => u32::MAX,
+        }
+    }
+
+    /// The trace number's written width (leading zeros count); 0 when absent.
+    pub fn trace_width(&self) -> u8 {
+        match self.has_trace() {
+            true => 1 + TRACE_BASE[2..].iter().filter(|&&b| self.trace >= b).count() as u8,
+            false => 0,
+        }
+    }
+
+    /// The time and flags of a transaction, packed; `None` if the time is beyond the 44 bits
+    /// (never for a time chrono holds).
+    fn stamp(
+        utc: i64,
+        frame: usize,
+        kind: Kind,
+        approved: bool,
+        card_channel: bool,
+    ) -> Option<i64> {
+        let stamp = utc.checked_mul(1 << STAMP_SHIFT)?;
+        Some(
+            stamp
+                | (frame as i64) << FRAME_SHIFT
+                | if card_channel { CARD_CHANNEL } else { 0 }
+                | if approved { APPROVED } else { 0 }
+                | kind as i64,
+        )
+    }
+}
+
+/// Where and how a row's time and amount are read: its file, the offset local days and hours
+/// are counted in, and its currency (by number in `Journal::currencies`). A run has few.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Frame {
+    file: FileId,
+    offset: i32,
+    currency: u8,
 }
 
 /// All transactions of a run.
@@ -95,18 +209,56 @@ pub struct Journal {
     pub zone: Option<Zone>,
     /// A UTC day with no clock change in `zone`, and its offset.
     offset_day: Option<(i64, i32)>,
-    /// The last value interned per repetitive field (terminal, merchant, city, batch): most rows
-    /// repeat their neighbour's, and a comparison is cheaper than a hash lookup.
-    recent: [(CompactString, Sym); 4],
+    /// Every distinct frame, by number; the number of each, and the last one used (most rows
+    /// share their neighbour's).
+    frames: Vec<Frame>,
+    frame_numbers: HashMap<Frame, u16>,
+    last_frame: Option<(Frame, u16)>,
+    /// The transactions that name an order (ascending) and their order ids: many rows have
+    /// none. Two arrays rather than one of pairs, which would pad each pair to 16 bytes.
+    ordered: Vec<u32>,
+    orders: Vec<Ref>,
+    /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
+    /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
+    recent: [Recent; 4],
 }
 
 impl Journal {
-    /// Adds a transaction; `Err` with a reason if it cannot be held exactly (an amount beyond
-    /// ±92 quadrillion minor units).
+    /// Adds a transaction; `Err` with a reason if it cannot be held exactly: an amount beyond
+    /// ±92 quadrillion minor units, a line number past 4,294,967,295, more than 256 currencies
+    /// or 32,768 distinct (file, offset, currency) frames in one run.
     pub fn add(&mut self, t: &TxRow<'_>) -> Result<(), String> {
-        let currency = self.currency_index(t.amount.currency);
+        let index = u32::try_from(self.txs.len())
+            .ok()
+            .filter(|&i| i != u32::MAX)
+            .ok_or("the log has more rows than the audit can hold (4,294,967,295)")?;
+        let currency = self.currency_index(t.amount.currency)?;
         let amount = to_minor(t.amount.amount, t.amount.currency)
             .ok_or_else(|| format!("amount {} is too large to audit", t.amount.amount))?;
+        let line = u32::try_from(t.source.line).map_err(|_| {
+            format!(
+                "line {} is past the last line the audit can cite (4,294,967,295)",
+                t.source.line
+            )
+        })?;
+        let utc = t.time.timestamp();
+        let offset = self.local_offset(utc, t.time.offset().local_minus_utc());
+        let frame = self.frame_number(Frame {
+            file: t.source.file,
+            offset,
+            currency,
+        })?;
+        // A log without a type column writes refunds as negative sales.
+        let kind = match Kind::of(&t.kind) {
+            Kind::Sale if amount < 0 => Kind::Refund,
+            k => k,
+        };
+        let card_channel = match &t.channel {
+            Some(c) => *c == Channel::Card,
+            None => t.card.is_some(),
+        };
+        let stamp = Tx::stamp(utc, frame, kind, t.status == Status::Approved, card_channel)
+            .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
         let terminal = self.intern_recent(0, t.terminal_id);
         let merchant = self.intern_recent(1, t.merchant_id);
         let city = self.intern_recent(2, t.city);
@@ -114,51 +266,57 @@ impl Journal {
         let card = self.syms.reference_opt(t.card);
         let reference = self.syms.reference_opt(t.reference.or(t.txn_id));
         let order = self.syms.reference_opt(t.order_id);
-        let (trace, trace_width) = t
+        if !order.is_none() {
+            self.ordered.push(index);
+            self.orders.push(order);
+        }
+        let trace = t
             .trace_no
             .filter(|s| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
-            .map_or((u32::MAX, 0), |s| {
-                (s.parse().unwrap_or(u32::MAX), s.len() as u8)
-            });
-        let offset = self.local_offset(t.time.timestamp(), t.time.offset().local_minus_utc());
+            .and_then(|s| Some(trace_code(s.parse().ok()?, s.len() as u8)))
+            .unwrap_or(NO_TRACE);
         self.txs.push(Tx {
-            source: t.source,
-            utc: t.time.timestamp(),
-            offset,
+            stamp,
             amount,
-            currency,
-            // A log without a type column writes refunds as negative sales.
-            kind: match Kind::of(&t.kind) {
-                Kind::Sale if amount < 0 => Kind::Refund,
-                k => k,
-            },
-            approved: t.status == Status::Approved,
-            card_channel: match &t.channel {
-                Some(c) => *c == Channel::Card,
-                None => t.card.is_some(),
-            },
+            card,
+            reference,
             terminal,
             merchant,
-            card,
             city,
-            reference,
-            order,
             batch,
+            line,
             trace,
-            trace_width,
         });
         Ok(())
     }
 
-    fn intern_recent(&mut self, slot: usize, s: Option<&str>) -> Sym {
-        let Some(s) = s else { return Sym::NONE };
-        let (last, sym) = &self.recent[slot];
-        if !sym.is_none() && last == s {
-            return *sym;
+    /// The number of `frame`, given one if new; `Err` past `MAX_FRAMES`.
+    fn frame_number(&mut self, frame: Frame) -> Result<usize, String> {
+        if let Some((last, n)) = self.last_frame
+            && last == frame
+        {
+            return Ok(usize::from(n));
         }
-        let sym = self.syms.intern(s);
-        self.recent[slot] = (CompactString::new(s), sym);
-        sym
+        let n = match self.frame_numbers.get(&frame) {
+            Some(&n) => n,
+            None if self.frames.len() < MAX_FRAMES => {
+                let n = self.frames.len() as u16;
+                self.frames.push(frame);
+                self.frame_numbers.insert(frame, n);
+                n
+            }
+            None => {
+                return Err(format!(
+                    "the run has more than {MAX_FRAMES} distinct combinations of file, time offset and currency"
+                ));
+            }
+        };
+        self.last_frame = Some((frame, n));
+        Ok(usize::from(n))
+    }
+
+    fn intern_recent(&mut self, field: usize, s: Option<&str>) -> Sym {
+        s.map_or(Sym::NONE, |s| self.recent[field].intern(&mut self.syms, s))
     }
 
     /// Makes room for about `n` more transactions (ids are mostly packed or repeated, so their
@@ -167,18 +325,55 @@ impl Journal {
         self.txs.reserve(n);
     }
 
-    fn currency_index(&mut self, c: Currency) -> u8 {
-        match self.currencies.iter().position(|x| *x == c) {
-            Some(i) => i as u8,
-            None => {
-                self.currencies.push(c);
-                (self.currencies.len() - 1) as u8
-            }
+    /// The number of currency `c` in `currencies`; `Err` past 256 currencies.
+    fn currency_index(&mut self, c: Currency) -> Result<u8, String> {
+        if let Some(i) = self.currencies.iter().position(|x| *x == c) {
+            return Ok(i as u8);
         }
+        let i = u8::try_from(self.currencies.len()).map_err(|_| {
+            format!(
+                "currency {} is one more than the 256 a run can hold",
+                c.code()
+            )
+        })?;
+        self.currencies.push(c);
+        Ok(i)
+    }
+
+    fn frame_of(&self, tx: &Tx) -> Frame {
+        self.frames[tx.frame()]
     }
 
     pub fn currency(&self, tx: &Tx) -> Currency {
-        self.currencies[tx.currency as usize]
+        self.currencies[usize::from(self.currency_index_of(tx))]
+    }
+
+    /// The number of `tx`'s currency in `currencies`: a key to group or count by.
+    pub fn currency_index_of(&self, tx: &Tx) -> u8 {
+        self.frame_of(tx).currency
+    }
+
+    /// Where `tx` was read: its file and line.
+    pub fn source(&self, tx: &Tx) -> Source {
+        Source {
+            file: self.frame_of(tx).file,
+            line: tx.line(),
+        }
+    }
+
+    /// The order id of the transaction at index `i`; `Ref::NONE` if it has none.
+    pub fn order(&self, i: u32) -> Ref {
+        self.ordered
+            .binary_search(&i)
+            .map_or(Ref::NONE, |at| self.orders[at])
+    }
+
+    /// The transactions that name an order: index and order id, in index order.
+    pub fn orders(&self) -> impl Iterator<Item = (u32, Ref)> + '_ {
+        self.ordered
+            .iter()
+            .copied()
+            .zip(self.orders.iter().copied())
     }
 
     /// A minor-unit amount of `tx`'s currency as an exact decimal.
@@ -213,8 +408,10 @@ impl Journal {
         off
     }
 
-    fn offset(&self, tx: &Tx) -> i32 {
-        tx.offset
+    /// The offset local days and hours are counted in for `tx`, seconds east of UTC: the
+    /// merchant's zone (`--tz`) at that instant, else the offset the time was written in.
+    pub fn offset(&self, tx: &Tx) -> i32 {
+        self.frame_of(tx).offset
     }
 
     /// The transaction's time in the merchant's zone (or as written, without one).
@@ -222,7 +419,7 @@ impl Journal {
         let off = FixedOffset::east_opt(self.offset(tx))
             .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
         off.from_utc_datetime(
-            &DateTime::<Utc>::from_timestamp(tx.utc, 0)
+            &DateTime::<Utc>::from_timestamp(tx.utc(), 0)
                 .unwrap_or_default()
                 .naive_utc(),
         )
@@ -235,12 +432,16 @@ impl Journal {
 
     /// Minutes after local midnight of the transaction's time.
     pub fn local_minute(&self, tx: &Tx) -> u32 {
-        ((tx.utc + i64::from(self.offset(tx))).rem_euclid(86_400) / 60) as u32
+        ((tx.utc() + i64::from(self.offset(tx))).rem_euclid(86_400) / 60) as u32
     }
 
     /// The trace number as written (zero-padded to its width).
     pub fn trace(&self, tx: &Tx) -> String {
-        format!("{:0width$}", tx.trace, width = usize::from(tx.trace_width))
+        format!(
+            "{:0width$}",
+            tx.trace(),
+            width = usize::from(tx.trace_width())
+        )
     }
 
     /// Transaction indexes ordered by `key`, then time, then file position: the plain order
@@ -275,21 +476,31 @@ impl Journal {
 
     /// The groups of two or more transactions that share a key (rows without one left out), by
     /// key, then time, then file position. For keys that are mostly unique, like references:
-    /// a count per hash of the key, in a table four times the log's size, tells most single rows
+    /// a count per hash of the key, in a table of eight slots per row, tells most single rows
     /// apart in two passes, and only the rest are sorted. A key with two rows has their count at
     /// two, so no group is missed; a single row that shares a hash is sorted and left alone.
     pub fn shared_by<K: Ord + Hash + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
         let hasher = DefaultHashBuilder::default();
-        let slots = (self.txs.len() * 4).next_power_of_two();
-        let slot = |k: K| hasher.hash_one(k) as usize & (slots - 1);
-        let mut counts = vec![0u8; slots];
+        let slots = (self.txs.len() * 8).next_power_of_two().max(32);
+        // Each count takes two bits (none, one, two or more), 32 to a word: the table is a
+        // quarter of the log's size in bytes.
+        let at = |k: K| {
+            let s = hasher.hash_one(k) as usize & (slots - 1);
+            (s / 32, (s % 32) * 2)
+        };
+        let mut counts = vec![0u64; slots / 32];
         for k in self.txs.iter().filter_map(&key) {
-            let n = &mut counts[slot(k)];
-            *n = (*n + 1).min(2);
+            let (word, shift) = at(k);
+            if (counts[word] >> shift) & 3 < 2 {
+                counts[word] += 1 << shift;
+            }
         }
         let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
             .filter_map(|(i, t)| Some((key(t)?, i as u32)))
-            .filter(|&(k, _)| counts[slot(k)] > 1)
+            .filter(|&(k, _)| {
+                let (word, shift) = at(k);
+                (counts[word] >> shift) & 3 > 1
+            })
             .collect();
         drop(counts);
         // The pairs are distinct, so an unstable sort gives one order: by key, then index.
@@ -336,7 +547,7 @@ impl Journal {
             numbered.push(n);
             let (count, latest) = &mut stats[n as usize];
             *count += 1;
-            *latest = latest.filter(|l| *l <= t.utc).map(|_| t.utc);
+            *latest = latest.filter(|l| *l <= t.utc()).map(|_| t.utc());
         }
         drop(numbers);
         let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
@@ -370,7 +581,7 @@ impl Journal {
 
     /// Sorts transaction indexes that are in file order by time, then file order.
     fn by_time(&self, run: &mut [u32]) {
-        let mut timed: Vec<(i64, u32)> = run.iter().map(|&i| (self.tx(i).utc, i)).collect();
+        let mut timed: Vec<(i64, u32)> = run.iter().map(|&i| (self.tx(i).utc(), i)).collect();
         // The pairs are distinct, so this is time, then file order. The sort finds the runs
         // already in order and merges them: a log is mostly in time order, with a few rows
         // whose clock was wrong.
@@ -425,7 +636,7 @@ impl Journal {
 
 /// Transaction indexes grouped by a key: `order` holds them group after group, `starts` where
 /// each group begins and, last, where the last one ends.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Grouped {
     pub order: Vec<u32>,
     starts: Vec<u32>,
@@ -474,8 +685,8 @@ pub struct Side {
 impl Side {
     pub fn of(t: &Tx) -> Side {
         Side {
-            kind: t.kind,
-            approved: t.approved,
+            kind: t.kind(),
+            approved: t.approved(),
             reference: t.reference,
             card: t.card,
             amount: t.amount,
@@ -644,11 +855,124 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
 mod tests {
     use super::*;
 
+    use crate::model::{Money, TxType};
+    use chrono::FixedOffset;
+    use std::str::FromStr;
+
     #[test]
     fn a_transaction_is_compact() {
-        assert_eq!(std::mem::size_of::<Tx>(), 88);
+        assert_eq!(std::mem::size_of::<Tx>(), 56);
     }
-    use std::str::FromStr;
+
+    /// A sale row of `file` at `line`, written at `offset` seconds east of UTC.
+    fn row(file: u32, line: u64, offset: i32, trace: Option<&str>) -> TxRow<'_> {
+        let at = FixedOffset::east_opt(offset).unwrap();
+        TxRow {
+            source: Source {
+                file: FileId(file),
+                line,
+            },
+            time: at.timestamp_opt(1_795_000_000, 0).unwrap(),
+            merchant_id: Some("898310058120001"),
+            terminal_id: Some("10054481"),
+            trace_no: trace,
+            batch: None,
+            reference: Some("600528701956"),
+            txn_id: None,
+            order_id: None,
+            card: None,
+            amount: Money {
+                amount: Decimal::from_str("12.30").unwrap(),
+                currency: Currency::CNY,
+            },
+            kind: TxType::Sale,
+            status: Status::Approved,
+            channel: None,
+            city: None,
+        }
+    }
+
+    #[test]
+    fn packed_fields_read_back_as_added() {
+        let mut j = Journal::default();
+        for (i, trace) in [
+            "0",
+            "7",
+            "007",
+            "99",
+            "000000",
+            "123456",
+            "999999999",
+            "1234567890",
+            "12a",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            j.add(&row(3, 10 + i as u64, -3600 * i as i32, Some(trace)))
+                .unwrap();
+            let t = j.txs[i];
+            assert_eq!(
+                j.source(&t),
+                Source {
+                    file: FileId(3),
+                    line: 10 + i as u64
+                }
+            );
+            assert_eq!(j.offset(&t), -3600 * i as i32);
+            assert_eq!(j.currency(&t), Currency::CNY);
+            assert_eq!(t.utc(), 1_795_000_000);
+            assert_eq!(
+                (t.kind(), t.approved(), t.card_channel()),
+                (Kind::Sale, true, false)
+            );
+            if trace.len() <= 9 && trace.bytes().all(|b| b.is_ascii_digit()) {
+                assert!(t.has_trace());
+                assert_eq!(t.trace(), trace.parse::<u32>().unwrap(), "{trace}");
+                assert_eq!(usize::from(t.trace_width()), trace.len(), "{trace}");
+                assert_eq!(j.trace(&t), trace);
+            } else {
+                assert!(!t.has_trace());
+                assert_eq!((t.trace(), t.trace_width()), (u32::MAX, 0));
+            }
+        }
+    }
+
+    #[test]
+    fn what_a_transaction_cannot_hold_is_a_rejected_row() {
+        let mut j = Journal::default();
+        let past = u64::from(u32::MAX) + 1;
+        let reason = j.add(&row(0, past, 0, None)).unwrap_err();
+        assert!(reason.contains(&past.to_string()), "{reason}");
+        // Each offset is a frame of its own, up to the most a journal holds.
+        for i in 0..MAX_FRAMES {
+            j.add(&row(0, 2, i as i32, None)).unwrap();
+        }
+        let reason = j.add(&row(0, 2, -1, None)).unwrap_err();
+        assert!(reason.contains("32768"), "{reason}");
+        assert_eq!(j.txs.len(), MAX_FRAMES);
+        // A frame seen before is still taken.
+        j.add(&row(0, 3, 5, None)).unwrap();
+        assert_eq!(j.offset(&j.txs[MAX_FRAMES]), 5);
+    }
+
+    #[test]
+    fn order_ids_are_kept_beside_the_transactions() {
+        let mut j = Journal::default();
+        for (line, order) in [(2, None), (3, Some("ORDER-7")), (4, None), (5, Some("42"))] {
+            j.add(&TxRow {
+                order_id: order,
+                ..row(0, line, 0, None)
+            })
+            .unwrap();
+        }
+        let text = |i| j.syms.ref_text(j.order(i));
+        assert_eq!(
+            [text(0), text(1), text(2), text(3)],
+            ["", "ORDER-7", "", "42"]
+        );
+        assert_eq!(j.orders().map(|(i, _)| i).collect::<Vec<_>>(), [1, 3]);
+    }
 
     #[test]
     fn minor_units_are_exact() {
@@ -695,30 +1019,29 @@ mod tests {
             }
         };
         let mut j = Journal::default();
+        j.currencies.push(Currency::CNY);
+        let frame = j
+            .frame_number(Frame {
+                file: FileId(0),
+                offset: 0,
+                currency: 0,
+            })
+            .unwrap();
         for (line, &(terminal, time, kind, approved, card, reference, amount)) in
             rows.iter().enumerate()
         {
+            let kind = kinds[usize::from(kind) % kinds.len()];
             j.txs.push(Tx {
-                source: Source {
-                    file: crate::model::FileId(0),
-                    line: line as u64 + 2,
-                },
-                utc: i64::from(time),
-                offset: 0,
+                stamp: Tx::stamp(i64::from(time), frame, kind, approved, true).unwrap(),
                 amount: i64::from(amount),
-                currency: 0,
-                kind: kinds[usize::from(kind) % kinds.len()],
-                approved,
-                card_channel: true,
+                card: id(card, 4),
+                reference: id(reference, 5),
                 terminal: sym(terminal, 3),
                 merchant: Sym::NONE,
-                card: id(card, 4),
                 city: Sym::NONE,
-                reference: id(reference, 5),
-                order: Ref::NONE,
                 batch: Sym::NONE,
-                trace: u32::MAX,
-                trace_width: 0,
+                line: line as u32 + 2,
+                trace: NO_TRACE,
             });
         }
         j
@@ -731,12 +1054,12 @@ mod tests {
         for group in j.groups(&order, |t| t.terminal) {
             for (pos, &v) in group.iter().enumerate() {
                 let r = j.tx(v);
-                if !reverses(r.kind) || !r.approved {
+                if !reverses(r.kind()) || !r.approved() {
                     continue;
                 }
                 let open = |s: &u32| {
                     let sale = j.tx(*s);
-                    sale.kind.is_charge() && sale.approved && !done[*s as usize]
+                    sale.kind().is_charge() && sale.approved() && !done[*s as usize]
                 };
                 let earlier = || group[..pos].iter().rev().copied();
                 let by_reference = (!r.reference.is_none())
@@ -808,11 +1131,11 @@ mod tests {
                 } else {
                     Symbols::default().reference(&card.to_string())
                 };
-                t.utc = time * span;
+                t.stamp = Tx::stamp(time * span, t.frame(), t.kind(), t.approved(), true).unwrap();
             }
             fn plain<K: Ord>(j: &Journal, key: fn(&Tx) -> K) -> Vec<u32> {
                 let mut keyed: Vec<(K, i64, u32)> =
-                    j.txs.iter().enumerate().map(|(i, t)| (key(t), t.utc, i as u32)).collect();
+                    j.txs.iter().enumerate().map(|(i, t)| (key(t), t.utc(), i as u32)).collect();
                 keyed.sort();
                 keyed.into_iter().map(|k| k.2).collect::<Vec<u32>>()
             }
@@ -846,7 +1169,7 @@ mod tests {
             0..300,
         )) {
             let j = journal_of(&rows);
-            let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, t.kind == Kind::Void));
+            let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, t.kind() == Kind::Void));
             let sorted = j.sorted_by(key);
             let want: Vec<&[u32]> = sorted.groups().filter(|g| g.len() > 1).collect();
             let shared = j.shared_by(key);

@@ -43,7 +43,8 @@ impl Sym {
 
 /// A reference, transaction id, order id or masked card, packed in the value when it is
 ///
-/// - 1 to `Ref::PACKED_DIGITS` ASCII digits (leading zeros kept), or
+/// - 1 to `Ref::PACKED_DIGITS` ASCII digits (leading zeros kept),
+/// - 1 to 3 capital ASCII letters then 1 to `Ref::PREFIXED_DIGITS` digits (`ORD600528701987`), or
 /// - a masked card: 6 digits, 1 to 9 `*`, 4 digits;
 ///
 /// else an interned string of the table. `Ref::NONE` for a missing value.
@@ -60,11 +61,18 @@ impl Ref {
     pub const NONE: Ref = Ref(u64::MAX);
     /// The longest run of digits packed: 10^17 - 1 fits the 57 value bits.
     pub const PACKED_DIGITS: usize = 17;
+    /// The longest run of digits packed after letters: 10^12 - 1 fits 40 bits, below 15 bits of
+    /// letters (3 base-27 digits, `A` = 1).
+    pub const PREFIXED_DIGITS: usize = 12;
+    /// For digits after letters, the length field holds this plus the count of digits: above
+    /// any length of a plain run of digits.
+    const PREFIXED: u64 = 18;
     /// The longest text a packed value stands for (a 19-digit card, masked).
     const MAX_PACKED_LEN: usize = 19;
     const PACKED: u64 = 1 << 63;
     /// Set (with `PACKED`) for a masked card: stars in bits 34..38, the first 6 digits in bits
-    /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below.
+    /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below
+    /// (for digits after letters, `PREFIXED` + their count, then the letters above 40 bits).
     const CARD: u64 = 1 << 62;
     const LEN_SHIFT: u32 = 57;
     const VALUE_MASK: u64 = (1 << Self::LEN_SHIFT) - 1;
@@ -80,6 +88,22 @@ impl Ref {
         {
             return Some(Ref(Self::PACKED
                 | (s.len() as u64) << Self::LEN_SHIFT
+                | value));
+        }
+        let letters = s
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_uppercase())
+            .count();
+        let count = s.len() - letters;
+        if letters > 0
+            && (1..=Self::PREFIXED_DIGITS).contains(&count)
+            && let Some(value) = digits(&s[letters..])
+        {
+            let prefix = (s[..letters].iter()).fold(0u64, |p, &b| p * 27 + u64::from(b - b'A' + 1));
+            return Some(Ref(Self::PACKED
+                | (Self::PREFIXED + count as u64) << Self::LEN_SHIFT
+                | prefix << 40
                 | value));
         }
         let stars = s.len().checked_sub(10).filter(|n| (1..=9).contains(n))?;
@@ -101,8 +125,24 @@ impl Ref {
         }
         if self.0 & Self::CARD == 0 {
             let len = ((self.0 & !Self::PACKED) >> Self::LEN_SHIFT) as usize;
-            write_digits(&mut buf[..len], self.0 & Self::VALUE_MASK);
-            return Some(len);
+            if len <= Self::PACKED_DIGITS {
+                write_digits(&mut buf[..len], self.0 & Self::VALUE_MASK);
+                return Some(len);
+            }
+            let count = len - Self::PREFIXED as usize;
+            let mut prefix = (self.0 & Self::VALUE_MASK) >> 40;
+            let mut letters = [0u8; 3];
+            let mut n = 0;
+            while prefix > 0 {
+                letters[n] = b'A' + (prefix % 27) as u8 - 1;
+                prefix /= 27;
+                n += 1;
+            }
+            for (to, from) in buf[..n].iter_mut().zip(letters[..n].iter().rev()) {
+                *to = *from;
+            }
+            write_digits(&mut buf[n..n + count], self.0 & ((1 << 40) - 1));
+            return Some(n + count);
         }
         let stars = ((self.0 >> 34) & 0xF) as usize;
         write_digits(&mut buf[..6], (self.0 >> 14) & 0xF_FFFF);
@@ -260,6 +300,57 @@ impl Symbols {
     }
 }
 
+/// The symbols of one repetitive field (terminal, merchant, city, batch) seen lately, in a
+/// direct-mapped table of `Recent::SLOTS` slots chosen by a cheap hash of the text: a value that
+/// comes back finds its symbol with one comparison, without hashing into the whole table. A
+/// log interleaves its terminals, so the neighbour's value alone would mostly miss. A slot is a
+/// symbol (the text is the table's), so the 1024 slots take 4 KiB: room for a few hundred
+/// terminals or open batches with few of them sharing a slot.
+#[derive(Debug, Clone)]
+pub struct Recent {
+    slots: [Sym; Recent::SLOTS],
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent {
+            slots: [Sym::NONE; Recent::SLOTS],
+        }
+    }
+}
+
+impl Recent {
+    const SLOTS: usize = 1 << Recent::SLOT_BITS;
+    const SLOT_BITS: u32 = 10;
+
+    /// The symbol of `s` in `syms`, interned if new.
+    pub fn intern(&mut self, syms: &mut Symbols, s: &str) -> Sym {
+        let slot = &mut self.slots[slot_of(s.as_bytes())];
+        if !slot.is_none() && syms.name(*slot) == s {
+            return *slot;
+        }
+        *slot = syms.intern(s);
+        *slot
+    }
+}
+
+/// A slot of `Recent` for `b`: a multiply of its first and last (up to) 8 bytes and its length,
+/// top bits. Ids are short, and where they differ it is mostly in their last characters.
+fn slot_of(b: &[u8]) -> usize {
+    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+    let n = b.len();
+    let (head, tail) = if n >= 8 {
+        (
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes")),
+        )
+    } else {
+        (word(b), 0)
+    };
+    let mixed = (head.rotate_left(29) ^ tail ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - Recent::SLOT_BITS)) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +387,14 @@ mod tests {
             "62258******1234",
             "622588-*****1234",
             "****1234",
+            "ORD600528701987",
+            "A0",
+            "ZZZ999999999999",
+            "ORD0000600528701987",
+            "ORDE1",
+            "Ord1",
+            "TX20261101000001",
+            "ORD",
         ] {
             let r = s.reference(text);
             assert_eq!(s.ref_name(r).as_deref(), Some(text), "{text:?}");
@@ -320,6 +419,15 @@ mod tests {
             "622589******1234",
             "622588******1235",
             "6225881234",
+            "ORD1",
+            "ORD01",
+            "OR1",
+            "ORE1",
+            "AAA1",
+            "AA1",
+            "A1",
+            "Z1",
+            "ZZZ1",
         ];
         let refs: Vec<Ref> = texts.iter().map(|t| s.reference(t)).collect();
         for i in 0..refs.len() {
@@ -327,8 +435,22 @@ mod tests {
                 assert_ne!(refs[i], refs[j], "{} vs {}", texts[i], texts[j]);
             }
         }
-        // Only the string of neither shape is stored.
+        // Only the string of no packed shape is stored.
         assert_eq!(s.names().count(), 1);
+    }
+
+    #[test]
+    fn recent_values_get_their_own_symbols() {
+        let (mut syms, mut recent) = (Symbols::default(), Recent::default());
+        let texts: Vec<String> = (0..2000).map(|i| format!("100544{i:02}")).collect();
+        for _ in 0..3 {
+            for t in texts.iter().chain([&String::new(), &"a".repeat(40)]) {
+                let sym = recent.intern(&mut syms, t);
+                assert_eq!(syms.name(sym), t);
+                assert_eq!(syms.intern(t), sym);
+            }
+        }
+        assert_eq!(syms.names().count(), 2002);
     }
 
     #[test]

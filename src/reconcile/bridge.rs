@@ -74,7 +74,7 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     let t = j.tx(ti);
     let minor = c.minor_units(t);
     let amount = Fixed::minor(signed(t), minor);
-    if t.kind == Kind::Refund {
+    if t.kind() == Kind::Refund {
         return (amount, Fixed::ZERO, false);
     }
     match rates.get(t.merchant, tx_channel(t)) {
@@ -136,7 +136,7 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
             continue;
         }
         let (amount, fee, _) = expected_of(c, rates, i as u32);
-        let sums = charged[usize::from(t.currency)].get_or_insert_default();
+        let sums = charged[usize::from(j.currency_index_of(t))].get_or_insert_default();
         sums.0 += amount;
         sums.1 += fee;
         let cat = match o {

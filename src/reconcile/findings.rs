@@ -32,7 +32,7 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The minor units of a transaction's currency.
     pub fn minor_units(&self, t: &Tx) -> u32 {
-        self.minor_units[usize::from(t.currency)]
+        self.minor_units[usize::from(self.inp.journal.currency_index_of(t))]
     }
 
     /// The transaction paired with line `li`.
@@ -117,7 +117,7 @@ impl Ctx<'_> {
         f.references = self.refs(tx, l);
         f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
         f.evidence = tx
-            .map(|t| t.source)
+            .map(|t| self.inp.journal.source(t))
             .into_iter()
             .chain(l.map(|l| self.inp.statement.source(l)))
             .collect::<Vec<Source>>();
@@ -136,7 +136,7 @@ impl Ctx<'_> {
 }
 
 fn kind_word(t: &Tx) -> &'static str {
-    match t.kind {
+    match t.kind() {
         crate::journal::Kind::Refund => "refund",
         crate::journal::Kind::Chargeback => "chargeback",
         _ => "sale",
@@ -177,7 +177,7 @@ pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
 fn late(c: &Ctx<'_>, t: &Tx, settled: NaiveDate) -> Option<NaiveDate> {
     const UNIX_EPOCH_FROM_CE: i64 = 719_163;
     let contract = c.inp.contract;
-    let local_day = (t.utc + i64::from(t.offset)).div_euclid(86_400);
+    let local_day = (t.utc() + i64::from(c.inp.journal.offset(t))).div_euclid(86_400);
     let settled_day = i64::from(settled.num_days_from_ce()) - UNIX_EPOCH_FROM_CE;
     let lag = if contract.business_days {
         0
@@ -198,7 +198,7 @@ fn matched_by(c: &Ctx<'_>, p: &Pair) -> String {
         Some(k) => k.to_owned(),
         None => {
             let line_utc = c.line(p.line).utc().unwrap_or_default();
-            let seconds_apart = (c.tx(p.tx).utc - line_utc).abs();
+            let seconds_apart = (c.tx(p.tx).utc() - line_utc).abs();
             format!("terminal, card, amount and time ({seconds_apart} s apart)")
         }
     }
@@ -209,7 +209,7 @@ fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let gross = l.gross_decimal();
     let state = if c.voided[p.tx as usize] {
         "voided"
-    } else if t.approved {
+    } else if t.approved() {
         "not a settling kind"
     } else {
         "declined"
@@ -270,7 +270,7 @@ fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let short = charged > gross;
     let msg = format!(
         "The log says {} of {} on {} but the statement settled {}{}: {} {} {}. Ask the acquirer to correct it.",
-        if t.kind == crate::journal::Kind::Refund {
+        if t.kind() == crate::journal::Kind::Refund {
             "a refund"
         } else {
             "a sale"
@@ -586,7 +586,8 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
                 Some(*li),
             )
             .money((expected - settled).abs(), l.currency);
-        f.evidence.extend(group.iter().map(|&i| c.tx(i).source));
+        f.evidence
+            .extend(group.iter().map(|&i| c.inp.journal.source(c.tx(i))));
         f.evidence.sort();
         out.push(
             f.detail("expected", expected.to_string())

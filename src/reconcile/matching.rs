@@ -154,10 +154,8 @@ impl Index {
             if !t.reference.is_none() {
                 by_ref.push((t.reference, i as u32));
             }
-            if !t.order.is_none() {
-                by_order.push((t.order, i as u32));
-            }
         }
+        by_order.extend(journal.orders().map(|(i, order)| (order, i)));
         by_ref.sort_unstable();
         by_order.sort_unstable();
         Index { by_ref, by_order }
@@ -275,7 +273,7 @@ fn by_key(
             !rules.should_settle(t as usize),
             !(line.terminal.is_none() || tx.terminal == line.terminal),
             tx.amount.abs() != line.gross.abs(),
-            line.utc().map_or(0, |u| (tx.utc - u).abs()),
+            line.utc().map_or(0, |u| (tx.utc() - u).abs()),
             t,
         )
     };
@@ -342,13 +340,13 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
         }
         let mut add = |b: Bucket| {
             if wanted.contains(&b) {
-                free.push((b, t.utc, i as u32));
+                free.push((b, t.utc(), i as u32));
             }
         };
-        add(bucket(t.terminal, t.merchant, t.card, class(t.kind)));
+        add(bucket(t.terminal, t.merchant, t.card, class(t.kind())));
         if !t.terminal.is_none() && !t.merchant.is_none() {
             // Also findable by merchant, for statements that carry no terminal.
-            add((Sym::NONE, t.merchant, t.card, class(t.kind)));
+            add((Sym::NONE, t.merchant, t.card, class(t.kind())));
         }
     }
     free.sort_unstable();

@@ -212,7 +212,7 @@ impl Reconciliation {
 
 /// A transaction's channel, for its fee rate and settlement lag.
 pub fn tx_channel(t: &Tx) -> Channel {
-    if t.card_channel {
+    if t.card_channel() {
         Channel::Card
     } else {
         Channel::Qr
@@ -237,14 +237,14 @@ pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
 
 /// Whether a transaction should settle: approved sales, completions and refunds not voided.
 fn expected(t: &Tx, voided: bool) -> bool {
-    t.approved
-        && (t.kind.is_charge() || matches!(t.kind, Kind::Refund | Kind::Chargeback))
+    t.approved()
+        && (t.kind().is_charge() || matches!(t.kind(), Kind::Refund | Kind::Chargeback))
         && !voided
 }
 
 /// The signed amount a transaction should settle for: charges positive, refunds negative.
 pub fn signed(t: &Tx) -> i64 {
-    if matches!(t.kind, Kind::Refund | Kind::Chargeback) {
+    if matches!(t.kind(), Kind::Refund | Kind::Chargeback) {
         -t.amount.abs()
     } else {
         t.amount.abs()
@@ -289,7 +289,7 @@ impl Facts {
 fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
     let index = matching::Index::new(j, |i, t| {
-        let hold = if t.kind == Kind::Preauth {
+        let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
             0
@@ -299,7 +299,7 @@ fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>
         } else {
             0
         };
-        facts[i] = Facts(hold | settles | matching::class(t.kind) << Facts::CLASS_SHIFT);
+        facts[i] = Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT);
     });
     duplicate_exports(j, &index.by_ref, &mut facts);
     (index, facts)
@@ -310,8 +310,15 @@ fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>
 fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
-            t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
-            t.approved,
+            t.utc(),
+            t.amount,
+            j.currency_index_of(t),
+            t.terminal,
+            t.merchant,
+            t.card,
+            t.trace(),
+            t.kind(),
+            t.approved(),
         )
     };
     // A reference names one transaction: rows identical in every field, reference included,

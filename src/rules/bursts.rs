@@ -82,7 +82,7 @@ pub(super) struct CardReader {
 impl CardReader {
     /// Reads a card's bursts of small transactions.
     pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut CardBursts) {
-        let (count, window, limit) = self.settings.get(ctx.tx(rows[0].tx), |first| {
+        let (count, window, limit) = self.settings.get(ctx, ctx.tx(rows[0].tx), |first| {
             let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
             (
                 ctx.settings.count(RULE, "count", m, t) as usize,
@@ -106,7 +106,7 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut on_cards = vec![false; ctx.journal.txs.len()];
     let mut enabled = PerPlace::default();
     for (first, run) in &cards::outcomes(ctx).bursts.bursts {
-        if !enabled.get(ctx.tx(*first), |t| ctx.enabled(RULE, t)) {
+        if !enabled.get(ctx, ctx.tx(*first), |t| ctx.enabled(RULE, t)) {
             continue;
         }
         run.iter().for_each(|&i| on_cards[i as usize] = true);
@@ -138,7 +138,7 @@ pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let threshold = terminal.least.max(terminal.factor * usual);
         for run in clusters(&smalls, threshold, window, &mut marked) {
             // A rush of small approved payments is a busy café; testing cards leaves declines.
-            if run.iter().filter(|&&i| !ctx.tx(i).approved).count() < 2 {
+            if run.iter().filter(|&&i| !ctx.tx(i).approved()).count() < 2 {
                 continue;
             }
             out.push(terminal_finding(ctx, &run, usual, threshold));
@@ -220,11 +220,11 @@ fn usual_per_window(counts: &mut [usize], windows: usize) -> usize {
 
 fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
     let (a, z) = (ctx.tx(run[0]), ctx.tx(*run.last().expect("non-empty")));
-    let declined = run.iter().filter(|&&i| !ctx.tx(i).approved).count();
+    let declined = run.iter().filter(|&&i| !ctx.tx(i).approved()).count();
     let approved: i128 = run
         .iter()
         .map(|&i| ctx.tx(i))
-        .filter(|t| t.approved)
+        .filter(|t| t.approved())
         .map(|t| t.magnitude())
         .sum();
     let lo = run
@@ -237,7 +237,7 @@ fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
         .map(|&i| ctx.tx(i).amount.abs())
         .max()
         .unwrap_or(0);
-    (z.utc - a.utc, declined, approved, lo, hi)
+    (z.utc() - a.utc(), declined, approved, lo, hi)
 }
 
 fn card_finding(ctx: &Context<'_>, run: &[u32]) -> Finding {

@@ -29,11 +29,11 @@ impl Row {
         let t = ctx.tx(i);
         Row {
             tx: i,
-            utc: t.utc,
+            utc: t.utc(),
             amount: t.amount,
             city: t.city,
-            kind: t.kind,
-            approved: t.approved,
+            kind: t.kind(),
+            approved: t.approved(),
         }
     }
 }

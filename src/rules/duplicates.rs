@@ -2,14 +2,14 @@
 
 use super::{Context, PerPlace, reversals, span_words};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Kind, Ref, Sym, Tx};
+use crate::journal::{Journal, Kind, Ref, Sym, Tx};
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
     let reversed = reversals::reversed(ctx);
     let mut settings = PerPlace::default();
     for (first, candidates) in &reversed.terminals {
-        let (enabled, window) = settings.get(ctx.tx(*first), |t| {
+        let (enabled, window) = settings.get(ctx, ctx.tx(*first), |t| {
             (ctx.enabled(RULE, t), ctx.seconds(RULE, "window", t))
         });
         if !enabled {
@@ -20,11 +20,11 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut charges = reversed.repeated[candidates.clone()].to_vec();
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
-            (t.card, t.amount, t.utc, t.source)
+            (t.card, t.amount, t.utc(), ctx.journal.source(t))
         });
-        let key = |t: &Tx| (t.card, t.amount, t.currency);
+        let key = |t: &Tx| (t.card, t.amount, ctx.journal.currency_index_of(t));
         for same in charges.chunk_by(|&a, &b| key(ctx.tx(a)) == key(ctx.tx(b))) {
-            for cluster in same.chunk_by(|&a, &b| ctx.tx(b).utc - ctx.tx(a).utc <= window) {
+            for cluster in same.chunk_by(|&a, &b| ctx.tx(b).utc() - ctx.tx(a).utc() <= window) {
                 let mut distinct: Vec<u32> = Vec::new();
                 for &i in cluster {
                     let r = ctx.tx(i).reference;
@@ -40,7 +40,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ctx.tx(*distinct.last().expect("two or more")),
                 );
                 let n = distinct.len();
-                let span = z.utc - a.utc;
+                let span = z.utc() - a.utc();
                 let amount = ctx.money(a, a.amount);
                 let message = format!(
                     "Card {} was charged {amount} {} on terminal {} within {}{}. If the customer paid once, refund the extra charge{} and tell the acquirer.",
@@ -71,9 +71,17 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The contents that make two rows the same transaction exported twice.
-fn contents(t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
+fn contents(j: &Journal, t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
     (
-        t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind, t.approved,
+        t.utc(),
+        t.amount,
+        j.currency_index_of(t),
+        t.terminal,
+        t.merchant,
+        t.card,
+        t.trace(),
+        t.kind(),
+        t.approved(),
     )
 }
 
@@ -81,7 +89,7 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-reference";
     let shared = ctx
         .journal
-        .shared_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind))));
+        .shared_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind()))));
     for group in shared.groups() {
         let first = ctx.tx(group[0]);
         if !ctx.enabled(RULE, first) {
@@ -89,12 +97,12 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let identical = group
             .iter()
-            .all(|&i| contents(ctx.tx(i)) == contents(first));
+            .all(|&i| contents(ctx.journal, ctx.tx(i)) == contents(ctx.journal, first));
         let n = group.len();
         let reference = ctx.text(first.reference);
         let places: Vec<String> = group
             .iter()
-            .map(|&i| format!("line {}", ctx.tx(i).source.line))
+            .map(|&i| format!("line {}", ctx.tx(i).line()))
             .collect();
         let (message, money) = if identical {
             (

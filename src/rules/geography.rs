@@ -157,7 +157,7 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let money: i128 = place
                 .iter()
                 .map(|&i| ctx.tx(i))
-                .filter(|x| x.approved)
+                .filter(|x| x.approved())
                 .map(|x| x.magnitude())
                 .sum();
             let message = format!(
@@ -201,7 +201,7 @@ impl TravelReader {
         let first = rows[0].tx;
         let window = self
             .windows
-            .get(ctx.tx(first), |t| ctx.seconds(RULE, "window", t));
+            .get(ctx, ctx.tx(first), |t| ctx.seconds(RULE, "window", t));
         let mut placed = rows.iter().filter(|r| !r.city.is_none());
         let Some(mut a) = placed.next() else {
             return;
@@ -220,7 +220,7 @@ pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "card-travel";
     let mut enabled = PerPlace::default();
     for &(first, pair, gap) in &cards::outcomes(ctx).travel.pairs {
-        if !enabled.get(ctx.tx(first), |t| ctx.enabled(RULE, t)) {
+        if !enabled.get(ctx, ctx.tx(first), |t| ctx.enabled(RULE, t)) {
             continue;
         }
         let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));

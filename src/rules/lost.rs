@@ -20,7 +20,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             (TerminalStatus::Lost | TerminalStatus::Stolen, Some(at)) => group
                 .iter()
                 .copied()
-                .filter(|&i| ctx.tx(i).utc >= at.timestamp())
+                .filter(|&i| ctx.tx(i).utc() >= at.timestamp())
                 .collect(),
             (TerminalStatus::Unused, _) => group.to_vec(),
             _ => continue,
@@ -31,7 +31,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let money: i128 = after
             .iter()
             .map(|&i| ctx.tx(i))
-            .filter(|t| t.approved)
+            .filter(|t| t.approved())
             .map(|t| t.magnitude())
             .sum();
         let t = ctx.tx(after[0]);

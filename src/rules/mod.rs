@@ -29,6 +29,7 @@ use chrono::{DateTime, FixedOffset};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 pub use settings::RuleSettings;
+use std::borrow::Cow;
 
 /// What kind of value a threshold takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,8 +269,8 @@ pub struct Context<'a> {
     pub settings: &'a RuleSettings,
     /// `[merchant] business_hours` from the config.
     pub merchant_hours: Option<Hours>,
-    /// Transaction indexes by terminal, then time.
-    pub by_terminal: Grouped,
+    /// Transaction indexes by terminal, then time (`Journal::grouped_by` the terminal).
+    pub by_terminal: Cow<'a, Grouped>,
     /// Transaction indexes by card, then time; rows without a card are left out.
     pub by_card: Grouped,
     /// What every card's transactions tell, read once for the rules that follow a card.
@@ -286,13 +287,34 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
+        let by_terminal = Cow::Owned(journal.grouped_by(|t| Some(t.terminal)));
+        Self::with_terminals(
+            journal,
+            register,
+            as_of,
+            settings,
+            merchant_hours,
+            by_terminal,
+        )
+    }
+
+    /// `new`, given the journal's terminal order (`Journal::grouped_by` the terminal), which
+    /// the caller may share with reconcile rather than build twice.
+    pub fn with_terminals(
+        journal: &'a Journal,
+        register: Option<&'a TerminalRegister>,
+        as_of: DateTime<FixedOffset>,
+        settings: &'a RuleSettings,
+        merchant_hours: Option<Hours>,
+        by_terminal: Cow<'a, Grouped>,
+    ) -> Self {
         Context {
             journal,
             register,
             as_of,
             settings,
             merchant_hours,
-            by_terminal: journal.grouped_by(|t| Some(t.terminal)),
+            by_terminal,
             // Cards are packed values, not symbols: grouped by a sort rather than a count.
             by_card: journal.sorted_by(|t| (!t.card.is_none()).then_some(t.card)),
             card_outcomes: std::sync::OnceLock::new(),
@@ -346,7 +368,7 @@ impl<'a> Context<'a> {
             {
                 f.references.push(r.to_string());
             }
-            f.evidence.push(tx.source);
+            f.evidence.push(self.journal.source(tx));
         }
         f.evidence.sort();
         f
@@ -398,10 +420,10 @@ impl<T> Default for PerPlace<T> {
 
 impl<T: Copy> PerPlace<T> {
     /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
-    pub fn get(&mut self, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+    pub fn get(&mut self, ctx: &Context<'_>, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
         *self
             .resolved
-            .entry((tx.merchant, tx.terminal, tx.currency))
+            .entry((tx.merchant, tx.terminal, ctx.journal.currency_index_of(tx)))
             .or_insert_with(|| resolve(tx))
     }
 }
@@ -421,9 +443,9 @@ pub(crate) fn gather<R>(
     const AT_ONCE: usize = 4096;
     rows.reserve(order.len());
     for part in order.chunks(AT_ONCE) {
-        // A transaction spans two cache lines: a field near each end brings in both.
+        // A transaction mostly spans two cache lines: a field near each end brings in both.
         let touched = (part.iter().map(|&i| ctx.tx(i)))
-            .map(|t| t.utc as u64 ^ u64::from(t.trace_width))
+            .map(|t| t.utc() as u64 ^ t.line())
             .fold(0, u64::wrapping_add);
         std::hint::black_box(touched);
         rows.extend(part.iter().map(|&i| row(i)));

@@ -46,26 +46,26 @@ pub(super) struct ByOrder {
 pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
-        t.approved && t.kind.is_charge() && !voided[i as usize]
+        t.approved() && t.kind().is_charge() && !voided[i as usize]
     };
+    let order = |i: u32| ctx.journal.order(i);
     // Refunds that name an order, in time order; only those orders' sales are looked up.
-    let mut refunds: Vec<u32> = (0..ctx.journal.txs.len() as u32)
+    let mut refunds: Vec<u32> = (ctx.journal.orders())
+        .map(|(i, _)| i)
         .filter(|&i| {
             let t = ctx.tx(i);
-            !t.order.is_none() && t.approved && t.kind == Kind::Refund
+            t.approved() && t.kind() == Kind::Refund
         })
         .collect();
-    refunds.sort_by_key(|&i| (ctx.tx(i).utc, ctx.tx(i).source));
-    let mut by_order: HashMap<Ref, Vec<u32>> = refunds
-        .iter()
-        .map(|&i| (ctx.tx(i).order, Vec::new()))
-        .collect();
-    for (i, t) in ctx.journal.txs.iter().enumerate() {
-        if t.order.is_none() || !is_sale(i as u32) {
+    refunds.sort_by_key(|&i| (ctx.tx(i).utc(), ctx.journal.source(ctx.tx(i))));
+    let mut by_order: HashMap<Ref, Vec<u32>> =
+        refunds.iter().map(|&i| (order(i), Vec::new())).collect();
+    for (i, o) in ctx.journal.orders() {
+        if !is_sale(i) {
             continue;
         }
-        if let Some(sales) = by_order.get_mut(&t.order) {
-            sales.push(i as u32);
+        if let Some(sales) = by_order.get_mut(&o) {
+            sales.push(i);
         }
     }
     // Orders no sale names are left out, as if never looked up.
@@ -75,7 +75,7 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let mut order_matched: Vec<bool> = vec![false; ctx.journal.txs.len()];
     for &i in &refunds {
         let r = ctx.tx(i);
-        let Some(sales) = by_order.get(&r.order) else {
+        let Some(sales) = by_order.get(&order(i)) else {
             continue;
         };
         order_matched[i as usize] = true;
@@ -91,7 +91,7 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
             });
         }
         let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
-        let refunded = by_order_refunded.entry(r.order).or_default();
+        let refunded = by_order_refunded.entry(order(i)).or_default();
         *refunded += r.magnitude();
         if *refunded > sold {
             out.push(Outcome::Excess {
@@ -106,7 +106,7 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
     let mut cardless: Vec<u32> = (refunds.into_iter())
         .filter(|&i| ctx.tx(i).card.is_none() && !order_matched[i as usize])
         .collect();
-    cardless.sort_by_key(|&i| (ctx.tx(i).utc, i));
+    cardless.sort_by_key(|&i| (ctx.tx(i).utc(), i));
     ByOrder {
         outcomes: out,
         matched: order_matched,
@@ -167,7 +167,7 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let to = match ctx.journal.syms.ref_name(r.card) {
             Some(card) => format!("to card {card}"),
-            None => format!("for order {}", ctx.text(r.order)),
+            None => format!("for order {}", ctx.text(ctx.journal.order(refund))),
         };
         let message = format!(
             "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
@@ -202,7 +202,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut evidence = sales.clone();
         evidence.push(refund);
         let whom = ctx.journal.syms.ref_name(r.card).map_or_else(
-            || format!("order {}", ctx.text(r.order)),
+            || format!("order {}", ctx.text(ctx.journal.order(refund))),
             |c| format!("card {c}"),
         );
         let message = format!(
@@ -237,7 +237,7 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         evidence.push(refund);
         let message = format!(
             "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
-            ctx.text(r.order),
+            ctx.text(ctx.journal.order(refund)),
             ctx.money(r, r.amount.abs()),
             ctx.text(r.card),
             ctx.when(r),

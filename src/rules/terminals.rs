@@ -36,17 +36,17 @@ impl Row {
         let t = ctx.tx(i);
         Row {
             tx: i,
-            utc: t.utc,
+            utc: t.utc(),
             amount: t.amount,
             reference: t.reference,
             card: t.card,
             city: t.city,
             batch: t.batch,
-            trace: t.trace,
+            trace: t.trace(),
             minute: ctx.journal.local_minute(t) as u16,
-            trace_width: t.trace_width,
-            kind: t.kind,
-            approved: t.approved,
+            trace_width: t.trace_width(),
+            kind: t.kind(),
+            approved: t.approved(),
         }
     }
 

@@ -102,7 +102,7 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for &i in &found.outside[terminal.outside.clone()] {
             let t = ctx.tx(i);
             let local = ctx.journal.local_time(t);
-            let what = if t.approved {
+            let what = if t.approved() {
                 "took a payment of"
             } else {
                 "was used (declined) for"
@@ -132,13 +132,13 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (i, t) in ctx.journal.txs.iter().enumerate() {
         // Tolerances are never negative: a time up to the audit's is never in the future, and
         // most rows are settled without looking a setting up.
-        if t.utc <= as_of {
+        if t.utc() <= as_of {
             continue;
         }
-        let (enabled, tolerance) = settings.get(t, |t| {
+        let (enabled, tolerance) = settings.get(ctx, t, |t| {
             (ctx.enabled(RULE, t), ctx.seconds(RULE, "tolerance", t))
         });
-        if !enabled || t.utc <= as_of + tolerance {
+        if !enabled || t.utc() <= as_of + tolerance {
             continue;
         }
         let message = format!(
@@ -151,7 +151,7 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(
             ctx.finding(RULE, message, &[i as u32])
                 .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
-                .detail("ahead_seconds", t.utc - as_of),
+                .detail("ahead_seconds", t.utc() - as_of),
         );
     }
 }

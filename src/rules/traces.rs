@@ -16,7 +16,7 @@ use crate::journal::{Sym, Tx};
 use hashbrown::HashSet;
 
 fn modulus(t: &Tx) -> i64 {
-    power_of_ten(t.trace_width)
+    power_of_ten(t.trace_width())
 }
 
 /// 10 to the power of a trace's width, read as 1 to 9 digits.
@@ -208,7 +208,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "trace-gap";
     let mut enabled = PerPlace::default();
     for gap in &analyse(ctx).gaps {
-        if !enabled.get(ctx.tx(gap.first), |t| ctx.enabled(RULE, t)) {
+        if !enabled.get(ctx, ctx.tx(gap.first), |t| ctx.enabled(RULE, t)) {
             continue;
         }
         let ((a, ia), (b, ib)) = (gap.a, gap.b);
@@ -222,7 +222,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if missing <= 0 {
             continue;
         }
-        let width = usize::from(ctx.tx(ia).trace_width);
+        let width = usize::from(ctx.tx(ia).trace_width());
         let mut from = (a + 1).rem_euclid(m);
         if from == 0 && crosses_zero {
             from = 1;
@@ -260,7 +260,7 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let outcomes = analyse(ctx);
     let mut enabled = PerPlace::default();
     for repeat in &outcomes.repeats {
-        if !enabled.get(ctx.tx(repeat.first), |t| ctx.enabled(RULE, t)) {
+        if !enabled.get(ctx, ctx.tx(repeat.first), |t| ctx.enabled(RULE, t)) {
             continue;
         }
         let same = &outcomes.repeated[repeat.members.clone()];
@@ -270,7 +270,7 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let t = ctx.tx(i);
             let twin = distinct.iter().any(|&j| {
                 let s = ctx.tx(j);
-                s.reference == t.reference && s.utc == t.utc && s.amount == t.amount
+                s.reference == t.reference && s.utc() == t.utc() && s.amount == t.amount
             });
             if !twin {
                 distinct.push(i);
@@ -301,7 +301,7 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "clock-skew";
     let mut settings = PerPlace::default();
     for back in &analyse(ctx).backs {
-        let (enabled, tolerance) = settings.get(ctx.tx(back.first), |t| {
+        let (enabled, tolerance) = settings.get(ctx, ctx.tx(back.first), |t| {
             (ctx.enabled(RULE, t), ctx.seconds(RULE, "tolerance", t))
         });
         if !enabled || back.skew <= tolerance {
