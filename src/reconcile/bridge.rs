@@ -80,9 +80,7 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     match rates.get(t.merchant, tx_channel(t)) {
         Some(rate) => (amount, rate.fee(t.amount, minor), true),
         None => {
-            let line = c
-                .paired_line(ti)
-                .map(|l| &c.inp.statement.lines[l as usize]);
+            let line = c.paired_line(ti).map(|l| c.inp.statement.line(l));
             (amount, line.map_or(Fixed::ZERO, |l| l.fee_amount()), false)
         }
     }
@@ -104,7 +102,7 @@ pub fn trail(
     paired(c, rates, &mut trails);
     lines(c, twice, line_outcomes, &mut trails);
     for (li, group) in totals {
-        let l = &c.inp.statement.lines[*li as usize];
+        let l = c.inp.statement.line(*li);
         let expected: Fixed = group
             .iter()
             .map(|&i| {
@@ -161,7 +159,7 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
 fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
     for p in c.matches.pairs() {
-        let (t, l) = (j.tx(p.tx), &c.inp.statement.lines[p.line as usize]);
+        let (t, l) = (j.tx(p.tx), c.inp.statement.line(p.line));
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
             TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
@@ -178,7 +176,7 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
                 let refund = l.gross < 0;
-                let basis = fee_basis(l, Some(t));
+                let basis = fee_basis(&l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted
@@ -205,10 +203,10 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
 fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trails: &mut Trails) {
     let st = c.inp.statement;
     for &(li, _) in twice {
-        let l = &st.lines[li as usize];
+        let l = st.line(li);
         trails.add(l.currency, 6, -l.net_amount());
     }
-    for (li, l) in st.lines.iter().enumerate() {
+    for (li, l) in st.lines().enumerate() {
         match line_outcomes[li] {
             LineOutcome::Unexpected => trails.add(l.currency, 7, -l.net_amount()),
             LineOutcome::NotTransaction => trails.of(l.currency).other_lines += l.net_amount(),

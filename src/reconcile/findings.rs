@@ -11,7 +11,7 @@ use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 use std::cell::OnceCell;
@@ -54,8 +54,8 @@ impl Ctx<'_> {
         self.inp.journal.tx(i)
     }
 
-    fn line(&self, i: u32) -> &Line {
-        &self.inp.statement.lines[i as usize]
+    fn line(&self, i: u32) -> Line {
+        self.inp.statement.line(i)
     }
 
     fn money(&self, t: &Tx, minor: i64) -> Decimal {
@@ -160,36 +160,39 @@ pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
         if signed(t) != l.gross {
             amount_mismatch(c, p, out);
         }
-        if merchant_differs(c, t, l) || terminal_differs(t, l) {
+        if merchant_differs(c, t, &l) || terminal_differs(t, &l) {
             merchant_mismatch(c, p, out);
         }
-        if let Some(settled) = l.settle_date
-            && let Some(due) = late(c, t, settled)
+        if let Some(settled) = l.settle_day()
+            && let Some((due, settled)) = late(c, t, settled)
         {
             late_settlement(c, p, due, settled, out);
         }
     }
 }
 
-/// The day a transaction was due to settle, when `settled` is after it. A settle date no later
-/// than the transaction's local day plus the lag is never late: that decides most pairs in
-/// day numbers, without building dates.
-fn late(c: &Ctx<'_>, t: &Tx, settled: NaiveDate) -> Option<NaiveDate> {
+/// The day a transaction was due to settle and the day it settled (`settled`, a day of the
+/// common era), when that is after it. A settle date no later than the transaction's local day
+/// plus the lag is never late: that decides most pairs in day numbers, without building dates.
+fn late(c: &Ctx<'_>, t: &Tx, settled: i32) -> Option<(NaiveDate, NaiveDate)> {
     const UNIX_EPOCH_FROM_CE: i64 = 719_163;
+    /// A day of the year 199,868, well before the last date chrono holds.
+    const FAR: i32 = 73_000_000;
     let contract = c.inp.contract;
     let local_day = (t.utc + i64::from(t.offset)).div_euclid(86_400);
-    let settled_day = i64::from(settled.num_days_from_ce()) - UNIX_EPOCH_FROM_CE;
+    let settled_day = i64::from(settled) - UNIX_EPOCH_FROM_CE;
     let lag = if contract.business_days {
         0
     } else {
         i64::from(contract.lag_days(tx_channel(t)))
     };
     // (Far from the last date chrono holds, where a due date stops moving.)
-    if settled_day <= local_day + lag && settled.year() < 200_000 {
+    if settled_day <= local_day + lag && settled < FAR {
         return None;
     }
+    let settled = NaiveDate::from_num_days_from_ce_opt(settled)?;
     let due = contract.due_date(c.inp.journal.local_date(t), tx_channel(t));
-    (settled > due).then_some(due)
+    (settled > due).then_some((due, settled))
 }
 
 /// How a pair was made, for a finding's `matched_by`.
@@ -369,7 +372,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let syms = &c.inp.journal.syms;
     let expected_merchant = expected_merchant(c, t);
     let settled_merchant = syms.opt(l.merchant);
-    let what = if merchant_differs(c, t, l) {
+    let what = if merchant_differs(c, t, &l) {
         format!(
             "under merchant id {} instead of {}",
             settled_merchant.unwrap_or(""),
@@ -492,7 +495,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             _ => {}
         }
     }
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines().enumerate() {
         if line_outcomes[li] != LineOutcome::Unexpected {
             continue;
         }
@@ -505,7 +508,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         };
         let when = l.utc().map_or_else(
             || {
-                l.settle_date
+                l.settle_date()
                     .map_or(String::new(), |d| format!(" settled on {d}"))
             },
             |u| {
@@ -560,11 +563,11 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
             (None, Some(b)) => format!("batch {b}"),
             (Some(t), None) => format!(
                 "terminal {t} on {}",
-                l.settle_date.map_or(String::new(), |d| d.to_string())
+                l.settle_date().map_or(String::new(), |d| d.to_string())
             ),
             (None, None) => format!(
                 "settle date {}",
-                l.settle_date.map_or(String::new(), |d| d.to_string())
+                l.settle_date().map_or(String::new(), |d| d.to_string())
             ),
         };
         let msg = format!(
@@ -622,19 +625,19 @@ fn check_lines(
 ) -> Groups {
     let j = c.inp.journal;
     let mut samples = Groups::default();
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
         }
         let li = li as u32;
-        let (merchant, channel) = fee_basis(l, c.paired_tx(li).map(|t| j.tx(t)));
+        let (merchant, channel) = fee_basis(&l, c.paired_tx(li).map(|t| j.tx(t)));
         let gross = i128::from(l.gross) * UNITS;
         let fee = i128::from(l.fee_units());
         if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
             net_mismatch(c, li, out);
         }
         if l.gross > 0 && l.has_fee() {
-            samples.of((merchant, channel)).push(l, li);
+            samples.of((merchant, channel)).push(&l, li);
         }
         if l.gross > 0
             && let Some(rate) = rates.get(merchant, channel)
@@ -664,7 +667,7 @@ fn effective_rates(
     let mut usual_rate = UsualRates::new();
     for ((merchant, channel), rs) in groups {
         let n = rs.len();
-        let m = rs.median(&c.inp.statement.lines);
+        let m = rs.median(c.inp.statement);
         effective.push((syms.name(merchant).to_owned(), channel.name(), n, m));
         usual_rate.insert((merchant, channel), (m, n));
     }
@@ -675,18 +678,18 @@ fn effective_rates(
 /// rests on at least 5 lines).
 fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding>) {
     let j = c.inp.journal;
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines().enumerate() {
         if !l.is_transaction() || l.gross <= 0 {
             continue;
         }
-        let basis = fee_basis(l, c.paired_tx(li as u32).map(|t| j.tx(t)));
+        let basis = fee_basis(&l, c.paired_tx(li as u32).map(|t| j.tx(t)));
         let Some(&(median, lines)) = usual_rate.get(&basis) else {
             continue;
         };
-        if lines < 5 || surely_usual(l, median) {
+        if lines < 5 || surely_usual(&l, median) {
             continue;
         }
-        if let Some(usual) = stray_fee(l, median) {
+        if let Some(usual) = stray_fee(&l, median) {
             above_usual_rate(c, li as u32, basis.1, median, usual, out);
         }
     }
@@ -875,7 +878,7 @@ mod tests {
         );
         let mut st = Statement::default();
         st.add_line(&row, &mut Symbols::default()).unwrap();
-        st.lines.pop().unwrap()
+        st.line(0)
     }
 
     proptest! {

@@ -229,9 +229,9 @@ pub fn match_all(
     index: &Index,
     rules: &Rules<'_>,
 ) -> Matches {
-    let mut m = Matches::new(statement.lines.len(), journal.txs.len());
+    let mut m = Matches::new(statement.len(), journal.txs.len());
     let mut fingers = [Finger::default(); 3];
-    for (li, line) in statement.lines.iter().enumerate() {
+    for (li, line) in statement.lines().enumerate() {
         if line.is_transaction() && line.has_key() {
             by_key(
                 journal,
@@ -260,7 +260,7 @@ fn by_key(
     fingers: &mut [Finger; 3],
     m: &mut Matches,
 ) {
-    let line = &statement.lines[li as usize];
+    let line = statement.line(li);
     let k = statement.keys(li);
     let keys = [
         (How::Reference, k.reference, index.by_ref.as_slice()),
@@ -327,9 +327,11 @@ fn line_bucket(l: &Line) -> Bucket {
 /// transaction used once.
 fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut Matches) {
     let open = |li: usize, l: &Line| !m.line_matched(li) && l.is_transaction() && l.utc().is_some();
-    let wanted: HashSet<Bucket> = (statement.lines.iter().enumerate())
-        .filter(|&(li, l)| open(li, l))
-        .map(|(_, l)| line_bucket(l))
+    let wanted: HashSet<Bucket> = statement
+        .lines()
+        .enumerate()
+        .filter(|(li, l)| open(*li, l))
+        .map(|(_, l)| line_bucket(&l))
         .collect();
     if wanted.is_empty() {
         return;
@@ -356,8 +358,8 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
     // should settle first, then the closest; lines and transactions are in file order.
     let mut cands: Vec<(bool, i64, i64, u32, u32)> = Vec::new();
     let mut tolerances: Vec<(Currency, i64)> = Vec::new();
-    for (li, line) in statement.lines.iter().enumerate() {
-        if !open(li, line) {
+    for (li, line) in statement.lines().enumerate() {
+        if !open(li, &line) {
             continue;
         }
         let Some(utc) = line.utc() else { continue };
@@ -369,7 +371,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
                 t
             }
         };
-        let b = line_bucket(line);
+        let b = line_bucket(&line);
         let from = free.partition_point(|e| (e.0, e.1) < (b, utc - rules.window));
         for &(_, t_utc, ti) in free[from..]
             .iter()

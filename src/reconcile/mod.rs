@@ -336,11 +336,12 @@ fn line_outcomes(
     st: &Statement,
     m: &matching::Matches,
 ) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
-    let mut outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
-    let mut dates: Option<(NaiveDate, NaiveDate)> = None;
-    for (li, l) in st.lines.iter().enumerate() {
-        if let Some(d) = l.settle_date {
-            dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+    let mut outcomes = vec![LineOutcome::Unexpected; st.len()];
+    // As days of the common era.
+    let mut days: Option<(i32, i32)> = None;
+    for (li, l) in st.lines().enumerate() {
+        if let Some(d) = l.settle_day() {
+            days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
         }
         if !l.is_transaction() {
             outcomes[li] = LineOutcome::NotTransaction;
@@ -354,6 +355,8 @@ fn line_outcomes(
     for &(li, _) in &m.twice {
         outcomes[li as usize] = LineOutcome::SettledTwice;
     }
+    let date = NaiveDate::from_num_days_from_ce_opt;
+    let dates = days.and_then(|(lo, hi)| Some((date(lo)?, date(hi)?)));
     (outcomes, dates)
 }
 
@@ -412,7 +415,7 @@ fn totals(
             TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
         )
     };
-    let lines = (0..st.lines.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
+    let lines = (0..st.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
     let lines: Vec<u32> = lines.map(|li| li as u32).collect();
     if lines.is_empty() {
         return Vec::new();
@@ -426,7 +429,7 @@ fn totals(
     by_terminal.sort_unstable();
     let mut totals = Vec::with_capacity(lines.len());
     for li in lines {
-        let l = &st.lines[li as usize];
+        let l = st.line(li);
         let mut group = Vec::new();
         let mut take = |i: u32| {
             if !open(tx_outcomes[i as usize]) {
@@ -435,7 +438,7 @@ fn totals(
             let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
             let same_batch = if l.batch.is_none() || t.batch.is_none() {
-                l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
+                l.settle_date() == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
                 t.batch == l.batch
             };

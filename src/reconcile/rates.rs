@@ -2,7 +2,7 @@
 //! with exact integer comparisons rather than a `Decimal` division and sort for every line.
 
 use super::fixed::UNITS;
-use super::statement::Line;
+use super::statement::{Line, Statement};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -51,8 +51,8 @@ impl Sample {
 }
 
 /// A line's `fee / gross` as `Decimal` division gives it.
-fn ratio(lines: &[Line], line: u32) -> Decimal {
-    let l = &lines[line as usize];
+fn ratio(st: &Statement, line: u32) -> Decimal {
+    let l = st.line(line);
     l.fee()
         .unwrap_or_default()
         .checked_div(l.gross_decimal())
@@ -104,15 +104,15 @@ impl Samples {
     /// stable sort, so equal ratios keep line order). Ratios of at most 1 on grosses below
     /// `EXACT_GROSS` are distinct as `Decimal`s exactly when they are distinct, so a selection by
     /// exact comparison finds the same line, and only its ratio is divided out.
-    pub fn median(self, lines: &[Line]) -> Decimal {
+    pub fn median(self, st: &Statement) -> Decimal {
         match self.0 {
             Group::Exact(mut v) => {
                 let mid = v.len() / 2;
                 let (_, m, _) = v.select_nth_unstable_by(mid, Sample::cmp);
-                ratio(lines, m.line())
+                ratio(st, m.line())
             }
             Group::Lines(v) => {
-                let mut ratios: Vec<Decimal> = v.iter().map(|&li| ratio(lines, li)).collect();
+                let mut ratios: Vec<Decimal> = v.iter().map(|&li| ratio(st, li)).collect();
                 ratios.sort();
                 ratios[ratios.len() / 2]
             }
@@ -128,7 +128,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Lines of (gross cents, fee in 1/10,000 cents, fee decimals).
-    fn lines(specs: &[(i64, i64, u32)]) -> Vec<Line> {
+    fn lines(specs: &[(i64, i64, u32)]) -> Statement {
         let mut st = Statement::default();
         let mut syms = Symbols::default();
         for (i, &(gross, fee, decimals)) in specs.iter().enumerate() {
@@ -143,10 +143,10 @@ mod tests {
             );
             st.add_line(&l, &mut syms).unwrap();
         }
-        st.lines
+        st
     }
 
-    fn by_decimal(lines: &[Line]) -> Decimal {
+    fn by_decimal(lines: &Statement) -> Decimal {
         let mut ratios: Vec<Decimal> = (0..lines.len()).map(|i| ratio(lines, i as u32)).collect();
         ratios.sort();
         ratios[lines.len() / 2]
@@ -172,8 +172,8 @@ mod tests {
             }
             let lines = lines(&specs);
             let mut samples = Samples::default();
-            for (i, l) in lines.iter().enumerate() {
-                samples.push(l, i as u32);
+            for (i, l) in lines.lines().enumerate() {
+                samples.push(&l, i as u32);
             }
             prop_assert_eq!(samples.len(), lines.len());
             let got = samples.median(&lines);
@@ -185,8 +185,8 @@ mod tests {
     #[test]
     fn samples_pack_and_unpack() {
         let lines = lines(&[(123_456, -7_654_321, 6), (99, 0, 2)]);
-        for (i, l) in lines.iter().enumerate() {
-            let s = Sample::new(l, i as u32 + 7).unwrap();
+        for (i, l) in lines.lines().enumerate() {
+            let s = Sample::new(&l, i as u32 + 7).unwrap();
             assert_eq!(
                 (s.fee(), s.gross(), s.line()),
                 (i128::from(l.fee_units()), i128::from(l.gross), i as u32 + 7)
