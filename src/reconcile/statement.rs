@@ -288,6 +288,8 @@ pub struct Statement {
     more_keys: Vec<(u32, Keys)>,
     /// Where each line came from.
     runs: Runs,
+    /// The ids interned last, for lines that repeat them.
+    recent: Recent,
     pub deposits: Vec<Deposit>,
 }
 
@@ -328,6 +330,47 @@ impl Runs {
             line: r.source.line + u64::from(li - r.first),
         }
     }
+}
+
+/// Symbols interned lately, per field (`MERCHANT`, `TERMINAL`, `BATCH`), in slots chosen by a
+/// cheap hash of their text: a statement repeats a few hundred terminals and batches in
+/// whatever order, so most ids are found here without hashing them for the table. A slot's
+/// symbol is used only when the table names it with the same text, so a stale or colliding
+/// slot is a miss, never a wrong symbol.
+#[derive(Debug, Default)]
+struct Recent(Vec<Sym>);
+
+const MERCHANT: usize = 0;
+const TERMINAL: usize = 1;
+const BATCH: usize = 2;
+/// Slots per field: a power of two. With 1,024 the 1M benchmark case's 200 terminals and 663
+/// batches miss 2 % of the time (5 % with 512, 15 % with 256).
+const RECENT_SLOTS: usize = 1024;
+
+impl Recent {
+    /// `s` interned in `syms`, as `field`.
+    fn intern(&mut self, field: usize, s: &str, syms: &mut Symbols) -> Sym {
+        if self.0.is_empty() {
+            self.0 = vec![Sym::NONE; 3 * RECENT_SLOTS];
+        }
+        let slot = &mut self.0[field * RECENT_SLOTS + recent_slot(s.as_bytes())];
+        if syms.opt(*slot) != Some(s) {
+            *slot = syms.intern(s);
+        }
+        *slot
+    }
+}
+
+/// A slot for `s`: its first and last eight bytes (fewer for a short id), mixed by one
+/// multiplication, top bits.
+fn recent_slot(s: &[u8]) -> usize {
+    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+    let (head, tail) = match s.len() {
+        0..8 => (word(s), 0),
+        n => (word(&s[..8]), word(&s[n - 8..])),
+    };
+    let mixed = (head ^ tail.rotate_left(29) ^ s.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - RECENT_SLOTS.trailing_zeros())) as usize
 }
 
 pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
@@ -503,16 +546,18 @@ impl Statement {
             (t.timestamp() << OFFSET_BITS) + i64::from(t.offset().local_minus_utc()) + OFFSET_BIAS
         });
         let card = syms.reference_opt(l.card);
-        let mut intern = |s: Option<&str>| s.map_or(Sym::NONE, |s| syms.intern(s));
+        let recent = &mut self.recent;
+        let mut intern =
+            |field, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(field, s, syms));
         let mut line = Packed {
             key,
             card,
             gross: 0,
             fee: 0,
             utc: NO_UTC,
-            merchant: intern(l.merchant_id),
-            terminal: intern(l.terminal_id),
-            batch: intern(l.batch),
+            merchant: intern(MERCHANT, l.merchant_id),
+            terminal: intern(TERMINAL, l.terminal_id),
+            batch: intern(BATCH, l.batch),
             settle_day: NO_DAY,
             currency,
             quarters: 0,
@@ -766,6 +811,33 @@ mod tests {
     #[test]
     fn a_line_is_compact() {
         assert_eq!(std::mem::size_of::<Packed>(), 48);
+    }
+
+    #[test]
+    fn recent_ids_are_the_tables_symbols() {
+        let mut recent = Recent::default();
+        let (mut a, mut b) = (Symbols::default(), Symbols::default());
+        b.intern("other");
+        // More ids than slots, so that slots are shared, seen twice, in two tables.
+        let ids: Vec<String> = (0..3 * RECENT_SLOTS)
+            .map(|i| format!("{:06}", i * 7))
+            .collect();
+        for round in 0..2 {
+            for (i, id) in ids.iter().enumerate() {
+                let field = i % 3;
+                assert_eq!(
+                    recent.intern(field, id, &mut a),
+                    a.intern(id),
+                    "{round} {id}"
+                );
+                assert_eq!(
+                    recent.intern(field, id, &mut b),
+                    b.intern(id),
+                    "{round} {id}"
+                );
+            }
+        }
+        assert!(recent_slot(b"898310058120001") < RECENT_SLOTS);
     }
 
     #[test]
