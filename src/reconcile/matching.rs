@@ -137,25 +137,46 @@ pub fn class(k: Kind) -> u8 {
 
 const VOID: u8 = 2;
 
-/// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
-/// bytes a transaction. Duplicate detection reads it too.
+/// A transaction under a key, in 12 bytes (a `(Ref, u32)` takes 16): ordered by key, then
+/// transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C, packed(4))]
+pub struct Entry {
+    key: Ref,
+    pub tx: u32,
+}
+
+impl Entry {
+    pub fn key(&self) -> Ref {
+        self.key
+    }
+}
+
+/// The log's transactions by reference and by order id: sorted entries, 12 bytes a
+/// transaction. Duplicate detection reads it too.
 #[derive(Debug)]
 pub struct Index {
-    pub by_ref: Vec<(Ref, u32)>,
-    pub by_order: Vec<(Ref, u32)>,
+    pub by_ref: Vec<Entry>,
+    /// Empty when no statement line carries an order id.
+    pub by_order: Vec<Entry>,
 }
 
 impl Index {
-    /// Indexes the journal, showing `each` transaction on the way: one pass over the log.
-    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
+    /// Indexes the journal (by order id too if `orders`), showing `each` transaction on the
+    /// way: one pass over the log.
+    pub fn new(journal: &Journal, orders: bool, mut each: impl FnMut(usize, &Tx)) -> Index {
         let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
         for (i, t) in journal.txs.iter().enumerate() {
             each(i, t);
+            let tx = i as u32;
             if !t.reference.is_none() {
-                by_ref.push((t.reference, i as u32));
+                by_ref.push(Entry {
+                    key: t.reference,
+                    tx,
+                });
             }
-            if !t.order.is_none() {
-                by_order.push((t.order, i as u32));
+            if orders && !t.order.is_none() {
+                by_order.push(Entry { key: t.order, tx });
             }
         }
         by_ref.sort_unstable();
@@ -172,22 +193,22 @@ struct Finger(usize);
 
 impl Finger {
     /// The transactions of `index` under `key`, in file order.
-    fn under<'i>(&mut self, index: &'i [(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + 'i {
+    fn under<'i>(&mut self, index: &'i [Entry], key: Ref) -> impl Iterator<Item = u32> + 'i {
         let start = self.lower_bound(index, key);
-        let run = index[start..].iter().take_while(|(k, _)| *k == key).count();
+        let run = index[start..].iter().take_while(|e| e.key() == key).count();
         self.0 = start + run;
-        index[start..start + run].iter().map(|&(_, t)| t)
+        index[start..start + run].iter().map(|e| e.tx)
     }
 
     /// The first position in `index` whose key is not below `key`.
-    fn lower_bound(self, index: &[(Ref, u32)], key: Ref) -> usize {
-        let below = |at: usize| index[at].0 < key;
+    fn lower_bound(self, index: &[Entry], key: Ref) -> usize {
+        let below = |at: usize| index[at].key() < key;
         let at = self.0.min(index.len());
         if at == index.len() || !below(at) {
             if at == 0 || below(at - 1) {
                 return at;
             }
-            return index[..at].partition_point(|(k, _)| *k < key);
+            return index[..at].partition_point(|e| e.key() < key);
         }
         // index[at] is below: gallop forward to a position that is not.
         let (mut lo, mut step) = (at, 1);
@@ -196,7 +217,7 @@ impl Finger {
             step *= 2;
         }
         let hi = (lo + step).min(index.len());
-        lo + 1 + index[lo + 1..hi].partition_point(|(k, _)| *k < key)
+        lo + 1 + index[lo + 1..hi].partition_point(|e| e.key() < key)
     }
 }
 
@@ -417,13 +438,13 @@ mod tests {
         ) {
             let mut syms = Symbols::default();
             let mut key = |k: u8| syms.reference(&k.to_string());
-            let mut index: Vec<(Ref, u32)> =
-                keys.iter().enumerate().map(|(i, &k)| (key(k), i as u32)).collect();
+            let mut index: Vec<Entry> =
+                keys.iter().enumerate().map(|(i, &k)| Entry { key: key(k), tx: i as u32 }).collect();
             index.sort_unstable();
             let mut finger = Finger::default();
             for k in lookups {
                 let k = key(k);
-                let want: Vec<u32> = index.iter().filter(|e| e.0 == k).map(|e| e.1).collect();
+                let want: Vec<u32> = index.iter().filter(|e| e.key() == k).map(|e| e.tx).collect();
                 let got: Vec<u32> = finger.under(&index, k).collect();
                 prop_assert_eq!(got, want);
             }

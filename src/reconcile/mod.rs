@@ -15,7 +15,7 @@ pub mod statement;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Kind, Ref, Sym, Tx};
+use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -286,9 +286,9 @@ impl Facts {
 }
 
 /// The log's key index and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
+fn before_matching(j: &Journal, st: &Statement, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let index = matching::Index::new(j, |i, t| {
+    let index = matching::Index::new(j, st.has_order_ids(), |i, t| {
         let hold = if t.kind == Kind::Preauth {
             Facts::HOLD
         } else {
@@ -307,7 +307,7 @@ fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>
 
 /// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
 /// every transaction with a reference, by reference then file position (`matching::Index`).
-fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
+fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc, t.amount, t.currency, t.terminal, t.merchant, t.card, t.trace, t.kind,
@@ -318,12 +318,15 @@ fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
     // unique, so only the rare runs of equal ones are compared field by field.
-    for run in by_ref.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        for (k, &(_, i)) in run.iter().enumerate() {
+    for run in by_ref
+        .chunk_by(|a, b| a.key() == b.key())
+        .filter(|r| r.len() > 1)
+    {
+        for (k, &matching::Entry { tx: i, .. }) in run.iter().enumerate() {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|&(_, e)| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
+                .any(|e| !facts[e.tx as usize].duplicate() && contents(j.tx(e.tx)) == contents(t))
             {
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
@@ -465,7 +468,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
     let voided = inp.voided;
-    let (index, facts) = before_matching(j, voided);
+    let (index, facts) = before_matching(j, st, voided);
     let rules = matching::Rules {
         facts: &facts,
         window: inp.contract.match_window,

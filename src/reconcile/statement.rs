@@ -286,6 +286,8 @@ pub struct Statement {
     currencies: Vec<(Currency, u32)>,
     /// The keys of the lines that carry more than one, by line: most carry one or none.
     more_keys: Vec<(u32, Keys)>,
+    /// Whether a line carries an order id.
+    order_ids: bool,
     /// Where each line came from.
     runs: Runs,
     /// The ids interned last, for lines that repeat them.
@@ -681,6 +683,7 @@ impl Statement {
     /// The key line `index` keeps inline and the flags that say which, keeping all of them
     /// aside when it carries more than one.
     fn key(&mut self, index: u32, keys: Keys) -> (Ref, u8) {
+        self.order_ids |= !keys.order.is_none();
         let present = [keys.reference, keys.txn_id, keys.order];
         let mut found = (0u8..).zip(present).filter(|(_, k)| !k.is_none());
         let Some((kind, first)) = found.next() else {
@@ -691,6 +694,11 @@ impl Statement {
             return (first, kind | MORE_KEYS);
         }
         (first, kind)
+    }
+
+    /// Whether a line carries an order id: else nothing is matched by one.
+    pub fn has_order_ids(&self) -> bool {
+        self.order_ids
     }
 
     /// The keys of line `li`.
