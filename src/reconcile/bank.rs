@@ -27,7 +27,7 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
     let mut sums: HashMap<(Currency, NaiveDate), Fixed> = HashMap::new();
     for l in st.lines() {
         if let Some(d) = l.settle_date() {
-            *sums.entry((l.currency, d)).or_default() += l.net_amount();
+            *sums.entry((l.currency(), d)).or_default() += l.net_amount();
         }
     }
     let mut sums: Vec<((Currency, NaiveDate), Fixed)> = sums.into_iter().collect();
@@ -124,7 +124,7 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
     if !cite.is_empty() {
         for (li, l) in st.lines().enumerate() {
             let Some(d) = l.settle_date() else { continue };
-            if let Some(&at) = cite.get(&(l.currency, d)) {
+            if let Some(&at) = cite.get(&(l.currency(), d)) {
                 out[at].evidence.push(st.source(li as u32));
             }
         }

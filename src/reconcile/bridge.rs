@@ -110,7 +110,7 @@ pub fn trail(
                 amount - fee
             })
             .sum();
-        trails.add(l.currency, 10, expected - l.net_amount());
+        trails.add(l.currency(), 10, expected - l.net_amount());
     }
     render(&trails, bank, out)
 }
@@ -162,11 +162,11 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
         let (t, l) = (j.tx(p.tx), c.inp.statement.line(p.line));
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
-            TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
-            _ if cur != l.currency => {
+            TxOutcome::DeclinedSettled => trails.add(l.currency(), 8, -l.net_amount()),
+            _ if cur != l.currency() => {
                 let (amount, fee, _) = expected_of(c, rates, p.tx);
                 trails.add(cur, 9, amount - fee);
-                trails.add(l.currency, 9, -l.net_amount());
+                trails.add(l.currency(), 9, -l.net_amount());
             }
             _ => {
                 // Fees on an amount the log does not show belong to the amount difference:
@@ -175,18 +175,18 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let expected = amount - fee_of_tx;
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
-                let refund = l.gross < 0;
+                let refund = l.gross() < 0;
                 let basis = fee_basis(&l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted
                     && basis == (t.merchant, tx_channel(t))
-                    && l.gross.abs() == t.amount.abs()
+                    && l.gross().abs() == t.amount.abs()
                 {
                     fee_of_tx // the same rate on the same amount
                 } else {
                     (rates.get(basis.0, basis.1))
-                        .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
+                        .map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
                 };
                 let gap = &mut trails.of(cur).gap;
                 gap[3] += expected - (gross - fee_on_gross);
@@ -204,16 +204,16 @@ fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trail
     let st = c.inp.statement;
     for &(li, _) in twice {
         let l = st.line(li);
-        trails.add(l.currency, 6, -l.net_amount());
+        trails.add(l.currency(), 6, -l.net_amount());
     }
     for (li, l) in st.lines().enumerate() {
         match line_outcomes[li] {
-            LineOutcome::Unexpected => trails.add(l.currency, 7, -l.net_amount()),
-            LineOutcome::NotTransaction => trails.of(l.currency).other_lines += l.net_amount(),
+            LineOutcome::Unexpected => trails.add(l.currency(), 7, -l.net_amount()),
+            LineOutcome::NotTransaction => trails.of(l.currency()).other_lines += l.net_amount(),
             _ => {}
         }
         if l.is_transaction() {
-            trails.of(l.currency).settled += l.net_amount();
+            trails.of(l.currency()).settled += l.net_amount();
         }
     }
 }

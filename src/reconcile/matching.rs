@@ -294,8 +294,8 @@ fn by_key(
         let tx = journal.tx(t);
         (
             !rules.should_settle(t as usize),
-            !(line.terminal.is_none() || tx.terminal == line.terminal),
-            tx.amount.abs() != line.gross.abs(),
+            !(line.terminal().is_none() || tx.terminal == line.terminal()),
+            tx.amount.abs() != line.gross().abs(),
             line.utc().map_or(0, |u| (tx.utc - u).abs()),
             t,
         )
@@ -306,7 +306,7 @@ fn by_key(
         }
         let same_side = finger.under(map, key).filter(|&t| {
             let f = rules.facts[t as usize];
-            !f.skip() && f.class() != VOID && f.class() == class(line.kind)
+            !f.skip() && f.class() != VOID && f.class() == class(line.kind())
         });
         let (mut first, mut best) = (None, None);
         for t in same_side {
@@ -339,7 +339,7 @@ fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> Bucket {
 }
 
 fn line_bucket(l: &Line) -> Bucket {
-    bucket(l.terminal, l.merchant, l.card, class(l.kind))
+    bucket(l.terminal(), l.merchant(), l.card(), class(l.kind()))
 }
 
 /// Pass 2: lines still unpaired and transactions still free, same terminal (or merchant), card,
@@ -384,11 +384,11 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
             continue;
         }
         let Some(utc) = line.utc() else { continue };
-        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency) {
+        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency()) {
             Some(&(_, t)) => t,
             None => {
-                let t = to_minor(rules.tolerance, line.currency).unwrap_or(0);
-                tolerances.push((line.currency, t));
+                let t = to_minor(rules.tolerance, line.currency()).unwrap_or(0);
+                tolerances.push((line.currency(), t));
                 t
             }
         };
@@ -399,10 +399,10 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
             .take_while(|e| e.0 == b && e.1 <= utc + rules.window)
         {
             let t: &Tx = journal.tx(ti);
-            if journal.currency(t) != line.currency {
+            if journal.currency(t) != line.currency() {
                 continue;
             }
-            let diff = (t.amount.abs() - line.gross.abs()).abs();
+            let diff = (t.amount.abs() - line.gross().abs()).abs();
             if diff <= tolerance {
                 cands.push((
                     !rules.should_settle(ti as usize),

@@ -223,13 +223,13 @@ pub fn tx_channel(t: &Tx) -> Channel {
 /// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
 /// money trail both use this.
 pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
-    let merchant = if l.merchant.is_none() {
+    let merchant = if l.merchant().is_none() {
         tx.map_or(Sym::NONE, |t| t.merchant)
     } else {
-        l.merchant
+        l.merchant()
     };
     let channel = l
-        .channel
+        .channel()
         .or_else(|| tx.map(tx_channel))
         .unwrap_or(Channel::Card);
     (merchant, channel)
@@ -440,22 +440,22 @@ fn totals(
             }
             let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
-            let same_batch = if l.batch.is_none() || t.batch.is_none() {
+            let same_batch = if l.batch().is_none() || t.batch.is_none() {
                 l.settle_date() == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
-                t.batch == l.batch
+                t.batch == l.batch()
             };
-            if same_batch && j.currency(t) == l.currency {
+            if same_batch && j.currency(t) == l.currency() {
                 group.push(i);
                 tx_outcomes[i as usize] = TxOutcome::SettledByTotal;
             }
         };
-        if l.terminal.is_none() {
+        if l.terminal().is_none() {
             by_index.iter().for_each(|&i| take(i));
         } else {
-            let from = by_terminal.partition_point(|e| e.0 < l.terminal);
+            let from = by_terminal.partition_point(|e| e.0 < l.terminal());
             (by_terminal[from..].iter())
-                .take_while(|e| e.0 == l.terminal)
+                .take_while(|e| e.0 == l.terminal())
                 .for_each(|&(_, i)| take(i));
         }
         totals.push((li, group));

@@ -22,7 +22,7 @@ const FEE_BIAS: i64 = 1 << 55;
 impl Sample {
     /// `l` as a sample, if `Sample::cmp` orders it as `Decimal` division would.
     fn new(l: &Line, line: u32) -> Option<Sample> {
-        let (fee, gross) = (l.fee_units(), l.gross);
+        let (fee, gross) = (l.fee_units(), l.gross());
         let exact =
             gross < EXACT_GROSS && i128::from(fee.unsigned_abs()) < i128::from(gross) * UNITS;
         exact.then(|| {
@@ -189,7 +189,11 @@ mod tests {
             let s = Sample::new(&l, i as u32 + 7).unwrap();
             assert_eq!(
                 (s.fee(), s.gross(), s.line()),
-                (i128::from(l.fee_units()), i128::from(l.gross), i as u32 + 7)
+                (
+                    i128::from(l.fee_units()),
+                    i128::from(l.gross()),
+                    i as u32 + 7
+                )
             );
         }
     }

@@ -40,39 +40,20 @@ const WIDE: u8 = 1 << 7;
 const OFFSET_BITS: u32 = 18;
 const OFFSET_BIAS: i64 = 1 << (OFFSET_BITS - 1);
 const NO_TIME: i64 = i64::MIN;
-/// `Line::settle_day` without a settle date.
+/// `Wide::settle_day` without a settle date.
 const NO_SETTLE: i32 = i32::MIN;
 
-/// One settlement line, as `Statement::line` gives it.
+/// One settlement line, as `Statement::line` gives it: where it is kept, read field by field.
 #[derive(Debug, Clone, Copy)]
-pub struct Line {
-    /// The first of reference, transaction id and order id the line carries (`flags` say which).
-    key: Ref,
-    /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
-    pub gross: i64,
-    /// A cost, normally positive, in `PER_MINOR`ths of a minor unit; 0 without one.
-    fee: i64,
-    /// Signed like `gross`, in minor units: `gross - fee` when the file gives no net.
-    net: i64,
-    /// The transaction's time on the statement, packed (`OFFSET_BITS`), or `NO_TIME`.
-    time: i64,
-    pub merchant: Sym,
-    pub terminal: Sym,
-    pub card: Ref,
-    pub batch: Sym,
-    /// (Where it came from: `Statement::source`.)
-    /// The settle date's day of the common era (`NaiveDate::num_days_from_ce`), or `NO_SETTLE`.
-    settle_day: i32,
-    pub currency: Currency,
-    pub kind: Kind,
-    pub channel: Option<Channel>,
-    flags: u8,
-    /// The decimals the fee (bits 0-4) and the net (5-9) were written (or derived) with, and the
-    /// currency's minor units (10-11).
-    digits: u16,
+pub struct Line<'a> {
+    p: &'a Packed,
+    /// Its full values, for a `WIDE` line.
+    wide: Option<&'a Wide>,
+    /// Its currency and the currency's minor units.
+    currency: (Currency, u32),
 }
 
-/// Where `Line::digits` keeps what.
+/// Where `Amounts::digits` and `Wide::digits` keep what.
 const NET_SCALE_SHIFT: u32 = 5;
 const MINOR_SHIFT: u32 = 10;
 const SCALE_MASK: u16 = 0b1_1111;
@@ -122,42 +103,83 @@ struct Wide {
     gross: i64,
     fee: i64,
     net: i64,
+    /// Packed (`OFFSET_BITS`), or `NO_TIME`.
     time: i64,
-    /// As `Line::settle_day`.
+    /// The settle date's day of the common era (`NaiveDate::num_days_from_ce`), or `NO_SETTLE`.
     settle_day: i32,
-    /// As `Line::digits`.
+    /// The decimals the fee (bits 0-4) and the net (5-9) were written (or derived) with, and
+    /// the currency's minor units (10-11), as `Amounts::digits`.
     digits: u16,
 }
 
-impl Line {
+impl Line<'_> {
     /// A line that settles a transaction (not a fee, payout or transfer line).
     pub fn is_transaction(&self) -> bool {
         matches!(
-            self.kind,
+            self.p.kind,
             Kind::Sale | Kind::Refund | Kind::PreauthCompletion | Kind::Chargeback
         )
     }
 
-    pub fn gross_decimal(&self) -> Decimal {
-        Decimal::new(self.gross, self.minor_units())
+    pub fn kind(&self) -> Kind {
+        self.p.kind
     }
 
-    /// `currency.minor_units()`, kept with the line.
+    pub fn channel(&self) -> Option<Channel> {
+        self.p.channel
+    }
+
+    pub fn merchant(&self) -> Sym {
+        self.p.merchant
+    }
+
+    pub fn terminal(&self) -> Sym {
+        self.p.terminal
+    }
+
+    pub fn card(&self) -> Ref {
+        self.p.card
+    }
+
+    pub fn batch(&self) -> Sym {
+        self.p.batch
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency.0
+    }
+
+    /// Signed in minor units: refunds and chargebacks negative, whatever the file wrote.
+    pub fn gross(&self) -> i64 {
+        self.wide.map_or(i64::from(self.p.gross), |w| w.gross)
+    }
+
+    pub fn gross_decimal(&self) -> Decimal {
+        Decimal::new(self.gross(), self.minor_units())
+    }
+
+    /// `currency().minor_units()`, kept with the statement.
     pub fn minor_units(&self) -> u32 {
-        u32::from(self.digits >> MINOR_SHIFT)
+        self.currency.1
     }
 
     fn fee_scale(&self) -> u32 {
-        u32::from(self.digits & SCALE_MASK)
+        match self.wide {
+            Some(w) => u32::from(w.digits & SCALE_MASK),
+            None => u32::from(self.p.scales & 0xF),
+        }
     }
 
     fn net_scale(&self) -> u32 {
-        u32::from((self.digits >> NET_SCALE_SHIFT) & SCALE_MASK)
+        match self.wide {
+            Some(w) => u32::from((w.digits >> NET_SCALE_SHIFT) & SCALE_MASK),
+            None => u32::from(self.p.scales >> 4),
+        }
     }
 
     /// Whether the line carries a reference, a transaction id or an order id.
     pub fn has_key(&self) -> bool {
-        !self.key.is_none()
+        !self.p.key.is_none()
     }
 
     /// The settle date.
@@ -168,53 +190,64 @@ impl Line {
 
     /// The settle date as its day of the common era, for comparisons without building a date.
     pub fn settle_day(&self) -> Option<i32> {
-        (self.settle_day != NO_SETTLE).then_some(self.settle_day)
+        match self.wide {
+            Some(w) => (w.settle_day != NO_SETTLE).then_some(w.settle_day),
+            None => (self.p.settle_day != NO_DAY).then(|| i32::from(self.p.settle_day) + DAY_EPOCH),
+        }
     }
 
     /// UTC seconds of the transaction's time on the statement.
     pub fn utc(&self) -> Option<i64> {
-        (self.time != NO_TIME).then_some(self.time >> OFFSET_BITS)
+        match self.wide {
+            Some(w) => (w.time != NO_TIME).then_some(w.time >> OFFSET_BITS),
+            None => (self.p.utc != NO_UTC).then(|| i64::from(self.p.utc) + TIME_EPOCH),
+        }
     }
 
     /// The offset the statement wrote the transaction's time in, seconds east of UTC.
     pub fn offset(&self) -> i32 {
-        if self.time == NO_TIME {
-            return 0;
+        match self.wide {
+            Some(w) if w.time == NO_TIME => 0,
+            Some(w) => ((w.time & ((1 << OFFSET_BITS) - 1)) - OFFSET_BIAS) as i32,
+            None => i32::from(self.p.quarters) * QUARTER_HOUR,
         }
-        ((self.time & ((1 << OFFSET_BITS) - 1)) - OFFSET_BIAS) as i32
     }
 
     pub fn has_fee(&self) -> bool {
-        self.flags & HAS_FEE != 0
+        self.p.flags & HAS_FEE != 0
     }
 
     /// Whether the file gave a net (else it was derived).
     pub fn net_given(&self) -> bool {
-        self.flags & NET_GIVEN != 0
+        self.p.flags & NET_GIVEN != 0
     }
 
-    /// The fee in `PER_MINOR`ths of a minor unit; 0 without one.
+    /// A cost, normally positive, in `PER_MINOR`ths of a minor unit; 0 without one.
     pub fn fee_units(&self) -> i64 {
-        self.fee
+        self.wide.map_or(i64::from(self.p.fee), |w| w.fee)
     }
 
-    /// The net in minor units.
+    /// The net in minor units, signed like the gross: gross less fee when the file gives none.
     pub fn net_minor(&self) -> i64 {
-        self.net
+        match self.wide {
+            Some(w) => w.net,
+            // Exact: the net of a narrow line is gross less fee, so its fee is whole minor units.
+            None => i64::from(self.p.gross) - i64::from(self.p.fee) / PER_MINOR,
+        }
     }
 
     /// The fee as the file wrote it (`None` without one: sums take that as a plain zero).
     pub fn fee(&self) -> Option<Decimal> {
         self.has_fee().then(|| {
             let f = self.fee_amount().to_decimal();
-            signed_zero(f, self.flags & FEE_NEGATIVE_ZERO != 0)
+            signed_zero(f, self.p.flags & FEE_NEGATIVE_ZERO != 0)
         })
     }
 
     /// The fee for sums, with its decimals; zero without one.
     pub fn fee_amount(&self) -> Fixed {
         Fixed::new(
-            self.fee,
+            self.fee_units(),
             self.minor_units() + EXTRA_DECIMALS,
             self.fee_scale(),
         )
@@ -224,18 +257,18 @@ impl Line {
     pub fn net(&self) -> Decimal {
         signed_zero(
             self.net_amount().to_decimal(),
-            self.flags & NET_NEGATIVE_ZERO != 0,
+            self.p.flags & NET_NEGATIVE_ZERO != 0,
         )
     }
 
     /// The net for sums, with its decimals.
     pub fn net_amount(&self) -> Fixed {
-        Fixed::new(self.net, self.minor_units(), self.net_scale())
+        Fixed::new(self.net_minor(), self.minor_units(), self.net_scale())
     }
 
     /// The gross for sums, at the currency's decimals.
     pub fn gross_amount(&self) -> Fixed {
-        Fixed::minor(self.gross, self.minor_units())
+        Fixed::minor(self.gross(), self.minor_units())
     }
 }
 
@@ -363,12 +396,12 @@ impl Recent {
     }
 }
 
-/// A slot for `s`: its first and last eight bytes (fewer for a short id), mixed by one
+/// A slot for `s`: its first and last eight bytes (its bytes, for a shorter id) mixed by one
 /// multiplication, top bits.
 fn recent_slot(s: &[u8]) -> usize {
-    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
     let (head, tail) = match s.len() {
-        0..8 => (word(s), 0),
+        0..8 => (s.iter().fold(0, |w, &x| w << 8 | u64::from(x)), 0),
         n => (word(&s[..8]), word(&s[n - 8..])),
     };
     let mixed = (head ^ tail.rotate_left(29) ^ s.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -618,66 +651,30 @@ impl Statement {
 
     /// Line `li`.
     #[inline]
-    pub fn line(&self, li: u32) -> Line {
-        self.unpack(li, &self.lines[li as usize])
+    pub fn line(&self, li: u32) -> Line<'_> {
+        self.view(li, &self.lines[li as usize])
     }
 
     /// Every line, in order: line `li` is the `li`th.
     #[inline]
-    pub fn lines(&self) -> impl Iterator<Item = Line> + '_ {
-        (0..).zip(&self.lines).map(|(li, p)| self.unpack(li, p))
+    pub fn lines(&self) -> impl Iterator<Item = Line<'_>> + '_ {
+        (0..).zip(&self.lines).map(|(li, p)| self.view(li, p))
     }
 
-    /// Line `li`, kept as `p`, in full.
+    /// Line `li`, kept as `p`.
     #[inline]
-    fn unpack(&self, li: u32, p: &Packed) -> Line {
-        let (currency, minor) = self.currencies[usize::from(p.currency)];
-        let mut line = Line {
-            key: p.key,
-            gross: i64::from(p.gross),
-            fee: i64::from(p.fee),
-            net: 0,
-            time: NO_TIME,
-            merchant: p.merchant,
-            terminal: p.terminal,
-            card: p.card,
-            batch: p.batch,
-            settle_day: NO_SETTLE,
-            currency,
-            kind: p.kind,
-            channel: p.channel,
-            flags: p.flags & !WIDE,
-            digits: 0,
-        };
-        if p.flags & WIDE != 0 {
-            self.widen(li, &mut line);
-            return line;
+    fn view<'a>(&'a self, li: u32, p: &'a Packed) -> Line<'a> {
+        Line {
+            p,
+            wide: (p.flags & WIDE != 0).then(|| self.wide_values(li)),
+            currency: self.currencies[usize::from(p.currency)],
         }
-        // Exact: the net of a narrow line is gross less fee, so its fee is whole minor units.
-        line.net = line.gross - line.fee / PER_MINOR;
-        if p.utc != NO_UTC {
-            let offset = i64::from(p.quarters) * i64::from(QUARTER_HOUR);
-            line.time = ((i64::from(p.utc) + TIME_EPOCH) << OFFSET_BITS) + offset + OFFSET_BIAS;
-        }
-        if p.settle_day != NO_DAY {
-            line.settle_day = i32::from(p.settle_day) + DAY_EPOCH;
-        }
-        let scales = u16::from(p.scales);
-        line.digits =
-            (scales & 0xF) | (scales >> 4) << NET_SCALE_SHIFT | (minor as u16) << MINOR_SHIFT;
-        line
     }
 
-    /// Fills in the full values of `WIDE` line `li`.
+    /// The full values of `WIDE` line `li`.
     #[cold]
-    fn widen(&self, li: u32, line: &mut Line) {
-        let w = &self.wide[self.wide.partition_point(|(i, _)| *i < li)].1;
-        line.gross = w.gross;
-        line.fee = w.fee;
-        line.net = w.net;
-        line.time = w.time;
-        line.settle_day = w.settle_day;
-        line.digits = w.digits;
+    fn wide_values(&self, li: u32) -> &Wide {
+        &self.wide[self.wide.partition_point(|(i, _)| *i < li)].1
     }
 
     /// The key line `index` keeps inline and the flags that say which, keeping all of them
@@ -810,10 +807,11 @@ mod tests {
         }
     }
 
-    fn add(l: &SettlementRow<'_>) -> Result<Line, String> {
+    /// A statement of the one line `l`.
+    fn add(l: &SettlementRow<'_>) -> Result<Statement, String> {
         let mut st = Statement::default();
         st.add_line(l, &mut Symbols::default())?;
-        Ok(st.line(0))
+        Ok(st)
     }
 
     #[test]
@@ -859,7 +857,7 @@ mod tests {
             let added = st.add_line(&row, &mut syms);
             if i < 256 {
                 assert!(added.is_ok(), "{i}");
-                assert_eq!(st.line(i as u32).currency, currency);
+                assert_eq!(st.line(i as u32).currency(), currency);
             } else {
                 let e = added.unwrap_err();
                 assert!(e.contains("currency XJW is one more than the 256"), "{e}");
@@ -870,7 +868,7 @@ mod tests {
         let mut row = line("2.00", None, None, TxType::Sale);
         row.gross = ModelMoney::new(Decimal::TWO, Currency::parse("XAB").unwrap());
         st.add_line(&row, &mut syms).unwrap();
-        assert_eq!(st.line(256).currency.code(), "XAB");
+        assert_eq!(st.line(256).currency().code(), "XAB");
     }
 
     /// An amount: mostly a few units, sometimes past 32 bits of minor units or with many
@@ -970,10 +968,11 @@ mod tests {
             prop_assert_eq!(st.len(), want.len());
             for (li, (time, settle_date, currency, money)) in want.into_iter().enumerate() {
                 let l = st.line(li as u32);
-                prop_assert_eq!((l.gross, l.fee_units(), l.net_minor()), (money.gross, money.fee, money.net));
-                prop_assert_eq!(l.digits, money.digits);
-                prop_assert_eq!(l.flags, money.flags | (l.flags & (KEY_KIND | MORE_KEYS)));
-                prop_assert_eq!((l.currency, l.minor_units()), (currency, currency.minor_units()));
+                prop_assert_eq!((l.gross(), l.fee_units(), l.net_minor()), (money.gross, money.fee, money.net));
+                let digits = |shift: u32| u32::from((money.digits >> shift) & SCALE_MASK);
+                prop_assert_eq!((l.fee_scale(), l.net_scale()), (digits(0), digits(NET_SCALE_SHIFT)));
+                prop_assert_eq!(l.p.flags & !(WIDE | KEY_KIND | MORE_KEYS), money.flags);
+                prop_assert_eq!((l.currency(), l.minor_units()), (currency, currency.minor_units()));
                 prop_assert_eq!(l.utc(), time.map(|t| t.timestamp()));
                 prop_assert_eq!(l.offset(), time.map_or(0, |t| t.offset().local_minus_utc()));
                 prop_assert_eq!(l.settle_date(), settle_date);
@@ -1010,9 +1009,10 @@ mod tests {
     fn amounts_keep_their_written_decimals_and_signs() {
         let e = add(&line("100.00", Some("0.225"), Some("99.775"), TxType::Sale)).unwrap_err();
         assert!(e.contains("net 99.775 or fee"), "{e}");
-        let l = add(&line("100.00", Some("0.225"), Some("99.780"), TxType::Sale)).unwrap();
+        let st = add(&line("100.00", Some("0.225"), Some("99.780"), TxType::Sale)).unwrap();
+        let l = st.line(0);
         assert_eq!(
-            (l.gross, l.fee_units(), l.net_minor()),
+            (l.gross(), l.fee_units(), l.net_minor()),
             (10_000, 225_000, 9_978)
         );
         assert_eq!(
@@ -1025,15 +1025,18 @@ mod tests {
             -Decimal::from_str("0.00").unwrap(),
             Currency::CNY,
         ));
-        let l = add(&zero).unwrap();
+        let st = add(&zero).unwrap();
+        let l = st.line(0);
         assert_eq!(
             (l.fee().unwrap().to_string(), l.net().to_string()),
             ("-0.00".into(), "-0.00".into())
         );
         assert_eq!(l.gross_decimal().to_string(), "-30.00");
-        let l = add(&line("50.0", None, Some("49.81"), TxType::Sale)).unwrap();
+        let st = add(&line("50.0", None, Some("49.81"), TxType::Sale)).unwrap();
+        let l = st.line(0);
         assert_eq!(l.fee().unwrap().to_string(), "0.19");
-        let l = add(&line("50.00", None, None, TxType::Sale)).unwrap();
+        let st = add(&line("50.00", None, None, TxType::Sale)).unwrap();
+        let l = st.line(0);
         assert_eq!((l.fee(), l.net().to_string()), (None, "50.00".to_owned()));
         let t = line("1", None, None, TxType::Sale).txn_time.unwrap();
         assert_eq!(
