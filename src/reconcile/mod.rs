@@ -479,6 +479,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let (line_outcomes, settle_dates) = line_outcomes(st, &m);
     let coverage = inp.period.or(settle_dates);
     let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
+    drop(facts);
     let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
     let ctx = findings::Ctx {
         inp,
