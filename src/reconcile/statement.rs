@@ -389,7 +389,8 @@ impl Recent {
             self.0 = vec![Sym::NONE; 3 * RECENT_SLOTS];
         }
         let slot = &mut self.0[field * RECENT_SLOTS + recent_slot(s.as_bytes())];
-        if syms.opt(*slot) != Some(s) {
+        // (The table names a symbol it does not hold as "": an empty id is not looked up here.)
+        if s.is_empty() || syms.opt(*slot) != Some(s) {
             *slot = syms.intern(s);
         }
         *slot
@@ -844,6 +845,17 @@ mod tests {
             }
         }
         assert!(recent_slot(b"898310058120001") < RECENT_SLOTS);
+        // A slot filled from a bigger table holds a symbol this one does not have.
+        let mut big = Symbols::default();
+        let many: Vec<Sym> = (0..5000).map(|i| big.intern(&format!("m{i}"))).collect();
+        let mut recent = Recent::default();
+        let mut small = Symbols::default();
+        for (i, &sym) in many.iter().enumerate() {
+            assert_eq!(recent.intern(BATCH, &format!("m{i}"), &mut big), sym);
+        }
+        for field in [MERCHANT, TERMINAL, BATCH] {
+            assert_eq!(recent.intern(field, "", &mut small), small.intern(""));
+        }
     }
 
     #[test]
