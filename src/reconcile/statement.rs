@@ -2,10 +2,11 @@
 //! so a statement reference compares with a log reference as one integer.
 //!
 //! The statement keeps a line in 48 bytes that own no heap memory (`Packed`) and hands it out
-//! as a `Line`. Its money is exact integers: gross and net in the currency's minor units, the
-//! fee (which may carry more decimals) in ten-thousandths of a minor unit (`fixed::PER_MINOR`),
-//! each with the decimals the file wrote it with, so the report shows `0.6` as `0.6` and `0.600`
-//! as `0.600`. A line whose amounts cannot be held so is rejected with its reason, never rounded.
+//! as a `Line`, a view that reads it in place. Its money is exact integers: gross and net in the
+//! currency's minor units, the fee (which may carry more decimals) in ten-thousandths of a minor
+//! unit (`fixed::PER_MINOR`), each with the decimals the file wrote it with, so the report shows
+//! `0.6` as `0.6` and `0.600` as `0.600`. A line whose amounts cannot be held so is rejected with
+//! its reason, never rounded.
 //!
 //! Most lines are held narrower still: gross and fee in 32 bits, no net where it is gross less
 //! fee, the time in 32-bit seconds and quarter hours, the settle date as a 16-bit day. A line
@@ -13,8 +14,7 @@
 //! ever cut.
 
 use super::contract::Channel;
-use super::fixed::UNITS;
-use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR};
+use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
 use chrono::{Datelike, NaiveDate};
