@@ -439,7 +439,9 @@ mod tests {
             let mut syms = Symbols::default();
             let mut key = |k: u8| syms.reference(&k.to_string());
             let mut index: Vec<Entry> =
-                keys.iter().enumerate().map(|(i, &k)| Entry { key: key(k), tx: i as u32 }).collect();
+                (keys.iter().enumerate())
+                    .map(|(i, &k)| Entry { key: key(k), tx: i as u32 })
+                    .collect();
             index.sort_unstable();
             let mut finger = Finger::default();
             for k in lookups {

@@ -901,9 +901,15 @@ mod tests {
         let utc = prop_oneof![
             12 => 1_700_000_000i64..1_900_000_000,
             1 => -(1i64 << 40)..(1i64 << 40),
-            1 => prop_oneof![Just(TIME_EPOCH + i64::from(i32::MIN)), Just(TIME_EPOCH + i64::from(i32::MAX))],
+            1 => prop_oneof![
+                Just(TIME_EPOCH + i64::from(i32::MIN)),
+                Just(TIME_EPOCH + i64::from(i32::MAX)),
+            ],
         ];
-        let offset = prop_oneof![12 => (-56i32..=56).prop_map(|q| q * QUARTER_HOUR), 1 => -86_399i32..86_400];
+        let offset = prop_oneof![
+            12 => (-56i32..=56).prop_map(|q| q * QUARTER_HOUR),
+            1 => -86_399i32..86_400,
+        ];
         proptest::option::weighted(0.8, (utc, offset)).prop_map(|t| {
             t.and_then(|(utc, offset)| {
                 let zone = FixedOffset::east_opt(offset)?;
@@ -941,14 +947,20 @@ mod tests {
                     prop_oneof![Just(TxType::Sale), Just(TxType::Refund), Just(TxType::Fee)],
                     time(),
                     settle_date(),
-                    prop_oneof![Just(Currency::CNY), Just(Currency::USD), Just(Currency::parse("JPY").unwrap()), Just(Currency::parse("KWD").unwrap())],
+                    prop_oneof![
+                        Just(Currency::CNY),
+                        Just(Currency::USD),
+                        Just(Currency::parse("JPY").unwrap()),
+                        Just(Currency::parse("KWD").unwrap()),
+                    ],
                 ),
                 1..30,
             ),
         ) {
             let (mut st, mut syms) = (Statement::default(), Symbols::default());
             let mut want = Vec::new();
-            for (i, (gross, fee, net, kind, txn_time, settle_date, currency)) in rows.into_iter().enumerate() {
+            for (i, row) in rows.into_iter().enumerate() {
+                let (gross, fee, net, kind, txn_time, settle_date, currency) = row;
                 let m = |d| ModelMoney::new(d, currency);
                 let net = net.and_then(|n| {
                     if n == Decimal::MAX {
@@ -980,11 +992,20 @@ mod tests {
             prop_assert_eq!(st.len(), want.len());
             for (li, (time, settle_date, currency, money)) in want.into_iter().enumerate() {
                 let l = st.line(li as u32);
-                prop_assert_eq!((l.gross(), l.fee_units(), l.net_minor()), (money.gross, money.fee, money.net));
+                prop_assert_eq!(
+                    (l.gross(), l.fee_units(), l.net_minor()),
+                    (money.gross, money.fee, money.net)
+                );
                 let digits = |shift: u32| u32::from((money.digits >> shift) & SCALE_MASK);
-                prop_assert_eq!((l.fee_scale(), l.net_scale()), (digits(0), digits(NET_SCALE_SHIFT)));
+                prop_assert_eq!(
+                    (l.fee_scale(), l.net_scale()),
+                    (digits(0), digits(NET_SCALE_SHIFT))
+                );
                 prop_assert_eq!(l.p.flags & !(WIDE | KEY_KIND | MORE_KEYS), money.flags);
-                prop_assert_eq!((l.currency(), l.minor_units()), (currency, currency.minor_units()));
+                prop_assert_eq!(
+                    (l.currency(), l.minor_units()),
+                    (currency, currency.minor_units())
+                );
                 prop_assert_eq!(l.utc(), time.map(|t| t.timestamp()));
                 prop_assert_eq!(l.offset(), time.map_or(0, |t| t.offset().local_minus_utc()));
                 prop_assert_eq!(l.settle_date(), settle_date);
