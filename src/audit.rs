@@ -391,7 +391,7 @@ fn load_statements_with(
         ..config.ingest.clone()
     };
     if role == Role::Settlement {
-        statement.lines.reserve(rows_at_most(paths));
+        statement.reserve(rows_at_most(paths));
     }
     for path in paths {
         progress.file(path);

@@ -25,9 +25,9 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
     }
     // Expected payout per currency and settle date: the net of every line of that date.
     let mut sums: HashMap<(Currency, NaiveDate), Fixed> = HashMap::new();
-    for l in &st.lines {
-        if let Some(d) = l.settle_date {
-            *sums.entry((l.currency, d)).or_default() += l.net_amount();
+    for l in st.lines() {
+        if let Some(d) = l.settle_date() {
+            *sums.entry((l.currency(), d)).or_default() += l.net_amount();
         }
     }
     let mut sums: Vec<((Currency, NaiveDate), Fixed)> = sums.into_iter().collect();
@@ -122,9 +122,9 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
         }
     }
     if !cite.is_empty() {
-        for (li, l) in st.lines.iter().enumerate() {
-            let Some(d) = l.settle_date else { continue };
-            if let Some(&at) = cite.get(&(l.currency, d)) {
+        for (li, l) in st.lines().enumerate() {
+            let Some(d) = l.settle_date() else { continue };
+            if let Some(&at) = cite.get(&(l.currency(), d)) {
                 out[at].evidence.push(st.source(li as u32));
             }
         }

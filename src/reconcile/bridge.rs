@@ -80,9 +80,7 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     match rates.get(t.merchant, tx_channel(t)) {
         Some(rate) => (amount, rate.fee(t.amount, minor), true),
         None => {
-            let line = c
-                .paired_line(ti)
-                .map(|l| &c.inp.statement.lines[l as usize]);
+            let line = c.paired_line(ti).map(|l| c.inp.statement.line(l));
             (amount, line.map_or(Fixed::ZERO, |l| l.fee_amount()), false)
         }
     }
@@ -104,7 +102,7 @@ pub fn trail(
     paired(c, rates, &mut trails);
     lines(c, twice, line_outcomes, &mut trails);
     for (li, group) in totals {
-        let l = &c.inp.statement.lines[*li as usize];
+        let l = c.inp.statement.line(*li);
         let expected: Fixed = group
             .iter()
             .map(|&i| {
@@ -112,7 +110,7 @@ pub fn trail(
                 amount - fee
             })
             .sum();
-        trails.add(l.currency, 10, expected - l.net_amount());
+        trails.add(l.currency(), 10, expected - l.net_amount());
     }
     render(&trails, bank, out)
 }
@@ -161,14 +159,14 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
 fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
     for p in c.matches.pairs() {
-        let (t, l) = (j.tx(p.tx), &c.inp.statement.lines[p.line as usize]);
+        let (t, l) = (j.tx(p.tx), c.inp.statement.line(p.line));
         let cur = j.currency(t);
         match c.tx_outcomes[p.tx as usize] {
-            TxOutcome::DeclinedSettled => trails.add(l.currency, 8, -l.net_amount()),
-            _ if cur != l.currency => {
+            TxOutcome::DeclinedSettled => trails.add(l.currency(), 8, -l.net_amount()),
+            _ if cur != l.currency() => {
                 let (amount, fee, _) = expected_of(c, rates, p.tx);
                 trails.add(cur, 9, amount - fee);
-                trails.add(l.currency, 9, -l.net_amount());
+                trails.add(l.currency(), 9, -l.net_amount());
             }
             _ => {
                 // Fees on an amount the log does not show belong to the amount difference:
@@ -177,18 +175,18 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let expected = amount - fee_of_tx;
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
-                let refund = l.gross < 0;
-                let basis = fee_basis(l, Some(t));
+                let refund = l.gross() < 0;
+                let basis = fee_basis(&l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted
                     && basis == (t.merchant, tx_channel(t))
-                    && l.gross.abs() == t.amount.abs()
+                    && l.gross().abs() == t.amount.abs()
                 {
                     fee_of_tx // the same rate on the same amount
                 } else {
                     (rates.get(basis.0, basis.1))
-                        .map_or(fee, |rate| rate.fee(l.gross, l.minor_units()))
+                        .map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
                 };
                 let gap = &mut trails.of(cur).gap;
                 gap[3] += expected - (gross - fee_on_gross);
@@ -205,17 +203,17 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
 fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trails: &mut Trails) {
     let st = c.inp.statement;
     for &(li, _) in twice {
-        let l = &st.lines[li as usize];
-        trails.add(l.currency, 6, -l.net_amount());
+        let l = st.line(li);
+        trails.add(l.currency(), 6, -l.net_amount());
     }
-    for (li, l) in st.lines.iter().enumerate() {
+    for (li, l) in st.lines().enumerate() {
         match line_outcomes[li] {
-            LineOutcome::Unexpected => trails.add(l.currency, 7, -l.net_amount()),
-            LineOutcome::NotTransaction => trails.of(l.currency).other_lines += l.net_amount(),
+            LineOutcome::Unexpected => trails.add(l.currency(), 7, -l.net_amount()),
+            LineOutcome::NotTransaction => trails.of(l.currency()).other_lines += l.net_amount(),
             _ => {}
         }
         if l.is_transaction() {
-            trails.of(l.currency).settled += l.net_amount();
+            trails.of(l.currency()).settled += l.net_amount();
         }
     }
 }

@@ -11,7 +11,7 @@ use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 use std::cell::OnceCell;
@@ -54,8 +54,8 @@ impl Ctx<'_> {
         self.inp.journal.tx(i)
     }
 
-    fn line(&self, i: u32) -> &Line {
-        &self.inp.statement.lines[i as usize]
+    fn line(&self, i: u32) -> Line<'_> {
+        self.inp.statement.line(i)
     }
 
     fn money(&self, t: &Tx, minor: i64) -> Decimal {
@@ -105,14 +105,14 @@ impl Ctx<'_> {
         let line = l.map(|i| self.line(i));
         f.merchant_id = tx
             .and_then(|t| self.name(t.merchant))
-            .or_else(|| line.and_then(|l| self.name(l.merchant)));
+            .or_else(|| line.and_then(|l| self.name(l.merchant())));
         f.terminal_id = tx
             .and_then(|t| self.name(t.terminal))
-            .or_else(|| line.and_then(|l| self.name(l.terminal)));
+            .or_else(|| line.and_then(|l| self.name(l.terminal())));
         let syms = &self.inp.journal.syms;
         f.card = tx
             .and_then(|t| syms.ref_name(t.card))
-            .or_else(|| line.and_then(|l| syms.ref_name(l.card)))
+            .or_else(|| line.and_then(|l| syms.ref_name(l.card())))
             .map(|c| c.to_string());
         f.references = self.refs(tx, l);
         f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
@@ -153,43 +153,46 @@ pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
             declined_settled(c, p, out);
             continue;
         }
-        if j.currency(t) != l.currency {
+        if j.currency(t) != l.currency() {
             currency_mismatch(c, p, out);
             continue;
         }
-        if signed(t) != l.gross {
+        if signed(t) != l.gross() {
             amount_mismatch(c, p, out);
         }
-        if merchant_differs(c, t, l) || terminal_differs(t, l) {
+        if merchant_differs(c, t, &l) || terminal_differs(t, &l) {
             merchant_mismatch(c, p, out);
         }
-        if let Some(settled) = l.settle_date
-            && let Some(due) = late(c, t, settled)
+        if let Some(settled) = l.settle_day()
+            && let Some((due, settled)) = late(c, t, settled)
         {
             late_settlement(c, p, due, settled, out);
         }
     }
 }
 
-/// The day a transaction was due to settle, when `settled` is after it. A settle date no later
-/// than the transaction's local day plus the lag is never late: that decides most pairs in
-/// day numbers, without building dates.
-fn late(c: &Ctx<'_>, t: &Tx, settled: NaiveDate) -> Option<NaiveDate> {
+/// The day a transaction was due to settle and the day it settled (`settled`, a day of the
+/// common era), when that is after it. A settle date no later than the transaction's local day
+/// plus the lag is never late: that decides most pairs in day numbers, without building dates.
+fn late(c: &Ctx<'_>, t: &Tx, settled: i32) -> Option<(NaiveDate, NaiveDate)> {
     const UNIX_EPOCH_FROM_CE: i64 = 719_163;
+    /// A day of the year 199,868, well before the last date chrono holds.
+    const FAR: i32 = 73_000_000;
     let contract = c.inp.contract;
     let local_day = (t.utc() + i64::from(c.inp.journal.offset(t))).div_euclid(86_400);
-    let settled_day = i64::from(settled.num_days_from_ce()) - UNIX_EPOCH_FROM_CE;
+    let settled_day = i64::from(settled) - UNIX_EPOCH_FROM_CE;
     let lag = if contract.business_days {
         0
     } else {
         i64::from(contract.lag_days(tx_channel(t)))
     };
     // (Far from the last date chrono holds, where a due date stops moving.)
-    if settled_day <= local_day + lag && settled.year() < 200_000 {
+    if settled_day <= local_day + lag && settled < FAR {
         return None;
     }
+    let settled = NaiveDate::from_num_days_from_ce_opt(settled)?;
     let due = contract.due_date(c.inp.journal.local_date(t), tx_channel(t));
-    (settled > due).then_some(due)
+    (settled > due).then_some((due, settled))
 }
 
 /// How a pair was made, for a finding's `matched_by`.
@@ -230,7 +233,7 @@ fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
             Some(p.tx),
             Some(p.line),
         )
-        .money(gross.abs(), l.currency)
+        .money(gross.abs(), l.currency())
         .detail("matched_by", matched_by(c, p)),
     );
 }
@@ -244,9 +247,9 @@ fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
         c.money(t, t.amount.abs()),
         c.inp.journal.currency(t),
         c.when(t),
-        l.currency,
+        l.currency(),
         gross.abs(),
-        l.currency,
+        l.currency(),
         c.ref_text(Some(t), Some(p.line)),
     );
     out.push(
@@ -257,7 +260,7 @@ fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
             Some(p.tx),
             Some(p.line),
         )
-        .money(gross.abs(), l.currency),
+        .money(gross.abs(), l.currency()),
     );
 }
 
@@ -351,25 +354,25 @@ fn expected_merchant(c: &Ctx<'_>, t: &Tx) -> Option<String> {
 /// Whether a line settled under another merchant id than its transaction should: a symbol
 /// comparison when the log names the merchant, as it mostly does.
 fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
-    if l.merchant.is_none() {
+    if l.merchant().is_none() {
         return false;
     }
     if !t.merchant.is_none() {
-        return l.merchant != t.merchant;
+        return l.merchant() != t.merchant;
     }
-    expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant))
+    expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant()))
 }
 
 fn terminal_differs(t: &Tx, l: &Line) -> bool {
-    !l.terminal.is_none() && !t.terminal.is_none() && l.terminal != t.terminal
+    !l.terminal().is_none() && !t.terminal.is_none() && l.terminal() != t.terminal
 }
 
 fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let syms = &c.inp.journal.syms;
     let expected_merchant = expected_merchant(c, t);
-    let settled_merchant = syms.opt(l.merchant);
-    let what = if merchant_differs(c, t, l) {
+    let settled_merchant = syms.opt(l.merchant());
+    let what = if merchant_differs(c, t, &l) {
         format!(
             "under merchant id {} instead of {}",
             settled_merchant.unwrap_or(""),
@@ -378,7 +381,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     } else {
         format!(
             "under terminal {} instead of {}",
-            syms.name(l.terminal),
+            syms.name(l.terminal()),
             syms.name(t.terminal)
         )
     };
@@ -397,7 +400,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
             Some(p.tx),
             Some(p.line),
         )
-        .money(l.gross_decimal().abs(), l.currency);
+        .money(l.gross_decimal().abs(), l.currency());
     if let Some(s) = settled_merchant {
         f = f.detail("settled_merchant_id", s);
     }
@@ -434,7 +437,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
         );
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, Some(ti), Some(li))
-            .money(l.gross_decimal().abs(), l.currency);
+            .money(l.gross_decimal().abs(), l.currency());
         f.evidence.extend(first);
         f.evidence.sort();
         out.push(f);
@@ -492,20 +495,20 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             _ => {}
         }
     }
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines().enumerate() {
         if line_outcomes[li] != LineOutcome::Unexpected {
             continue;
         }
         let gross = l.gross_decimal();
         let refund = gross < Decimal::ZERO;
-        let taken_as = if l.kind == crate::journal::Kind::Chargeback {
+        let taken_as = if l.kind() == crate::journal::Kind::Chargeback {
             "a chargeback"
         } else {
             "a refund"
         };
         let when = l.utc().map_or_else(
             || {
-                l.settle_date
+                l.settle_date()
                     .map_or(String::new(), |d| format!(" settled on {d}"))
             },
             |u| {
@@ -536,7 +539,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
         };
         out.push(
             c.finding("unexpected-settlement", sev, msg, None, Some(li as u32))
-                .money(gross.abs(), l.currency),
+                .money(gross.abs(), l.currency()),
         );
     }
 }
@@ -546,25 +549,25 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
     for (li, group) in totals {
         let l = c.line(*li);
         let sum: i128 = group.iter().map(|&i| i128::from(signed(c.tx(i)))).sum();
-        let expected = Decimal::try_from_i128_with_scale(sum, l.currency.minor_units())
+        let expected = Decimal::try_from_i128_with_scale(sum, l.currency().minor_units())
             .unwrap_or(Decimal::MAX);
         let settled = l.gross_decimal();
         if expected == settled {
             continue;
         }
         let scope = match (
-            c.inp.journal.syms.opt(l.terminal),
-            c.inp.journal.syms.opt(l.batch),
+            c.inp.journal.syms.opt(l.terminal()),
+            c.inp.journal.syms.opt(l.batch()),
         ) {
             (Some(t), Some(b)) => format!("terminal {t}, batch {b}"),
             (None, Some(b)) => format!("batch {b}"),
             (Some(t), None) => format!(
                 "terminal {t} on {}",
-                l.settle_date.map_or(String::new(), |d| d.to_string())
+                l.settle_date().map_or(String::new(), |d| d.to_string())
             ),
             (None, None) => format!(
                 "settle date {}",
-                l.settle_date.map_or(String::new(), |d| d.to_string())
+                l.settle_date().map_or(String::new(), |d| d.to_string())
             ),
         };
         let msg = format!(
@@ -585,7 +588,7 @@ pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
                 None,
                 Some(*li),
             )
-            .money((expected - settled).abs(), l.currency);
+            .money((expected - settled).abs(), l.currency());
         f.evidence
             .extend(group.iter().map(|&i| c.inp.journal.source(c.tx(i))));
         f.evidence.sort();
@@ -623,24 +626,24 @@ fn check_lines(
 ) -> Groups {
     let j = c.inp.journal;
     let mut samples = Groups::default();
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
+    for (li, l) in c.inp.statement.lines().enumerate() {
         if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
             continue;
         }
         let li = li as u32;
-        let (merchant, channel) = fee_basis(l, c.paired_tx(li).map(|t| j.tx(t)));
-        let gross = i128::from(l.gross) * UNITS;
+        let (merchant, channel) = fee_basis(&l, c.paired_tx(li).map(|t| j.tx(t)));
+        let gross = i128::from(l.gross()) * UNITS;
         let fee = i128::from(l.fee_units());
         if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
             net_mismatch(c, li, out);
         }
-        if l.gross > 0 && l.has_fee() {
-            samples.of((merchant, channel)).push(l, li);
+        if l.gross() > 0 && l.has_fee() {
+            samples.of((merchant, channel)).push(&l, li);
         }
-        if l.gross > 0
+        if l.gross() > 0
             && let Some(rate) = rates.get(merchant, channel)
         {
-            let contract_fee = rate.fee(l.gross, l.minor_units());
+            let contract_fee = rate.fee(l.gross(), l.minor_units());
             if l.fee_amount().value() > contract_fee.value() {
                 let contract_fee = contract_fee.to_decimal();
                 fee_above_contract(c, li, (merchant, channel), rate.value, contract_fee, out);
@@ -665,7 +668,7 @@ fn effective_rates(
     let mut usual_rate = UsualRates::new();
     for ((merchant, channel), rs) in groups {
         let n = rs.len();
-        let m = rs.median(&c.inp.statement.lines);
+        let m = rs.median(c.inp.statement);
         effective.push((syms.name(merchant).to_owned(), channel.name(), n, m));
         usual_rate.insert((merchant, channel), (m, n));
     }
@@ -676,18 +679,18 @@ fn effective_rates(
 /// rests on at least 5 lines).
 fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding>) {
     let j = c.inp.journal;
-    for (li, l) in c.inp.statement.lines.iter().enumerate() {
-        if !l.is_transaction() || l.gross <= 0 {
+    for (li, l) in c.inp.statement.lines().enumerate() {
+        if !l.is_transaction() || l.gross() <= 0 {
             continue;
         }
-        let basis = fee_basis(l, c.paired_tx(li as u32).map(|t| j.tx(t)));
+        let basis = fee_basis(&l, c.paired_tx(li as u32).map(|t| j.tx(t)));
         let Some(&(median, lines)) = usual_rate.get(&basis) else {
             continue;
         };
-        if lines < 5 || surely_usual(l, median) {
+        if lines < 5 || surely_usual(&l, median) {
             continue;
         }
-        if let Some(usual) = stray_fee(l, median) {
+        if let Some(usual) = stray_fee(&l, median) {
             above_usual_rate(c, li as u32, basis.1, median, usual, out);
         }
     }
@@ -734,7 +737,7 @@ fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Vec<Finding>) {
             c.paired_tx(li),
             Some(li),
         )
-        .money((gross - fee - net).abs(), l.currency),
+        .money((gross - fee - net).abs(), l.currency()),
     );
 }
 
@@ -773,7 +776,7 @@ fn fee_above_contract(
             c.paired_tx(li),
             Some(li),
         )
-        .money(fee - contract_fee, l.currency)
+        .money(fee - contract_fee, l.currency())
         .detail("fee", fee.to_string())
         .detail("contracted_fee", contract_fee.to_string())
         .detail("channel", channel.name()),
@@ -797,7 +800,7 @@ fn surely_usual(l: &Line, median: Decimal) -> bool {
         m.div_euclid(p),
         m.div_euclid(p) + i128::from(m.rem_euclid(p) != 0),
     );
-    let gross = i128::from(l.gross);
+    let gross = i128::from(l.gross());
     let q = 10i128.pow(shift);
     // The usual fee in minor units lies within [low, high].
     let (low, high) = ((gross * lo).div_euclid(q), (gross * hi).div_euclid(q) + 1);
@@ -812,7 +815,7 @@ fn surely_usual(l: &Line, median: Decimal) -> bool {
 /// The usual fee at the merchant's `median` rate on this line's gross, when the line's own fee
 /// is well above it: above 125 % of it and by at least one minor unit.
 fn stray_fee(l: &Line, median: Decimal) -> Option<Decimal> {
-    let minor = l.currency.minor_units();
+    let minor = l.currency().minor_units();
     let gross = l.gross_decimal();
     let fee = l.fee().unwrap_or_default();
     let usual = gross.checked_mul(median).map(|u| u.round_dp(minor))?;
@@ -850,7 +853,7 @@ fn above_usual_rate(
             c.paired_tx(li),
             Some(li),
         )
-        .money(fee - usual, l.currency)
+        .money(fee - usual, l.currency())
         .detail("basis", "usual rate")
         .detail("usual_rate", median.to_string()),
     );
@@ -865,7 +868,7 @@ mod tests {
 
     /// A sale line of `gross` cents with a fee of `fee` millionths of a yuan, written with
     /// `decimals` decimals.
-    fn line(gross: i64, fee: i64, decimals: u32) -> Line {
+    fn line(gross: i64, fee: i64, decimals: u32) -> Statement {
         let mut fee = Decimal::new(fee, 6).round_dp(decimals);
         fee.rescale(decimals);
         let row = sale_row(
@@ -876,7 +879,7 @@ mod tests {
         );
         let mut st = Statement::default();
         st.add_line(&row, &mut Symbols::default()).unwrap();
-        st.lines.pop().unwrap()
+        st
     }
 
     proptest! {
@@ -896,7 +899,8 @@ mod tests {
             let usual = Decimal::new(gross, 2) * median;
             let fee = (usual * Decimal::new(percent, 2) * Decimal::new(1_000_000, 0)).round();
             let Ok(fee) = i64::try_from(fee) else { return Ok(()) };
-            let l = line(gross, fee, decimals);
+            let st = line(gross, fee, decimals);
+            let l = st.line(0);
             if surely_usual(&l, median) {
                 prop_assert!(stray_fee(&l, median).is_none(), "{gross} {fee} {median}");
             }

@@ -137,25 +137,48 @@ pub fn class(k: Kind) -> u8 {
 
 const VOID: u8 = 2;
 
-/// The log's transactions by reference and by order id: sorted (key, transaction) pairs, 16
-/// bytes a transaction. Duplicate detection reads it too.
+/// A transaction under a key, in 12 bytes (a `(Ref, u32)` takes 16): ordered by key, then
+/// transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C, packed(4))]
+pub struct Entry {
+    key: Ref,
+    pub tx: u32,
+}
+
+impl Entry {
+    pub fn key(&self) -> Ref {
+        self.key
+    }
+}
+
+/// The log's transactions by reference and by order id: sorted entries, 12 bytes a
+/// transaction. Duplicate detection reads it too.
 #[derive(Debug)]
 pub struct Index {
-    pub by_ref: Vec<(Ref, u32)>,
-    pub by_order: Vec<(Ref, u32)>,
+    pub by_ref: Vec<Entry>,
+    /// Empty when no statement line carries an order id.
+    pub by_order: Vec<Entry>,
 }
 
 impl Index {
-    /// Indexes the journal, showing `each` transaction on the way: one pass over the log.
-    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
+    /// Indexes the journal (by order id too if `orders`), showing `each` transaction on the
+    /// way: one pass over the log.
+    pub fn new(journal: &Journal, orders: bool, mut each: impl FnMut(usize, &Tx)) -> Index {
         let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
         for (i, t) in journal.txs.iter().enumerate() {
             each(i, t);
+            let tx = i as u32;
             if !t.reference.is_none() {
-                by_ref.push((t.reference, i as u32));
+                by_ref.push(Entry {
+                    key: t.reference,
+                    tx,
+                });
             }
         }
-        by_order.extend(journal.orders().map(|(i, order)| (order, i)));
+        if orders {
+            by_order.extend(journal.orders().map(|(tx, key)| Entry { key, tx }));
+        }
         by_ref.sort_unstable();
         by_order.sort_unstable();
         Index { by_ref, by_order }
@@ -170,22 +193,22 @@ struct Finger(usize);
 
 impl Finger {
     /// The transactions of `index` under `key`, in file order.
-    fn under<'i>(&mut self, index: &'i [(Ref, u32)], key: Ref) -> impl Iterator<Item = u32> + 'i {
+    fn under<'i>(&mut self, index: &'i [Entry], key: Ref) -> impl Iterator<Item = u32> + 'i {
         let start = self.lower_bound(index, key);
-        let run = index[start..].iter().take_while(|(k, _)| *k == key).count();
+        let run = index[start..].iter().take_while(|e| e.key() == key).count();
         self.0 = start + run;
-        index[start..start + run].iter().map(|&(_, t)| t)
+        index[start..start + run].iter().map(|e| e.tx)
     }
 
     /// The first position in `index` whose key is not below `key`.
-    fn lower_bound(self, index: &[(Ref, u32)], key: Ref) -> usize {
-        let below = |at: usize| index[at].0 < key;
+    fn lower_bound(self, index: &[Entry], key: Ref) -> usize {
+        let below = |at: usize| index[at].key() < key;
         let at = self.0.min(index.len());
         if at == index.len() || !below(at) {
             if at == 0 || below(at - 1) {
                 return at;
             }
-            return index[..at].partition_point(|(k, _)| *k < key);
+            return index[..at].partition_point(|e| e.key() < key);
         }
         // index[at] is below: gallop forward to a position that is not.
         let (mut lo, mut step) = (at, 1);
@@ -194,7 +217,7 @@ impl Finger {
             step *= 2;
         }
         let hi = (lo + step).min(index.len());
-        lo + 1 + index[lo + 1..hi].partition_point(|(k, _)| *k < key)
+        lo + 1 + index[lo + 1..hi].partition_point(|e| e.key() < key)
     }
 }
 
@@ -227,9 +250,9 @@ pub fn match_all(
     index: &Index,
     rules: &Rules<'_>,
 ) -> Matches {
-    let mut m = Matches::new(statement.lines.len(), journal.txs.len());
+    let mut m = Matches::new(statement.len(), journal.txs.len());
     let mut fingers = [Finger::default(); 3];
-    for (li, line) in statement.lines.iter().enumerate() {
+    for (li, line) in statement.lines().enumerate() {
         if line.is_transaction() && line.has_key() {
             by_key(
                 journal,
@@ -258,7 +281,7 @@ fn by_key(
     fingers: &mut [Finger; 3],
     m: &mut Matches,
 ) {
-    let line = &statement.lines[li as usize];
+    let line = statement.line(li);
     let k = statement.keys(li);
     let keys = [
         (How::Reference, k.reference, index.by_ref.as_slice()),
@@ -271,8 +294,8 @@ fn by_key(
         let tx = journal.tx(t);
         (
             !rules.should_settle(t as usize),
-            !(line.terminal.is_none() || tx.terminal == line.terminal),
-            tx.amount.abs() != line.gross.abs(),
+            !(line.terminal().is_none() || tx.terminal == line.terminal()),
+            tx.amount.abs() != line.gross().abs(),
             line.utc().map_or(0, |u| (tx.utc() - u).abs()),
             t,
         )
@@ -283,7 +306,7 @@ fn by_key(
         }
         let same_side = finger.under(map, key).filter(|&t| {
             let f = rules.facts[t as usize];
-            !f.skip() && f.class() != VOID && f.class() == class(line.kind)
+            !f.skip() && f.class() != VOID && f.class() == class(line.kind())
         });
         let (mut first, mut best) = (None, None);
         for t in same_side {
@@ -316,7 +339,7 @@ fn bucket(terminal: Sym, merchant: Sym, card: Ref, class: u8) -> Bucket {
 }
 
 fn line_bucket(l: &Line) -> Bucket {
-    bucket(l.terminal, l.merchant, l.card, class(l.kind))
+    bucket(l.terminal(), l.merchant(), l.card(), class(l.kind()))
 }
 
 /// Pass 2: lines still unpaired and transactions still free, same terminal (or merchant), card,
@@ -325,9 +348,11 @@ fn line_bucket(l: &Line) -> Bucket {
 /// transaction used once.
 fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut Matches) {
     let open = |li: usize, l: &Line| !m.line_matched(li) && l.is_transaction() && l.utc().is_some();
-    let wanted: HashSet<Bucket> = (statement.lines.iter().enumerate())
-        .filter(|&(li, l)| open(li, l))
-        .map(|(_, l)| line_bucket(l))
+    let wanted: HashSet<Bucket> = statement
+        .lines()
+        .enumerate()
+        .filter(|(li, l)| open(*li, l))
+        .map(|(_, l)| line_bucket(&l))
         .collect();
     if wanted.is_empty() {
         return;
@@ -354,30 +379,30 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
     // should settle first, then the closest; lines and transactions are in file order.
     let mut cands: Vec<(bool, i64, i64, u32, u32)> = Vec::new();
     let mut tolerances: Vec<(Currency, i64)> = Vec::new();
-    for (li, line) in statement.lines.iter().enumerate() {
-        if !open(li, line) {
+    for (li, line) in statement.lines().enumerate() {
+        if !open(li, &line) {
             continue;
         }
         let Some(utc) = line.utc() else { continue };
-        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency) {
+        let tolerance = match tolerances.iter().find(|t| t.0 == line.currency()) {
             Some(&(_, t)) => t,
             None => {
-                let t = to_minor(rules.tolerance, line.currency).unwrap_or(0);
-                tolerances.push((line.currency, t));
+                let t = to_minor(rules.tolerance, line.currency()).unwrap_or(0);
+                tolerances.push((line.currency(), t));
                 t
             }
         };
-        let b = line_bucket(line);
+        let b = line_bucket(&line);
         let from = free.partition_point(|e| (e.0, e.1) < (b, utc - rules.window));
         for &(_, t_utc, ti) in free[from..]
             .iter()
             .take_while(|e| e.0 == b && e.1 <= utc + rules.window)
         {
             let t: &Tx = journal.tx(ti);
-            if journal.currency(t) != line.currency {
+            if journal.currency(t) != line.currency() {
                 continue;
             }
-            let diff = (t.amount.abs() - line.gross.abs()).abs();
+            let diff = (t.amount.abs() - line.gross().abs()).abs();
             if diff <= tolerance {
                 cands.push((
                     !rules.should_settle(ti as usize),
@@ -413,13 +438,15 @@ mod tests {
         ) {
             let mut syms = Symbols::default();
             let mut key = |k: u8| syms.reference(&k.to_string());
-            let mut index: Vec<(Ref, u32)> =
-                keys.iter().enumerate().map(|(i, &k)| (key(k), i as u32)).collect();
+            let mut index: Vec<Entry> =
+                (keys.iter().enumerate())
+                    .map(|(i, &k)| Entry { key: key(k), tx: i as u32 })
+                    .collect();
             index.sort_unstable();
             let mut finger = Finger::default();
             for k in lookups {
                 let k = key(k);
-                let want: Vec<u32> = index.iter().filter(|e| e.0 == k).map(|e| e.1).collect();
+                let want: Vec<u32> = index.iter().filter(|e| e.key() == k).map(|e| e.tx).collect();
                 let got: Vec<u32> = finger.under(&index, k).collect();
                 prop_assert_eq!(got, want);
             }

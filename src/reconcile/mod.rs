@@ -15,7 +15,7 @@ pub mod statement;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Journal, Kind, Ref, Sym, Tx};
+use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -223,13 +223,13 @@ pub fn tx_channel(t: &Tx) -> Channel {
 /// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
 /// money trail both use this.
 pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
-    let merchant = if l.merchant.is_none() {
+    let merchant = if l.merchant().is_none() {
         tx.map_or(Sym::NONE, |t| t.merchant)
     } else {
-        l.merchant
+        l.merchant()
     };
     let channel = l
-        .channel
+        .channel()
         .or_else(|| tx.map(tx_channel))
         .unwrap_or(Channel::Card);
     (merchant, channel)
@@ -286,9 +286,9 @@ impl Facts {
 }
 
 /// The log's key index and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
+fn before_matching(j: &Journal, st: &Statement, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let index = matching::Index::new(j, |i, t| {
+    let index = matching::Index::new(j, st.has_order_ids(), |i, t| {
         let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
@@ -307,7 +307,7 @@ fn before_matching(j: &Journal, voided: &[bool]) -> (matching::Index, Vec<Facts>
 
 /// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
 /// every transaction with a reference, by reference then file position (`matching::Index`).
-fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
+fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc(),
@@ -325,12 +325,15 @@ fn duplicate_exports(j: &Journal, by_ref: &[(Ref, u32)], facts: &mut [Facts]) {
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
     // unique, so only the rare runs of equal ones are compared field by field.
-    for run in by_ref.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        for (k, &(_, i)) in run.iter().enumerate() {
+    for run in by_ref
+        .chunk_by(|a, b| a.key() == b.key())
+        .filter(|r| r.len() > 1)
+    {
+        for (k, &matching::Entry { tx: i, .. }) in run.iter().enumerate() {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|&(_, e)| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
+                .any(|e| !facts[e.tx as usize].duplicate() && contents(j.tx(e.tx)) == contents(t))
             {
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
@@ -343,11 +346,12 @@ fn line_outcomes(
     st: &Statement,
     m: &matching::Matches,
 ) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
-    let mut outcomes = vec![LineOutcome::Unexpected; st.lines.len()];
-    let mut dates: Option<(NaiveDate, NaiveDate)> = None;
-    for (li, l) in st.lines.iter().enumerate() {
-        if let Some(d) = l.settle_date {
-            dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+    let mut outcomes = vec![LineOutcome::Unexpected; st.len()];
+    // As days of the common era.
+    let mut days: Option<(i32, i32)> = None;
+    for (li, l) in st.lines().enumerate() {
+        if let Some(d) = l.settle_day() {
+            days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
         }
         if !l.is_transaction() {
             outcomes[li] = LineOutcome::NotTransaction;
@@ -361,6 +365,8 @@ fn line_outcomes(
     for &(li, _) in &m.twice {
         outcomes[li as usize] = LineOutcome::SettledTwice;
     }
+    let date = NaiveDate::from_num_days_from_ce_opt;
+    let dates = days.and_then(|(lo, hi)| Some((date(lo)?, date(hi)?)));
     (outcomes, dates)
 }
 
@@ -419,7 +425,7 @@ fn totals(
             TxOutcome::Unsettled | TxOutcome::Pending | TxOutcome::OutOfPeriod
         )
     };
-    let lines = (0..st.lines.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
+    let lines = (0..st.len()).filter(|&li| line_outcomes[li] == LineOutcome::Total);
     let lines: Vec<u32> = lines.map(|li| li as u32).collect();
     if lines.is_empty() {
         return Vec::new();
@@ -433,7 +439,7 @@ fn totals(
     by_terminal.sort_unstable();
     let mut totals = Vec::with_capacity(lines.len());
     for li in lines {
-        let l = &st.lines[li as usize];
+        let l = st.line(li);
         let mut group = Vec::new();
         let mut take = |i: u32| {
             if !open(tx_outcomes[i as usize]) {
@@ -441,22 +447,22 @@ fn totals(
             }
             let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
-            let same_batch = if l.batch.is_none() || t.batch.is_none() {
-                l.settle_date == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
+            let same_batch = if l.batch().is_none() || t.batch.is_none() {
+                l.settle_date() == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
-                t.batch == l.batch
+                t.batch == l.batch()
             };
-            if same_batch && j.currency(t) == l.currency {
+            if same_batch && j.currency(t) == l.currency() {
                 group.push(i);
                 tx_outcomes[i as usize] = TxOutcome::SettledByTotal;
             }
         };
-        if l.terminal.is_none() {
+        if l.terminal().is_none() {
             by_index.iter().for_each(|&i| take(i));
         } else {
-            let from = by_terminal.partition_point(|e| e.0 < l.terminal);
+            let from = by_terminal.partition_point(|e| e.0 < l.terminal());
             (by_terminal[from..].iter())
-                .take_while(|e| e.0 == l.terminal)
+                .take_while(|e| e.0 == l.terminal())
                 .for_each(|&(_, i)| take(i));
         }
         totals.push((li, group));
@@ -469,7 +475,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let j = inp.journal;
     let st = inp.statement;
     let voided = inp.voided;
-    let (index, facts) = before_matching(j, voided);
+    let (index, facts) = before_matching(j, st, voided);
     let rules = matching::Rules {
         facts: &facts,
         window: inp.contract.match_window,
@@ -480,6 +486,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let (line_outcomes, settle_dates) = line_outcomes(st, &m);
     let coverage = inp.period.or(settle_dates);
     let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
+    drop(facts);
     let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
     let ctx = findings::Ctx {
         inp,

@@ -2,7 +2,7 @@
 //! with exact integer comparisons rather than a `Decimal` division and sort for every line.
 
 use super::fixed::UNITS;
-use super::statement::Line;
+use super::statement::{Line, Statement};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -11,48 +11,53 @@ use std::cmp::Ordering;
 /// least 1 / (10^4 · gross²) > 2 · 10^-26, far more than the 10^-28 a division rounds by.
 const EXACT_GROSS: i64 = 1 << 36;
 
-/// One line's fee (fixed-point units, below its gross in size), gross (minor units, positive,
-/// below `EXACT_GROSS`) and index, packed in 16 bytes: gross in the top 40 bits, the fee offset
-/// by 2^55 in the next 56, the line in the low 32.
+/// One line's fee (fixed-point units, below its gross in size) and gross (minor units,
+/// positive, below `EXACT_GROSS`): a ratio compared exactly in integers.
 #[derive(Debug, Clone, Copy)]
-struct Sample(u128);
+struct Exact {
+    fee: i128,
+    gross: i128,
+}
 
-const FEE_BIAS: i64 = 1 << 55;
+impl Exact {
+    /// `l`'s ratio, if `Exact::cmp` orders it as `Decimal` division would.
+    fn of(l: &Line) -> Option<Exact> {
+        let (fee, gross) = (i128::from(l.fee_units()), i128::from(l.gross()));
+        (l.gross() < EXACT_GROSS && fee.abs() < gross * UNITS).then_some(Exact { fee, gross })
+    }
+
+    /// By `fee / gross`.
+    fn cmp(self, other: Exact) -> Ordering {
+        (self.fee * other.gross).cmp(&(other.fee * self.gross))
+    }
+}
+
+/// One line's ratio, cut to 32 bits, and its index, packed in 8 bytes: `floor((r + 1) · 2^31)`
+/// of the ratio `r` (within ±1) in the high half, the line in the low. A smaller key means a
+/// smaller ratio; equal keys are ratios within 2^-31 of each other, told apart by `Exact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Sample(u64);
 
 impl Sample {
-    /// `l` as a sample, if `Sample::cmp` orders it as `Decimal` division would.
-    fn new(l: &Line, line: u32) -> Option<Sample> {
-        let (fee, gross) = (l.fee_units(), l.gross);
-        let exact =
-            gross < EXACT_GROSS && i128::from(fee.unsigned_abs()) < i128::from(gross) * UNITS;
-        exact.then(|| {
-            Sample((gross as u128) << 88 | ((fee + FEE_BIAS) as u128) << 32 | u128::from(line))
-        })
+    fn new(r: Exact, line: u32) -> Sample {
+        let units = r.gross * UNITS;
+        // Below 2^32: the fee is within ±`units`.
+        let key = ((r.fee + units) << 31) / units;
+        Sample((key as u64) << 32 | u64::from(line))
     }
 
-    fn gross(self) -> i128 {
-        (self.0 >> 88) as i128
-    }
-
-    fn fee(self) -> i128 {
-        ((self.0 >> 32) as u64 & ((1 << 56) - 1)) as i128 - i128::from(FEE_BIAS)
+    fn key(self) -> u32 {
+        (self.0 >> 32) as u32
     }
 
     fn line(self) -> u32 {
         self.0 as u32
     }
-
-    /// By `fee / gross`, compared exactly, then by line.
-    fn cmp(&self, other: &Sample) -> Ordering {
-        (self.fee() * other.gross())
-            .cmp(&(other.fee() * self.gross()))
-            .then(self.line().cmp(&other.line()))
-    }
 }
 
 /// A line's `fee / gross` as `Decimal` division gives it.
-fn ratio(lines: &[Line], line: u32) -> Decimal {
-    let l = &lines[line as usize];
+fn ratio(st: &Statement, line: u32) -> Decimal {
+    let l = st.line(line);
     l.fee()
         .unwrap_or_default()
         .checked_div(l.gross_decimal())
@@ -81,8 +86,8 @@ impl Samples {
     /// Adds line `li` (a positive gross, a fee).
     pub fn push(&mut self, l: &Line, li: u32) {
         match &mut self.0 {
-            Group::Exact(v) => match Sample::new(l, li) {
-                Some(s) => v.push(s),
+            Group::Exact(v) => match Exact::of(l) {
+                Some(r) => v.push(Sample::new(r, li)),
                 None => {
                     let mut lines: Vec<u32> = v.iter().map(|s| s.line()).collect();
                     lines.push(li);
@@ -104,20 +109,36 @@ impl Samples {
     /// stable sort, so equal ratios keep line order). Ratios of at most 1 on grosses below
     /// `EXACT_GROSS` are distinct as `Decimal`s exactly when they are distinct, so a selection by
     /// exact comparison finds the same line, and only its ratio is divided out.
-    pub fn median(self, lines: &[Line]) -> Decimal {
+    pub fn median(self, st: &Statement) -> Decimal {
         match self.0 {
-            Group::Exact(mut v) => {
-                let mid = v.len() / 2;
-                let (_, m, _) = v.select_nth_unstable_by(mid, Sample::cmp);
-                ratio(lines, m.line())
-            }
+            Group::Exact(v) => ratio(st, exact_median(v, st)),
             Group::Lines(v) => {
-                let mut ratios: Vec<Decimal> = v.iter().map(|&li| ratio(lines, li)).collect();
+                let mut ratios: Vec<Decimal> = v.iter().map(|&li| ratio(st, li)).collect();
                 ratios.sort();
                 ratios[ratios.len() / 2]
             }
         }
     }
+}
+
+/// The line of the middle sample by exact ratio, then line. The keys order the samples but
+/// for those that share the middle one's key: if all of those have its very ratio, the keys'
+/// order (then by line) is the exact order; else those few are ordered exactly.
+fn exact_median(mut v: Vec<Sample>, st: &Statement) -> u32 {
+    let mid = v.len() / 2;
+    let m = *v.select_nth_unstable(mid).1;
+    let ratio_of = |li: u32| Exact::of(&st.line(li)).expect("samples are exact");
+    let at = ratio_of(m.line());
+    let mut band = v.iter().filter(|s| s.key() == m.key());
+    if band.all(|s| ratio_of(s.line()).cmp(at).is_eq()) {
+        return m.line();
+    }
+    let below = v.iter().filter(|s| s.key() < m.key()).count();
+    v.retain(|s| s.key() == m.key());
+    let (_, m, _) = v.select_nth_unstable_by(mid - below, |a, b| {
+        (ratio_of(a.line()).cmp(ratio_of(b.line()))).then(a.line().cmp(&b.line()))
+    });
+    m.line()
 }
 
 #[cfg(test)]
@@ -128,7 +149,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Lines of (gross cents, fee in 1/10,000 cents, fee decimals).
-    fn lines(specs: &[(i64, i64, u32)]) -> Vec<Line> {
+    fn lines(specs: &[(i64, i64, u32)]) -> Statement {
         let mut st = Statement::default();
         let mut syms = Symbols::default();
         for (i, &(gross, fee, decimals)) in specs.iter().enumerate() {
@@ -143,10 +164,10 @@ mod tests {
             );
             st.add_line(&l, &mut syms).unwrap();
         }
-        st.lines
+        st
     }
 
-    fn by_decimal(lines: &[Line]) -> Decimal {
+    fn by_decimal(lines: &Statement) -> Decimal {
         let mut ratios: Vec<Decimal> = (0..lines.len()).map(|i| ratio(lines, i as u32)).collect();
         ratios.sort();
         ratios[lines.len() / 2]
@@ -172,8 +193,8 @@ mod tests {
             }
             let lines = lines(&specs);
             let mut samples = Samples::default();
-            for (i, l) in lines.iter().enumerate() {
-                samples.push(l, i as u32);
+            for (i, l) in lines.lines().enumerate() {
+                samples.push(&l, i as u32);
             }
             prop_assert_eq!(samples.len(), lines.len());
             let got = samples.median(&lines);
@@ -184,13 +205,35 @@ mod tests {
 
     #[test]
     fn samples_pack_and_unpack() {
-        let lines = lines(&[(123_456, -7_654_321, 6), (99, 0, 2)]);
-        for (i, l) in lines.iter().enumerate() {
-            let s = Sample::new(l, i as u32 + 7).unwrap();
-            assert_eq!(
-                (s.fee(), s.gross(), s.line()),
-                (i128::from(l.fee_units()), i128::from(l.gross), i as u32 + 7)
-            );
+        let lines = lines(&[(123_456, -7_654_321, 6), (99, 0, 2), (5, 49_999, 6)]);
+        let samples: Vec<Sample> = (lines.lines().enumerate())
+            .map(|(i, l)| Sample::new(Exact::of(&l).unwrap(), i as u32 + 7))
+            .collect();
+        let lines: Vec<u32> = samples.iter().map(|s| s.line()).collect();
+        assert_eq!(lines, [7, 8, 9]);
+        // -0.0062, 0 and 0.0999...: keys in the ratios' order, 0 in the middle of the range.
+        assert!(samples[0].key() < samples[1].key() && samples[1].key() < samples[2].key());
+        assert_eq!(samples[1].key(), 1 << 31);
+    }
+
+    #[test]
+    fn ratios_closer_than_the_keys_tell_are_told_apart_exactly() {
+        // Fees one unit apart on a gross near `EXACT_GROSS`: ratios 2^-50 apart, one key, in
+        // an order that is neither the lines' nor the fees'.
+        let gross = EXACT_GROSS - 3;
+        let fees = [7, 3, 9, 1, 5, 8, 2, 6, 4].map(|f| 60 * gross + f);
+        for n in 1..=fees.len() {
+            let specs: Vec<(i64, i64, u32)> = fees[..n].iter().map(|&f| (gross, f, 6)).collect();
+            let lines = lines(&specs);
+            let mut samples = Samples::default();
+            for (i, l) in lines.lines().enumerate() {
+                samples.push(&l, i as u32);
+            }
+            let Group::Exact(v) = &samples.0 else {
+                panic!("exact")
+            };
+            assert!(v.iter().all(|s| s.key() == v[0].key()));
+            assert_eq!(samples.median(&lines), by_decimal(&lines), "{n}");
         }
     }
 }
