@@ -641,3 +641,15 @@ fn decide_dates(
         None => Ok(None),
     }
 }
+
+/// A small deterministic source of choices for the ingest tests' generated files and rows
+/// (xorshift64): `choose(n)` is below `n`.
+#[cfg(test)]
+fn chooser(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}

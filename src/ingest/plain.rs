@@ -181,18 +181,11 @@ mod tests {
     #[test]
     fn split_finds_every_delimiter() {
         let alphabet = [b',', b'+', b'-', b'a', 0x80, 0xac, 0xff, 0, b';'];
-        let mut seed = 0x9e37_79b9_u64;
+        let mut next = crate::ingest::chooser(0x9e37_79b9);
         let mut cells = Vec::new();
         for len in 0..40 {
             for _ in 0..200 {
-                let text: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        alphabet[(seed % alphabet.len() as u64) as usize]
-                    })
-                    .collect();
+                let text: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
                 super::split(&text, b',', &mut cells);
                 let mut want = Vec::new();
                 let mut from = 0;
@@ -211,13 +204,7 @@ mod tests {
     #[test]
     fn plain_lines_read_as_the_csv_reader_reads_them() {
         let dir = tempfile::tempdir().unwrap();
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::ingest::chooser(0x2545_f491_4f6c_dd1d);
         let mut fell_back = 0;
         for case in 0..400 {
             let (role, header, lines): (Role, &str, &[&str]) = if case % 2 == 0 {

@@ -824,13 +824,7 @@ mod tests {
     /// the general parser's record; both must reject the same rows for the same reasons and
     /// keep the same sums. Returns how many rows the lane took and how many it left.
     fn differential(role: Role, headers: &[&str]) -> (usize, usize) {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::ingest::chooser(0x9e37_79b9_7f4a_7c15);
         let (mut taken, mut left) = (0, 0);
         for run in 0..1000 {
             let zone = Zone::parse(if run % 2 == 0 {
