@@ -227,15 +227,25 @@ pub(super) fn iso_stamp(b: &[u8]) -> Option<Stamp> {
             offset: None,
         });
     }
-    if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
     Some(Stamp {
         date,
-        time: Some(time),
+        time: Some(iso_time_of_day(b)?),
         offset: None,
     })
+}
+
+/// The time of day of a 19-byte ISO date-time (`2026-11-01 08:00:02`, or with `T`), as
+/// `iso_stamp` reads it; `None` for another shape.
+pub(super) fn iso_time_of_day(b: &[u8]) -> Option<NaiveTime> {
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)
 }
 
 /// Reads a time-of-day cell (`17:57:17`, `123456`, `9:05`, `09:05:00.250`, `1:05:00 PM`).

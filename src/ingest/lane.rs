@@ -11,7 +11,7 @@ use super::Row;
 use super::amount::plain_amount;
 use super::cell::is_placeholder;
 use super::columns::{ColumnMap, Field};
-use super::datetime::{Zone, iso_stamp};
+use super::datetime::{Zone, iso_stamp, iso_time_of_day};
 use super::memo::Memo;
 use super::row::RowRules;
 use crate::model::{Channel, Currency, Money, Role, SettlementRow, Source, Status, TxRow, TxType};
@@ -66,8 +66,9 @@ pub(super) struct Lane {
     status_memo: Memo<Status>,
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
-    /// The last local day and its offset in `zone`, when no clock change falls on it.
-    day: Option<(NaiveDate, FixedOffset)>,
+    /// The last local day (its ten bytes as written) and its offset in `zone`, when no clock
+    /// change falls on it.
+    day: Option<([u8; 10], NaiveDate, FixedOffset)>,
 }
 
 /// A cell: `Ok(None)` when empty or a placeholder, `Err(())` when it needs the general parser.
@@ -297,19 +298,25 @@ impl Lane {
     }
 
     /// The instant of an ISO date-time in the file's zone; `None` for another shape, or on a day
-    /// when the zone's clocks change.
+    /// when the zone's clocks change. Rows come in runs of one day, so the day is read once per
+    /// run: a cell that starts with the last day's ten bytes needs only its time of day read.
     fn time(&mut self, cell: &str) -> Option<chrono::DateTime<FixedOffset>> {
-        let stamp = iso_stamp(cell.as_bytes())?;
-        let local = stamp.date.and_time(stamp.time.unwrap_or(NaiveTime::MIN));
-        let offset = match self.day {
-            Some((day, off)) if day == stamp.date => off,
+        let b = cell.as_bytes();
+        let (date, offset) = match self.day {
+            Some((key, date, off)) if b.get(..10) == Some(&key[..]) => (date, off),
             _ => {
-                let off = self.zone.day_offset(stamp.date)?;
-                self.day = Some((stamp.date, off));
-                off
+                let key: [u8; 10] = b.get(..10)?.try_into().ok()?;
+                let date = iso_stamp(&key)?.date;
+                let off = self.zone.day_offset(date)?;
+                self.day = Some((key, date, off));
+                (date, off)
             }
         };
-        offset.from_local_datetime(&local).single()
+        let time = match b.len() {
+            10 => NaiveTime::MIN,
+            _ => iso_time_of_day(b)?,
+        };
+        offset.from_local_datetime(&date.and_time(time)).single()
     }
 }
 
