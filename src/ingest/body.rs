@@ -70,9 +70,17 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         self.expected = line + span;
     }
 
-    /// A line with no quote in it, whose cells lie at `cells` in `bytes`: the lane's if it takes
-    /// it, else read as the csv reader would have read it (`rec` is room for that record).
-    pub fn plain(&mut self, bytes: &[u8], cells: &[(u32, u32)], line: u64, rec: &mut ByteRecord) {
+    /// A line with no quote in it, whose cells lie at `cells` in `bytes`, and a CR after the
+    /// last of them if `cr`: the lane's if it takes it, else read as the csv reader would have
+    /// read it (`rec` is room for that record).
+    pub fn plain(
+        &mut self,
+        bytes: &[u8],
+        cells: &[(u32, u32)],
+        cr: bool,
+        line: u64,
+        rec: &mut ByteRecord,
+    ) {
         if cells.len() <= self.ncols
             && let Some(row) = self.parser.lane(bytes, cells, line)
         {
@@ -86,8 +94,9 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
             return;
         }
         rec.clear();
-        for &(a, z) in cells {
-            rec.push_field(&bytes[a as usize..z as usize]);
+        for (i, &(a, z)) in cells.iter().enumerate() {
+            let z = z as usize + usize::from(cr && i + 1 == cells.len());
+            rec.push_field(&bytes[a as usize..z]);
         }
         self.record(rec, line, false);
     }

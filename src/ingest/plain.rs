@@ -66,8 +66,11 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
                 });
             } else if nl > start {
                 let text = &buf[start..nl];
-                split(text, delimiter, &mut cells);
-                body.plain(text, &cells, line, &mut rec);
+                // A CRLF line's CR is the end of its last cell to the csv reader; the lane reads
+                // the cell without it (the general rules trim it anyway).
+                let cr = text.last() == Some(&b'\r');
+                split(&text[..text.len() - usize::from(cr)], delimiter, &mut cells);
+                body.plain(text, &cells, cr, line, &mut rec);
             }
             start = nl + 1;
         }
@@ -174,6 +177,31 @@ mod tests {
         let mut rows = Vec::new();
         let report = read_file_with(path, FileId(0), &opts, |r| rows.push(r.to_record()), block);
         format!("{report:#?}\n{rows:#?}")
+    }
+
+    /// Rows of a CRLF file take the lane as those of an LF file do: the CR is not part of the
+    /// last cell to it.
+    #[test]
+    fn crlf_rows_take_the_lane() {
+        let dir = tempfile::tempdir().unwrap();
+        for eol in ["\n", "\r\n"] {
+            let path = dir.path().join("log.csv");
+            let text = [LOG_HEADER, LOG_LINES[0], LOG_LINES[1], LOG_LINES[0], ""].join(eol);
+            std::fs::write(&path, text).unwrap();
+            let opts = IngestOptions::default();
+            let mut lane = 0;
+            let report = read_file_with(
+                &path,
+                FileId(0),
+                &opts,
+                |r| {
+                    lane += usize::from(matches!(r, crate::ingest::Row::Transaction(_)));
+                },
+                Some(super::BLOCK),
+            )
+            .unwrap();
+            assert_eq!((report.rows.accepted, lane), (3, 3), "{eol:?}");
+        }
     }
 
     /// Every delimiter found, at every position in a word and in the tail, next to bytes one
