@@ -70,9 +70,9 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         self.expected = line + span;
     }
 
-    /// A line with no quote in it, whose cells lie at `cells` in `bytes`, and a CR after the
-    /// last of them if `cr`: the lane's if it takes it, else read as the csv reader would have
-    /// read it (`rec` is room for that record).
+    /// A line whose cells lie at `cells` in `bytes` (a quoted cell's between its quotes, none
+    /// running over lines), and a CR after the last of them if `cr`: the lane's if it takes it,
+    /// else read as the csv reader would have read it (`rec` is room for that record).
     pub fn plain(
         &mut self,
         bytes: &[u8],
@@ -95,8 +95,13 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         }
         rec.clear();
         for (i, &(a, z)) in cells.iter().enumerate() {
-            let z = z as usize + usize::from(cr && i + 1 == cells.len());
-            rec.push_field(&bytes[a as usize..z]);
+            let (a, z) = (a as usize, z as usize);
+            match cr && i + 1 == cells.len() {
+                false => rec.push_field(&bytes[a..z]),
+                // The CR right after the cell, or after its closing quote.
+                true if bytes[z] == b'\r' => rec.push_field(&bytes[a..=z]),
+                true => rec.push_field(&[&bytes[a..z], b"\r"].concat()),
+            }
         }
         self.record(rec, line, false);
     }

@@ -1,8 +1,9 @@
 //! The fast way through a UTF-8 file's data: the file read in large blocks, cut into lines and
-//! cells at its newlines and delimiters, with no csv state machine, for as long as no quote
-//! appears. A line with a quote may hold a cell that runs over lines, so from there on the csv
-//! reader takes over (`Stop::Csv`); every line before it is one record of the cells between its
-//! delimiters, exactly as the csv reader would read it.
+//! cells at its newlines and delimiters, with no csv state machine. A quoted cell is read between
+//! its quotes as long as it is simple: no doubled quote inside, nothing after the closing quote,
+//! closed on its line. At the first line that is not so simple (it may hold a cell that runs over
+//! lines), the csv reader takes over for the rest of the file (`Stop::Csv`); every line before
+//! it is one record, exactly as the csv reader would read it.
 
 use super::Row;
 use super::body::Body;
@@ -54,22 +55,27 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
         while start < end {
             let nl = memchr(b'\n', &buf[start..end]).map_or(end, |i| start + i);
             let quoted = quote.is_some_and(|q| q < nl);
+            if quoted {
+                quote = memchr(b'"', &buf[nl..end]).map(|i| nl + i);
+            }
             line += 1;
-            if line <= skip {
-                if quoted {
-                    quote = memchr(b'"', &buf[nl..end]).map(|i| nl + i);
-                }
-            } else if quoted || u32::try_from(nl - start).is_err() {
-                return Ok(Stop::Csv {
-                    rest: buf[start..len].to_vec(),
-                    lines: line - 1,
-                });
-            } else if nl > start {
+            if line > skip && nl > start {
                 let text = &buf[start..nl];
                 // A CRLF line's CR is the end of its last cell to the csv reader; the lane reads
                 // the cell without it (the general rules trim it anyway).
                 let cr = text.last() == Some(&b'\r');
-                split(&text[..text.len() - usize::from(cr)], delimiter, &mut cells);
+                let cut = &text[..text.len() - usize::from(cr)];
+                let split = u32::try_from(text.len()).is_ok()
+                    && match quoted {
+                        false => split(cut, delimiter, &mut cells),
+                        true => split_quoted(cut, delimiter, &mut cells),
+                    };
+                if !split {
+                    return Ok(Stop::Csv {
+                        rest: buf[start..len].to_vec(),
+                        lines: line - 1,
+                    });
+                }
                 body.plain(text, &cells, cr, line, &mut rec);
             }
             start = nl + 1;
@@ -83,7 +89,7 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
 
 /// Where the cells of `text` lie between its delimiters (which the caller knows fit `u32`).
 /// Eight bytes at a time: a word's bytes that equal the delimiter are found all at once.
-fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) {
+fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> bool {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let splat = u64::from_le_bytes([delimiter; 8]);
     cells.clear();
@@ -110,6 +116,39 @@ fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) {
         }
     }
     cells.push((from as u32, text.len() as u32));
+    true
+}
+
+/// Where the cells of a line with quotes lie, a quoted cell's between its quotes; `false` when
+/// the csv reader must read the line: a quote inside a cell, a doubled quote, anything between
+/// a closing quote and the next delimiter, or a quote still open at the end of the line (a cell
+/// that runs over lines).
+fn split_quoted(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> bool {
+    cells.clear();
+    let mut at = 0;
+    loop {
+        let end = if text.get(at) == Some(&b'"') {
+            let Some(close) = memchr(b'"', &text[at + 1..]).map(|i| at + 1 + i) else {
+                return false;
+            };
+            if text.get(close + 1).is_some_and(|&b| b != delimiter) {
+                return false;
+            }
+            cells.push((at as u32 + 1, close as u32));
+            close + 1
+        } else {
+            let end = memchr(delimiter, &text[at..]).map_or(text.len(), |i| at + i);
+            if memchr(b'"', &text[at..end]).is_some() {
+                return false;
+            }
+            cells.push((at as u32, end as u32));
+            end
+        };
+        if end >= text.len() {
+            return true;
+        }
+        at = end + 1;
+    }
 }
 
 /// One read, retried when interrupted.
@@ -138,7 +177,7 @@ mod tests {
     const STATEMENT_HEADER: &str = "settle_date,txn_date,rrn,terminal_id,gross,fee,net,currency";
 
     /// Lines of a log, then of a statement, that the files are drawn from.
-    const LOG_LINES: [&str; 14] = [
+    const LOG_LINES: [&str; 19] = [
         "TX1,2026-11-01 08:00:02,898440153110007,10054554,13765.42,CNY,sale,approved,628288******6819",
         "TX2,2026-11-01 08:00:04,898440153110007,10054542,-99.10,CNY,refund,approved,",
         "TX3,2026-11-01 09:10:00,898440153110007,10054542,12.00,USD,sale,declined,622588******3027",
@@ -153,8 +192,13 @@ mod tests {
         "合计,,,,99.10,,,,",
         "TX11,not a date,898440153110007,10054542,11.00,CNY,sale,approved,",
         "TX12,2026-11-01 09:18:00,898440153110007,10054542,12.345,CNY,sale,approved,",
+        "\"TX13\",\"2026-11-01 09:19:00\",\"8984\",\"1005\",\"13.00\",\"CNY\",\"sale\",\"approved\",\"\"",
+        "TX14,2026-11-01 09:20:00,8984,1005,14.00,CNY,sale,approved,\"628288******6819\"",
+        "TX15,2026-11-01 09:21:00,\"89\"\"84\",1005,15.00,CNY,sale,approved,",
+        "TX16,2026-11-01 09:22:00,\"8984\" ,1005,16.00,CNY,sale,approved,",
+        "TX17,2026-11-01 09:23:00,89\"84,1005,17.00,CNY,sale,approved,",
     ];
-    const STATEMENT_LINES: [&str; 8] = [
+    const STATEMENT_LINES: [&str; 9] = [
         "2026-11-02,2026-11-01 08:00:02,600528701956,10054554,13765.42,82.59,13682.83,CNY",
         "2026-11-02,2026-11-01 08:00:04,600528701962,10054542,999.02,5.99,993.03,CNY",
         "2026-11-02,,600528701963,10054542,-10.00,,-10.00,CNY",
@@ -163,6 +207,7 @@ mod tests {
         "Total,,,,14764.44,88.58,,",
         "2026-11-02,2026-11-01 08:00:07,600528701966,10054542,abc,0.06,9.94,CNY",
         "2026-11-02,2026-11-01 08:00:08,600528701967,10054542,10.00,0.06,9.94,CNY,,",
+        "\"2026-11-02\",\"2026-11-01 08:00:09\",\"600528701968\",\"1005\",\"10.00\",\"0.06\",\"9.94\",\"CNY\"",
     ];
     /// Lines that are not rows: blanks of every kind and a quote left open.
     const ODD_LINES: [&str; 5] = ["", "\r", "   ", ",,,", "\"an open quote, never closed"];
@@ -179,28 +224,28 @@ mod tests {
         format!("{report:#?}\n{rows:#?}")
     }
 
-    /// Rows of a CRLF file take the lane as those of an LF file do: the CR is not part of the
-    /// last cell to it.
+    /// Rows of a CRLF file, and rows whose cells are all quoted, take the lane as the plain rows
+    /// of an LF file do: the CR is not part of the last cell to it, nor the quotes of a cell.
     #[test]
-    fn crlf_rows_take_the_lane() {
+    fn crlf_and_quoted_rows_take_the_lane() {
         let dir = tempfile::tempdir().unwrap();
         for eol in ["\n", "\r\n"] {
-            let path = dir.path().join("log.csv");
-            let text = [LOG_HEADER, LOG_LINES[0], LOG_LINES[1], LOG_LINES[0], ""].join(eol);
-            std::fs::write(&path, text).unwrap();
-            let opts = IngestOptions::default();
-            let mut lane = 0;
-            let report = read_file_with(
-                &path,
-                FileId(0),
-                &opts,
-                |r| {
-                    lane += usize::from(matches!(r, crate::ingest::Row::Transaction(_)));
-                },
-                Some(super::BLOCK),
-            )
-            .unwrap();
-            assert_eq!((report.rows.accepted, lane), (3, 3), "{eol:?}");
+            for row in [LOG_LINES[0], LOG_LINES[14], LOG_LINES[15]] {
+                let path = dir.path().join("log.csv");
+                std::fs::write(&path, [LOG_HEADER, row, row, row, ""].join(eol)).unwrap();
+                let opts = IngestOptions::default();
+                let mut lane = 0;
+                let block = Some(super::BLOCK);
+                let report = read_file_with(
+                    &path,
+                    FileId(0),
+                    &opts,
+                    |r| lane += usize::from(matches!(r, crate::ingest::Row::Transaction(_))),
+                    block,
+                )
+                .unwrap();
+                assert_eq!((report.rows.accepted, lane), (3, 3), "{eol:?} {row}");
+            }
         }
     }
 
