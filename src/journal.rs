@@ -229,10 +229,11 @@ pub struct Journal {
     /// none. Two arrays rather than one of pairs, which would pad each pair to 16 bytes.
     ordered: Vec<u32>,
     orders: Vec<Ref>,
-    /// Every distinct place, by number; the number of each, and the last one used.
+    /// Every distinct place, by number; the number of each, and per terminal (by symbol, `NIL`
+    /// for none yet) the last one used: a terminal's rows mostly share one place.
     places: Vec<Place>,
     place_numbers: HashMap<Place, u32>,
-    last_place: Option<(Place, u32)>,
+    last_places: Vec<u32>,
     /// The amounts that do not fit an `i32`, in the order their transactions were added.
     wide: Vec<i64>,
     /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
@@ -321,8 +322,14 @@ impl Journal {
 
     /// The number of `place`, given one if new; `Err` past `u32::MAX` places.
     fn place_number(&mut self, place: Place) -> Result<u32, String> {
-        if let Some((last, n)) = self.last_place
-            && last == place
+        let slot = if place.terminal.is_none() {
+            0
+        } else {
+            place.terminal.index() + 1
+        };
+        if let Some(&n) = self.last_places.get(slot)
+            && n != NIL
+            && self.places[n as usize] == place
         {
             return Ok(n);
         }
@@ -337,7 +344,10 @@ impl Journal {
                 n
             }
         };
-        self.last_place = Some((place, n));
+        if slot >= self.last_places.len() {
+            self.last_places.resize(slot + 1, NIL);
+        }
+        self.last_places[slot] = n;
         Ok(n)
     }
 

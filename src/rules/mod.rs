@@ -451,11 +451,12 @@ impl<T> Default for PerPlace<T> {
 impl<T: Copy> PerPlace<T> {
     /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
     pub fn get(&mut self, ctx: &Context<'_>, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+        let place = ctx.place(tx);
         *self
             .resolved
             .entry((
-                ctx.place(tx).merchant,
-                ctx.place(tx).terminal,
+                place.merchant,
+                place.terminal,
                 ctx.journal.currency_index_of(tx),
             ))
             .or_insert_with(|| resolve(tx))
