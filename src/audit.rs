@@ -297,11 +297,11 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
         let cells = [
             local.format("%Y-%m-%d").to_string(),
             local.format("%H:%M:%S").to_string(),
-            journal.money(t, t.amount).to_string(),
+            journal.money(t, journal.amount(t)).to_string(),
             journal.currency(t).code().to_owned(),
-            syms.name(t.terminal).to_owned(),
-            syms.name(t.merchant).to_owned(),
-            syms.name(t.city).to_owned(),
+            syms.name(journal.place(t).terminal).to_owned(),
+            syms.name(journal.place(t).merchant).to_owned(),
+            syms.name(journal.place(t).city).to_owned(),
             syms.ref_text(t.reference),
             syms.ref_text(t.card),
             if t.has_trace() {
@@ -504,7 +504,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     // Reconcile and the log rules read the same journal and write nothing shared: one core each.
     // Both read the terminal order (reconcile for the voided sales): it is built once.
-    let by_terminal = journal.grouped_by(|t| Some(t.terminal));
+    let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
     let (mut rec, mut found) = std::thread::scope(|s| {
         let rules = s.spawn(|| {
             let ctx = Context::with_terminals(

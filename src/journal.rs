@@ -2,10 +2,12 @@
 //! with their local offset; indexed by terminal and by card. The rules and reconcile read this,
 //! never the files.
 //!
-//! A `Tx` is 56 bytes and owns no heap memory: references and masked cards are packed into it,
-//! other ids are interned once; the time shares a word with the kind, the flags and a frame (the
-//! file, local offset and currency, which a run has few of), the trace number's width shares its
-//! value's word, and the order ids, which few rows have, are kept beside the transactions.
+//! A `Tx` is 40 bytes and owns no heap memory: references and masked cards are packed into it;
+//! the terminal, merchant, city and batch, which a run has few combinations of, are one place
+//! number; the time shares a word with the kind, the flags and a frame (the file, local offset
+//! and currency, which a run has few of); the trace number's width shares its value's word. The
+//! order ids and the amounts beyond an `i32`, which few rows have, are kept beside the
+//! transactions.
 
 use crate::ingest::Zone;
 use crate::model::{Channel, Currency, FileId, Source, Status, TxRow, TxType};
@@ -60,22 +62,22 @@ impl Kind {
     }
 }
 
-/// One transaction, compact. Read ids through `Journal::syms`; the file, the local offset and
-/// the currency through the journal (`source`, `offset`, `currency`), which keeps each distinct
-/// combination of the three once (a frame); the order id through `Journal::order`.
+/// One transaction, compact. Read ids through `Journal::syms`; the terminal, merchant, city
+/// and batch through `Journal::place`; the amount through `Journal::amount`; the file, the local
+/// offset and the currency through the journal (`source`, `offset`, `currency`), which keeps
+/// each distinct combination of the three once (a frame); the order id through `Journal::order`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tx {
     /// Seconds since the Unix epoch in the high 44 bits (every time chrono holds fits); below
-    /// them the frame (15 bits), then `card_channel`, `approved` and the kind (3 bits).
+    /// them the frame (14 bits), then `WIDE`, `card_channel`, `approved` and the kind (3 bits).
     stamp: i64,
-    /// In the currency's minor units, signed as read.
-    pub amount: i64,
+    /// In the currency's minor units, signed as read; with `WIDE`, the amount's position in
+    /// `Journal::wide` instead.
+    amount: i32,
     pub card: Ref,
     pub reference: Ref,
-    pub terminal: Sym,
-    pub merchant: Sym,
-    pub city: Sym,
-    pub batch: Sym,
+    /// The terminal, merchant, city and batch: a position in `Journal::places`.
+    place: u32,
     /// The physical line the row starts on.
     line: u32,
     /// The trace number, value and width in one (`trace_code`); `NO_TRACE` when absent or not
@@ -85,9 +87,11 @@ pub struct Tx {
 
 /// Bits of `Tx::stamp` below the time.
 const STAMP_SHIFT: u32 = 20;
-const FRAME_SHIFT: u32 = 5;
-/// The most frames a journal holds: 15 bits.
+const FRAME_SHIFT: u32 = 6;
+/// The most frames a journal holds: 14 bits.
 const MAX_FRAMES: usize = 1 << (STAMP_SHIFT - FRAME_SHIFT);
+/// The amount does not fit `Tx::amount`, which holds its position in `Journal::wide`.
+const WIDE: i64 = 1 << 5;
 const CARD_CHANNEL: i64 = 1 << 4;
 const APPROVED: i64 = 1 << 3;
 const KIND_MASK: i64 = 0b111;
@@ -144,11 +148,6 @@ impl Tx {
         ((self.stamp >> FRAME_SHIFT) as usize) & (MAX_FRAMES - 1)
     }
 
-    /// The amount's size in minor units, widened so that sums of many never overflow.
-    pub fn magnitude(&self) -> i128 {
-        i128::from(self.amount.unsigned_abs())
-    }
-
     pub fn has_trace(&self) -> bool {
         self.trace != NO_TRACE
     }
@@ -174,6 +173,7 @@ impl Tx {
     fn stamp(
         utc: i64,
         frame: usize,
+        wide: bool,
         kind: Kind,
         approved: bool,
         card_channel: bool,
@@ -182,6 +182,7 @@ impl Tx {
         Some(
             stamp
                 | (frame as i64) << FRAME_SHIFT
+                | if wide { WIDE } else { 0 }
                 | if card_channel { CARD_CHANNEL } else { 0 }
                 | if approved { APPROVED } else { 0 }
                 | kind as i64,
@@ -196,6 +197,16 @@ struct Frame {
     file: FileId,
     offset: i32,
     currency: u8,
+}
+
+/// Where a transaction was made: its terminal, merchant, city and batch (`Sym::NONE` where the
+/// row names none). A run has few distinct places (thousands in a million rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub terminal: Sym,
+    pub merchant: Sym,
+    pub city: Sym,
+    pub batch: Sym,
 }
 
 /// All transactions of a run.
@@ -218,6 +229,13 @@ pub struct Journal {
     /// none. Two arrays rather than one of pairs, which would pad each pair to 16 bytes.
     ordered: Vec<u32>,
     orders: Vec<Ref>,
+    /// Every distinct place, by number; the number of each, and per terminal (by symbol, `NIL`
+    /// for none yet) the last one used: a terminal's rows mostly share one place.
+    places: Vec<Place>,
+    place_numbers: HashMap<Place, u32>,
+    last_places: Vec<u32>,
+    /// The amounts that do not fit an `i32`, in the order their transactions were added.
+    wide: Vec<i64>,
     /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
     /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
     recent: [Recent; 4],
@@ -225,8 +243,9 @@ pub struct Journal {
 
 impl Journal {
     /// Adds a transaction; `Err` with a reason if it cannot be held exactly: an amount beyond
-    /// ±92 quadrillion minor units, a line number past 4,294,967,295, more than 256 currencies
-    /// or 32,768 distinct (file, offset, currency) frames in one run.
+    /// ±92 quadrillion minor units, a line number past 4,294,967,295, more than 256 currencies,
+    /// 16,384 distinct (file, offset, currency) frames or 4,294,967,295 distinct places in one
+    /// run.
     pub fn add(&mut self, t: &TxRow<'_>) -> Result<(), String> {
         let index = u32::try_from(self.txs.len())
             .ok()
@@ -257,12 +276,26 @@ impl Journal {
             Some(c) => *c == Channel::Card,
             None => t.card.is_some(),
         };
-        let stamp = Tx::stamp(utc, frame, kind, t.status == Status::Approved, card_channel)
+        let narrow = i32::try_from(amount).ok();
+        let approved = t.status == Status::Approved;
+        let stamp = Tx::stamp(utc, frame, narrow.is_none(), kind, approved, card_channel)
             .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
-        let terminal = self.intern_recent(0, t.terminal_id);
-        let merchant = self.intern_recent(1, t.merchant_id);
-        let city = self.intern_recent(2, t.city);
-        let batch = self.intern_recent(3, t.batch);
+        let place = Place {
+            terminal: self.intern_recent(0, t.terminal_id),
+            merchant: self.intern_recent(1, t.merchant_id),
+            city: self.intern_recent(2, t.city),
+            batch: self.intern_recent(3, t.batch),
+        };
+        let place = self.place_number(place)?;
+        // The last step that can fail is behind: a wide amount is kept for this row only.
+        let amount = match narrow {
+            Some(a) => a,
+            None => {
+                // Fewer wide amounts than transactions, so the position fits.
+                self.wide.push(amount);
+                (self.wide.len() - 1) as i32
+            }
+        };
         let card = self.syms.reference_opt(t.card);
         let reference = self.syms.reference_opt(t.reference.or(t.txn_id));
         let order = self.syms.reference_opt(t.order_id);
@@ -280,14 +313,42 @@ impl Journal {
             amount,
             card,
             reference,
-            terminal,
-            merchant,
-            city,
-            batch,
+            place,
             line,
             trace,
         });
         Ok(())
+    }
+
+    /// The number of `place`, given one if new; `Err` past `u32::MAX` places.
+    fn place_number(&mut self, place: Place) -> Result<u32, String> {
+        let slot = if place.terminal.is_none() {
+            0
+        } else {
+            place.terminal.index() + 1
+        };
+        if let Some(&n) = self.last_places.get(slot)
+            && n != NIL
+            && self.places[n as usize] == place
+        {
+            return Ok(n);
+        }
+        let n = match self.place_numbers.get(&place) {
+            Some(&n) => n,
+            None => {
+                let n = u32::try_from(self.places.len()).map_err(|_| {
+                    "the run has more than 4,294,967,295 distinct combinations of terminal, merchant, city and batch".to_owned()
+                })?;
+                self.places.push(place);
+                self.place_numbers.insert(place, n);
+                n
+            }
+        };
+        if slot >= self.last_places.len() {
+            self.last_places.resize(slot + 1, NIL);
+        }
+        self.last_places[slot] = n;
+        Ok(n)
     }
 
     /// The number of `frame`, given one if new; `Err` past `MAX_FRAMES`.
@@ -338,6 +399,24 @@ impl Journal {
         })?;
         self.currencies.push(c);
         Ok(i)
+    }
+
+    /// The terminal, merchant, city and batch of `tx`.
+    pub fn place(&self, tx: &Tx) -> &Place {
+        &self.places[tx.place as usize]
+    }
+
+    /// The amount of `tx` in its currency's minor units, signed as read.
+    pub fn amount(&self, tx: &Tx) -> i64 {
+        match tx.stamp & WIDE {
+            0 => i64::from(tx.amount),
+            _ => self.wide[tx.amount as u32 as usize],
+        }
+    }
+
+    /// The amount's size in minor units, widened so that sums of many never overflow.
+    pub fn magnitude(&self, tx: &Tx) -> i128 {
+        i128::from(self.amount(tx).unsigned_abs())
     }
 
     fn frame_of(&self, tx: &Tx) -> Frame {
@@ -594,7 +673,7 @@ impl Journal {
     /// Sales cancelled by a void: the void names the sale's reference, or the same card, amount and
     /// terminal before it.
     pub fn voided_sales(&self) -> Vec<bool> {
-        let by_terminal = self.grouped_by(|t| Some(t.terminal));
+        let by_terminal = self.grouped_by(|t| Some(self.place(t).terminal));
         self.voided_sales_of(by_terminal.groups())
     }
 
@@ -610,7 +689,7 @@ impl Journal {
         let mut sides: Vec<Side> = Vec::new();
         for group in terminals {
             sides.clear();
-            sides.extend(group.iter().map(|&i| Side::of(self.tx(i))));
+            sides.extend(group.iter().map(|&i| Side::of(self, self.tx(i))));
             let cancelled = reversals.pair(&sides, |s| *s, |k| k == Kind::Void, true);
             for (&i, &c) in group.iter().zip(cancelled) {
                 voided[i as usize] |= c;
@@ -683,13 +762,13 @@ pub struct Side {
 }
 
 impl Side {
-    pub fn of(t: &Tx) -> Side {
+    pub fn of(journal: &Journal, t: &Tx) -> Side {
         Side {
             kind: t.kind(),
             approved: t.approved(),
             reference: t.reference,
             card: t.card,
-            amount: t.amount,
+            amount: journal.amount(t),
         }
     }
 }
@@ -861,7 +940,7 @@ mod tests {
 
     #[test]
     fn a_transaction_is_compact() {
-        assert_eq!(std::mem::size_of::<Tx>(), 56);
+        assert_eq!(std::mem::size_of::<Tx>(), 40);
     }
 
     /// A sale row of `file` at `line`, written at `offset` seconds east of UTC.
@@ -949,11 +1028,54 @@ mod tests {
             j.add(&row(0, 2, i as i32, None)).unwrap();
         }
         let reason = j.add(&row(0, 2, -1, None)).unwrap_err();
-        assert!(reason.contains("32768"), "{reason}");
+        assert!(reason.contains("16384"), "{reason}");
         assert_eq!(j.txs.len(), MAX_FRAMES);
         // A frame seen before is still taken.
         j.add(&row(0, 3, 5, None)).unwrap();
         assert_eq!(j.offset(&j.txs[MAX_FRAMES]), 5);
+    }
+
+    #[test]
+    fn places_and_wide_amounts_read_back_as_added() {
+        let mut j = Journal::default();
+        let amounts = [
+            "12.30",
+            "21474836.47",
+            "21474836.48",
+            "-21474836.48",
+            "-21474836.49",
+            "92233720368547758.07",
+            "-1",
+        ];
+        for (line, amount) in amounts.into_iter().enumerate() {
+            let terminal = ["10054481", "10054482"][line % 2];
+            j.add(&TxRow {
+                terminal_id: Some(terminal),
+                city: (line == 4).then_some("Shenzhen"),
+                amount: Money {
+                    amount: Decimal::from_str(amount).unwrap(),
+                    currency: Currency::CNY,
+                },
+                ..row(0, line as u64 + 2, 0, None)
+            })
+            .unwrap();
+        }
+        for (t, amount) in j.txs.iter().zip(amounts) {
+            let minor = to_minor(Decimal::from_str(amount).unwrap(), Currency::CNY).unwrap();
+            assert_eq!(j.amount(t), minor, "{amount}");
+        }
+        // Only the amounts beyond an `i32` are kept beside the transactions.
+        assert_eq!(j.wide, [2_147_483_648, -2_147_483_649, i64::MAX]);
+        let place = |i: usize| {
+            let p = j.place(&j.txs[i]);
+            [p.terminal, p.merchant, p.city, p.batch].map(|s| j.syms.name(s).to_owned())
+        };
+        assert_eq!(place(0), ["10054481", "898310058120001", "", ""]);
+        assert_eq!(place(3), ["10054482", "898310058120001", "", ""]);
+        assert_eq!(place(4), ["10054481", "898310058120001", "Shenzhen", ""]);
+        // Rows at one place share its number.
+        assert_eq!(j.places.len(), 3);
+        assert_eq!(j.txs[0].place, j.txs[6].place);
     }
 
     #[test]
@@ -995,6 +1117,16 @@ mod tests {
         assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
     }
 
+    /// A place at `terminal`, with no merchant, city or batch.
+    fn place_of(terminal: Sym) -> Place {
+        Place {
+            terminal,
+            merchant: Sym::NONE,
+            city: Sym::NONE,
+            batch: Sym::NONE,
+        }
+    }
+
     /// A small journal in which references, cards and amounts collide often.
     fn journal_of(rows: &[(u8, u8, u8, bool, u8, u8, i8)]) -> Journal {
         let kinds = [
@@ -1031,15 +1163,13 @@ mod tests {
             rows.iter().enumerate()
         {
             let kind = kinds[usize::from(kind) % kinds.len()];
+            let place = j.place_number(place_of(sym(terminal, 3))).unwrap();
             j.txs.push(Tx {
-                stamp: Tx::stamp(i64::from(time), frame, kind, approved, true).unwrap(),
-                amount: i64::from(amount),
+                stamp: Tx::stamp(i64::from(time), frame, false, kind, approved, true).unwrap(),
+                amount: i32::from(amount),
                 card: id(card, 4),
                 reference: id(reference, 5),
-                terminal: sym(terminal, 3),
-                merchant: Sym::NONE,
-                city: Sym::NONE,
-                batch: Sym::NONE,
+                place,
                 line: line as u32 + 2,
                 trace: NO_TRACE,
             });
@@ -1049,9 +1179,9 @@ mod tests {
 
     /// The pairing as first written: for each reversal, a scan back through its group.
     fn scan_back(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
-        let order = j.order_by(|t| t.terminal);
+        let order = j.order_by(|t| j.place(t).terminal);
         let mut done = vec![false; j.txs.len()];
-        for group in j.groups(&order, |t| t.terminal) {
+        for group in j.groups(&order, |t| j.place(t).terminal) {
             for (pos, &v) in group.iter().enumerate() {
                 let r = j.tx(v);
                 if !reverses(r.kind()) || !r.approved() {
@@ -1071,7 +1201,7 @@ mod tests {
                             earlier().find(|s| {
                                 open(s)
                                     && j.tx(*s).card == r.card
-                                    && j.tx(*s).amount.abs() == r.amount.abs()
+                                    && j.amount(j.tx(*s)).abs() == j.amount(r).abs()
                             })
                         })
                         .flatten()
@@ -1085,11 +1215,11 @@ mod tests {
     }
 
     fn paired(j: &Journal, reverses: fn(Kind) -> bool, cardless: bool) -> Vec<bool> {
-        let order = j.order_by(|t| t.terminal);
+        let order = j.order_by(|t| j.place(t).terminal);
         let mut out = vec![false; j.txs.len()];
         let mut reversals = Reversals::default();
-        for group in j.groups(&order, |t| t.terminal) {
-            let cancelled = reversals.pair(group, |&i| Side::of(j.tx(i)), reverses, cardless);
+        for group in j.groups(&order, |t| j.place(t).terminal) {
+            let cancelled = reversals.pair(group, |&i| Side::of(j, j.tx(i)), reverses, cardless);
             for (&i, &c) in group.iter().zip(cancelled) {
                 out[i as usize] |= c;
             }
@@ -1124,16 +1254,19 @@ mod tests {
             span in proptest::sample::select(vec![1i64, 1_000_000, 1 << 40]),
         ) {
             let mut j = journal_of(&vec![(0, 0, 0, true, 0, 0, 1); rows.len()]);
-            for (t, &(key, time, card)) in j.txs.iter_mut().zip(&rows) {
-                t.terminal = if key == 5 { Sym::NONE } else { Sym::from_index(u32::from(key) * 7) };
+            for (i, &(key, time, card)) in rows.iter().enumerate() {
+                let terminal = if key == 5 { Sym::NONE } else { Sym::from_index(u32::from(key) * 7) };
+                let place = j.place_number(place_of(terminal)).unwrap();
+                let t = &mut j.txs[i];
+                t.place = place;
                 t.card = if card == 3 {
                     Ref::NONE
                 } else {
                     Symbols::default().reference(&card.to_string())
                 };
-                t.stamp = Tx::stamp(time * span, t.frame(), t.kind(), t.approved(), true).unwrap();
+                t.stamp = Tx::stamp(time * span, t.frame(), false, t.kind(), t.approved(), true).unwrap();
             }
-            fn plain<K: Ord>(j: &Journal, key: fn(&Tx) -> K) -> Vec<u32> {
+            fn plain<K: Ord>(j: &Journal, key: impl Fn(&Tx) -> K) -> Vec<u32> {
                 let mut keyed: Vec<(K, i64, u32)> =
                     j.txs.iter().enumerate().map(|(i, t)| (key(t), t.utc(), i as u32)).collect();
                 keyed.sort();
@@ -1142,7 +1275,9 @@ mod tests {
             let by_card = plain(&j, |t| t.card);
             proptest::prop_assert_eq!(&j.order_by(|t| t.card), &by_card);
             proptest::prop_assert_eq!(&j.sorted_by(|t| Some(t.card)).order, &by_card);
-            for key in [(|t: &Tx| t.terminal) as fn(&Tx) -> Sym, |t: &Tx| t.merchant] {
+            let by_terminal = |t: &Tx| j.place(t).terminal;
+            let by_merchant = |t: &Tx| j.place(t).merchant;
+            for key in [&by_terminal as &dyn Fn(&Tx) -> Sym, &by_merchant] {
                 let want = plain(&j, key);
                 proptest::prop_assert_eq!(&j.order_by(key), &want);
                 let grouped = j.grouped_by(|t| Some(key(t)));

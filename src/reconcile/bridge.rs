@@ -73,12 +73,12 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     let j = c.inp.journal;
     let t = j.tx(ti);
     let minor = c.minor_units(t);
-    let amount = Fixed::minor(signed(t), minor);
+    let amount = Fixed::minor(signed(j, t), minor);
     if t.kind() == Kind::Refund {
         return (amount, Fixed::ZERO, false);
     }
-    match rates.get(t.merchant, tx_channel(t)) {
-        Some(rate) => (amount, rate.fee(t.amount, minor), true),
+    match rates.get(j.place(t).merchant, tx_channel(t)) {
+        Some(rate) => (amount, rate.fee(j.amount(t), minor), true),
         None => {
             let line = c.paired_line(ti).map(|l| c.inp.statement.line(l));
             (amount, line.map_or(Fixed::ZERO, |l| l.fee_amount()), false)
@@ -176,12 +176,12 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
                 let refund = l.gross() < 0;
-                let basis = fee_basis(&l, Some(t));
+                let basis = fee_basis(j, &l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted
-                    && basis == (t.merchant, tx_channel(t))
-                    && l.gross().abs() == t.amount.abs()
+                    && basis == (j.place(t).merchant, tx_channel(t))
+                    && l.gross().abs() == j.amount(t).abs()
                 {
                     fee_of_tx // the same rate on the same amount
                 } else {

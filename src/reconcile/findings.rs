@@ -9,7 +9,7 @@ use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Sym, Tx};
+use crate::journal::{Journal, Sym, Tx};
 use crate::model::Source;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
@@ -104,10 +104,10 @@ impl Ctx<'_> {
         let tx = t.map(|i| self.tx(i));
         let line = l.map(|i| self.line(i));
         f.merchant_id = tx
-            .and_then(|t| self.name(t.merchant))
+            .and_then(|t| self.name(self.inp.journal.place(t).merchant))
             .or_else(|| line.and_then(|l| self.name(l.merchant())));
         f.terminal_id = tx
-            .and_then(|t| self.name(t.terminal))
+            .and_then(|t| self.name(self.inp.journal.place(t).terminal))
             .or_else(|| line.and_then(|l| self.name(l.terminal())));
         let syms = &self.inp.journal.syms;
         f.card = tx
@@ -157,10 +157,10 @@ pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
             currency_mismatch(c, p, out);
             continue;
         }
-        if signed(t) != l.gross() {
+        if signed(j, t) != l.gross() {
             amount_mismatch(c, p, out);
         }
-        if merchant_differs(c, t, &l) || terminal_differs(t, &l) {
+        if merchant_differs(c, t, &l) || terminal_differs(j, t, &l) {
             merchant_mismatch(c, p, out);
         }
         if let Some(settled) = l.settle_day()
@@ -220,7 +220,7 @@ fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let msg = format!(
         "A {} of {} on {} was {state} at the terminal but the acquirer settled it for {}{}. The customer was charged for a payment that failed: refund the customer or ask the acquirer to reverse it.",
         kind_word(t),
-        c.money(t, t.amount.abs()),
+        c.money(t, c.inp.journal.amount(t).abs()),
         c.when(t),
         gross.abs(),
         c.ref_text(Some(t), Some(p.line)),
@@ -244,7 +244,7 @@ fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let msg = format!(
         "A {} of {} {} on {} was settled in {} ({} {}){}. Ask the acquirer why the currency changed and at what rate.",
         kind_word(t),
-        c.money(t, t.amount.abs()),
+        c.money(t, c.inp.journal.amount(t).abs()),
         c.inp.journal.currency(t),
         c.when(t),
         l.currency(),
@@ -266,7 +266,7 @@ fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
 
 fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
-    let (charged, gross) = (c.money(t, signed(t)), l.gross_decimal());
+    let (charged, gross) = (c.money(t, signed(c.inp.journal, t)), l.gross_decimal());
     let currency = c.inp.journal.currency(t);
     // Short means less money for the merchant: a sale settled for less, or a refund (money
     // out) settled for more.
@@ -316,7 +316,7 @@ fn late_settlement(
     let msg = format!(
         "A {} of {} on {} was due to settle on {due} (T+{}) and settled on {settled}, {days} day{} late{}. Late money costs interest: ask the acquirer why.",
         kind_word(t),
-        c.money(t, t.amount.abs()),
+        c.money(t, c.inp.journal.amount(t).abs()),
         c.when(t),
         c.inp.contract.lag_days(tx_channel(t)),
         if days == 1 { "" } else { "s" },
@@ -342,10 +342,10 @@ fn expected_merchant(c: &Ctx<'_>, t: &Tx) -> Option<String> {
     let registered = || {
         c.inp
             .register
-            .and_then(|r| r.terminals.get(syms.name(t.terminal)))
+            .and_then(|r| r.terminals.get(syms.name(c.inp.journal.place(t).terminal)))
             .and_then(|e| e.merchant_id.clone())
     };
-    syms.opt(t.merchant)
+    syms.opt(c.inp.journal.place(t).merchant)
         .map(str::to_owned)
         .or_else(registered)
         .or(c.inp.merchant_id.map(str::to_owned))
@@ -357,14 +357,14 @@ fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
     if l.merchant().is_none() {
         return false;
     }
-    if !t.merchant.is_none() {
-        return l.merchant() != t.merchant;
+    if !c.inp.journal.place(t).merchant.is_none() {
+        return l.merchant() != c.inp.journal.place(t).merchant;
     }
     expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant()))
 }
 
-fn terminal_differs(t: &Tx, l: &Line) -> bool {
-    !l.terminal().is_none() && !t.terminal.is_none() && l.terminal() != t.terminal
+fn terminal_differs(j: &Journal, t: &Tx, l: &Line) -> bool {
+    !l.terminal().is_none() && !j.place(t).terminal.is_none() && l.terminal() != j.place(t).terminal
 }
 
 fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
@@ -382,13 +382,13 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
         format!(
             "under terminal {} instead of {}",
             syms.name(l.terminal()),
-            syms.name(t.terminal)
+            syms.name(c.inp.journal.place(t).terminal)
         )
     };
     let msg = format!(
         "A {} of {} on {} was settled {what}{}. Settling under another merchant or terminal (jump code) can change fees and hide where money goes: ask the acquirer to correct the routing.",
         kind_word(t),
-        c.money(t, t.amount.abs()),
+        c.money(t, c.inp.journal.amount(t).abs()),
         c.when(t),
         c.ref_text(Some(t), Some(p.line)),
     );
@@ -430,7 +430,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
         let msg = format!(
             "A {} of {} on {} was settled more than once: this line settles it again for {}{}. Money paid twice is taken back later: ask the acquirer which line stands.",
             kind_word(t),
-            c.money(t, t.amount.abs()),
+            c.money(t, c.inp.journal.amount(t).abs()),
             c.when(t),
             l.gross_decimal().abs(),
             c.ref_text(Some(t), Some(li)),
@@ -452,9 +452,9 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
             continue;
         }
         let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
-        let amount = c.money(t, t.amount.abs());
+        let amount = c.money(t, c.inp.journal.amount(t).abs());
         let rt = c.ref_text(Some(t), None);
-        let refund = signed(t) < 0;
+        let refund = signed(j, t) < 0;
         match c.tx_outcomes[i] {
             TxOutcome::Unsettled => {
                 let (what, severity) = if refund {
@@ -472,7 +472,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
                     "A {} of {amount} on {} (terminal {}) was due to settle by {due} and is on no statement line{rt}. {what}",
                     kind_word(t),
                     c.when(t),
-                    j.syms.name(t.terminal)
+                    j.syms.name(j.place(t).terminal)
                 );
                 out.push(
                     c.finding("unsettled", severity, msg, Some(i as u32), None)
@@ -548,7 +548,10 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
 pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
     for (li, group) in totals {
         let l = c.line(*li);
-        let sum: i128 = group.iter().map(|&i| i128::from(signed(c.tx(i)))).sum();
+        let sum: i128 = group
+            .iter()
+            .map(|&i| i128::from(signed(c.inp.journal, c.tx(i))))
+            .sum();
         let expected = Decimal::try_from_i128_with_scale(sum, l.currency().minor_units())
             .unwrap_or(Decimal::MAX);
         let settled = l.gross_decimal();
@@ -631,7 +634,7 @@ fn check_lines(
             continue;
         }
         let li = li as u32;
-        let (merchant, channel) = fee_basis(&l, c.paired_tx(li).map(|t| j.tx(t)));
+        let (merchant, channel) = fee_basis(j, &l, c.paired_tx(li).map(|t| j.tx(t)));
         let gross = i128::from(l.gross()) * UNITS;
         let fee = i128::from(l.fee_units());
         if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
@@ -683,7 +686,7 @@ fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding
         if !l.is_transaction() || l.gross() <= 0 {
             continue;
         }
-        let basis = fee_basis(&l, c.paired_tx(li as u32).map(|t| j.tx(t)));
+        let basis = fee_basis(j, &l, c.paired_tx(li as u32).map(|t| j.tx(t)));
         let Some(&(median, lines)) = usual_rate.get(&basis) else {
             continue;
         };

@@ -294,8 +294,8 @@ fn by_key(
         let tx = journal.tx(t);
         (
             !rules.should_settle(t as usize),
-            !(line.terminal().is_none() || tx.terminal == line.terminal()),
-            tx.amount.abs() != line.gross().abs(),
+            !(line.terminal().is_none() || journal.place(tx).terminal == line.terminal()),
+            journal.amount(tx).abs() != line.gross().abs(),
             line.utc().map_or(0, |u| (tx.utc() - u).abs()),
             t,
         )
@@ -368,10 +368,20 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
                 free.push((b, t.utc(), i as u32));
             }
         };
-        add(bucket(t.terminal, t.merchant, t.card, class(t.kind())));
-        if !t.terminal.is_none() && !t.merchant.is_none() {
+        add(bucket(
+            journal.place(t).terminal,
+            journal.place(t).merchant,
+            t.card,
+            class(t.kind()),
+        ));
+        if !journal.place(t).terminal.is_none() && !journal.place(t).merchant.is_none() {
             // Also findable by merchant, for statements that carry no terminal.
-            add((Sym::NONE, t.merchant, t.card, class(t.kind())));
+            add((
+                Sym::NONE,
+                journal.place(t).merchant,
+                t.card,
+                class(t.kind()),
+            ));
         }
     }
     free.sort_unstable();
@@ -402,7 +412,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
             if journal.currency(t) != line.currency() {
                 continue;
             }
-            let diff = (t.amount.abs() - line.gross().abs()).abs();
+            let diff = (journal.amount(t).abs() - line.gross().abs()).abs();
             if diff <= tolerance {
                 cands.push((
                     !rules.should_settle(ti as usize),

@@ -222,9 +222,9 @@ pub fn tx_channel(t: &Tx) -> Channel {
 /// Whose contract and which channel a settlement line's fee is judged by: the line's own
 /// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
 /// money trail both use this.
-pub fn fee_basis(l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
+pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
     let merchant = if l.merchant().is_none() {
-        tx.map_or(Sym::NONE, |t| t.merchant)
+        tx.map_or(Sym::NONE, |t| j.place(t).merchant)
     } else {
         l.merchant()
     };
@@ -243,11 +243,11 @@ fn expected(t: &Tx, voided: bool) -> bool {
 }
 
 /// The signed amount a transaction should settle for: charges positive, refunds negative.
-pub fn signed(t: &Tx) -> i64 {
+pub fn signed(j: &Journal, t: &Tx) -> i64 {
     if matches!(t.kind(), Kind::Refund | Kind::Chargeback) {
-        -t.amount.abs()
+        -j.amount(t).abs()
     } else {
-        t.amount.abs()
+        j.amount(t).abs()
     }
 }
 
@@ -311,10 +311,10 @@ fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts
     let contents = |t: &Tx| {
         (
             t.utc(),
-            t.amount,
+            j.amount(t),
             j.currency_index_of(t),
-            t.terminal,
-            t.merchant,
+            j.place(t).terminal,
+            j.place(t).merchant,
             t.card,
             t.trace(),
             t.kind(),
@@ -434,8 +434,10 @@ fn totals(
     let by_index: Vec<u32> = (0..tx_outcomes.len() as u32)
         .filter(|&i| open(tx_outcomes[i as usize]))
         .collect();
-    let mut by_terminal: Vec<(Sym, u32)> =
-        by_index.iter().map(|&i| (j.tx(i).terminal, i)).collect();
+    let mut by_terminal: Vec<(Sym, u32)> = by_index
+        .iter()
+        .map(|&i| (j.place(j.tx(i)).terminal, i))
+        .collect();
     by_terminal.sort_unstable();
     let mut totals = Vec::with_capacity(lines.len());
     for li in lines {
@@ -447,10 +449,10 @@ fn totals(
             }
             let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
-            let same_batch = if l.batch().is_none() || t.batch.is_none() {
+            let same_batch = if l.batch().is_none() || j.place(t).batch.is_none() {
                 l.settle_date() == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
             } else {
-                t.batch == l.batch()
+                j.place(t).batch == l.batch()
             };
             if same_batch && j.currency(t) == l.currency() {
                 group.push(i);

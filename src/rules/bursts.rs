@@ -57,8 +57,8 @@ fn max_minor(ctx: &Context<'_>, t: &Tx) -> i64 {
     let max = ctx.settings.decimal(
         RULE,
         "max_amount",
-        ctx.name(t.merchant),
-        ctx.name(t.terminal),
+        ctx.name(ctx.place(t).merchant),
+        ctx.name(ctx.place(t).terminal),
     );
     crate::journal::to_minor(max, ctx.journal.currency(t)).unwrap_or(i64::MAX)
 }
@@ -83,7 +83,10 @@ impl CardReader {
     /// Reads a card's bursts of small transactions.
     pub fn read(&mut self, ctx: &Context<'_>, rows: &[cards::Row], out: &mut CardBursts) {
         let (count, window, limit) = self.settings.get(ctx, ctx.tx(rows[0].tx), |first| {
-            let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+            let (m, t) = (
+                ctx.name(ctx.place(first).merchant),
+                ctx.name(ctx.place(first).terminal),
+            );
             (
                 ctx.settings.count(RULE, "count", m, t) as usize,
                 ctx.settings.seconds(RULE, "window", m, t),
@@ -172,7 +175,10 @@ pub(super) struct TerminalSmalls {
 /// cards are read: `small_burst` leaves those out.
 pub(super) fn read_terminal(ctx: &Context<'_>, rows: &[Row], out: &mut TerminalSmalls) {
     let first = ctx.tx(rows[0].tx);
-    let (m, t) = (ctx.name(first.merchant), ctx.name(first.terminal));
+    let (m, t) = (
+        ctx.name(ctx.place(first).merchant),
+        ctx.name(ctx.place(first).terminal),
+    );
     let window = ctx.settings.seconds(RULE, "window", m, t).max(1);
     let limit = max_minor(ctx, first);
     let start = out.smalls.len();
@@ -225,16 +231,16 @@ fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
         .iter()
         .map(|&i| ctx.tx(i))
         .filter(|t| t.approved())
-        .map(|t| t.magnitude())
+        .map(|t| ctx.magnitude(t))
         .sum();
     let lo = run
         .iter()
-        .map(|&i| ctx.tx(i).amount.abs())
+        .map(|&i| ctx.amount(ctx.tx(i)).abs())
         .min()
         .unwrap_or(0);
     let hi = run
         .iter()
-        .map(|&i| ctx.tx(i).amount.abs())
+        .map(|&i| ctx.amount(ctx.tx(i)).abs())
         .max()
         .unwrap_or(0);
     (z.utc() - a.utc(), declined, approved, lo, hi)
@@ -243,7 +249,10 @@ fn summary(ctx: &Context<'_>, run: &[u32]) -> (i64, usize, i128, i64, i64) {
 fn card_finding(ctx: &Context<'_>, run: &[u32]) -> Finding {
     let a = ctx.tx(run[0]);
     let (span, declined, approved, lo, hi) = summary(ctx, run);
-    let mut terminals: Vec<&str> = run.iter().map(|&i| ctx.name(ctx.tx(i).terminal)).collect();
+    let mut terminals: Vec<&str> = run
+        .iter()
+        .map(|&i| ctx.name(ctx.place(ctx.tx(i)).terminal))
+        .collect();
     terminals.dedup();
     let message = format!(
         "Card {} made {} small charges ({}–{}) within {} on terminal {}, {declined} of them declined{}. Bursts of small charges are how stolen cards are tested: stop charging this card and report it to the acquirer.",
@@ -271,7 +280,7 @@ fn terminal_finding(ctx: &Context<'_>, run: &[u32], usual: usize, threshold: usi
     cards.dedup();
     let message = format!(
         "Terminal {} took {} small transactions ({}–{}) within {} on {} different cards, {declined} declined; it usually takes {usual} per window. Check who used the terminal then and report it to the acquirer.",
-        ctx.name(a.terminal),
+        ctx.name(ctx.place(a).terminal),
         run.len(),
         ctx.money(a, lo),
         ctx.money(a, hi),

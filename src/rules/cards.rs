@@ -30,8 +30,8 @@ impl Row {
         Row {
             tx: i,
             utc: t.utc(),
-            amount: t.amount,
-            city: t.city,
+            amount: ctx.amount(t),
+            city: ctx.place(t).city,
             kind: t.kind(),
             approved: t.approved(),
         }

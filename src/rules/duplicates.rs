@@ -20,9 +20,9 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut charges = reversed.repeated[candidates.clone()].to_vec();
         charges.sort_by_key(|&i| {
             let t = ctx.tx(i);
-            (t.card, t.amount, t.utc(), ctx.journal.source(t))
+            (t.card, ctx.amount(t), t.utc(), ctx.journal.source(t))
         });
-        let key = |t: &Tx| (t.card, t.amount, ctx.journal.currency_index_of(t));
+        let key = |t: &Tx| (t.card, ctx.amount(t), ctx.journal.currency_index_of(t));
         for same in charges.chunk_by(|&a, &b| key(ctx.tx(a)) == key(ctx.tx(b))) {
             for cluster in same.chunk_by(|&a, &b| ctx.tx(b).utc() - ctx.tx(a).utc() <= window) {
                 let mut distinct: Vec<u32> = Vec::new();
@@ -41,7 +41,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 );
                 let n = distinct.len();
                 let span = z.utc() - a.utc();
-                let amount = ctx.money(a, a.amount);
+                let amount = ctx.money(a, ctx.amount(a));
                 let message = format!(
                     "Card {} was charged {amount} {} on terminal {} within {}{}. If the customer paid once, refund the extra charge{} and tell the acquirer.",
                     ctx.text(a.card),
@@ -50,7 +50,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     } else {
                         format!("{n} times")
                     },
-                    ctx.name(a.terminal),
+                    ctx.name(ctx.place(a).terminal),
                     span_words(span),
                     ctx.refs(&distinct),
                     if n > 2 { "s" } else { "" },
@@ -58,7 +58,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let f = ctx
                     .finding(RULE, message, &distinct)
                     .money(
-                        ctx.money(a, a.magnitude() * (n as i128 - 1)),
+                        ctx.money(a, ctx.magnitude(a) * (n as i128 - 1)),
                         ctx.journal.currency(a),
                     )
                     .detail("count", n)
@@ -74,10 +74,10 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 fn contents(j: &Journal, t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
     (
         t.utc(),
-        t.amount,
+        j.amount(t),
         j.currency_index_of(t),
-        t.terminal,
-        t.merchant,
+        j.place(t).terminal,
+        j.place(t).merchant,
         t.card,
         t.trace(),
         t.kind(),
@@ -120,7 +120,7 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 group[1..]
                     .iter()
-                    .map(|&i| ctx.tx(i).magnitude())
+                    .map(|&i| ctx.magnitude(ctx.tx(i)))
                     .sum::<i128>(),
             )
         };

@@ -83,7 +83,10 @@ impl Reader {
     pub fn read(&mut self, ctx: &Context<'_>, rows: &[Row], out: &mut Away) {
         const RULE: &str = "terminal-location";
         let first = ctx.tx(rows[0].tx);
-        let (m, term) = (ctx.name(first.merchant), ctx.name(first.terminal));
+        let (m, term) = (
+            ctx.name(ctx.place(first).merchant),
+            ctx.name(ctx.place(first).terminal),
+        );
         let (cities, away) = (&mut self.cities, &mut self.away);
         cities.clear();
         let mut placed = 0;
@@ -150,28 +153,33 @@ pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, first) {
             continue;
         }
-        let (term, home, source) = (ctx.name(first.terminal), &terminal.home, &terminal.source);
+        let (term, home, source) = (
+            ctx.name(ctx.place(first).terminal),
+            &terminal.home,
+            &terminal.source,
+        );
         let away = &found.rows[terminal.rows.clone()];
-        for place in away.chunk_by(|&a, &b| ctx.tx(a).city == ctx.tx(b).city) {
+        for place in away.chunk_by(|&a, &b| ctx.place(ctx.tx(a)).city == ctx.place(ctx.tx(b)).city)
+        {
             let t = ctx.tx(place[0]);
             let money: i128 = place
                 .iter()
                 .map(|&i| ctx.tx(i))
                 .filter(|x| x.approved())
-                .map(|x| x.magnitude())
+                .map(|x| ctx.magnitude(x))
                 .sum();
             let message = format!(
                 "Terminal {term} took {} transaction{} in {} from {}, but its {source} city is {home}{}. A terminal that moves may have been taken or cloned: check where it is.",
                 place.len(),
                 if place.len() == 1 { "" } else { "s" },
-                ctx.name(t.city),
+                ctx.name(ctx.place(t).city),
                 ctx.when(t),
                 ctx.refs(place),
             );
             let mut f = ctx
                 .finding(RULE, message, place)
                 .money(ctx.money(t, money), ctx.journal.currency(t))
-                .detail("city", ctx.name(t.city))
+                .detail("city", ctx.name(ctx.place(t).city))
                 .detail("home_city", home.clone())
                 .detail("count", place.len());
             f.card = None;
@@ -224,25 +232,28 @@ pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let (a, b) = (ctx.tx(pair[0]), ctx.tx(pair[1]));
-        if same_city_sym(ctx, a.city, b.city) {
+        if same_city_sym(ctx, ctx.place(a).city, ctx.place(b).city) {
             continue;
         }
         let message = format!(
             "Card {} was used in {} at {} and in {} at {}, {} apart{}: too close for one person to travel. One of the cards may be a copy; tell the acquirer.",
             ctx.text(a.card),
-            ctx.name(a.city),
+            ctx.name(ctx.place(a).city),
             ctx.when(a),
-            ctx.name(b.city),
+            ctx.name(ctx.place(b).city),
             ctx.when(b),
             span_words(gap),
             ctx.refs(&pair),
         );
         out.push(
             ctx.finding(RULE, message, &pair)
-                .money(ctx.money(b, b.amount.abs()), ctx.journal.currency(b))
+                .money(ctx.money(b, ctx.amount(b).abs()), ctx.journal.currency(b))
                 .detail(
                     "cities",
-                    vec![ctx.name(a.city).to_owned(), ctx.name(b.city).to_owned()],
+                    vec![
+                        ctx.name(ctx.place(a).city).to_owned(),
+                        ctx.name(ctx.place(b).city).to_owned(),
+                    ],
                 )
                 .detail("gap_seconds", gap),
         );

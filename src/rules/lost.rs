@@ -10,7 +10,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(register) = ctx.register else { return };
     for group in ctx.by_terminal.groups() {
         let first = ctx.tx(group[0]);
-        let Some(entry) = register.terminals.get(ctx.name(first.terminal)) else {
+        let Some(entry) = register.terminals.get(ctx.name(ctx.place(first).terminal)) else {
             continue;
         };
         if !ctx.enabled(RULE, first) {
@@ -32,7 +32,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .map(|&i| ctx.tx(i))
             .filter(|t| t.approved())
-            .map(|t| t.magnitude())
+            .map(|t| ctx.magnitude(t))
             .sum();
         let t = ctx.tx(after[0]);
         let state = match (entry.status, entry.lost_at) {
@@ -47,7 +47,7 @@ pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let message = format!(
             "Terminal {} {state} but made {} transaction{} afterwards, the first at {}{}. Ask the acquirer to block the terminal and to hold these payments.",
-            ctx.name(t.terminal),
+            ctx.name(ctx.place(t).terminal),
             after.len(),
             if after.len() == 1 { "" } else { "s" },
             ctx.when(t),

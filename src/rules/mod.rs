@@ -23,7 +23,7 @@ mod traces;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Grouped, Journal, Ref, Sym, Tx};
+use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
 use hashbrown::HashMap;
@@ -287,7 +287,7 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
-        let by_terminal = Cow::Owned(journal.grouped_by(|t| Some(t.terminal)));
+        let by_terminal = Cow::Owned(journal.grouped_by(|t| Some(journal.place(t).terminal)));
         Self::with_terminals(
             journal,
             register,
@@ -326,6 +326,21 @@ impl<'a> Context<'a> {
         self.journal.tx(i)
     }
 
+    /// The terminal, merchant, city and batch of `tx`.
+    pub fn place(&self, tx: &Tx) -> &Place {
+        self.journal.place(tx)
+    }
+
+    /// The amount of `tx` in minor units, signed as read.
+    pub fn amount(&self, tx: &Tx) -> i64 {
+        self.journal.amount(tx)
+    }
+
+    /// The amount's size in minor units, widened so that sums of many never overflow.
+    pub fn magnitude(&self, tx: &Tx) -> i128 {
+        self.journal.magnitude(tx)
+    }
+
     pub fn name(&self, s: Sym) -> &str {
         self.journal.syms.name(s)
     }
@@ -337,13 +352,20 @@ impl<'a> Context<'a> {
 
     /// A duration threshold of `rule` as it applies to `tx`'s merchant and terminal.
     pub fn seconds(&self, rule: &str, name: &str, tx: &Tx) -> i64 {
-        self.settings
-            .seconds(rule, name, self.name(tx.merchant), self.name(tx.terminal))
+        self.settings.seconds(
+            rule,
+            name,
+            self.name(self.place(tx).merchant),
+            self.name(self.place(tx).terminal),
+        )
     }
 
     pub fn enabled(&self, rule: &str, tx: &Tx) -> bool {
-        self.settings
-            .enabled(rule, self.name(tx.merchant), self.name(tx.terminal))
+        self.settings.enabled(
+            rule,
+            self.name(self.place(tx).merchant),
+            self.name(self.place(tx).terminal),
+        )
     }
 
     /// Money of `tx`'s currency from minor units, as written in messages (`88.00`).
@@ -357,8 +379,16 @@ impl<'a> Context<'a> {
         let mut f = Finding::new(rule, self.settings.severity(rule), message);
         let Some(&first) = txs.first() else { return f };
         let t = self.tx(first);
-        f.merchant_id = self.journal.syms.opt(t.merchant).map(str::to_owned);
-        f.terminal_id = self.journal.syms.opt(t.terminal).map(str::to_owned);
+        f.merchant_id = self
+            .journal
+            .syms
+            .opt(self.place(t).merchant)
+            .map(str::to_owned);
+        f.terminal_id = self
+            .journal
+            .syms
+            .opt(self.place(t).terminal)
+            .map(str::to_owned);
         f.card = self.journal.syms.ref_name(t.card).map(|c| c.to_string());
         f.time = Some(self.journal.local_time(t).to_rfc3339());
         for &i in txs {
@@ -421,9 +451,14 @@ impl<T> Default for PerPlace<T> {
 impl<T: Copy> PerPlace<T> {
     /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
     pub fn get(&mut self, ctx: &Context<'_>, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+        let place = ctx.place(tx);
         *self
             .resolved
-            .entry((tx.merchant, tx.terminal, ctx.journal.currency_index_of(tx)))
+            .entry((
+                place.merchant,
+                place.terminal,
+                ctx.journal.currency_index_of(tx),
+            ))
             .or_insert_with(|| resolve(tx))
     }
 }

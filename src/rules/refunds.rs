@@ -90,13 +90,13 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
                 sales: sales.clone(),
             });
         }
-        let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
+        let sold: i128 = sales.iter().map(|&s| ctx.magnitude(ctx.tx(s))).sum();
         let refunded = by_order_refunded.entry(order(i)).or_default();
-        *refunded += r.magnitude();
+        *refunded += ctx.magnitude(r);
         if *refunded > sold {
             out.push(Outcome::Excess {
                 refund: i,
-                over: (*refunded - sold).min(r.magnitude()),
+                over: (*refunded - sold).min(ctx.magnitude(r)),
                 sales: sales.clone(),
             });
         }
@@ -171,13 +171,13 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let message = format!(
             "A refund of {} {to} on {} has no original sale in these files{}. If the sale is not in an earlier period, money was paid out for nothing: ask who issued the refund.",
-            ctx.money(r, r.amount.abs()),
+            ctx.money(r, ctx.amount(r).abs()),
             ctx.when(r),
             ctx.refs(&[refund]),
         );
         out.push(
             ctx.finding(RULE, message, &[refund])
-                .money(ctx.money(r, r.amount.abs()), ctx.journal.currency(r)),
+                .money(ctx.money(r, ctx.amount(r).abs()), ctx.journal.currency(r)),
         );
     }
 }
@@ -198,7 +198,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !ctx.enabled(RULE, r) {
             continue;
         }
-        let sold: i128 = sales.iter().map(|&s| ctx.tx(s).magnitude()).sum();
+        let sold: i128 = sales.iter().map(|&s| ctx.magnitude(ctx.tx(s))).sum();
         let mut evidence = sales.clone();
         evidence.push(refund);
         let whom = ctx.journal.syms.ref_name(r.card).map_or_else(
@@ -208,7 +208,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "Refunds to {whom} now exceed what was sold to it ({} sold): the refund of {} on {} pays out {} more than was taken{}. Ask who issued it and recover the excess.",
             ctx.money(r, sold),
-            ctx.money(r, r.amount.abs()),
+            ctx.money(r, ctx.amount(r).abs()),
             ctx.when(r),
             ctx.money(r, over),
             ctx.refs(&evidence),
@@ -238,14 +238,14 @@ pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "Order {} was paid with card {paid_with} but refunded ({}) to card {} on {}{}. Refunds must go back to the paying card: this is a known way to cash out; stop it and ask who issued it.",
             ctx.text(ctx.journal.order(refund)),
-            ctx.money(r, r.amount.abs()),
+            ctx.money(r, ctx.amount(r).abs()),
             ctx.text(r.card),
             ctx.when(r),
             ctx.refs(&evidence),
         );
         out.push(
             ctx.finding(RULE, message, &evidence)
-                .money(ctx.money(r, r.amount.abs()), ctx.journal.currency(r)),
+                .money(ctx.money(r, ctx.amount(r).abs()), ctx.journal.currency(r)),
         );
     }
 }

@@ -37,11 +37,11 @@ impl Row {
         Row {
             tx: i,
             utc: t.utc(),
-            amount: t.amount,
+            amount: ctx.amount(t),
             reference: t.reference,
             card: t.card,
-            city: t.city,
-            batch: t.batch,
+            city: ctx.place(t).city,
+            batch: ctx.place(t).batch,
             trace: t.trace(),
             minute: ctx.journal.local_minute(t) as u16,
             trace_width: t.trace_width(),
@@ -94,7 +94,7 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
     // A terminal's rows, kept from one terminal to the next.
     let mut rows: Vec<Row> = Vec::new();
     for group in ctx.by_terminal.groups() {
-        if ctx.tx(group[0]).terminal.is_none() {
+        if ctx.place(ctx.tx(group[0])).terminal.is_none() {
             // Rows without a terminal are one group too: voids pair within it and off-hours
             // learns its hours, as before; the other rules leave it out. It may be most of the
             // log (a gateway's export without terminals), and its rows come in file order,

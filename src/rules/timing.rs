@@ -13,7 +13,10 @@ const OFF_HOURS: &str = "off-hours";
 /// through `row`.
 fn hours_for<R>(ctx: &Context<'_>, rows: &[R], row: impl Fn(&R) -> Row) -> Option<(Hours, String)> {
     let t = ctx.tx(row(&rows[0]).tx);
-    let (m, term) = (ctx.name(t.merchant), ctx.name(t.terminal));
+    let (m, term) = (
+        ctx.name(ctx.place(t).merchant),
+        ctx.name(ctx.place(t).terminal),
+    );
     if let Some(h) = ctx.settings.hours(OFF_HOURS, "business_hours", m, term) {
         return Some((h, "configured".to_owned()));
     }
@@ -109,15 +112,15 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             let message = format!(
                 "Terminal {} {what} {} at {} on {}, outside business hours {hours} ({source}){}. If nobody was working then, find out who had the terminal and tell the acquirer.",
-                ctx.name(t.terminal),
-                ctx.money(t, t.amount),
+                ctx.name(ctx.place(t).terminal),
+                ctx.money(t, ctx.amount(t)),
                 local.format("%H:%M"),
                 local.format("%Y-%m-%d"),
                 ctx.refs(&[i]),
             );
             out.push(
                 ctx.finding(OFF_HOURS, message, &[i])
-                    .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
+                    .money(ctx.money(t, ctx.amount(t).abs()), ctx.journal.currency(t))
                     .detail("business_hours", hours.to_string())
                     .detail("hours_source", source.clone()),
             );
@@ -143,14 +146,14 @@ pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let message = format!(
             "A transaction of {} is dated {}, after the audit time {}{}. The terminal's clock is wrong or the record was altered: check the terminal's date setting.",
-            ctx.money(t, t.amount),
+            ctx.money(t, ctx.amount(t)),
             ctx.when(t),
             ctx.as_of.format("%Y-%m-%d %H:%M:%S"),
             ctx.refs(&[i as u32]),
         );
         out.push(
             ctx.finding(RULE, message, &[i as u32])
-                .money(ctx.money(t, t.amount.abs()), ctx.journal.currency(t))
+                .money(ctx.money(t, ctx.amount(t).abs()), ctx.journal.currency(t))
                 .detail("ahead_seconds", t.utc() - as_of),
         );
     }

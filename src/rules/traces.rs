@@ -236,7 +236,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let message = format!(
             "Terminal {} is missing trace number{} {range} ({missing} transaction{}) between {} and {}: they happened but are not in this export. Ask the POS vendor or the acquirer for them.",
-            ctx.name(ta.terminal),
+            ctx.name(ctx.place(ta).terminal),
             if missing == 1 { "" } else { "s" },
             if missing == 1 { "" } else { "s" },
             ctx.when(ta),
@@ -247,7 +247,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .detail("from", format!("{from:0width$}"))
             .detail("to", format!("{to:0width$}"))
             .detail("count", missing);
-        if let Some(b) = ctx.journal.syms.opt(ta.batch) {
+        if let Some(b) = ctx.journal.syms.opt(ctx.place(ta).batch) {
             f = f.detail("batch", b);
         }
         f.card = None;
@@ -270,7 +270,7 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let t = ctx.tx(i);
             let twin = distinct.iter().any(|&j| {
                 let s = ctx.tx(j);
-                s.reference == t.reference && s.utc() == t.utc() && s.amount == t.amount
+                s.reference == t.reference && s.utc() == t.utc() && ctx.amount(s) == ctx.amount(t)
             });
             if !twin {
                 distinct.push(i);
@@ -284,10 +284,13 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "Trace number {} was used by {} different transactions on terminal {}{}. A trace number identifies one transaction: one of them may be forged or replayed; ask the acquirer which one is real.",
             ctx.journal.trace(t),
             distinct.len(),
-            ctx.name(t.terminal),
+            ctx.name(ctx.place(t).terminal),
             ctx.refs(&distinct),
         );
-        let at_stake: i128 = distinct[1..].iter().map(|&i| ctx.tx(i).magnitude()).sum();
+        let at_stake: i128 = distinct[1..]
+            .iter()
+            .map(|&i| ctx.magnitude(ctx.tx(i)))
+            .sum();
         out.push(
             ctx.finding(RULE, message, &distinct)
                 .money(ctx.money(t, at_stake), ctx.journal.currency(t))
@@ -311,7 +314,7 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let (a, b) = (ctx.tx(back.a), ctx.tx(back.b));
         let message = format!(
             "On terminal {}, trace {} is stamped {}, before trace {} stamped {}, although it comes after it in the counter: the clock and the trace numbers disagree by {}. Check the terminal's clock; times on this terminal cannot be trusted for the period.",
-            ctx.name(a.terminal),
+            ctx.name(ctx.place(a).terminal),
             ctx.journal.trace(a),
             ctx.when(a),
             ctx.journal.trace(b),
