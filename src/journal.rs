@@ -553,6 +553,38 @@ impl Journal {
         Grouped { order, starts }
     }
 
+    /// `sorted_by` the card (rows without one left out). When every card is a packed masked card
+    /// and the indexes fit beside its bits, each row is sorted as one `u64` (its card's bits
+    /// above its index) rather than a pair padded to 16 bytes: half the room, the same order.
+    pub fn sorted_by_card(&self) -> Grouped {
+        let index_bits = u64::BITS - Ref::CARD_BITS;
+        let narrow = (self.txs.len() as u64) < 1 << index_bits
+            && self
+                .txs
+                .iter()
+                .all(|t| t.card.is_none() || t.card.card_bits().is_some());
+        if !narrow {
+            return self.sorted_by(|t| (!t.card.is_none()).then_some(t.card));
+        }
+        let mut keyed: Vec<u64> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some(t.card.card_bits()? << index_bits | i as u64))
+            .collect();
+        keyed.sort_unstable();
+        let index = |k: &u64| (k & ((1 << index_bits) - 1)) as u32;
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a >> index_bits == b >> index_bits) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(index));
+            if run.len() > 1 {
+                let at = order.len() - run.len();
+                self.by_time(&mut order[at..]);
+            }
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
     /// The groups of two or more transactions that share a key (rows without one left out), by
     /// key, then time, then file position. For keys that are mostly unique, like references:
     /// a count per hash of the key, in a table of eight slots per row, tells most single rows
@@ -1275,6 +1307,25 @@ mod tests {
             let by_card = plain(&j, |t| t.card);
             proptest::prop_assert_eq!(&j.order_by(|t| t.card), &by_card);
             proptest::prop_assert_eq!(&j.sorted_by(|t| Some(t.card)).order, &by_card);
+            // Cards as masked cards are packed, then as other values too (interned): the narrow
+            // sort and the pairs' give the same groups.
+            let pairs = |j: &Journal| j.sorted_by(|t| (!t.card.is_none()).then_some(t.card));
+            let masked = |n: u8| format!("62{n:04}******{:04}", u32::from(n) * 37);
+            let mut syms = Symbols::default();
+            for (i, &(_, _, card)) in rows.iter().enumerate() {
+                j.txs[i].card = match card {
+                    3 => Ref::NONE,
+                    _ => syms.reference(&masked(card)),
+                };
+            }
+            let (narrow, wide) = (j.sorted_by_card(), pairs(&j));
+            proptest::prop_assert_eq!((&narrow.order, &narrow.starts), (&wide.order, &wide.starts));
+            if let Some(t) = j.txs.first_mut() {
+                t.card = syms.reference("not a card");
+                proptest::prop_assert!(t.card.card_bits().is_none());
+            }
+            let (narrow, wide) = (j.sorted_by_card(), pairs(&j));
+            proptest::prop_assert_eq!((&narrow.order, &narrow.starts), (&wide.order, &wide.starts));
             let by_terminal = |t: &Tx| j.place(t).terminal;
             let by_merchant = |t: &Tx| j.place(t).merchant;
             for key in [&by_terminal as &dyn Fn(&Tx) -> Sym, &by_merchant] {

@@ -74,11 +74,21 @@ impl Ref {
     /// 14..34, the last 4 in bits 0..14. Clear for digits: length in bits 57..62, value below
     /// (for digits after letters, `PREFIXED` + their count, then the letters above 40 bits).
     const CARD: u64 = 1 << 62;
+    /// The bits a masked card takes below the flags.
+    pub const CARD_BITS: u32 = 38;
     const LEN_SHIFT: u32 = 57;
     const VALUE_MASK: u64 = (1 << Self::LEN_SHIFT) - 1;
 
     pub fn is_none(self) -> bool {
         self == Ref::NONE
+    }
+
+    /// The bits below `Ref::CARD_BITS` that tell a packed masked card apart, ordered as the
+    /// cards' `Ref`s are; `None` for any other value.
+    pub fn card_bits(self) -> Option<u64> {
+        let flags = Self::PACKED | Self::CARD;
+        (self.0 & !((1 << Self::CARD_BITS) - 1) == flags)
+            .then_some(self.0 & ((1 << Self::CARD_BITS) - 1))
     }
 
     /// `s` packed, when it has one of the packed shapes.

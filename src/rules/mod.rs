@@ -316,7 +316,7 @@ impl<'a> Context<'a> {
             merchant_hours,
             by_terminal,
             // Cards are packed values, not symbols: grouped by a sort rather than a count.
-            by_card: journal.sorted_by(|t| (!t.card.is_none()).then_some(t.card)),
+            by_card: journal.sorted_by_card(),
             card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }
