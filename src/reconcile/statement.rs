@@ -49,8 +49,9 @@ const NO_SETTLE: i32 = i32::MIN;
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
     p: &'a Packed,
-    /// Its merchant, terminal and batch.
-    place: &'a Place,
+    /// The statement's places, among them the line's merchant, terminal and batch: looked up
+    /// when asked for, as most readers of a line never are.
+    places: &'a [Place],
     /// Its full values, for a `WIDE` line.
     wide: Option<&'a Wide>,
     /// Its currency and the currency's minor units.
@@ -133,11 +134,11 @@ impl Line<'_> {
     }
 
     pub fn merchant(&self) -> Sym {
-        self.place.merchant
+        self.place().merchant
     }
 
     pub fn terminal(&self) -> Sym {
-        self.place.terminal
+        self.place().terminal
     }
 
     pub fn card(&self) -> Ref {
@@ -145,7 +146,11 @@ impl Line<'_> {
     }
 
     pub fn batch(&self) -> Sym {
-        self.place.batch
+        self.place().batch
+    }
+
+    fn place(&self) -> &Place {
+        &self.places[self.p.place as usize]
     }
 
     pub fn currency(&self) -> Currency {
@@ -389,8 +394,23 @@ struct Places {
     list: Vec<Place>,
     /// The index of each place in `list`.
     index: HashMap<Place, u32>,
-    /// The place found last and its index: lines mostly repeat their neighbour's.
-    last: Option<(Place, u32)>,
+    /// Indexes of places found lately, in slots chosen by a cheap hash of the place
+    /// (`place_slot`), `NO_PLACE` in an empty slot: a statement lists its lines by settle day,
+    /// so few of its places are in use at a time, but rarely its neighbour's, and most are found
+    /// here without hashing them for `index`.
+    recent: Vec<u32>,
+}
+
+/// Slots of `Places::recent`: a power of two. With 4,096 the 1M benchmark case's 13,020 places
+/// over 938k lines are found there 97 % of the time (90 % with 1,024, 98 % with 16,384).
+const PLACE_SLOTS: usize = 4096;
+const NO_PLACE: u32 = u32::MAX;
+
+/// A slot of `Places::recent` for `p`: its symbols mixed by one multiplication, top bits.
+fn place_slot(p: Place) -> usize {
+    let [m, t, b] = [p.merchant, p.terminal, p.batch].map(|s| s.index() as u64);
+    let mixed = (m ^ t << 21 ^ b << 42 ^ b >> 22).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - PLACE_SLOTS.trailing_zeros())) as usize
 }
 
 /// How many places a statement can hold: a line names its place in a `u32`.
@@ -399,9 +419,12 @@ const PLACE_LIMIT: usize = u32::MAX as usize + 1;
 impl Places {
     /// The index of `place`, added if new; `None` when the table already holds `limit`.
     fn intern(&mut self, place: Place, limit: usize) -> Option<u32> {
-        if let Some((last, at)) = self.last
-            && last == place
-        {
+        if self.recent.is_empty() {
+            self.recent = vec![NO_PLACE; PLACE_SLOTS];
+        }
+        let slot = place_slot(place);
+        let at = self.recent[slot];
+        if self.list.get(at as usize) == Some(&place) {
             return Some(at);
         }
         let at = match self.index.get(&place) {
@@ -414,7 +437,7 @@ impl Places {
             }
             None => return None,
         };
-        self.last = Some((place, at));
+        self.recent[slot] = at;
         Some(at)
     }
 
@@ -430,7 +453,7 @@ impl Places {
             };
         }
         self.index = (0..).zip(&self.list).map(|(at, &p)| (p, at)).collect();
-        self.last = None;
+        self.recent.clear();
     }
 }
 
@@ -740,7 +763,7 @@ impl Statement {
     fn view<'a>(&'a self, li: u32, p: &'a Packed) -> Line<'a> {
         Line {
             p,
-            place: &self.places.list[p.place as usize],
+            places: &self.places.list,
             wide: (p.flags & WIDE != 0).then(|| self.wide_values(li)),
             currency: self.currencies[usize::from(p.currency)],
         }
@@ -946,7 +969,7 @@ mod tests {
         assert_eq!(places.intern(place(7), 2), Some(0));
         assert_eq!(places.intern(place(8), 2), Some(1));
         assert_eq!(places.intern(place(9), 2), None);
-        // The places held are still found, whichever was last.
+        // The places held are still found, from a slot or the map.
         assert_eq!(places.intern(place(7), 2), Some(0));
         assert_eq!(places.intern(place(8), 2), Some(1));
         assert_eq!(places.intern(place(7), 2), Some(0));
