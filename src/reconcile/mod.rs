@@ -288,7 +288,7 @@ impl Facts {
 /// The log's key index and each transaction's facts, from one pass over the log.
 fn before_matching(j: &Journal, st: &Statement, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let index = matching::Index::new(j, st.has_order_ids(), |i, t| {
+    let mut index = matching::Index::new(j, st.has_order_ids(), |i, t| {
         let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
@@ -301,13 +301,14 @@ fn before_matching(j: &Journal, st: &Statement, voided: &[bool]) -> (matching::I
         };
         facts[i] = Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT);
     });
-    duplicate_exports(j, &index.by_ref, &mut facts);
+    duplicate_exports(j, &index, &mut facts);
+    index.compact();
     (index, facts)
 }
 
-/// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
-/// every transaction with a reference, by reference then file position (`matching::Index`).
-fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts]) {
+/// Marks the second copies of rows exported twice: same contents, same reference. Reads the
+/// `index` before it is compacted.
+fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc(),
@@ -325,15 +326,12 @@ fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
     // unique, so only the rare runs of equal ones are compared field by field.
-    for run in by_ref
-        .chunk_by(|a, b| a.key() == b.key())
-        .filter(|r| r.len() > 1)
-    {
-        for (k, &matching::Entry { tx: i, .. }) in run.iter().enumerate() {
+    for run in index.reference_runs().filter(|r| r.len() > 1) {
+        for (k, &[.., i]) in run.iter().enumerate() {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|e| !facts[e.tx as usize].duplicate() && contents(j.tx(e.tx)) == contents(t))
+                .any(|&[.., e]| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
             {
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
