@@ -9,6 +9,7 @@ use crate::ingest::{
 };
 use crate::journal::{Journal, Symbols};
 use crate::model::{FileId, Record, Role, Source, TxRow};
+use crate::reconcile::Voided;
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
 use crate::report::output::{neutralise, write_atomically};
@@ -518,7 +519,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             rules::run_all(&ctx)
         });
         // The rules find the voided sales on their own (from the same terminal order) for now.
-        let voided = journal.voided_sales_of(by_terminal.groups());
+        let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
         let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
             journal: &journal,
             statement: &statement,

@@ -161,6 +161,12 @@ impl Ref {
         Some(10 + stars)
     }
 
+    /// The reference as one integer, ordered as references are: for indexes that keep it in
+    /// two halves.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
     /// This reference in another table, given where each symbol of its own table went there
     /// (`Symbols::absorb`).
     pub fn remap(self, map: &[Sym]) -> Ref {

@@ -7,7 +7,7 @@ use super::fixed::UNITS;
 use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
 use super::rates::Samples;
 use super::statement::Line;
-use super::{Inputs, LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
+use super::{Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Severity};
 use crate::journal::{Journal, Sym, Tx};
 use crate::model::Source;
@@ -18,7 +18,7 @@ use std::cell::OnceCell;
 
 pub struct Ctx<'a> {
     pub inp: &'a Inputs<'a>,
-    pub voided: &'a [bool],
+    pub voided: &'a Voided,
     pub tx_outcomes: &'a [TxOutcome],
     /// Per line: its transaction (`matching::Matches::line_tx`).
     pub line_tx: &'a [u32],
@@ -210,7 +210,7 @@ fn matched_by(c: &Ctx<'_>, p: &Pair) -> String {
 fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let gross = l.gross_decimal();
-    let state = if c.voided[p.tx as usize] {
+    let state = if c.voided.get(p.tx as usize) {
         "voided"
     } else if t.approved() {
         "not a settling kind"

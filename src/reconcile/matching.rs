@@ -152,36 +152,101 @@ impl Entry {
     }
 }
 
-/// The log's transactions by reference and by order id: sorted entries, 12 bytes a
-/// transaction. Duplicate detection reads it too.
+/// A transaction under its reference while the index is sorted: the reference's high and low
+/// 32 bits, then the transaction, so that arrays sort by reference then transaction.
+pub type Keyed = [u32; 3];
+
+/// The log's transactions by reference and by order id. Sorted by reference, the transactions
+/// are kept as 4 bytes each, their references read from the journal; they are sorted with their
+/// references beside them (`sorted`, 12 bytes a transaction, which duplicate detection reads
+/// too) and then `compact`ed in place, before matching allocates its results.
 #[derive(Debug)]
 pub struct Index {
-    pub by_ref: Vec<Entry>,
+    /// Until `compact`: the transactions with a reference, with it, by reference then
+    /// transaction.
+    sorted: Vec<Keyed>,
+    /// After `compact`: the same transactions in the same order, without their references.
+    by_ref: Vec<u32>,
     /// Empty when no statement line carries an order id.
-    pub by_order: Vec<Entry>,
+    by_order: Vec<Entry>,
 }
 
 impl Index {
     /// Indexes the journal (by order id too if `orders`), showing `each` transaction on the
     /// way: one pass over the log.
     pub fn new(journal: &Journal, orders: bool, mut each: impl FnMut(usize, &Tx)) -> Index {
-        let (mut by_ref, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
+        let (mut sorted, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
         for (i, t) in journal.txs.iter().enumerate() {
             each(i, t);
-            let tx = i as u32;
             if !t.reference.is_none() {
-                by_ref.push(Entry {
-                    key: t.reference,
-                    tx,
-                });
+                let key = t.reference.bits();
+                sorted.push([(key >> 32) as u32, key as u32, i as u32]);
             }
         }
         if orders {
             by_order.extend(journal.orders().map(|(tx, key)| Entry { key, tx }));
         }
-        by_ref.sort_unstable();
+        sorted.sort_unstable();
         by_order.sort_unstable();
-        Index { by_ref, by_order }
+        Index {
+            sorted,
+            by_ref: Vec::new(),
+            by_order,
+        }
+    }
+
+    /// Before `compact`: the transactions with a reference, as runs of one reference, by
+    /// reference then transaction.
+    pub fn reference_runs(&self) -> impl Iterator<Item = &[Keyed]> {
+        self.sorted.chunk_by(|a, b| a[..2] == b[..2])
+    }
+
+    /// Keeps only the transactions of `sorted`, in its memory.
+    pub fn compact(&mut self) {
+        self.by_ref = transactions_of(std::mem::take(&mut self.sorted));
+    }
+}
+
+/// The transactions of `sorted`, in order, in its memory: a third of it, the rest given back.
+fn transactions_of(sorted: Vec<Keyed>) -> Vec<u32> {
+    let n = sorted.len();
+    let mut txs = sorted.into_flattened();
+    for at in 0..n {
+        txs[at] = txs[3 * at + 2];
+    }
+    txs.truncate(n);
+    txs.shrink_to_fit();
+    txs
+}
+
+/// One of the index's lists, as `Finger` reads it.
+#[derive(Debug, Clone, Copy)]
+enum Under<'i> {
+    /// Transactions by their reference in the journal.
+    Refs(&'i [u32], &'i Journal),
+    Entries(&'i [Entry]),
+}
+
+impl Under<'_> {
+    fn len(self) -> usize {
+        match self {
+            Under::Refs(txs, _) => txs.len(),
+            Under::Entries(e) => e.len(),
+        }
+    }
+
+    fn key(self, at: usize) -> Ref {
+        match self {
+            Under::Refs(txs, j) => j.tx(txs[at]).reference,
+            Under::Entries(e) => e[at].key(),
+        }
+    }
+
+    fn tx(self, at: usize) -> u32 {
+        match self {
+            Under::Refs(txs, _) => txs[at],
+            Under::Entries(e) => e[at].tx,
+        }
     }
 }
 
@@ -193,22 +258,37 @@ struct Finger(usize);
 
 impl Finger {
     /// The transactions of `index` under `key`, in file order.
-    fn under<'i>(&mut self, index: &'i [Entry], key: Ref) -> impl Iterator<Item = u32> + 'i {
+    fn under<'i>(&mut self, index: Under<'i>, key: Ref) -> impl Iterator<Item = u32> + 'i {
         let start = self.lower_bound(index, key);
-        let run = index[start..].iter().take_while(|e| e.key() == key).count();
+        let run = (start..index.len())
+            .take_while(|&at| index.key(at) == key)
+            .count();
         self.0 = start + run;
-        index[start..start + run].iter().map(|e| e.tx)
+        (start..start + run).map(move |at| index.tx(at))
     }
 
     /// The first position in `index` whose key is not below `key`.
-    fn lower_bound(self, index: &[Entry], key: Ref) -> usize {
-        let below = |at: usize| index[at].key() < key;
+    fn lower_bound(self, index: Under<'_>, key: Ref) -> usize {
+        let below = |at: usize| index.key(at) < key;
+        // The first position in lo..hi that is not below, all before lo being below.
+        let search = |lo: usize, hi: usize| {
+            let (mut lo, mut hi) = (lo, hi);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if below(mid) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
         let at = self.0.min(index.len());
         if at == index.len() || !below(at) {
             if at == 0 || below(at - 1) {
                 return at;
             }
-            return index[..at].partition_point(|e| e.key() < key);
+            return search(0, at);
         }
         // index[at] is below: gallop forward to a position that is not.
         let (mut lo, mut step) = (at, 1);
@@ -217,7 +297,7 @@ impl Finger {
             step *= 2;
         }
         let hi = (lo + step).min(index.len());
-        lo + 1 + index[lo + 1..hi].partition_point(|e| e.key() < key)
+        search(lo + 1, hi)
     }
 }
 
@@ -284,9 +364,13 @@ fn by_key(
     let line = statement.line(li);
     let k = statement.keys(li);
     let keys = [
-        (How::Reference, k.reference, index.by_ref.as_slice()),
-        (How::TxnId, k.txn_id, index.by_ref.as_slice()),
-        (How::OrderId, k.order, index.by_order.as_slice()),
+        (
+            How::Reference,
+            k.reference,
+            Under::Refs(&index.by_ref, journal),
+        ),
+        (How::TxnId, k.txn_id, Under::Refs(&index.by_ref, journal)),
+        (How::OrderId, k.order, Under::Entries(&index.by_order)),
     ];
     // Among free candidates: one that should settle, on the same terminal, for the same
     // amount, closest in time, first in the file.
@@ -457,9 +541,22 @@ mod tests {
             for k in lookups {
                 let k = key(k);
                 let want: Vec<u32> = index.iter().filter(|e| e.key() == k).map(|e| e.tx).collect();
-                let got: Vec<u32> = finger.under(&index, k).collect();
+                let got: Vec<u32> = finger.under(Under::Entries(&index), k).collect();
                 prop_assert_eq!(got, want);
             }
+        }
+
+        /// Compacted, sorted entries keep their transactions in order, and only those.
+        #[test]
+        fn compacting_keeps_the_transactions_in_order(
+            keys in prop::collection::vec(any::<u64>(), 0..300),
+        ) {
+            let mut sorted: Vec<Keyed> = (keys.iter().enumerate())
+                .map(|(i, &k)| [(k >> 32) as u32, k as u32, i as u32])
+                .collect();
+            sorted.sort_unstable();
+            let want: Vec<u32> = sorted.iter().map(|e| e[2]).collect();
+            prop_assert_eq!(transactions_of(sorted), want);
         }
     }
 }

@@ -173,7 +173,27 @@ pub struct Inputs<'a> {
     pub period: Option<(NaiveDate, NaiveDate)>,
     /// `Journal::voided_sales()`: the log rules need it too, so the caller finds the voids once
     /// and hands them to whoever needs them.
-    pub voided: &'a [bool],
+    pub voided: &'a Voided,
+}
+
+/// Which transactions a void cancelled (`Journal::voided_sales`), a bit each: reconcile keeps
+/// them to the end.
+#[derive(Debug, Clone, Default)]
+pub struct Voided(Vec<u64>);
+
+impl Voided {
+    pub fn of(voided: &[bool]) -> Voided {
+        let mut bits = vec![0u64; voided.len().div_ceil(64)];
+        for (i, _) in voided.iter().enumerate().filter(|&(_, &v)| v) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        Voided(bits)
+    }
+
+    /// Whether transaction `i` was voided.
+    pub fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 != 0
+    }
 }
 
 /// The result.
@@ -286,28 +306,29 @@ impl Facts {
 }
 
 /// The log's key index and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, st: &Statement, voided: &[bool]) -> (matching::Index, Vec<Facts>) {
+fn before_matching(j: &Journal, st: &Statement, voided: &Voided) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let index = matching::Index::new(j, st.has_order_ids(), |i, t| {
+    let mut index = matching::Index::new(j, st.has_order_ids(), |i, t| {
         let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
             0
         };
-        let settles = if expected(t, voided[i]) {
+        let settles = if expected(t, voided.get(i)) {
             Facts::EXPECTED
         } else {
             0
         };
         facts[i] = Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT);
     });
-    duplicate_exports(j, &index.by_ref, &mut facts);
+    duplicate_exports(j, &index, &mut facts);
+    index.compact();
     (index, facts)
 }
 
-/// Marks the second copies of rows exported twice: same contents, same reference. `by_ref` is
-/// every transaction with a reference, by reference then file position (`matching::Index`).
-fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts]) {
+/// Marks the second copies of rows exported twice: same contents, same reference. Reads the
+/// `index` before it is compacted.
+fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) {
     let contents = |t: &Tx| {
         (
             t.utc(),
@@ -325,15 +346,12 @@ fn duplicate_exports(j: &Journal, by_ref: &[matching::Entry], facts: &mut [Facts
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
     // unique, so only the rare runs of equal ones are compared field by field.
-    for run in by_ref
-        .chunk_by(|a, b| a.key() == b.key())
-        .filter(|r| r.len() > 1)
-    {
-        for (k, &matching::Entry { tx: i, .. }) in run.iter().enumerate() {
+    for run in index.reference_runs().filter(|r| r.len() > 1) {
+        for (k, &[.., i]) in run.iter().enumerate() {
             let t = j.tx(i);
             if run[..k]
                 .iter()
-                .any(|e| !facts[e.tx as usize].duplicate() && contents(j.tx(e.tx)) == contents(t))
+                .any(|&[.., e]| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
             {
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
@@ -525,5 +543,23 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         bridge,
         coverage,
         fee_rates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Voided;
+
+    #[test]
+    fn voided_bits_are_the_voided_sales() {
+        for n in [0, 1, 63, 64, 65, 200] {
+            let bools: Vec<bool> = (0..n)
+                .map(|i| i % 3 == 0 || i == 63 || i == n - 1)
+                .collect();
+            let v = Voided::of(&bools);
+            for (i, &b) in bools.iter().enumerate() {
+                assert_eq!(v.get(i), b, "{n} {i}");
+            }
+        }
     }
 }
