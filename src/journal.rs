@@ -553,6 +553,23 @@ impl Journal {
         Grouped { order, starts }
     }
 
+    /// What makes two rows one transaction exported twice (in one file or two): everything
+    /// the log says of it but its reference and where it was read.
+    pub fn contents(&self, t: &Tx) -> impl Eq + use<> {
+        let place = self.place(t);
+        (
+            t.utc(),
+            self.amount(t),
+            self.currency_index_of(t),
+            place.terminal,
+            place.merchant,
+            t.card,
+            t.trace(),
+            t.kind(),
+            t.approved(),
+        )
+    }
+
     /// `sorted_by` the card (rows without one left out). When every card is a packed masked card
     /// and the indexes fit beside its bits, each row is sorted as one `u64` (its card's bits
     /// above its index) rather than a pair padded to 16 bytes: half the room, the same order.

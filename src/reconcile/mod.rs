@@ -329,19 +329,6 @@ fn before_matching(j: &Journal, st: &Statement, voided: &Voided) -> (matching::I
 /// Marks the second copies of rows exported twice: same contents, same reference. Reads the
 /// `index` before it is compacted.
 fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) {
-    let contents = |t: &Tx| {
-        (
-            t.utc(),
-            j.amount(t),
-            j.currency_index_of(t),
-            j.place(t).terminal,
-            j.place(t).merchant,
-            t.card,
-            t.trace(),
-            t.kind(),
-            t.approved(),
-        )
-    };
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
@@ -349,10 +336,9 @@ fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) 
     for run in index.reference_runs().filter(|r| r.len() > 1) {
         for (k, &[.., i]) in run.iter().enumerate() {
             let t = j.tx(i);
-            if run[..k]
-                .iter()
-                .any(|&[.., e]| !facts[e as usize].duplicate() && contents(j.tx(e)) == contents(t))
-            {
+            if run[..k].iter().any(|&[.., e]| {
+                !facts[e as usize].duplicate() && j.contents(j.tx(e)) == j.contents(t)
+            }) {
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
         }

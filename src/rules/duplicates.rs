@@ -2,7 +2,7 @@
 
 use super::{Context, PerPlace, reversals, span_words};
 use crate::finding::{Finding, Severity};
-use crate::journal::{Journal, Kind, Ref, Sym, Tx};
+use crate::journal::{Kind, Tx};
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-charge";
@@ -70,21 +70,6 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The contents that make two rows the same transaction exported twice.
-fn contents(j: &Journal, t: &Tx) -> (i64, i64, u8, Sym, Sym, Ref, u32, Kind, bool) {
-    (
-        t.utc(),
-        j.amount(t),
-        j.currency_index_of(t),
-        j.place(t).terminal,
-        j.place(t).merchant,
-        t.card,
-        t.trace(),
-        t.kind(),
-        t.approved(),
-    )
-}
-
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     const RULE: &str = "duplicate-reference";
     let shared = ctx
@@ -97,7 +82,7 @@ pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let identical = group
             .iter()
-            .all(|&i| contents(ctx.journal, ctx.tx(i)) == contents(ctx.journal, first));
+            .all(|&i| ctx.journal.contents(ctx.tx(i)) == ctx.journal.contents(first));
         let n = group.len();
         let reference = ctx.text(first.reference);
         let places: Vec<String> = group
