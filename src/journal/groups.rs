@@ -1,0 +1,218 @@
+//! Transactions grouped by a key (terminal, card, reference), each group in time order: the
+//! orders the rules and reconcile walk. Counting sorts and sorts of packed keys; no comparison
+//! reads a transaction.
+
+use super::{Journal, Tx};
+use crate::symbols::{Ref, Sym};
+use hashbrown::DefaultHashBuilder;
+use std::hash::{BuildHasher, Hash};
+
+/// Transaction indexes grouped by a key: `order` holds them group after group, `starts` where
+/// each group begins and, last, where the last one ends.
+#[derive(Debug, Default, Clone)]
+pub struct Grouped {
+    pub order: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl Grouped {
+    /// Each group's transactions, without looking at a transaction to find where a group ends;
+    /// the groups follow one another in `order`.
+    pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        self.starts
+            .windows(2)
+            .map(|w| &self.order[w[0] as usize..w[1] as usize])
+    }
+}
+
+/// A group position that stands for none.
+pub(super) const NIL: u32 = u32::MAX;
+
+impl Journal {
+    /// Transaction indexes ordered by `key`, then time, then file position: the plain order
+    /// that the tests hold the faster groupings to.
+    #[cfg(test)]
+    pub fn order_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> K) -> Vec<u32> {
+        self.sorted_by(|t| Some(key(t))).order
+    }
+
+    /// The transactions that have a key, grouped by it: by key, then time, then file position.
+    /// A sort of (key, index) pairs, then of each group of two or more by time: no comparison
+    /// reads a transaction.
+    pub fn sorted_by<K: Ord + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
+            .collect();
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
+        keyed.sort_unstable();
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            if run.len() > 1 {
+                let at = order.len() - run.len();
+                self.by_time(&mut order[at..]);
+            }
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+    /// `sorted_by` the card (rows without one left out). When every card is a packed masked card
+    /// and the indexes fit beside its bits, each row is sorted as one `u64` (its card's bits
+    /// above its index) rather than a pair padded to 16 bytes: half the room, the same order.
+    pub fn sorted_by_card(&self) -> Grouped {
+        let index_bits = u64::BITS - Ref::CARD_BITS;
+        let narrow = (self.txs.len() as u64) < 1 << index_bits
+            && self
+                .txs
+                .iter()
+                .all(|t| t.card.is_none() || t.card.card_bits().is_some());
+        if !narrow {
+            return self.sorted_by(|t| (!t.card.is_none()).then_some(t.card));
+        }
+        let mut keyed: Vec<u64> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some(t.card.card_bits()? << index_bits | i as u64))
+            .collect();
+        keyed.sort_unstable();
+        let index = |k: &u64| (k & ((1 << index_bits) - 1)) as u32;
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a >> index_bits == b >> index_bits) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(index));
+            if run.len() > 1 {
+                let at = order.len() - run.len();
+                self.by_time(&mut order[at..]);
+            }
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
+    /// The groups of two or more transactions that share a key (rows without one left out), by
+    /// key, then time, then file position. For keys that are mostly unique, like references:
+    /// a count per hash of the key, in a table of eight slots per row, tells most single rows
+    /// apart in two passes, and only the rest are sorted. A key with two rows has their count at
+    /// two, so no group is missed; a single row that shares a hash is sorted and left alone.
+    pub fn shared_by<K: Ord + Hash + Copy>(&self, key: impl Fn(&Tx) -> Option<K>) -> Grouped {
+        let hasher = DefaultHashBuilder::default();
+        let slots = (self.txs.len() * 8).next_power_of_two().max(32);
+        // Each count takes two bits (none, one, two or more), 32 to a word: the table is a
+        // quarter of the log's size in bytes.
+        let at = |k: K| {
+            let s = hasher.hash_one(k) as usize & (slots - 1);
+            (s / 32, (s % 32) * 2)
+        };
+        let mut counts = vec![0u64; slots / 32];
+        for k in self.txs.iter().filter_map(&key) {
+            let (word, shift) = at(k);
+            if (counts[word] >> shift) & 3 < 2 {
+                counts[word] += 1 << shift;
+            }
+        }
+        let mut keyed: Vec<(K, u32)> = (self.txs.iter().enumerate())
+            .filter_map(|(i, t)| Some((key(t)?, i as u32)))
+            .filter(|&(k, _)| {
+                let (word, shift) = at(k);
+                (counts[word] >> shift) & 3 > 1
+            })
+            .collect();
+        drop(counts);
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
+        keyed.sort_unstable();
+        let mut order: Vec<u32> = Vec::new();
+        let mut starts = Vec::new();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            starts.push(order.len() as u32);
+            order.extend(run.iter().map(|&(_, i)| i));
+            let at = order.len() - run.len();
+            self.by_time(&mut order[at..]);
+        }
+        starts.push(order.len() as u32);
+        Grouped { order, starts }
+    }
+
+    /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`
+    /// last, where a key may be none), then time, then file position. A counting sort: two
+    /// passes in file order, no comparison of transactions. A group whose times come in file
+    /// order (most) needs no sort; the others are sorted on their own.
+    pub fn grouped_by(&self, key: impl Fn(&Tx) -> Option<Sym>) -> Grouped {
+        // Each distinct key gets a number in order of first sight, through a table indexed by
+        // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
+        // once a time came earlier than one before it). Rows without a key are numbered `NIL`.
+        let mut numbers: Vec<u32> = Vec::new();
+        let mut keys: Vec<Sym> = Vec::new();
+        let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
+        let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
+        for t in &self.txs {
+            let Some(k) = key(t) else {
+                numbered.push(NIL);
+                continue;
+            };
+            let slot = if k.is_none() { 0 } else { k.index() + 1 };
+            if slot >= numbers.len() {
+                numbers.resize(slot + 1, NIL);
+            }
+            if numbers[slot] == NIL {
+                numbers[slot] = keys.len() as u32;
+                keys.push(k);
+                stats.push((0, Some(i64::MIN)));
+            }
+            let n = numbers[slot];
+            numbered.push(n);
+            let (count, latest) = &mut stats[n as usize];
+            *count += 1;
+            *latest = latest.filter(|l| *l <= t.utc()).map(|_| t.utc());
+        }
+        drop(numbers);
+        let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
+        by_key.sort_unstable_by_key(|&n| keys[n as usize]);
+        // Where each group starts; `next` then counts up from each number's start.
+        let mut next = vec![0u32; keys.len()];
+        let mut starts = Vec::with_capacity(keys.len() + 1);
+        let mut unsorted = Vec::new();
+        let mut at = 0;
+        for &n in &by_key {
+            let (count, latest) = stats[n as usize];
+            if latest.is_none() {
+                unsorted.push(starts.len());
+            }
+            starts.push(at);
+            next[n as usize] = at;
+            at += count;
+        }
+        starts.push(at);
+        let mut order = vec![0u32; at as usize];
+        for (i, &n) in numbered.iter().enumerate().filter(|(_, n)| **n != NIL) {
+            let slot = &mut next[n as usize];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        for g in unsorted {
+            self.by_time(&mut order[starts[g] as usize..starts[g + 1] as usize]);
+        }
+        Grouped { order, starts }
+    }
+
+    /// Sorts transaction indexes that are in file order by time, then file order.
+    fn by_time(&self, run: &mut [u32]) {
+        let mut timed: Vec<(i64, u32)> = run.iter().map(|&i| (self.tx(i).utc(), i)).collect();
+        // The pairs are distinct, so this is time, then file order. The sort finds the runs
+        // already in order and merges them: a log is mostly in time order, with a few rows
+        // whose clock was wrong.
+        timed.sort();
+        for (slot, (_, i)) in run.iter_mut().zip(timed) {
+            *slot = i;
+        }
+    }
+    /// Runs of `order` that share `key`: how the tests cut a plain order into groups.
+    #[cfg(test)]
+    pub fn groups<'o, K: PartialEq>(
+        &'o self,
+        order: &'o [u32],
+        key: impl Fn(&Tx) -> K + 'o,
+    ) -> impl Iterator<Item = &'o [u32]> + 'o {
+        order.chunk_by(move |&a, &b| key(&self.txs[a as usize]) == key(&self.txs[b as usize]))
+    }
+}
