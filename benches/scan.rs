@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use txaudit::audit::load_logs;
 use txaudit::config::Config;
-use txaudit::finding::Finding;
+use txaudit::finding::{Finding, Findings};
 use txaudit::ingest::{IngestOptions, TerminalRegister, Zone, parse_instant, read_register};
 use txaudit::journal::Journal;
 use txaudit::model::Currency;
@@ -117,7 +117,7 @@ fn per_rule(
     );
     let mut out = vec![("Context::new", start.elapsed().as_secs_f64())];
     for rule in RULES {
-        let mut found = Vec::new();
+        let mut found = Findings::new(None);
         let start = Instant::now();
         (rule.run)(&ctx, &mut found);
         out.push((rule.id, start.elapsed().as_secs_f64()));

@@ -3,7 +3,7 @@
 
 use crate::cli::{AuditArgs, FailOn, ReconcileArgs, ReportFormat, ScanArgs};
 use crate::config::Config;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::{
     IngestOptions, Row, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
@@ -190,6 +190,13 @@ pub fn load_register(
     Ok(Some(register))
 }
 
+/// `findings`, at most `cap` listed per rule (`Findings`).
+fn listed(findings: Vec<Finding>, cap: Option<usize>) -> Vec<Finding> {
+    let mut out = Findings::new(cap);
+    out.extend(findings);
+    out.into_vec()
+}
+
 /// Every rejected row is a finding too: the audit did not see it, and a script should know.
 pub fn reject_findings(inputs: &[Input]) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -336,8 +343,8 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
         &config.rules,
         config.merchant.business_hours,
     );
-    let mut found = rules::run_all(&ctx);
-    found.extend(reject_findings(&inputs));
+    let mut found = rules::run_listing(&ctx, args.audit.listing_cap());
+    found.extend(listed(reject_findings(&inputs), args.audit.listing_cap()));
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let report = Report {
         command: "scan",
@@ -516,7 +523,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                 config.merchant.business_hours,
                 Cow::Borrowed(&by_terminal),
             );
-            rules::run_all(&ctx)
+            rules::run_listing(&ctx, args.audit.listing_cap())
         });
         // The rules find the voided sales on their own (from the same terminal order) for now.
         let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
@@ -529,6 +536,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             as_of,
             period,
             voided: &voided,
+            max_findings: args.audit.listing_cap(),
         });
         (
             rec,
@@ -540,7 +548,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     rec.findings
         .retain(|f| !config.rules.reconcile_disabled(f.rule));
     found.append(&mut rec.findings);
-    found.extend(reject_findings(&inputs));
+    found.extend(listed(reject_findings(&inputs), args.audit.listing_cap()));
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let (tx, lines) = rec.counts();
     let report = Report {

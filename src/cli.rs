@@ -126,6 +126,17 @@ pub struct AuditArgs {
     /// Also write the transactions behind the findings to FILE.csv, ready to send to the bank.
     #[arg(long, value_name = "FILE.csv")]
     pub evidence: Option<PathBuf>,
+    /// List at most N findings per rule; the rest are counted, their money summed, in one
+    /// finding per rule that says how many more there are. 0 lists them all.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_findings: usize,
+}
+
+impl AuditArgs {
+    /// `--max-findings` as a cap: `None` lists every finding.
+    pub fn listing_cap(&self) -> Option<usize> {
+        (self.max_findings != 0).then_some(self.max_findings)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

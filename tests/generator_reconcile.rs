@@ -82,6 +82,7 @@ fn every_planted_problem_is_found_and_the_trail_closes() {
     let as_of = parse_instant(&manifest.as_of, zone).unwrap();
     let rec = reconcile(&Inputs {
         voided: &Voided::of(&journal.voided_sales()),
+        max_findings: None,
         journal: &journal,
         statement: &statement,
         register: None,

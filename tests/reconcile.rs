@@ -117,6 +117,7 @@ fn run_files(
     let as_of = parse_instant(as_of, Zone::parse("Asia/Shanghai").unwrap()).unwrap();
     let rec = reconcile(&Inputs {
         voided: &Voided::of(&journal.voided_sales()),
+        max_findings: None,
         journal: &journal,
         statement: &statement,
         register: None,

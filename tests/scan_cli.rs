@@ -448,3 +448,85 @@ fn reconcile_checks_can_be_switched_off_by_id() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("disabled = [\"unsettled\"]"));
 }
+
+/// With an `--as-of` before the data, every row is in the future: `--max-findings` lists a few
+/// and one finding stands for the rest, with their count and money, and the counts, the exit
+/// code and the money at stake stay what the full list says.
+#[test]
+fn max_findings_lists_a_few_and_counts_the_rest() {
+    let run = |cap: &str| {
+        let o = txaudit(&[
+            "scan",
+            "-t",
+            "samples/transactions.csv",
+            "--config",
+            "samples/txaudit.toml",
+            "--as-of",
+            "2026-01-01T00:00",
+            "--format",
+            "json",
+            "--max-findings",
+            cap,
+        ]);
+        (o.status.code(), json(&o))
+    };
+    let (all_code, all) = run("0");
+    let (few_code, few) = run("3");
+    assert_eq!(few_code, all_code);
+    assert_eq!(few["counts"], all["counts"]);
+    let future = |doc: &Value| -> Vec<Value> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "future-time")
+            .cloned()
+            .collect()
+    };
+    let money = |fs: &[Value]| -> rust_decimal::Decimal {
+        fs.iter()
+            .map(|f| {
+                f["amount"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum()
+    };
+    let (every, listed) = (future(&all), future(&few));
+    assert!(every.len() > 20, "only {} future rows", every.len());
+    assert_eq!(listed.len(), 4, "3 listed and one for the rest");
+    let rest: Vec<&Value> = listed
+        .iter()
+        .filter(|f| f["details"]["not_listed"].is_u64())
+        .collect();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(
+        rest[0]["details"]["not_listed"].as_u64(),
+        Some(every.len() as u64 - 3)
+    );
+    assert_eq!(
+        money(&listed),
+        money(&every),
+        "the money at stake is all there"
+    );
+    let every_line: BTreeSet<String> = every
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+        .map(|e| e.to_string())
+        .collect();
+    for e in rest[0]["evidence"].as_array().unwrap() {
+        assert!(every_line.contains(&e.to_string()), "{e}");
+    }
+    // Every rule lists as many as it found, up to 3.
+    for (rule, n) in all["counts"]["by_rule"].as_object().unwrap() {
+        let shown = few["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule.as_str() && f["details"]["not_listed"].is_null())
+            .count();
+        assert_eq!(shown as u64, n.as_u64().unwrap().min(3), "{rule}");
+    }
+}

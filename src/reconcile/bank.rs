@@ -3,7 +3,7 @@
 
 use super::Inputs;
 use super::fixed::Fixed;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::model::Currency;
 use chrono::{Days, NaiveDate};
 use hashbrown::HashMap;
@@ -18,11 +18,13 @@ const MAX_DATES_PER_DEPOSIT: usize = 3;
 /// Matched deposits per currency.
 pub type Deposited = BTreeMap<Currency, Decimal>;
 
-pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
+pub fn deposits(inp: &Inputs<'_>, out: &mut Findings) -> Option<Deposited> {
     let st = inp.statement;
     if st.deposits.is_empty() {
         return None;
     }
+    // This check adds evidence to its findings after making them: they join `out` at the end.
+    let mut mine: Vec<Finding> = Vec::new();
     // Expected payout per currency and settle date: the net of every line of that date.
     let mut sums: HashMap<(Currency, NaiveDate), Fixed> = HashMap::new();
     for l in st.lines() {
@@ -116,8 +118,8 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
                     .money(at_stake, cur)
                     .detail("settle_date", first.to_string());
                 f.evidence = evidence;
-                cite.insert(keys[k], out.len());
-                out.push(f);
+                cite.insert(keys[k], mine.len());
+                mine.push(f);
             }
         }
     }
@@ -125,12 +127,13 @@ pub fn deposits(inp: &Inputs<'_>, out: &mut Vec<Finding>) -> Option<Deposited> {
         for (li, l) in st.lines().enumerate() {
             let Some(d) = l.settle_date() else { continue };
             if let Some(&at) = cite.get(&(l.currency(), d)) {
-                out[at].evidence.push(st.source(li as u32));
+                mine[at].evidence.push(st.source(li as u32));
             }
         }
         for at in cite.into_values() {
-            out[at].evidence.sort();
+            mine[at].evidence.sort();
         }
     }
+    out.extend(mine);
     Some(deposited)
 }

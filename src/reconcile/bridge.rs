@@ -9,7 +9,7 @@ use super::contract::Rates;
 use super::findings::Ctx;
 use super::fixed::Fixed;
 use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::journal::Kind;
 use crate::model::Currency;
 use crate::report::BridgeLine;
@@ -94,7 +94,7 @@ pub fn trail(
     totals: &[(u32, Vec<u32>)],
     bank: &Option<Deposited>,
     rates: &mut Rates<'_>,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) -> Vec<BridgeLine> {
     // Each sum below takes its terms from one of these steps, in the rows' order.
     let mut trails = Trails::default();
@@ -219,7 +219,7 @@ fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trail
 }
 
 /// The trail's steps per currency, and an `unattributed` finding for a gap no category explains.
-fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Vec<Finding>) -> Vec<BridgeLine> {
+fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Findings) -> Vec<BridgeLine> {
     // `explained` adds the categories in the order of their names, as a map by name did.
     let mut by_name: Vec<usize> = (0..CATEGORIES.len()).collect();
     by_name.sort_by_key(|&k| CATEGORIES[k]);

@@ -8,7 +8,7 @@ use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
 use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::journal::{Journal, Sym, Tx};
 use crate::model::Source;
 use chrono::NaiveDate;
@@ -144,7 +144,7 @@ fn kind_word(t: &Tx) -> &'static str {
 }
 
 /// Checks on every matched pair: decided on the integers, worded only when they fire.
-pub fn pairs(c: &Ctx<'_>, out: &mut Vec<Finding>) {
+pub fn pairs(c: &Ctx<'_>, out: &mut Findings) {
     let j = c.inp.journal;
     for p in c.matches.pairs() {
         let p = &p;
@@ -207,7 +207,7 @@ fn matched_by(c: &Ctx<'_>, p: &Pair) -> String {
     }
 }
 
-fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let gross = l.gross_decimal();
     let state = if c.voided.get(p.tx as usize) {
@@ -238,7 +238,7 @@ fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     );
 }
 
-fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let gross = l.gross_decimal();
     let msg = format!(
@@ -264,7 +264,7 @@ fn currency_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     );
 }
 
-fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let (charged, gross) = (c.money(t, signed(c.inp.journal, t)), l.gross_decimal());
     let currency = c.inp.journal.currency(t);
@@ -304,13 +304,7 @@ fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
     );
 }
 
-fn late_settlement(
-    c: &Ctx<'_>,
-    p: &Pair,
-    due: NaiveDate,
-    settled: NaiveDate,
-    out: &mut Vec<Finding>,
-) {
+fn late_settlement(c: &Ctx<'_>, p: &Pair, due: NaiveDate, settled: NaiveDate, out: &mut Findings) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let days = (settled - due).num_days();
     let msg = format!(
@@ -367,7 +361,7 @@ fn terminal_differs(j: &Journal, t: &Tx, l: &Line) -> bool {
     !l.terminal().is_none() && !j.place(t).terminal.is_none() && l.terminal() != j.place(t).terminal
 }
 
-fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
+fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
     let (t, l) = (c.tx(p.tx), c.line(p.line));
     let syms = &c.inp.journal.syms;
     let expected_merchant = expected_merchant(c, t);
@@ -411,7 +405,7 @@ fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Vec<Finding>) {
 }
 
 /// Lines that settle a transaction that was already settled.
-pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
+pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
     if twice.is_empty() {
         return;
     }
@@ -445,7 +439,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Vec<Finding>) {
 }
 
 /// Transactions with no line and lines with no transaction.
-pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Finding>) {
+pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings) {
     let j = c.inp.journal;
     for (i, t) in j.txs.iter().enumerate() {
         if !matches!(c.tx_outcomes[i], TxOutcome::Unsettled | TxOutcome::Pending) {
@@ -545,7 +539,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Vec<Findi
 }
 
 /// Batch or daily totals against the sum of their transactions.
-pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Vec<Finding>) {
+pub fn totals(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], out: &mut Findings) {
     for (li, group) in totals {
         let l = c.line(*li);
         let sum: i128 = group
@@ -609,7 +603,7 @@ pub fn fees(
     c: &Ctx<'_>,
     line_outcomes: &[LineOutcome],
     rates: &mut Rates<'_>,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) -> Vec<(String, &'static str, usize, Decimal)> {
     let samples = check_lines(c, line_outcomes, rates, out);
     let (effective, usual_rate) = effective_rates(c, samples);
@@ -625,7 +619,7 @@ fn check_lines(
     c: &Ctx<'_>,
     line_outcomes: &[LineOutcome],
     rates: &mut Rates<'_>,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) -> Groups {
     let j = c.inp.journal;
     let mut samples = Groups::default();
@@ -680,7 +674,7 @@ fn effective_rates(
 
 /// No contract: a line well above the merchant's own usual rate for the channel (once the rate
 /// rests on at least 5 lines).
-fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Vec<Finding>) {
+fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Findings) {
     let j = c.inp.journal;
     for (li, l) in c.inp.statement.lines().enumerate() {
         if !l.is_transaction() || l.gross() <= 0 {
@@ -722,7 +716,7 @@ impl Groups {
 }
 
 /// "This statement line does not add up."
-fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Vec<Finding>) {
+fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Findings) {
     let l = c.line(li);
     let (gross, fee, net) = (l.gross_decimal(), l.fee().unwrap_or_default(), l.net());
     let msg = format!(
@@ -751,7 +745,7 @@ fn fee_above_contract(
     (merchant, channel): (Sym, Channel),
     rate: Decimal,
     contract_fee: Decimal,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) {
     let l = c.line(li);
     let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
@@ -836,7 +830,7 @@ fn above_usual_rate(
     channel: Channel,
     median: Decimal,
     usual: Decimal,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) {
     let l = c.line(li);
     let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());

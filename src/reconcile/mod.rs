@@ -13,7 +13,7 @@ mod matching;
 mod rates;
 pub mod statement;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
 use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
@@ -174,6 +174,8 @@ pub struct Inputs<'a> {
     /// `Journal::voided_sales()`: the log rules need it too, so the caller finds the voids once
     /// and hands them to whoever needs them.
     pub voided: &'a Voided,
+    /// At most this many findings listed per rule (`Findings`); `None`: all.
+    pub max_findings: Option<usize>,
 }
 
 /// Which transactions a void cancelled (`Journal::voided_sales`), a bit each: reconcile keeps
@@ -504,7 +506,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
     };
     let mut rates = contract::Rates::new(inp.contract, &j.syms);
-    let mut found = Vec::new();
+    let mut found = Findings::new(inp.max_findings);
     findings::pairs(&ctx, &mut found);
     findings::twice(&ctx, &m.twice, &mut found);
     findings::unmatched(&ctx, &line_outcomes, &mut found);
@@ -525,7 +527,7 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
         tx_outcomes,
         line_outcomes,
         matches: m,
-        findings: found,
+        findings: found.into_vec(),
         bridge,
         coverage,
         fee_rates,

@@ -15,6 +15,10 @@
 //!                "terminal_id", "card", "references": [..], "time",
 //!                "evidence": [{"file", "line"}], "details": {..}}]}
 //! ```
+//! At most `--max-findings` findings are listed per rule. The rest of a rule's findings (per
+//! severity and currency) are one finding whose `details.not_listed` says how many it stands
+//! for, whose `amount` is their money at stake and whose `evidence` is their first rows; the
+//! `counts` count every finding, listed or not.
 //! Amounts are exact decimal strings (`null` when unknown); cards are masked.
 //! NDJSON writes one finding object per line; CSV one finding per row with the same fields.
 
@@ -55,7 +59,7 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "as_of": report.as_of,
         "inputs": report.inputs.iter().map(|i| json!({"path": i.path, "role": i.role, "rows": i.rows, "rejects": i.rejects})).collect::<Vec<_>>(),
         "bridge": report.bridge.iter().map(|b| json!({"currency": b.currency.code(), "step": b.label, "amount": b.amount.to_string()})).collect::<Vec<_>>(),
-        "counts": {"findings": report.findings.len(), "by_severity": by_severity, "by_rule": by_rule, "outcomes": report.outcomes},
+        "counts": {"findings": by_severity.values().sum::<usize>(), "by_severity": by_severity, "by_rule": by_rule, "outcomes": report.outcomes},
         "coverage": report.coverage.as_ref().map(|(a, b)| json!({"from": a, "to": b})),
         "fee_rates": report.fee_rates.iter().map(|r| json!({"merchant_id": r.merchant, "channel": r.channel, "lines": r.lines, "rate": r.rate.to_string()})).collect::<Vec<_>>(),
     });
@@ -190,7 +194,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "\n{} findings: {}",
-        report.findings.len(),
+        by_severity.values().sum::<usize>(),
         sev.join(", ")
     )?;
     let mut t = table_of(&["rule", "findings"]);

@@ -80,7 +80,7 @@ impl Report {
             .collect()
     }
 
-    /// Findings per severity and per rule.
+    /// Findings per severity and per rule, those not listed included.
     pub fn counts(&self) -> (BTreeMap<&'static str, usize>, BTreeMap<&'static str, usize>) {
         let mut by_severity: BTreeMap<&'static str, usize> =
             [Severity::Critical, Severity::Warning, Severity::Info]
@@ -88,9 +88,11 @@ impl Report {
                 .map(|s| (s.name(), 0))
                 .collect();
         let mut by_rule = BTreeMap::new();
+        // A finding that stands for findings not listed counts as all of them.
         for f in &self.findings {
-            *by_severity.entry(f.severity.name()).or_default() += 1;
-            *by_rule.entry(f.rule).or_default() += 1;
+            let n = usize::try_from(f.weight()).unwrap_or(usize::MAX);
+            *by_severity.entry(f.severity.name()).or_default() += n;
+            *by_rule.entry(f.rule).or_default() += n;
         }
         (by_severity, by_rule)
     }

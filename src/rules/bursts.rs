@@ -4,7 +4,7 @@
 use super::cards;
 use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::journal::{Kind, Tx};
 use std::ops::Range;
 
@@ -105,7 +105,7 @@ impl CardReader {
     }
 }
 
-pub fn small_burst(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn small_burst(ctx: &Context<'_>, out: &mut Findings) {
     let mut on_cards = vec![false; ctx.journal.txs.len()];
     let mut enabled = PerPlace::default();
     for (first, run) in &cards::outcomes(ctx).bursts.bursts {

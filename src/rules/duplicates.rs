@@ -1,10 +1,10 @@
 //! `duplicate-charge` and `duplicate-reference`: a customer charged twice, a reference used twice.
 
 use super::{Context, PerPlace, reversals, span_words};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Findings, Severity};
 use crate::journal::{Kind, Tx};
 
-pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-charge";
     let reversed = reversals::reversed(ctx);
     let mut settings = PerPlace::default();
@@ -70,7 +70,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-reference";
     let shared = ctx
         .journal

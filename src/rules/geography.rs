@@ -3,7 +3,7 @@
 use super::cards;
 use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::journal::Sym;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
@@ -145,7 +145,7 @@ impl Reader {
     }
 }
 
-pub fn terminal_location(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn terminal_location(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "terminal-location";
     let found = &terminals::outcomes(ctx).away;
     for terminal in &found.terminals {
@@ -224,7 +224,7 @@ impl TravelReader {
     }
 }
 
-pub fn card_travel(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn card_travel(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "card-travel";
     let mut enabled = PerPlace::default();
     for &(first, pair, gap) in &cards::outcomes(ctx).travel.pairs {

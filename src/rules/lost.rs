@@ -2,10 +2,10 @@
 //! register says is unused.
 
 use super::Context;
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::ingest::TerminalStatus;
 
-pub fn lost_terminal(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn lost_terminal(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "lost-terminal";
     let Some(register) = ctx.register else { return };
     for group in ctx.by_terminal.groups() {

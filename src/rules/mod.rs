@@ -21,7 +21,7 @@ mod terminals;
 mod timing;
 mod traces;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
 use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx};
 use crate::model::Hours;
@@ -57,7 +57,7 @@ pub struct RuleDef {
     pub severity: Severity,
     pub doc: &'static str,
     pub params: &'static [Param],
-    pub run: fn(&Context<'_>, &mut Vec<Finding>),
+    pub run: fn(&Context<'_>, &mut Findings),
 }
 
 const fn param(
@@ -489,12 +489,18 @@ pub(crate) fn gather<R>(
 
 /// Runs every enabled rule; findings come back in a deterministic order.
 pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
+    run_listing(ctx, None)
+}
+
+/// `run_all`, listing at most `cap` findings per rule (`Findings`); the rest are counted.
+pub fn run_listing(ctx: &Context<'_>, cap: Option<usize>) -> Vec<Finding> {
+    let mut out = Findings::new(cap);
     for rule in RULES {
         if ctx.settings.enabled_anywhere(rule.id) {
             (rule.run)(ctx, &mut out);
         }
     }
+    let mut out = out.into_vec();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }

@@ -5,7 +5,7 @@
 //! same card before it. A refund with neither a card nor an order id cannot be checked.
 
 use super::{Context, cards};
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::journal::{Kind, Ref};
 use hashbrown::HashMap;
 
@@ -155,7 +155,7 @@ impl CardReader {
     }
 }
 
-pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn orphan(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "refund-orphan";
     for o in analyse(ctx) {
         let &Outcome::Orphan { refund } = o else {
@@ -182,7 +182,7 @@ pub fn orphan(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn excess(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "refund-excess";
     for o in analyse(ctx) {
         let Outcome::Excess {
@@ -221,7 +221,7 @@ pub fn excess(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn other_card(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn other_card(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "refund-other-card";
     for o in analyse(ctx) {
         let Outcome::OtherCard { refund, sales } = o else {

@@ -3,7 +3,7 @@
 
 use super::terminals::{self, Row};
 use super::{Context, PerPlace};
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::model::Hours;
 use std::ops::Range;
 
@@ -95,7 +95,7 @@ pub(super) fn read_hours<R>(
     });
 }
 
-pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn off_hours(ctx: &Context<'_>, out: &mut Findings) {
     let found = &terminals::outcomes(ctx).hours;
     for terminal in &found.terminals {
         if !ctx.enabled(OFF_HOURS, ctx.tx(terminal.first)) {
@@ -128,7 +128,7 @@ pub fn off_hours(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn future_time(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn future_time(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "future-time";
     let as_of = ctx.as_of.timestamp();
     let mut settings = PerPlace::default();

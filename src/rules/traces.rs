@@ -11,7 +11,7 @@
 
 use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::journal::{Sym, Tx};
 use hashbrown::HashSet;
 
@@ -204,7 +204,7 @@ impl Reader {
     }
 }
 
-pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn trace_gap(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "trace-gap";
     let mut enabled = PerPlace::default();
     for gap in &analyse(ctx).gaps {
@@ -255,7 +255,7 @@ pub fn trace_gap(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn trace_repeat(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "trace-repeat";
     let outcomes = analyse(ctx);
     let mut enabled = PerPlace::default();
@@ -300,7 +300,7 @@ pub fn trace_repeat(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn clock_skew(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn clock_skew(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "clock-skew";
     let mut settings = PerPlace::default();
     for back in &analyse(ctx).backs {
