@@ -14,12 +14,14 @@
 //! that does not fit so keeps those values in full beside it (`Statement::wide`): nothing is
 //! ever cut.
 
+mod ids;
+
 use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
 use chrono::{Datelike, NaiveDate};
-use hashbrown::HashMap;
+use ids::{BATCH, MERCHANT, PLACE_LIMIT, Place, Places, Recent, TERMINAL};
 use rust_decimal::Decimal;
 
 /// Which of its keys a line carries first (`Line::key`), and other facts, as bits of `Line::flags`.
@@ -375,128 +377,6 @@ impl Runs {
             line: r.source.line + u64::from(li - r.first),
         }
     }
-}
-
-/// A line's merchant, terminal and batch (each `Sym::NONE` when the line has none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Place {
-    merchant: Sym,
-    terminal: Sym,
-    batch: Sym,
-}
-
-/// The distinct places of a statement's lines, each kept once and named by its index: a
-/// statement settles a few hundred terminals in a few hundred batches, so a line keeps 4 bytes
-/// where the three symbols took 12.
-#[derive(Debug, Default)]
-struct Places {
-    /// By index.
-    list: Vec<Place>,
-    /// The index of each place in `list`.
-    index: HashMap<Place, u32>,
-    /// Indexes of places found lately, in slots chosen by a cheap hash of the place
-    /// (`place_slot`), `NO_PLACE` in an empty slot: a statement lists its lines by settle day,
-    /// so few of its places are in use at a time, but rarely its neighbour's, and most are found
-    /// here without hashing them for `index`.
-    recent: Vec<u32>,
-}
-
-/// Slots of `Places::recent`: a power of two. With 4,096 the 1M benchmark case's 13,020 places
-/// over 938k lines are found there 97 % of the time (90 % with 1,024, 98 % with 16,384).
-const PLACE_SLOTS: usize = 4096;
-const NO_PLACE: u32 = u32::MAX;
-
-/// A slot of `Places::recent` for `p`: its symbols mixed by one multiplication, top bits.
-fn place_slot(p: Place) -> usize {
-    let [m, t, b] = [p.merchant, p.terminal, p.batch].map(|s| s.index() as u64);
-    let mixed = (m ^ t << 21 ^ b << 42 ^ b >> 22).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - PLACE_SLOTS.trailing_zeros())) as usize
-}
-
-/// How many places a statement can hold: a line names its place in a `u32`.
-const PLACE_LIMIT: usize = u32::MAX as usize + 1;
-
-impl Places {
-    /// The index of `place`, added if new; `None` when the table already holds `limit`.
-    fn intern(&mut self, place: Place, limit: usize) -> Option<u32> {
-        if self.recent.is_empty() {
-            self.recent = vec![NO_PLACE; PLACE_SLOTS];
-        }
-        let slot = place_slot(place);
-        let at = self.recent[slot];
-        if self.list.get(at as usize) == Some(&place) {
-            return Some(at);
-        }
-        let at = match self.index.get(&place) {
-            Some(&at) => at,
-            None if self.list.len() < limit => {
-                let at = u32::try_from(self.list.len()).ok()?;
-                self.list.push(place);
-                self.index.insert(place, at);
-                at
-            }
-            None => return None,
-        };
-        self.recent[slot] = at;
-        Some(at)
-    }
-
-    /// Renames every place's symbols by `map` (`Symbols::absorb`), which keeps distinct
-    /// symbols distinct, so distinct places stay distinct and keep their indexes.
-    fn remap(&mut self, map: &[Sym]) {
-        let m = |s: Sym| if s.is_none() { s } else { map[s.index()] };
-        for p in &mut self.list {
-            *p = Place {
-                merchant: m(p.merchant),
-                terminal: m(p.terminal),
-                batch: m(p.batch),
-            };
-        }
-        self.index = (0..).zip(&self.list).map(|(at, &p)| (p, at)).collect();
-        self.recent.clear();
-    }
-}
-
-/// Symbols interned lately, per field (`MERCHANT`, `TERMINAL`, `BATCH`), in slots chosen by a
-/// cheap hash of their text: a statement repeats a few hundred terminals and batches in
-/// whatever order, so most ids are found here without hashing them for the table. A slot's
-/// symbol is used only when the table names it with the same text, so a stale or colliding
-/// slot is a miss, never a wrong symbol.
-#[derive(Debug, Default)]
-struct Recent(Vec<Sym>);
-
-const MERCHANT: usize = 0;
-const TERMINAL: usize = 1;
-const BATCH: usize = 2;
-/// Slots per field: a power of two. With 1,024 the 1M benchmark case's 200 terminals and 663
-/// batches miss 2 % of the time (5 % with 512, 15 % with 256).
-const RECENT_SLOTS: usize = 1024;
-
-impl Recent {
-    /// `s` interned in `syms`, as `field`.
-    fn intern(&mut self, field: usize, s: &str, syms: &mut Symbols) -> Sym {
-        if self.0.is_empty() {
-            self.0 = vec![Sym::NONE; 3 * RECENT_SLOTS];
-        }
-        let slot = &mut self.0[field * RECENT_SLOTS + recent_slot(s.as_bytes())];
-        // (The table names a symbol it does not hold as "": an empty id is not looked up here.)
-        if s.is_empty() || syms.opt(*slot) != Some(s) {
-            *slot = syms.intern(s);
-        }
-        *slot
-    }
-}
-
-/// A slot for `s`: its first and last eight bytes (its bytes, for a shorter id) mixed by one
-/// multiplication, top bits.
-fn recent_slot(s: &[u8]) -> usize {
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-    let (head, tail) = match s.len() {
-        0..8 => (s.iter().fold(0, |w, &x| w << 8 | u64::from(x)), 0),
-        n => (word(&s[..8]), word(&s[n - 8..])),
-    };
-    let mixed = (head ^ tail.rotate_left(29) ^ s.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - RECENT_SLOTS.trailing_zeros())) as usize
 }
 
 pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
@@ -874,6 +754,7 @@ pub(crate) fn sale_row(
 
 #[cfg(test)]
 mod tests {
+    use super::ids::{RECENT_SLOTS, recent_slot};
     use super::*;
     use crate::model::{FileId, Money as ModelMoney, TxType};
     use chrono::{DateTime, FixedOffset, TimeZone};
