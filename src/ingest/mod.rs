@@ -441,8 +441,8 @@ fn read_file_with(
     };
 
     // A UTF-8 file (unless a BOM says otherwise) is read as its bytes, a UTF-8 BOM skipped; and
-    // while no quote turns up, a line at a time (`plain.rs`). Any other file is decoded on the
-    // way to the csv reader.
+    // a line at a time (`plain.rs`) until a line needs the csv reader, which reads the rest. Any
+    // other file is decoded on the way to the csv reader.
     let utf8 = enc == encoding_rs::UTF_8
         && Encoding::for_bom(&sample).is_none_or(|(e, _)| e == encoding_rs::UTF_8);
     let plain = block.filter(|_| utf8 && !cr && header_fits_a_line(&text, hline));
