@@ -339,10 +339,13 @@ impl Recent {
     const SLOTS: usize = 1 << Recent::SLOT_BITS;
     const SLOT_BITS: u32 = 10;
 
-    /// The symbol of `s` in `syms`, interned if new.
+    /// The symbol of `s` in `syms`, interned if new. A slot's symbol is used only when `syms`
+    /// names it with the same text, so a slot filled from another table (the statement's ids
+    /// move into the journal's) is a miss, never a wrong symbol; `syms` names a symbol it does
+    /// not hold as "", so an empty id is not looked up here.
     pub fn intern(&mut self, syms: &mut Symbols, s: &str) -> Sym {
         let slot = &mut self.slots[slot_of(s.as_bytes())];
-        if !slot.is_none() && syms.name(*slot) == s {
+        if !s.is_empty() && !slot.is_none() && syms.name(*slot) == s {
             return *slot;
         }
         *slot = syms.intern(s);
@@ -481,5 +484,43 @@ mod tests {
         assert_ne!(moved, interned);
         assert_eq!(b.ref_name(moved).as_deref(), Some("ORDER-7"));
         assert_eq!(Ref::NONE.remap(&map), Ref::NONE);
+    }
+
+    #[test]
+    fn recent_ids_are_the_tables_symbols() {
+        let mut recent: [Recent; 3] = Default::default();
+        let (mut a, mut b) = (Symbols::default(), Symbols::default());
+        b.intern("other");
+        // More ids than slots, so that slots are shared, seen twice, in two tables.
+        let ids: Vec<String> = (0..3 * Recent::SLOTS)
+            .map(|i| format!("{:06}", i * 7))
+            .collect();
+        for round in 0..2 {
+            for (i, id) in ids.iter().enumerate() {
+                let field = i % 3;
+                assert_eq!(
+                    recent[field].intern(&mut a, id),
+                    a.intern(id),
+                    "{round} {id}"
+                );
+                assert_eq!(
+                    recent[field].intern(&mut b, id),
+                    b.intern(id),
+                    "{round} {id}"
+                );
+            }
+        }
+        assert!(slot_of(b"898310058120001") < Recent::SLOTS);
+        // A slot filled from a bigger table holds a symbol this one does not have.
+        let mut big = Symbols::default();
+        let many: Vec<Sym> = (0..5000).map(|i| big.intern(&format!("m{i}"))).collect();
+        let mut recent: [Recent; 3] = Default::default();
+        let mut small = Symbols::default();
+        for (i, &sym) in many.iter().enumerate() {
+            assert_eq!(recent[2].intern(&mut big, &format!("m{i}")), sym);
+        }
+        for field in &mut recent {
+            assert_eq!(field.intern(&mut small, ""), small.intern(""));
+        }
     }
 }

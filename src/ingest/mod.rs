@@ -114,7 +114,7 @@ pub struct FileReport {
 }
 
 /// What a data row became: a record, or a log or settlement row read by the plain-row lane,
-/// whose ids are still in the file's buffer. `record()` makes any of them a `Record`.
+/// whose ids are still in the file's buffer. `to_record()` makes any of them a `Record`.
 #[derive(Debug)]
 pub enum Row<'a> {
     Record(Record),
@@ -123,14 +123,7 @@ pub enum Row<'a> {
 }
 
 impl Row<'_> {
-    pub fn record(self) -> Record {
-        match self {
-            Row::Record(r) => r,
-            row => row.to_record(),
-        }
-    }
-
-    /// `record()` without giving the row up: the borrowed rows' ids are copied out.
+    /// The row as an owned record: the borrowed rows' ids are copied out.
     pub fn to_record(&self) -> Record {
         match self {
             Row::Record(r) => r.clone(),

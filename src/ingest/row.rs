@@ -852,17 +852,17 @@ mod tests {
                     })
                     .collect();
                 let rec = ByteRecord::from(cells.clone());
-                let want = general.parse(&rec, line).map(Row::record);
+                let want = general.parse(&rec, line).map(|r| r.to_record());
                 match fast.parse(&rec, line) {
                     Ok(row @ (Row::Transaction(_) | Row::Settlement(_))) => {
                         taken += 1;
-                        let got = format!("{:?}", Ok::<_, Reject>(row.record()));
+                        let got = format!("{:?}", Ok::<_, Reject>(row.to_record()));
                         assert_eq!(got, format!("{want:?}"), "{cells:?}");
                     }
                     got => {
                         left += 1;
                         assert_eq!(
-                            format!("{:?}", got.map(Row::record)),
+                            format!("{:?}", got.map(|r| r.to_record())),
                             format!("{want:?}"),
                             "{cells:?}"
                         );

@@ -1,8 +1,7 @@
 //! The ids a statement line names, kept small: its merchant, terminal and batch as one index
-//! into the statement's table of the combinations it holds (`Places`), and the symbols of those
-//! ids found without hashing where a recent line named them (`Recent`).
+//! into the statement's table of the combinations it holds (`Places`).
 
-use crate::symbols::{Sym, Symbols};
+use crate::symbols::Sym;
 use hashbrown::HashMap;
 
 /// A line's merchant, terminal and batch (each `Sym::NONE` when the line has none).
@@ -83,46 +82,4 @@ impl Places {
         self.index = (0..).zip(&self.list).map(|(at, &p)| (p, at)).collect();
         self.recent.clear();
     }
-}
-
-/// Symbols interned lately, per field (`MERCHANT`, `TERMINAL`, `BATCH`), in slots chosen by a
-/// cheap hash of their text: a statement repeats a few hundred terminals and batches in
-/// whatever order, so most ids are found here without hashing them for the table. A slot's
-/// symbol is used only when the table names it with the same text, so a stale or colliding
-/// slot is a miss, never a wrong symbol.
-#[derive(Debug, Default)]
-pub(super) struct Recent(Vec<Sym>);
-
-pub(super) const MERCHANT: usize = 0;
-pub(super) const TERMINAL: usize = 1;
-pub(super) const BATCH: usize = 2;
-/// Slots per field: a power of two. With 1,024 the 1M benchmark case's 200 terminals and 663
-/// batches miss 2 % of the time (5 % with 512, 15 % with 256).
-pub(super) const RECENT_SLOTS: usize = 1024;
-
-impl Recent {
-    /// `s` interned in `syms`, as `field`.
-    pub(super) fn intern(&mut self, field: usize, s: &str, syms: &mut Symbols) -> Sym {
-        if self.0.is_empty() {
-            self.0 = vec![Sym::NONE; 3 * RECENT_SLOTS];
-        }
-        let slot = &mut self.0[field * RECENT_SLOTS + recent_slot(s.as_bytes())];
-        // (The table names a symbol it does not hold as "": an empty id is not looked up here.)
-        if s.is_empty() || syms.opt(*slot) != Some(s) {
-            *slot = syms.intern(s);
-        }
-        *slot
-    }
-}
-
-/// A slot for `s`: its first and last eight bytes (its bytes, for a shorter id) mixed by one
-/// multiplication, top bits.
-pub(super) fn recent_slot(s: &[u8]) -> usize {
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-    let (head, tail) = match s.len() {
-        0..8 => (s.iter().fold(0, |w, &x| w << 8 | u64::from(x)), 0),
-        n => (word(&s[..8]), word(&s[n - 8..])),
-    };
-    let mixed = (head ^ tail.rotate_left(29) ^ s.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - RECENT_SLOTS.trailing_zeros())) as usize
 }

@@ -20,8 +20,9 @@ use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
 use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
+use crate::symbols::Recent;
 use chrono::{Datelike, NaiveDate};
-use ids::{BATCH, MERCHANT, PLACE_LIMIT, Place, Places, Recent, TERMINAL};
+use ids::{PLACE_LIMIT, Place, Places};
 use rust_decimal::Decimal;
 
 /// Which of its keys a line carries first (`Line::key`), and other facts, as bits of `Line::flags`.
@@ -333,8 +334,8 @@ pub struct Statement {
     order_ids: bool,
     /// Where each line came from.
     runs: Runs,
-    /// The ids interned last, for lines that repeat them.
-    recent: Recent,
+    /// The merchants, terminals and batches interned lately, for lines that repeat them.
+    recent: [Recent; 3],
     /// The distinct merchant, terminal and batch combinations of the lines.
     places: Places,
     pub deposits: Vec<Deposit>,
@@ -545,13 +546,13 @@ impl Statement {
             order: syms.reference_opt(l.order_id),
         };
         let card = syms.reference_opt(l.card);
-        let recent = &mut self.recent;
+        let [merchant, terminal, batch] = &mut self.recent;
         let mut intern =
-            |field, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(field, s, syms));
+            |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
         let place = Place {
-            merchant: intern(MERCHANT, l.merchant_id),
-            terminal: intern(TERMINAL, l.terminal_id),
-            batch: intern(BATCH, l.batch),
+            merchant: intern(merchant, l.merchant_id),
+            terminal: intern(terminal, l.terminal_id),
+            batch: intern(batch, l.batch),
         };
         let place = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
             format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
@@ -754,7 +755,6 @@ pub(crate) fn sale_row(
 
 #[cfg(test)]
 mod tests {
-    use super::ids::{RECENT_SLOTS, recent_slot};
     use super::*;
     use crate::model::{FileId, Money as ModelMoney, TxType};
     use chrono::{DateTime, FixedOffset, TimeZone};
@@ -854,44 +854,6 @@ mod tests {
         assert_eq!(places.intern(place(7), 2), Some(0));
         assert_eq!(places.intern(place(8), 2), Some(1));
         assert_eq!(places.intern(place(7), 2), Some(0));
-    }
-
-    #[test]
-    fn recent_ids_are_the_tables_symbols() {
-        let mut recent = Recent::default();
-        let (mut a, mut b) = (Symbols::default(), Symbols::default());
-        b.intern("other");
-        // More ids than slots, so that slots are shared, seen twice, in two tables.
-        let ids: Vec<String> = (0..3 * RECENT_SLOTS)
-            .map(|i| format!("{:06}", i * 7))
-            .collect();
-        for round in 0..2 {
-            for (i, id) in ids.iter().enumerate() {
-                let field = i % 3;
-                assert_eq!(
-                    recent.intern(field, id, &mut a),
-                    a.intern(id),
-                    "{round} {id}"
-                );
-                assert_eq!(
-                    recent.intern(field, id, &mut b),
-                    b.intern(id),
-                    "{round} {id}"
-                );
-            }
-        }
-        assert!(recent_slot(b"898310058120001") < RECENT_SLOTS);
-        // A slot filled from a bigger table holds a symbol this one does not have.
-        let mut big = Symbols::default();
-        let many: Vec<Sym> = (0..5000).map(|i| big.intern(&format!("m{i}"))).collect();
-        let mut recent = Recent::default();
-        let mut small = Symbols::default();
-        for (i, &sym) in many.iter().enumerate() {
-            assert_eq!(recent.intern(BATCH, &format!("m{i}"), &mut big), sym);
-        }
-        for field in [MERCHANT, TERMINAL, BATCH] {
-            assert_eq!(recent.intern(field, "", &mut small), small.intern(""));
-        }
     }
 
     #[test]
