@@ -13,13 +13,8 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 
 pub(super) struct Body<S> {
-    pub report: FileReport,
-    pub parser: RowParser,
-    sink: S,
-    tally: Tally,
-    /// The accepted amounts' sum per currency: a file has one or two, so a scan of this list
-    /// costs less per row than the report's map, which gets them at the end.
-    totals: Vec<(Currency, Decimal)>,
+    parser: RowParser,
+    kept: Kept<S>,
     /// Summary rows (line, cells) for the footer checks.
     footer_rows: Vec<(u64, Vec<String>)>,
     ncols: usize,
@@ -30,6 +25,17 @@ pub(super) struct Body<S> {
     expected: u64,
     /// The last record that ran over several lines.
     last_multiline: Option<u64>,
+}
+
+/// Where rows end up: the file's report and totals, and the sink that takes accepted rows.
+/// Apart from the parser, so that a row the parser lends can be taken while it is lent.
+struct Kept<S> {
+    report: FileReport,
+    sink: S,
+    tally: Tally,
+    /// The accepted amounts' sum per currency: a file has one or two, so a scan of this list
+    /// costs less per row than the report's map, which gets them at the end.
+    totals: Vec<(Currency, Decimal)>,
 }
 
 impl<S: FnMut(&Row<'_>)> Body<S> {
@@ -44,11 +50,13 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
     ) -> Self {
         Body {
             delimiter: report.delimiter,
-            report,
             parser,
-            sink,
-            tally: Tally::default(),
-            totals: Vec::new(),
+            kept: Kept {
+                report,
+                sink,
+                tally: Tally::default(),
+                totals: Vec::new(),
+            },
             footer_rows: Vec::new(),
             ncols,
             decimal_comma,
@@ -65,7 +73,7 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
     /// Notes the blank lines before a record on `line` running over `span` lines.
     fn reach(&mut self, line: u64, span: u64) {
         for blank in self.expected..line {
-            self.report.note_non_data(blank, "blank");
+            self.kept.report.note_non_data(blank, "blank");
         }
         self.expected = line + span;
     }
@@ -82,13 +90,15 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         rec: &mut ByteRecord,
     ) {
         if cells.len() <= self.ncols
-            && let Some(row) = self.parser.lane(bytes, cells, line)
+            && let Some(rejected) = self
+                .parser
+                .lane(bytes, cells, line, |row| self.kept.accept(row, line))
         {
             // A row the lane takes has a date, so it is no summary, and no extra cell.
             self.reach(line, 1);
             self.last_multiline = None;
-            self.report.rows.read += 1;
-            if let Some(reject) = self.accept(&row, line) {
+            self.kept.report.rows.read += 1;
+            if let Some(reject) = rejected {
                 self.reject(reject, false);
             }
             return;
@@ -130,7 +140,7 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
                 .find(|c| !c.is_empty()),
         };
         let Some(first) = first else {
-            self.report.note_non_data(line, "blank");
+            self.kept.report.note_non_data(line, "blank");
             return;
         };
         let cells = || {
@@ -143,11 +153,11 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         let looks_like_summary = summary::is_summary_label(&first)
             || (follows_label && summary::all_numeric(&cells(), decimal_comma));
         if looks_like_summary && !self.parser.has_date(rec) {
-            self.report.note_non_data(line, "summary");
+            self.kept.report.note_non_data(line, "summary");
             self.footer_rows.push((line, cells()));
             return;
         }
-        self.report.rows.read += 1;
+        self.kept.report.rows.read += 1;
         let parsed = match row_shape_problem(rec, self.ncols, self.delimiter, multiline) {
             Some(reason) => Err(Reject {
                 line,
@@ -160,7 +170,7 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         // The row is lent, not moved, on its way: a row is a few hundred bytes, and each move of
         // it costs a copy.
         let reject = match parsed {
-            Ok(row) => self.accept(&row, line),
+            Ok(row) => self.kept.accept(&row, line),
             Err(reject) => Some(reject),
         };
         if let Some(reject) = reject {
@@ -168,6 +178,47 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         }
     }
 
+    fn reject(&mut self, mut reject: Reject, multiline: bool) {
+        if multiline && !reject.reason.contains("closing quote") {
+            reject.reason.push_str(
+                " (a quoted cell in this row runs over several lines: is a closing quote missing?)",
+            );
+        }
+        let report = &mut self.kept.report;
+        report.rows.rejected += 1;
+        if report.rejects.len() < MAX_REJECTS_KEPT {
+            report.rejects.push(reject);
+        } else {
+            report.rejects_omitted += 1;
+        }
+    }
+
+    /// The report, once the file's `physical_lines` are read; `Err(line)` when the last record
+    /// that ran over several lines (on `line`) opened a quote that never closed (`quote_open`).
+    pub fn finish(self, physical_lines: u64, quote_open: bool) -> Result<FileReport, u64> {
+        let mut kept = self.kept;
+        for blank in self.expected..=physical_lines {
+            kept.report.note_non_data(blank, "blank");
+        }
+        if let Some(line) = self.last_multiline
+            && quote_open
+        {
+            return Err(line);
+        }
+        kept.report.totals.extend(kept.totals);
+        kept.tally.fee_sum = self.parser.fee_total();
+        kept.report.summary_checks = summary::check_rows(
+            &self.footer_rows,
+            &kept.tally,
+            &self.parser.map,
+            &self.parser.column_sums,
+            self.decimal_comma,
+        );
+        Ok(kept.report)
+    }
+}
+
+impl<S: FnMut(&Row<'_>)> Kept<S> {
     /// Counts an accepted row into the totals and hands it on; a reject if a total would exceed
     /// what a `Decimal` holds.
     fn accept(&mut self, row: &Row<'_>, line: u64) -> Option<Reject> {
@@ -193,43 +244,6 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
                 reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
             }),
         }
-    }
-
-    fn reject(&mut self, mut reject: Reject, multiline: bool) {
-        if multiline && !reject.reason.contains("closing quote") {
-            reject.reason.push_str(
-                " (a quoted cell in this row runs over several lines: is a closing quote missing?)",
-            );
-        }
-        self.report.rows.rejected += 1;
-        if self.report.rejects.len() < MAX_REJECTS_KEPT {
-            self.report.rejects.push(reject);
-        } else {
-            self.report.rejects_omitted += 1;
-        }
-    }
-
-    /// The report, once the file's `physical_lines` are read; `Err(line)` when the last record
-    /// that ran over several lines (on `line`) opened a quote that never closed (`quote_open`).
-    pub fn finish(mut self, physical_lines: u64, quote_open: bool) -> Result<FileReport, u64> {
-        for blank in self.expected..=physical_lines {
-            self.report.note_non_data(blank, "blank");
-        }
-        if let Some(line) = self.last_multiline
-            && quote_open
-        {
-            return Err(line);
-        }
-        self.report.totals.extend(self.totals);
-        self.tally.fee_sum = self.parser.fee_total();
-        self.report.summary_checks = summary::check_rows(
-            &self.footer_rows,
-            &self.tally,
-            &self.parser.map,
-            &self.parser.column_sums,
-            self.decimal_comma,
-        );
-        Ok(self.report)
     }
 }
 

@@ -56,8 +56,11 @@ fn half_width(c: char) -> char {
 }
 
 /// Placeholders that exports write for "no value".
+pub const PLACEHOLDERS: [&str; 8] = ["-", "--", "/", "—", "N/A", "n/a", "NULL", "null"];
+
+/// Whether a cell is empty or a placeholder.
 pub fn is_placeholder(s: &str) -> bool {
-    s.is_empty() || matches!(s, "-" | "--" | "/" | "—" | "N/A" | "n/a" | "NULL" | "null")
+    s.is_empty() || PLACEHOLDERS.contains(&s)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use super::Row;
 use super::amount::plain_amount;
-use super::cell::is_placeholder;
+use super::cell::{PLACEHOLDERS, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{Zone, iso_stamp, iso_time_of_day};
 use super::memo::Memo;
@@ -73,6 +73,23 @@ pub(super) struct Lane {
 
 /// A cell: `Ok(None)` when empty or a placeholder, `Err(())` when it needs the general parser.
 type Cell<'r> = Result<Option<&'r str>, ()>;
+
+/// A row's text and where its cells lie in it.
+struct Cells<'r, 'c> {
+    row: &'r str,
+    at: &'c [(u32, u32)],
+}
+
+impl<'r> Cells<'r, '_> {
+    /// Column `col`'s cell (absent when the row is short), as `plain` reads it.
+    #[inline]
+    fn get(&self, col: Option<usize>) -> Cell<'r> {
+        let Some(&(a, z)) = col.and_then(|col| self.at.get(col)) else {
+            return Ok(None);
+        };
+        plain(self.row.get(a as usize..z as usize).unwrap_or(""))
+    }
+}
 
 /// The fields a log and a statement read alike.
 struct Common<'r> {
@@ -144,27 +161,27 @@ impl Lane {
         })
     }
 
-    /// The row whose cells lie at `cells` in `bytes` (a csv record's, or a line's between its
-    /// delimiters), or `None` when it needs the general parser. Its money cells (column, value)
-    /// are added to `sums`, for the footer checks.
-    pub fn read<'r>(
+    /// What `take` makes of the row whose cells lie at `cells` in `bytes` (a csv record's, or a
+    /// line's between its delimiters) and of its money cells (column, value), pushed onto `sums`
+    /// for the footer checks; `None` when the row needs the general parser, or `take` declines
+    /// it. The row is lent, not returned: it is a few hundred bytes, and each move of it is a
+    /// copy.
+    pub fn read<'r, R>(
         &mut self,
         bytes: &'r [u8],
         cells: &[(u32, u32)],
         source: Source,
         sums: &mut Vec<(usize, Decimal)>,
-    ) -> Option<Row<'r>> {
+        take: impl FnOnce(&Row<'r>, &mut [(usize, Decimal)]) -> Option<R>,
+    ) -> Option<R> {
         if !bytes.is_ascii() {
             return None;
         }
-        let row = std::str::from_utf8(bytes).ok()?;
-        let cell = |col: Option<usize>| -> Cell<'r> {
-            let Some(col) = col else { return Ok(None) };
-            let text = cells
-                .get(col)
-                .and_then(|&(a, z)| row.get(a as usize..z as usize));
-            plain(text.unwrap_or(""))
+        let row = Cells {
+            row: std::str::from_utf8(bytes).ok()?,
+            at: cells,
         };
+        let cell = |col: Option<usize>| row.get(col);
         let currency = self.currency(cell(self.currency).ok()?)?;
         // A money cell of the row's currency; `strict` refuses more decimals than it has (fees
         // may carry more).
@@ -208,7 +225,7 @@ impl Lane {
             city,
         ] = c.ids;
         if self.role == Role::Transactions {
-            return Some(Row::Transaction(TxRow {
+            let row = Row::Transaction(TxRow {
                 source,
                 time: time?,
                 merchant_id,
@@ -224,7 +241,8 @@ impl Lane {
                 status: c.status,
                 channel: c.channel,
                 city,
-            }));
+            });
+            return take(&row, sums);
         }
         let settle_date = match cell(self.settle_date).ok()? {
             Some(text) => Some(iso_stamp(text.as_bytes())?.date),
@@ -238,7 +256,7 @@ impl Lane {
         } else {
             fee
         };
-        Some(Row::Settlement(SettlementRow {
+        let row = Row::Settlement(SettlementRow {
             source,
             settle_date,
             txn_time: time,
@@ -254,7 +272,8 @@ impl Lane {
             batch,
             kind: c.kind,
             channel: c.channel,
-        }))
+        });
+        take(&row, sums)
     }
 
     /// Status, type, channel, card and ids: read alike in a log and a statement.
@@ -323,11 +342,42 @@ impl Lane {
 /// A cell the general parser would read as it stands: no padding, no quote or backtick at
 /// either end. Empty and placeholder cells read as absent.
 fn plain(text: &str) -> Cell<'_> {
-    let decoration = |b: u8| b.is_ascii_whitespace() || matches!(b, b'\x0b' | b'`' | b'\'');
-    match (text.as_bytes().first(), text.as_bytes().last()) {
-        (None, _) => Ok(None),
-        (Some(&a), Some(&z)) if decoration(a) || decoration(z) => Err(()),
-        _ if is_placeholder(text) => Ok(None),
-        _ => Ok(Some(text)),
+    let b = text.as_bytes();
+    let (Some(&a), Some(&z)) = (b.first(), b.last()) else {
+        return Ok(None);
+    };
+    if (BYTE_CLASS[a as usize] | BYTE_CLASS[z as usize]) & DECORATION != 0 {
+        return Err(());
     }
+    // Most cells open with a digit or a letter that starts no placeholder.
+    if BYTE_CLASS[a as usize] & OPENS_PLACEHOLDER != 0 && is_placeholder(text) {
+        return Ok(None);
+    }
+    Ok(Some(text))
 }
+
+/// A byte that the general parser trims from either end of a cell: ASCII white space, the
+/// vertical tab, a backtick or a single quote.
+const DECORATION: u8 = 1;
+/// A byte that a placeholder (`is_placeholder`) opens with.
+const OPENS_PLACEHOLDER: u8 = 2;
+
+/// What each byte may be at either end of a cell, as a table: a cell's two ends are looked up,
+/// not matched against a list, on every cell of every row.
+const BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_whitespace() || matches!(byte, b'\x0b' | b'`' | b'\'') {
+            class[b] |= DECORATION;
+        }
+        b += 1;
+    }
+    let mut p = 0;
+    while p < PLACEHOLDERS.len() {
+        class[PLACEHOLDERS[p].as_bytes()[0] as usize] |= OPENS_PLACEHOLDER;
+        p += 1;
+    }
+    class
+};

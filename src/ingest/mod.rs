@@ -115,7 +115,7 @@ pub struct FileReport {
 
 /// What a data row became: a record, or a log or settlement row read by the plain-row lane,
 /// whose ids are still in the file's buffer. `to_record()` makes any of them a `Record`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Row<'a> {
     Record(Record),
     Transaction(TxRow<'a>),

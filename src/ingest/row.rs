@@ -428,7 +428,7 @@ impl RowParser {
     pub fn parse<'r>(&mut self, rec: &'r ByteRecord, line: u64) -> Res<Row<'r>> {
         let mut cells = std::mem::take(&mut self.cells);
         lane::bounds(rec, &mut cells);
-        let row = self.lane(rec.as_slice(), &cells, line);
+        let row = self.lane(rec.as_slice(), &cells, line, Row::clone);
         self.cells = cells;
         match row {
             Some(row) => Ok(row),
@@ -436,15 +436,17 @@ impl RowParser {
         }
     }
 
-    /// The lane's reading of the row whose cells lie at `cells` in `bytes`, its money added to
-    /// the footer sums; `None` when the file has no lane or the row needs the general rules
-    /// (among them a row whose sums would overflow: the general rules reject it).
-    pub fn lane<'r>(
+    /// What `take` makes of the lane's reading of the row whose cells lie at `cells` in
+    /// `bytes`, once its money is added to the footer sums; `None` when the file has no lane or
+    /// the row needs the general rules (among them a row whose sums would overflow: the general
+    /// rules reject it).
+    pub fn lane<'r, R>(
         &mut self,
         bytes: &'r [u8],
         cells: &[(u32, u32)],
         line: u64,
-    ) -> Option<Row<'r>> {
+        take: impl FnOnce(&Row<'r>) -> R,
+    ) -> Option<R> {
         let lane = self.lane.as_mut()?;
         self.line = line;
         self.row_sums.clear();
@@ -452,13 +454,15 @@ impl RowParser {
             file: self.rules.file,
             line,
         };
-        let row = lane.read(bytes, cells, source, &mut self.row_sums)?;
-        let fee = match &row {
-            Row::Settlement(l) => l.fee.map(|f| f.amount),
-            _ => None,
-        };
-        self.commit_sums(fee).ok()?;
-        Some(row)
+        let (column_sums, fee_total) = (&mut self.column_sums, &mut self.fee_total);
+        lane.read(bytes, cells, source, &mut self.row_sums, |row, sums| {
+            let fee = match row {
+                Row::Settlement(l) => l.fee.map(|f| f.amount),
+                _ => None,
+            };
+            add_sums(column_sums, fee_total, sums, fee).ok()?;
+            Some(take(row))
+        })
     }
 
     /// Reads one data row starting on physical `line` by the general rules.
@@ -486,31 +490,14 @@ impl RowParser {
             Record::Settlement(line) => line.fee.map(|f| f.amount),
             _ => None,
         };
-        self.commit_sums(fee)?;
+        add_sums(
+            &mut self.column_sums,
+            &mut self.fee_total,
+            &mut self.row_sums,
+            fee,
+        )
+        .map_err(|col| self.overflow(col.or(self.fee_cols.first().copied())))?;
         Ok(record)
-    }
-
-    /// Adds the accepted row's money cells (`row_sums`) and `fee` to the footer sums: all or,
-    /// when a sum would overflow, none.
-    fn commit_sums(&mut self, fee: Option<Decimal>) -> Res<()> {
-        // Each row value is replaced by its column's new sum, then all are stored.
-        for k in 0..self.row_sums.len() {
-            let (col, value) = self.row_sums[k];
-            let sum = self.column_sums[col]
-                .unwrap_or_default()
-                .checked_add(value)
-                .ok_or_else(|| self.overflow(Some(col)))?;
-            self.row_sums[k].1 = sum;
-        }
-        let fee_total = self
-            .fee_total
-            .checked_add(fee.unwrap_or_default())
-            .ok_or_else(|| self.overflow(self.fee_cols.first().copied()))?;
-        for &(col, sum) in &self.row_sums {
-            self.column_sums[col] = Some(sum);
-        }
-        self.fee_total = fee_total;
-        Ok(())
     }
 
     fn transaction(&mut self, rec: &Cells<'_>, source: Source) -> Res<Transaction> {
@@ -654,6 +641,30 @@ impl RowParser {
                 .map(|(_, s)| CompactString::new(mask_pans(&s))),
         })
     }
+}
+
+/// Adds an accepted row's money cells (`row`: column, value) and its `fee` to a file's footer
+/// sums (`columns`, `fees`): all or, when a sum would overflow, none, and `Err` with the
+/// column whose sum would (`None` for the fee total).
+fn add_sums(
+    columns: &mut [Option<Decimal>],
+    fees: &mut Decimal,
+    row: &mut [(usize, Decimal)],
+    fee: Option<Decimal>,
+) -> Result<(), Option<usize>> {
+    // Each row value is replaced by its column's new sum, then all are stored.
+    for (col, value) in row.iter_mut() {
+        *value = columns[*col]
+            .unwrap_or_default()
+            .checked_add(*value)
+            .ok_or(Some(*col))?;
+    }
+    let fee_total = fees.checked_add(fee.unwrap_or_default()).ok_or(None)?;
+    for &(col, sum) in row.iter() {
+        columns[col] = Some(sum);
+    }
+    *fees = fee_total;
+    Ok(())
 }
 
 #[cfg(test)]
