@@ -59,15 +59,24 @@ pub(super) fn plain_amount(b: &[u8], point: u8) -> Option<Decimal> {
     if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    let (mut mantissa, mut scale, mut seen_point) = (0i64, 0u32, false);
-    for (i, &d) in digits.iter().enumerate() {
-        if d == point && !seen_point && i > 0 && i + 1 < digits.len() {
-            seen_point = true;
-            scale = (digits.len() - i - 1) as u32;
-        } else if d.is_ascii_digit() {
-            mantissa = mantissa * 10 + i64::from(d - b'0');
-        } else {
+    // The digits before the separator, then (if there is one, between digits) those after it.
+    let digit = |d: u8| d.wrapping_sub(b'0');
+    let (mut mantissa, mut i) = (0i64, 0);
+    while let Some(&d) = digits.get(i).filter(|&&d| digit(d) < 10) {
+        mantissa = mantissa * 10 + i64::from(digit(d));
+        i += 1;
+    }
+    let mut scale = 0;
+    if i < digits.len() {
+        if digits[i] != point || i == 0 || i + 1 == digits.len() {
             return None;
+        }
+        scale = (digits.len() - i - 1) as u32;
+        for &d in &digits[i + 1..] {
+            if digit(d) >= 10 {
+                return None;
+            }
+            mantissa = mantissa * 10 + i64::from(digit(d));
         }
     }
     Some(Decimal::new(

@@ -185,13 +185,13 @@ impl Lane {
         let currency = self.currency(cell(self.currency).ok()?)?;
         // A money cell of the row's currency; `strict` refuses more decimals than it has (fees
         // may carry more).
-        let point = self.point;
+        let (point, minor_units) = (self.point, currency.minor_units());
         let mut money = |col: usize, strict: bool| -> Option<Option<Decimal>> {
             let Some(text) = cell(Some(col)).ok()? else {
                 return Some(None);
             };
             let value = plain_amount(text.as_bytes(), point)?;
-            if strict && value.scale() > currency.minor_units() {
+            if strict && value.scale() > minor_units {
                 return None;
             }
             sums.push((col, value));
