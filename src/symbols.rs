@@ -7,6 +7,9 @@
 //! are masked as `622588******1234`: packing them keeps a million-row run from hashing and
 //! storing a million strings.
 
+mod cells;
+
+pub use cells::{Cells, RecentCells};
 use compact_str::CompactString;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;

@@ -19,7 +19,7 @@ use std::hash::Hash;
 mod groups;
 mod reversals;
 
-use crate::symbols::Recent;
+use crate::symbols::{Cells, Recent, RecentCells};
 pub use crate::symbols::{Ref, Sym, Symbols};
 pub use groups::Grouped;
 use groups::NIL;
@@ -245,6 +245,9 @@ pub struct Journal {
     /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
     /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
     recent: [Recent; 4],
+    /// The places of recent rows by the raw bytes of their terminal, merchant, city and batch:
+    /// a row at a recent row's place finds its number with neither interning nor hashing.
+    recent_places: RecentCells<4>,
 }
 
 impl Journal {
@@ -286,13 +289,23 @@ impl Journal {
         let approved = t.status == Status::Approved;
         let stamp = Tx::stamp(utc, frame, narrow.is_none(), kind, approved, card_channel)
             .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
-        let place = Place {
-            terminal: self.intern_recent(0, t.terminal_id),
-            merchant: self.intern_recent(1, t.merchant_id),
-            city: self.intern_recent(2, t.city),
-            batch: self.intern_recent(3, t.batch),
+        let cells = Cells::of([t.terminal_id, t.merchant_id, t.city, t.batch]);
+        let place = match cells.and_then(|c| self.recent_places.get(&c)) {
+            Some(n) => n,
+            None => {
+                let place = Place {
+                    terminal: self.intern_recent(0, t.terminal_id),
+                    merchant: self.intern_recent(1, t.merchant_id),
+                    city: self.intern_recent(2, t.city),
+                    batch: self.intern_recent(3, t.batch),
+                };
+                let n = self.place_number(place)?;
+                if let Some(c) = cells {
+                    self.recent_places.put(&c, n);
+                }
+                n
+            }
         };
-        let place = self.place_number(place)?;
         // The last step that can fail is behind: a wide amount is kept for this row only.
         let amount = match narrow {
             Some(a) => a,

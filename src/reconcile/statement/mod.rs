@@ -21,7 +21,7 @@ use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
 use crate::journal::{Kind, Ref, Sym, Symbols};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
-use crate::symbols::Recent;
+use crate::symbols::{Cells, Recent, RecentCells};
 use amounts::Amounts;
 use chrono::{Datelike, NaiveDate};
 use ids::{PLACE_LIMIT, Place, Places};
@@ -340,6 +340,9 @@ pub struct Statement {
     recent: [Recent; 3],
     /// The distinct merchant, terminal and batch combinations of the lines.
     places: Places,
+    /// The places of recent lines by the raw bytes of their merchant, terminal and batch. A
+    /// place keeps its index through `remap`, so these stay right with the symbols renamed.
+    recent_places: RecentCells<3>,
     pub deposits: Vec<Deposit>,
 }
 
@@ -455,17 +458,7 @@ impl Statement {
             order: syms.reference_opt(l.order_id),
         };
         let card = syms.reference_opt(l.card);
-        let [merchant, terminal, batch] = &mut self.recent;
-        let mut intern =
-            |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
-        let place = Place {
-            merchant: intern(merchant, l.merchant_id),
-            terminal: intern(terminal, l.terminal_id),
-            batch: intern(batch, l.batch),
-        };
-        let place = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
-            format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
-        })?;
+        let place = self.place(l, syms)?;
         let index = self.lines.len() as u32;
         let (key, mut flags) = self.key(index, keys);
         flags |= money.flags;
@@ -505,6 +498,30 @@ impl Statement {
         }
         self.lines.push(line);
         Ok(())
+    }
+
+    /// The index of the line's merchant, terminal and batch in `places`, added if new: found
+    /// by the cells' bytes when a recent line had the same, else by their symbols.
+    fn place(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<u32, String> {
+        let cells = Cells::of([l.merchant_id, l.terminal_id, l.batch]);
+        if let Some(at) = cells.and_then(|c| self.recent_places.get(&c)) {
+            return Ok(at);
+        }
+        let [merchant, terminal, batch] = &mut self.recent;
+        let mut intern =
+            |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
+        let place = Place {
+            merchant: intern(merchant, l.merchant_id),
+            terminal: intern(terminal, l.terminal_id),
+            batch: intern(batch, l.batch),
+        };
+        let at = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
+            format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
+        })?;
+        if let Some(c) = cells {
+            self.recent_places.put(&c, at);
+        }
+        Ok(at)
     }
 
     /// The index of `c` in `currencies`, added if new; `Err` past the 256 a line can name.
