@@ -207,7 +207,7 @@ impl Ref {
 /// (`eight_digits`), the words overlapping rather than looping: the last 8 digits, and the
 /// ones before them from the 8 bytes that start `s`, shifted up past the bytes the next word
 /// reads and padded with `0`s below.
-fn digits(s: &[u8]) -> Option<u64> {
+pub fn digits(s: &[u8]) -> Option<u64> {
     let n = s.len();
     // `ZEROS >> (8 * k - 1) >> 1` is `ZEROS >> 8 * k`, 0 (not an overflow) for k = 8.
     let zeros_past = |k: usize| ZEROS >> (8 * k - 1) >> 1;
