@@ -19,7 +19,7 @@ use std::hash::Hash;
 mod groups;
 mod reversals;
 
-use crate::symbols::Recent;
+use crate::symbols::{Cells, Recent, RecentCells, digits};
 pub use crate::symbols::{Ref, Sym, Symbols};
 pub use groups::Grouped;
 use groups::NIL;
@@ -245,6 +245,9 @@ pub struct Journal {
     /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
     /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
     recent: [Recent; 4],
+    /// The places of recent rows by the raw bytes of their terminal, merchant, city and batch:
+    /// a row at a recent row's place finds its number with neither interning nor hashing.
+    recent_places: RecentCells<4>,
 }
 
 impl Journal {
@@ -286,13 +289,23 @@ impl Journal {
         let approved = t.status == Status::Approved;
         let stamp = Tx::stamp(utc, frame, narrow.is_none(), kind, approved, card_channel)
             .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
-        let place = Place {
-            terminal: self.intern_recent(0, t.terminal_id),
-            merchant: self.intern_recent(1, t.merchant_id),
-            city: self.intern_recent(2, t.city),
-            batch: self.intern_recent(3, t.batch),
+        let cells = Cells::of([t.terminal_id, t.merchant_id, t.city, t.batch]);
+        let place = match cells.and_then(|c| self.recent_places.get(&c)) {
+            Some(n) => n,
+            None => {
+                let place = Place {
+                    terminal: self.intern_recent(0, t.terminal_id),
+                    merchant: self.intern_recent(1, t.merchant_id),
+                    city: self.intern_recent(2, t.city),
+                    batch: self.intern_recent(3, t.batch),
+                };
+                let n = self.place_number(place)?;
+                if let Some(c) = cells {
+                    self.recent_places.put(&c, n);
+                }
+                n
+            }
         };
-        let place = self.place_number(place)?;
         // The last step that can fail is behind: a wide amount is kept for this row only.
         let amount = match narrow {
             Some(a) => a,
@@ -309,10 +322,11 @@ impl Journal {
             self.ordered.push(index);
             self.orders.push(order);
         }
+        // 1 to 9 digits fit a `u32`.
         let trace = t
             .trace_no
-            .filter(|s| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|s| Some(trace_code(s.parse().ok()?, s.len() as u8)))
+            .filter(|s| s.len() <= 9)
+            .and_then(|s| Some(trace_code(digits(s.as_bytes())? as u32, s.len() as u8)))
             .unwrap_or(NO_TRACE);
         self.txs.push(Tx {
             stamp,
@@ -561,6 +575,15 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
         }
         return to_minor(n, c);
     }
+    // Mostly a mantissa within an `i64` and a currency of at most 3 decimals: in `i64`s, where
+    // the product fits exactly when it does in an `i128`.
+    const TENS: [i64; 4] = [1, 10, 100, 1_000];
+    if let (Ok(m), Some(&factor)) = (
+        i64::try_from(d.mantissa()),
+        TENS.get((units - d.scale()) as usize),
+    ) {
+        return m.checked_mul(factor).filter(|v| *v != i64::MIN);
+    }
     let factor = 10i128.checked_pow(units - d.scale())?;
     // i64::MIN is left out so that every amount has an absolute value.
     i64::try_from(d.mantissa().checked_mul(factor)?)
@@ -753,6 +776,43 @@ mod tests {
         );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(to_minor(Decimal::from_str("500").unwrap(), jpy), Some(500));
+    }
+
+    /// `to_minor` as first written: every mantissa as an `i128`.
+    fn to_minor_in_i128(d: Decimal, c: Currency) -> Option<i64> {
+        let units = c.minor_units();
+        if d.scale() > units {
+            let n = d.normalize();
+            if n.scale() > units {
+                return None;
+            }
+            return to_minor_in_i128(n, c);
+        }
+        let factor = 10i128.checked_pow(units - d.scale())?;
+        i64::try_from(d.mantissa().checked_mul(factor)?)
+            .ok()
+            .filter(|v| *v != i64::MIN)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Minor units taken in `i64`s where they fit are those taken in `i128`s, near the
+        /// bounds of an `i64` too.
+        #[test]
+        fn minor_units_in_i64_are_those_in_i128(
+            lo in proptest::prelude::any::<u32>(),
+            mid in proptest::prelude::any::<u32>(),
+            hi in proptest::prop_oneof![4 => proptest::strategy::Just(0u32), 1 => 0u32..3],
+            negative in proptest::prelude::any::<bool>(),
+            scale in 0u32..29,
+            currency in proptest::sample::select(vec!["CNY", "JPY", "KWD"]),
+        ) {
+            let c = Currency::parse(currency).unwrap();
+            for mid in [mid, mid >> 1, mid >> 20, 0] {
+                let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+                proptest::prop_assert_eq!(to_minor(d, c), to_minor_in_i128(d, c), "{}", d);
+            }
+        }
     }
 
     /// A place at `terminal`, with no merchant, city or batch.

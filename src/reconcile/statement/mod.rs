@@ -14,13 +14,15 @@
 //! that does not fit so keeps those values in full beside it (`Statement::wide`): nothing is
 //! ever cut.
 
+mod amounts;
 mod ids;
 
 use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
-use crate::journal::{Kind, Ref, Sym, Symbols, to_minor};
+use crate::journal::{Kind, Ref, Sym, Symbols};
 use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
-use crate::symbols::Recent;
+use crate::symbols::{Cells, Recent, RecentCells};
+use amounts::Amounts;
 use chrono::{Datelike, NaiveDate};
 use ids::{PLACE_LIMIT, Place, Places};
 use rust_decimal::Decimal;
@@ -338,6 +340,9 @@ pub struct Statement {
     recent: [Recent; 3],
     /// The distinct merchant, terminal and batch combinations of the lines.
     places: Places,
+    /// The places of recent lines by the raw bytes of their merchant, terminal and batch. A
+    /// place keeps its index through `remap`, so these stay right with the symbols renamed.
+    recent_places: RecentCells<3>,
     pub deposits: Vec<Deposit>,
 }
 
@@ -390,31 +395,6 @@ pub fn channel_of(c: Option<&ModelChannel>, has_card: bool) -> Option<Channel> {
     }
 }
 
-/// `d` in `10^-decimals` units; `None` if it has more decimals or does not fit an `i64`.
-fn units(d: Decimal, decimals: u32) -> Option<i64> {
-    let (mut m, scale) = (d.mantissa(), d.scale());
-    if scale > decimals {
-        let cut = 10i128.checked_pow(scale - decimals)?;
-        if m % cut != 0 {
-            return None;
-        }
-        m /= cut;
-    } else {
-        m = m.checked_mul(10i128.checked_pow(decimals - scale)?)?;
-    }
-    i64::try_from(m).ok()
-}
-
-/// A line's amounts as it holds them, with their flags and decimals.
-struct Amounts {
-    gross: i64,
-    fee: i64,
-    net: i64,
-    flags: u8,
-    /// As `Line::digits`.
-    digits: u16,
-}
-
 /// Fills in `p`'s narrow amounts, time, settle date and decimals; `false` when one does not fit
 /// (or the net is not gross less fee), and the line must be kept `WIDE`.
 fn narrow(p: &mut Packed, money: &Amounts, time: i64, settle_day: i32) -> bool {
@@ -460,85 +440,17 @@ fn narrow(p: &mut Packed, money: &Amounts, time: i64, settle_day: i32) -> bool {
 }
 
 impl Statement {
-    fn is_transaction_kind(&self, k: Kind) -> bool {
-        matches!(
-            k,
-            Kind::Sale | Kind::Refund | Kind::PreauthCompletion | Kind::Chargeback
-        )
-    }
-
-    /// A line's amounts in integers; `Err` with a reason when one cannot be held exactly.
-    fn money(&self, l: &SettlementRow<'_>, kind: Kind) -> Result<Amounts, String> {
-        let currency = l.gross.currency;
-        let negative = matches!(kind, Kind::Refund | Kind::Chargeback);
-        let sign = |d: Decimal| if negative { -d.abs() } else { d };
-        let gross_dec = sign(l.gross.amount);
-        let gross = to_minor(gross_dec, currency)
-            .ok_or_else(|| format!("gross {} is too large to audit", l.gross.amount))?;
-        let (net, net_given) = match l.net {
-            Some(n) => (sign(n.amount), true),
-            None => (
-                gross_dec
-                    .checked_sub(l.fee.map_or(Decimal::ZERO, |f| f.amount))
-                    .ok_or("net is too large to audit")?,
-                false,
-            ),
-        };
-        // A statement with a net but no fee column still charged a fee: the difference.
-        let fee = match l.fee {
-            Some(f) => Some(f.amount),
-            None if net_given && self.is_transaction_kind(kind) => Some((gross_dec - net).abs()),
-            None => None,
-        };
-        // Bounds that keep every later sum and ratio exact: no amount of a line may exceed what
-        // an i64 of minor units holds ...
-        let fee_fits = fee.is_none_or(|f| f.abs() <= Decimal::from(i64::MAX / 100));
-        let Some(net_minor) = to_minor(net, currency).filter(|_| fee_fits) else {
-            return Err(format!("net {net} or fee is too large to audit"));
-        };
-        // ... and a fee is held in ten-thousandths of a minor unit.
-        let decimals = currency.minor_units() + EXTRA_DECIMALS;
-        let fee_units = match fee {
-            Some(f) => units(f, decimals).ok_or_else(|| {
-                format!(
-                    "fee {f} cannot be audited exactly: it has more than {decimals} decimals or exceeds {}",
-                    Decimal::new(i64::MAX / PER_MINOR, currency.minor_units())
-                )
-            })?,
-            None => 0,
-        };
-        let negative_zero = |d: Decimal| d.is_zero() && d.is_sign_negative();
-        let mut flags = 0;
-        for (on, bit) in [
-            (net_given, NET_GIVEN),
-            (fee.is_some(), HAS_FEE),
-            (fee.is_some_and(negative_zero), FEE_NEGATIVE_ZERO),
-            (negative_zero(net), NET_NEGATIVE_ZERO),
-        ] {
-            if on {
-                flags |= bit;
-            }
-        }
-        Ok(Amounts {
-            gross,
-            fee: fee_units,
-            net: net_minor,
-            flags,
-            // Scales are at most 28: five bits.
-            digits: fee.map_or(0, |f| f.scale() as u16)
-                | (net.scale() as u16) << NET_SCALE_SHIFT
-                | (currency.minor_units() as u16) << MINOR_SHIFT,
-        })
-    }
-
     /// Adds a settlement line; `Err` with a reason when its amounts cannot be held exactly.
     pub fn add_line(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<(), String> {
         // A statement without a type column writes refunds as negative sales.
         let kind = match Kind::of(&l.kind) {
-            Kind::Sale if l.gross.amount < Decimal::ZERO => Kind::Refund,
+            // `< Decimal::ZERO` without a comparison of decimals.
+            Kind::Sale if l.gross.amount.is_sign_negative() && !l.gross.amount.is_zero() => {
+                Kind::Refund
+            }
             k => k,
         };
-        let money = self.money(l, kind)?;
+        let money = amounts::amounts(l, kind)?;
         let currency = self.currency_index(l.gross.currency)?;
         let keys = Keys {
             reference: syms.reference_opt(l.reference),
@@ -546,17 +458,7 @@ impl Statement {
             order: syms.reference_opt(l.order_id),
         };
         let card = syms.reference_opt(l.card);
-        let [merchant, terminal, batch] = &mut self.recent;
-        let mut intern =
-            |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
-        let place = Place {
-            merchant: intern(merchant, l.merchant_id),
-            terminal: intern(terminal, l.terminal_id),
-            batch: intern(batch, l.batch),
-        };
-        let place = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
-            format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
-        })?;
+        let place = self.place(l, syms)?;
         let index = self.lines.len() as u32;
         let (key, mut flags) = self.key(index, keys);
         flags |= money.flags;
@@ -596,6 +498,30 @@ impl Statement {
         }
         self.lines.push(line);
         Ok(())
+    }
+
+    /// The index of the line's merchant, terminal and batch in `places`, added if new: found
+    /// by the cells' bytes when a recent line had the same, else by their symbols.
+    fn place(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<u32, String> {
+        let cells = Cells::of([l.merchant_id, l.terminal_id, l.batch]);
+        if let Some(at) = cells.and_then(|c| self.recent_places.get(&c)) {
+            return Ok(at);
+        }
+        let [merchant, terminal, batch] = &mut self.recent;
+        let mut intern =
+            |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
+        let place = Place {
+            merchant: intern(merchant, l.merchant_id),
+            terminal: intern(terminal, l.terminal_id),
+            batch: intern(batch, l.batch),
+        };
+        let at = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
+            format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
+        })?;
+        if let Some(c) = cells {
+            self.recent_places.put(&c, at);
+        }
+        Ok(at)
     }
 
     /// The index of `c` in `currencies`, added if new; `Err` past the 256 a line can name.
@@ -980,7 +906,7 @@ mod tests {
                     Kind::Sale if gross < Decimal::ZERO => Kind::Refund,
                     k => k,
                 };
-                let Ok(money) = st.money(&row, kind) else {
+                let Ok(money) = amounts::amounts(&row, kind) else {
                     prop_assert!(st.add_line(&row, &mut syms).is_err());
                     continue;
                 };
