@@ -69,6 +69,8 @@ pub(super) struct Lane {
     /// The last local day (its ten bytes as written) and its offset in `zone`, when no clock
     /// change falls on it.
     day: Option<([u8; 10], NaiveDate, FixedOffset)>,
+    /// The last settlement date written as a bare date (its ten bytes), and the date.
+    settle_day: Option<([u8; 10], NaiveDate)>,
 }
 
 /// A cell: `Ok(None)` when empty or a placeholder, `Err(())` when it needs the general parser.
@@ -158,6 +160,7 @@ impl Lane {
             kind_memo: Memo::default(),
             channel_memo: Memo::default(),
             day: None,
+            settle_day: None,
         })
     }
 
@@ -245,7 +248,7 @@ impl Lane {
             return take(&row, sums);
         }
         let settle_date = match cell(self.settle_date).ok()? {
-            Some(text) => Some(iso_stamp(text.as_bytes())?.date),
+            Some(text) => Some(self.settle_date(text)?),
             None => None,
         };
         if time.is_none() && settle_date.is_none() {
@@ -307,6 +310,22 @@ impl Lane {
             card,
             ids,
         })
+    }
+
+    /// The date of an ISO settlement date (or date-time) cell. A statement's lines come in runs
+    /// of one settlement date, so a bare date is read once per run.
+    fn settle_date(&mut self, cell: &str) -> Option<NaiveDate> {
+        let b = cell.as_bytes();
+        if let Some((key, date)) = self.settle_day
+            && b == key
+        {
+            return Some(date);
+        }
+        let date = iso_stamp(b)?.date;
+        if let Ok(key) = b.try_into() {
+            self.settle_day = Some((key, date));
+        }
+        Some(date)
     }
 
     fn currency(&mut self, cell: Option<&str>) -> Option<Currency> {
