@@ -121,6 +121,18 @@ pub enum TxOutcome {
 }
 
 impl TxOutcome {
+    /// Every outcome, in the order of their discriminants.
+    pub const ALL: [TxOutcome; 8] = [
+        TxOutcome::Settled,
+        TxOutcome::SettledByTotal,
+        TxOutcome::Unsettled,
+        TxOutcome::Pending,
+        TxOutcome::OutOfPeriod,
+        TxOutcome::NotExpected,
+        TxOutcome::DeclinedSettled,
+        TxOutcome::DuplicateExport,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             TxOutcome::Settled => "settled",
@@ -148,6 +160,15 @@ pub enum LineOutcome {
 }
 
 impl LineOutcome {
+    /// Every outcome, in the order of their discriminants.
+    pub const ALL: [LineOutcome; 5] = [
+        LineOutcome::Matched,
+        LineOutcome::SettledTwice,
+        LineOutcome::Unexpected,
+        LineOutcome::Total,
+        LineOutcome::NotTransaction,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             LineOutcome::Matched => "matched",
@@ -218,17 +239,23 @@ impl Reconciliation {
         self.matches.pairs()
     }
 
-    /// Outcome counts, for the report.
+    /// Outcome counts by name, for the report; outcomes that no row has are left out.
     pub fn counts(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
-        let mut tx = BTreeMap::new();
-        for o in &self.tx_outcomes {
-            *tx.entry(o.name()).or_default() += 1;
+        // Counted by discriminant and named at the end: a map entry per row compared names.
+        let mut tx = [0u64; TxOutcome::ALL.len()];
+        for &o in &self.tx_outcomes {
+            tx[o as usize] += 1;
         }
-        let mut lines = BTreeMap::new();
-        for o in &self.line_outcomes {
-            *lines.entry(o.name()).or_default() += 1;
+        let mut lines = [0u64; LineOutcome::ALL.len()];
+        for &o in &self.line_outcomes {
+            lines[o as usize] += 1;
         }
-        (tx, lines)
+        let tx = (TxOutcome::ALL.iter().zip(tx)).map(|(o, n)| (o.name(), n));
+        let lines = (LineOutcome::ALL.iter().zip(lines)).map(|(o, n)| (o.name(), n));
+        (
+            tx.filter(|&(_, n)| n > 0).collect(),
+            lines.filter(|&(_, n)| n > 0).collect(),
+        )
     }
 }
 
@@ -536,7 +563,36 @@ pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
 
 #[cfg(test)]
 mod tests {
-    use super::Voided;
+    use super::{LineOutcome, TxOutcome, Voided};
+
+    #[test]
+    fn outcomes_are_listed_in_discriminant_order() {
+        for (i, o) in TxOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i, "{o:?}");
+        }
+        for (i, o) in LineOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn counts_name_the_outcomes_rows_have() {
+        use TxOutcome::{Pending, Settled, Unsettled};
+        let rec = super::Reconciliation {
+            tx_outcomes: vec![Settled, Pending, Settled, Unsettled, Settled],
+            line_outcomes: vec![LineOutcome::NotTransaction, LineOutcome::Matched],
+            matches: super::matching::Matches::default(),
+            findings: Vec::new(),
+            bridge: Vec::new(),
+            coverage: None,
+            fee_rates: Vec::new(),
+        };
+        let (tx, lines) = rec.counts();
+        let tx: Vec<(&str, u64)> = tx.into_iter().collect();
+        let lines: Vec<(&str, u64)> = lines.into_iter().collect();
+        assert_eq!(tx, [("pending", 1), ("settled", 3), ("unsettled", 1)]);
+        assert_eq!(lines, [("matched", 1), ("not_transaction", 1)]);
+    }
 
     #[test]
     fn voided_bits_are_the_voided_sales() {
