@@ -9,9 +9,9 @@ use crate::ingest::{
 };
 use crate::journal::{Journal, Symbols};
 use crate::model::{FileId, Record, Role, Source, TxRow};
-use crate::reconcile::Voided;
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
+use crate::reconcile::{Matched, Voided};
 use crate::report::output::{neutralise, write_atomically};
 use crate::report::{FeeRate, Input, Report, findings};
 use crate::rules::{self, Context};
@@ -527,7 +527,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         });
         // The rules find the voided sales on their own (from the same terminal order) for now.
         let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
-        let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
+        let inputs = crate::reconcile::Inputs {
             journal: &journal,
             statement: &statement,
             register: register.as_ref(),
@@ -537,13 +537,22 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             period,
             voided: &voided,
             max_findings: args.audit.listing_cap(),
+        };
+        // Every check reads the matching. The rules take less time than matching and the checks
+        // after it: once they are done, their core takes the fee checks.
+        let matched = Matched::new(&inputs);
+        let (rows, trail, (found, fees)) = std::thread::scope(|t| {
+            let fees = t.spawn(|| {
+                let found = rules
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (found, matched.fees())
+            });
+            let (rows, trail) = (matched.rows(), matched.trail());
+            let fees = fees.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (rows, trail, fees)
         });
-        (
-            rec,
-            rules
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
+        (matched.finish(rows, fees, trail), found)
     });
     rec.findings
         .retain(|f| !config.rules.reconcile_disabled(f.rule));

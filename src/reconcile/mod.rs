@@ -505,60 +505,142 @@ fn totals(
     totals
 }
 
+/// What matching leaves for the checks and the money trail: each row's pairing and outcome, and
+/// the transactions each total took. The checks only read it, each into its own findings, so
+/// `rows`, `fees` and `trail` may run side by side.
+#[derive(Debug)]
+pub struct Matched<'a> {
+    inp: &'a Inputs<'a>,
+    m: matching::Matches,
+    tx_outcomes: Vec<TxOutcome>,
+    line_outcomes: Vec<LineOutcome>,
+    totals: Vec<(u32, Vec<u32>)>,
+    coverage: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The fee and net checks' findings and the effective rates they saw (`Matched::fees`).
+#[derive(Debug)]
+pub struct Fees {
+    findings: Vec<Finding>,
+    rates: Vec<(String, &'static str, usize, Decimal)>,
+}
+
+/// The money trail and the findings of it and of the bank deposits (`Matched::trail`).
+#[derive(Debug)]
+pub struct Trail {
+    findings: Vec<Finding>,
+    bridge: Vec<BridgeLine>,
+}
+
+impl<'a> Matched<'a> {
+    /// Pairs the log with the statement and finds what became of every row.
+    pub fn new(inp: &'a Inputs<'a>) -> Matched<'a> {
+        let (j, st) = (inp.journal, inp.statement);
+        let (index, facts) = before_matching(j, st, inp.voided);
+        let rules = matching::Rules {
+            facts: &facts,
+            window: inp.contract.match_window,
+            tolerance: inp.contract.amount_tolerance,
+        };
+        let m = matching::match_all(j, st, &index, &rules);
+        drop(index);
+        let (line_outcomes, settle_dates) = line_outcomes(st, &m);
+        let coverage = inp.period.or(settle_dates);
+        let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
+        drop(facts);
+        let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
+        Matched {
+            inp,
+            m,
+            tx_outcomes,
+            line_outcomes,
+            totals,
+            coverage,
+        }
+    }
+
+    fn ctx(&self) -> findings::Ctx<'_> {
+        findings::Ctx {
+            inp: self.inp,
+            voided: self.inp.voided,
+            tx_outcomes: &self.tx_outcomes,
+            line_tx: &self.m.line_tx,
+            tx_line: std::cell::OnceCell::new(),
+            matches: &self.m,
+            minor_units: (self.inp.journal.currencies.iter())
+                .map(|c| c.minor_units())
+                .collect(),
+        }
+    }
+
+    /// The checks on each pair, on lines that settle a transaction twice, on rows left
+    /// unmatched and on totals.
+    pub fn rows(&self) -> Vec<Finding> {
+        let ctx = self.ctx();
+        let mut found = Findings::new(self.inp.max_findings);
+        findings::pairs(&ctx, &mut found);
+        findings::twice(&ctx, &self.m.twice, &mut found);
+        findings::unmatched(&ctx, &self.line_outcomes, &mut found);
+        findings::totals(&ctx, &self.totals, &mut found);
+        found.into_vec()
+    }
+
+    /// The fee and net checks on every transaction line.
+    pub fn fees(&self) -> Fees {
+        let ctx = self.ctx();
+        let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
+        let mut found = Findings::new(self.inp.max_findings);
+        let rates = findings::fees(&ctx, &self.line_outcomes, &mut rates, &mut found);
+        Fees {
+            findings: found.into_vec(),
+            rates,
+        }
+    }
+
+    /// The payouts against the bank deposits, and the money trail.
+    pub fn trail(&self) -> Trail {
+        let ctx = self.ctx();
+        let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
+        let mut found = Findings::new(self.inp.max_findings);
+        let bank = bank::deposits(self.inp, &mut found);
+        let bridge = bridge::trail(
+            &ctx,
+            &self.m.twice,
+            &self.line_outcomes,
+            &self.totals,
+            &bank,
+            &mut rates,
+            &mut found,
+        );
+        Trail {
+            findings: found.into_vec(),
+            bridge,
+        }
+    }
+
+    /// The reconciliation, with the findings of `rows`, `fees` and `trail` in that order. Each
+    /// rule is checked in one of them, so each caps its own findings as one list would.
+    pub fn finish(self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
+        let mut findings = rows;
+        findings.extend(fees.findings);
+        findings.extend(trail.findings);
+        Reconciliation {
+            tx_outcomes: self.tx_outcomes,
+            line_outcomes: self.line_outcomes,
+            matches: self.m,
+            findings,
+            bridge: trail.bridge,
+            coverage: self.coverage,
+            fee_rates: fees.rates,
+        }
+    }
+}
+
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
-    let j = inp.journal;
-    let st = inp.statement;
-    let voided = inp.voided;
-    let (index, facts) = before_matching(j, st, voided);
-    let rules = matching::Rules {
-        facts: &facts,
-        window: inp.contract.match_window,
-        tolerance: inp.contract.amount_tolerance,
-    };
-    let m = matching::match_all(j, st, &index, &rules);
-    drop(index);
-    let (line_outcomes, settle_dates) = line_outcomes(st, &m);
-    let coverage = inp.period.or(settle_dates);
-    let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
-    drop(facts);
-    let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
-    let ctx = findings::Ctx {
-        inp,
-        voided,
-        tx_outcomes: &tx_outcomes,
-        line_tx: &m.line_tx,
-        tx_line: std::cell::OnceCell::new(),
-        matches: &m,
-        minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
-    };
-    let mut rates = contract::Rates::new(inp.contract, &j.syms);
-    let mut found = Findings::new(inp.max_findings);
-    findings::pairs(&ctx, &mut found);
-    findings::twice(&ctx, &m.twice, &mut found);
-    findings::unmatched(&ctx, &line_outcomes, &mut found);
-    findings::totals(&ctx, &totals, &mut found);
-    let fee_rates = findings::fees(&ctx, &line_outcomes, &mut rates, &mut found);
-    let bank = bank::deposits(inp, &mut found);
-    let bridge = bridge::trail(
-        &ctx,
-        &m.twice,
-        &line_outcomes,
-        &totals,
-        &bank,
-        &mut rates,
-        &mut found,
-    );
-    drop(ctx);
-    Reconciliation {
-        tx_outcomes,
-        line_outcomes,
-        matches: m,
-        findings: found.into_vec(),
-        bridge,
-        coverage,
-        fee_rates,
-    }
+    let matched = Matched::new(inp);
+    let (rows, fees, trail) = (matched.rows(), matched.fees(), matched.trail());
+    matched.finish(rows, fees, trail)
 }
 
 #[cfg(test)]
