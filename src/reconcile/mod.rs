@@ -15,6 +15,7 @@ pub mod statement;
 
 use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
+pub use crate::journal::Voided;
 use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -199,26 +200,6 @@ pub struct Inputs<'a> {
     pub max_findings: Option<usize>,
 }
 
-/// Which transactions a void cancelled (`Journal::voided_sales`), a bit each: reconcile keeps
-/// them to the end.
-#[derive(Debug, Clone, Default)]
-pub struct Voided(Vec<u64>);
-
-impl Voided {
-    pub fn of(voided: &[bool]) -> Voided {
-        let mut bits = vec![0u64; voided.len().div_ceil(64)];
-        for (i, _) in voided.iter().enumerate().filter(|&(_, &v)| v) {
-            bits[i / 64] |= 1 << (i % 64);
-        }
-        Voided(bits)
-    }
-
-    /// Whether transaction `i` was voided.
-    pub fn get(&self, i: usize) -> bool {
-        self.0[i / 64] >> (i % 64) & 1 != 0
-    }
-}
-
 /// The result.
 #[derive(Debug)]
 pub struct Reconciliation {
@@ -334,10 +315,26 @@ impl Facts {
     }
 }
 
-/// The log's key index and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, st: &Statement, voided: &Voided) -> (matching::Index, Vec<Facts>) {
+/// What reconcile reads of the log alone, before it matches: the log's index by reference and
+/// each transaction's facts, from one pass over the log. It needs no statement, so it may be
+/// found while the statement is still being read.
+#[derive(Debug)]
+pub struct LogSide {
+    index: matching::Index,
+    facts: Vec<Facts>,
+}
+
+impl LogSide {
+    pub fn of(j: &Journal, voided: &Voided) -> LogSide {
+        let (index, facts) = before_matching(j, voided);
+        LogSide { index, facts }
+    }
+}
+
+/// The log's key index (by reference) and each transaction's facts, from one pass over the log.
+fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let mut index = matching::Index::new(j, st.has_order_ids(), |i, t| {
+    let mut index = matching::Index::new(j, |i, t| {
         let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
@@ -533,10 +530,14 @@ pub struct Trail {
 }
 
 impl<'a> Matched<'a> {
-    /// Pairs the log with the statement and finds what became of every row.
-    pub fn new(inp: &'a Inputs<'a>) -> Matched<'a> {
+    /// Pairs the log with the statement and finds what became of every row; `log` is
+    /// `LogSide::of` the inputs' journal and voided sales.
+    pub fn new(inp: &'a Inputs<'a>, log: LogSide) -> Matched<'a> {
         let (j, st) = (inp.journal, inp.statement);
-        let (index, facts) = before_matching(j, st, inp.voided);
+        let LogSide { mut index, facts } = log;
+        if st.has_order_ids() {
+            index.add_orders(j);
+        }
         let rules = matching::Rules {
             facts: &facts,
             window: inp.contract.match_window,
@@ -638,14 +639,14 @@ impl<'a> Matched<'a> {
 
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
-    let matched = Matched::new(inp);
+    let matched = Matched::new(inp, LogSide::of(inp.journal, inp.voided));
     let (rows, fees, trail) = (matched.rows(), matched.fees(), matched.trail());
     matched.finish(rows, fees, trail)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{LineOutcome, TxOutcome, Voided};
+    use super::{LineOutcome, TxOutcome};
 
     #[test]
     fn outcomes_are_listed_in_discriminant_order() {
@@ -674,18 +675,5 @@ mod tests {
         let lines: Vec<(&str, u64)> = lines.into_iter().collect();
         assert_eq!(tx, [("pending", 1), ("settled", 3), ("unsettled", 1)]);
         assert_eq!(lines, [("matched", 1), ("not_transaction", 1)]);
-    }
-
-    #[test]
-    fn voided_bits_are_the_voided_sales() {
-        for n in [0, 1, 63, 64, 65, 200] {
-            let bools: Vec<bool> = (0..n)
-                .map(|i| i % 3 == 0 || i == 63 || i == n - 1)
-                .collect();
-            let v = Voided::of(&bools);
-            for (i, &b) in bools.iter().enumerate() {
-                assert_eq!(v.get(i), b, "{n} {i}");
-            }
-        }
     }
 }

@@ -23,7 +23,7 @@ mod traces;
 
 use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx};
+use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx, Voided};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
 use hashbrown::HashMap;
@@ -273,6 +273,9 @@ pub struct Context<'a> {
     pub by_terminal: Cow<'a, Grouped>,
     /// Transaction indexes by card, then time; rows without a card are left out.
     pub by_card: Grouped,
+    /// The sales a void cancelled (`Journal::voided_sales`), when the caller found them; else
+    /// the terminal rules pair them as they read each terminal.
+    voided: Option<&'a Voided>,
     /// What every card's transactions tell, read once for the rules that follow a card.
     card_outcomes: std::sync::OnceLock<cards::Outcomes>,
     /// What every terminal's trade tells, read once for the rules that judge it.
@@ -295,11 +298,13 @@ impl<'a> Context<'a> {
             settings,
             merchant_hours,
             by_terminal,
+            None,
         )
     }
 
-    /// `new`, given the journal's terminal order (`Journal::grouped_by` the terminal), which
-    /// the caller may share with reconcile rather than build twice.
+    /// `new`, given the journal's terminal order (`Journal::grouped_by` the terminal) and, if
+    /// found, its voided sales (`Journal::voided_sales_of` that order), which the caller may
+    /// share with reconcile rather than find twice.
     pub fn with_terminals(
         journal: &'a Journal,
         register: Option<&'a TerminalRegister>,
@@ -307,8 +312,10 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
         by_terminal: Cow<'a, Grouped>,
+        voided: Option<&'a Voided>,
     ) -> Self {
         Context {
+            voided,
             journal,
             register,
             as_of,
@@ -324,6 +331,14 @@ impl<'a> Context<'a> {
 
     pub fn tx(&self, i: u32) -> &Tx {
         self.journal.tx(i)
+    }
+
+    /// The sales a void cancelled, by transaction: as given, else as the terminals read them.
+    fn voided(&self) -> &Voided {
+        match self.voided {
+            Some(v) => v,
+            None => &terminals::outcomes(self).reversed.voided,
+        }
     }
 
     /// The terminal, merchant, city and batch of `tx`.
