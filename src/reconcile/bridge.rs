@@ -43,22 +43,24 @@ struct Trail {
     gap: [Fixed; 12],
 }
 
-/// The trails of the currencies seen so far, sorted by currency.
+/// The trails of the currencies seen so far, sorted by currency, and the one asked for last.
 #[derive(Default)]
-struct Trails(Vec<(Currency, Trail)>);
+struct Trails(Vec<(Currency, Trail)>, usize);
 
 impl Trails {
     fn of(&mut self, cur: Currency) -> &mut Trail {
-        // Mostly one currency, or a few.
-        let at = match self.0.iter().position(|t| t.0 == cur) {
-            Some(at) => at,
-            None => {
-                let at = self.0.partition_point(|t| t.0 < cur);
-                self.0.insert(at, (cur, Trail::default()));
-                at
-            }
-        };
-        &mut self.0[at].1
+        // Mostly one currency, or a few, and mostly the one asked for last.
+        if self.0.get(self.1).is_none_or(|t| t.0 != cur) {
+            self.1 = match self.0.iter().position(|t| t.0 == cur) {
+                Some(at) => at,
+                None => {
+                    let at = self.0.partition_point(|t| t.0 < cur);
+                    self.0.insert(at, (cur, Trail::default()));
+                    at
+                }
+            };
+        }
+        &mut self.0[self.1].1
     }
 
     /// Adds `v` to category `cat` of `cur`'s gap.

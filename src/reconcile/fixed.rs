@@ -34,10 +34,11 @@ impl Fixed {
     /// `v` tenths to the power `decimals` of a major unit (at most `DECIMALS`), shown with
     /// `scale` decimals: the currency's own, or the ones the file wrote.
     pub fn new(v: i64, decimals: u32, scale: u32) -> Fixed {
-        const TENS: [i128; DECIMALS as usize + 1] =
+        const TENS: [i64; DECIMALS as usize + 1] =
             [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
         Fixed {
-            units: i128::from(v) * TENS[(DECIMALS - decimals) as usize],
+            // Two i64s widened: one 64 by 64 bit multiplication, where an i128 factor took three.
+            units: i128::from(v) * i128::from(TENS[(DECIMALS - decimals) as usize]),
             scale: scale as u8,
         }
     }
