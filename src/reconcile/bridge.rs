@@ -171,6 +171,20 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 trails.add(l.currency(), 9, -l.net_amount());
             }
             _ => {
+                let basis = fee_basis(j, &l, Some(t));
+                // Most lines settle the amount charged, judged by the transaction's own rate: then
+                // the amount difference is nothing, and is left out (a term of nothing adds nothing
+                // a sum shows, digits included: see `Fixed`).
+                let as_charged = l.gross() > 0
+                    && signed(j, t) == l.gross()
+                    && basis == (j.place(t).merchant, tx_channel(t));
+                if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
+                    let fee = l.fee_amount();
+                    let gap = &mut trails.of(cur).gap;
+                    gap[4] += fee - rate.fee(l.gross(), l.minor_units());
+                    gap[5] += l.gross_amount() - fee - l.net_amount();
+                    continue;
+                }
                 // Fees on an amount the log does not show belong to the amount difference:
                 // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
                 let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.tx);
@@ -178,7 +192,6 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
                 let refund = l.gross() < 0;
-                let basis = fee_basis(j, &l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted
