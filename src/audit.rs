@@ -430,11 +430,13 @@ fn load_statements_with(
     Ok(inputs)
 }
 
-/// What the log rules and reconcile both read of the log alone, found once: its terminal order,
-/// the sales its voids cancelled (by that order), and reconcile's index of the log.
+/// What the log rules and reconcile read of the log alone, found once: its terminal order, the
+/// sales its voids cancelled (by that order), its card order (for the rules) and reconcile's
+/// index of the log.
 struct LogFirst {
     by_terminal: Grouped,
     voided: Voided,
+    by_card: Grouped,
     side: LogSide,
 }
 
@@ -446,6 +448,7 @@ impl LogFirst {
         LogFirst {
             by_terminal,
             voided,
+            by_card: journal.sorted_by_card(),
             side,
         }
     }
@@ -538,25 +541,31 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     let LogFirst {
         by_terminal,
         voided,
+        by_card,
         side,
     } = log;
+    let orders = rules::Orders {
+        by_terminal: Cow::Borrowed(&by_terminal),
+        by_card,
+        voided: Some(&voided),
+    };
     let (mut rec, mut found) = std::thread::scope(|s| {
-        let rules = s.spawn(|| {
-            let ctx = Context::with_terminals(
-                &journal,
-                register.as_ref(),
+        let (journal, register, config) = (&journal, register.as_ref(), &config);
+        let rules = s.spawn(move || {
+            let ctx = Context::with_orders(
+                journal,
+                register,
                 as_of,
                 &config.rules,
                 config.merchant.business_hours,
-                Cow::Borrowed(&by_terminal),
-                Some(&voided),
+                orders,
             );
             rules::run_listing(&ctx, args.audit.listing_cap())
         });
         let inputs = crate::reconcile::Inputs {
-            journal: &journal,
+            journal,
             statement: &statement,
-            register: register.as_ref(),
+            register,
             contract: &contract,
             merchant_id: config.merchant.id.as_deref(),
             as_of,

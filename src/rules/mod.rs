@@ -259,6 +259,32 @@ pub static RULES: &[RuleDef] = &[
     },
 ];
 
+/// The orders the rules walk the journal in, and what the voids cancelled: all found from the log
+/// alone, so a caller may find them before the rules run (`txaudit reconcile` does while the
+/// statement is still being read) or share them with reconcile.
+#[derive(Debug)]
+pub struct Orders<'a> {
+    /// `Journal::grouped_by` the terminal.
+    pub by_terminal: Cow<'a, Grouped>,
+    /// `Journal::sorted_by_card`.
+    pub by_card: Grouped,
+    /// `Journal::voided_sales_of` `by_terminal`'s groups, if found; else the terminal rules
+    /// pair the voids as they read each terminal.
+    pub voided: Option<&'a Voided>,
+}
+
+impl Orders<'_> {
+    /// The orders of `journal`, without the voided sales.
+    pub fn of(journal: &Journal) -> Orders<'static> {
+        Orders {
+            by_terminal: Cow::Owned(journal.grouped_by(|t| Some(journal.place(t).terminal))),
+            // Cards are packed values, not symbols: grouped by a sort rather than a count.
+            by_card: journal.sorted_by_card(),
+            voided: None,
+        }
+    }
+}
+
 /// Everything a rule may read. Pure data: no files, no clock.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -290,40 +316,29 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
-        let by_terminal = Cow::Owned(journal.grouped_by(|t| Some(journal.place(t).terminal)));
-        Self::with_terminals(
-            journal,
-            register,
-            as_of,
-            settings,
-            merchant_hours,
-            by_terminal,
-            None,
-        )
+        let orders = Orders::of(journal);
+        Self::with_orders(journal, register, as_of, settings, merchant_hours, orders)
     }
 
-    /// `new`, given the journal's terminal order (`Journal::grouped_by` the terminal) and, if
-    /// found, its voided sales (`Journal::voided_sales_of` that order), which the caller may
-    /// share with reconcile rather than find twice.
-    pub fn with_terminals(
+    /// `new`, given the journal's `Orders`, which the caller may find earlier or share with
+    /// reconcile.
+    pub fn with_orders(
         journal: &'a Journal,
         register: Option<&'a TerminalRegister>,
         as_of: DateTime<FixedOffset>,
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
-        by_terminal: Cow<'a, Grouped>,
-        voided: Option<&'a Voided>,
+        orders: Orders<'a>,
     ) -> Self {
         Context {
-            voided,
             journal,
             register,
             as_of,
             settings,
             merchant_hours,
-            by_terminal,
-            // Cards are packed values, not symbols: grouped by a sort rather than a count.
-            by_card: journal.sorted_by_card(),
+            by_terminal: orders.by_terminal,
+            by_card: orders.by_card,
+            voided: orders.voided,
             card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }
