@@ -574,7 +574,8 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             max_findings: args.audit.listing_cap(),
         };
         // Every check reads the matching. The rules take less time than matching and the checks
-        // after it: once they are done, their core takes the fee checks.
+        // after it: once they are done, their core takes the fee checks and the statement's side
+        // of the money trail (`Matched::fees`), about what levels the two.
         let matched = Matched::new(&inputs, side);
         let (rows, trail, (found, fees)) = std::thread::scope(|t| {
             let fees = t.spawn(|| {

@@ -33,7 +33,7 @@ pub const CATEGORIES: [&str; 12] = [
 
 /// One currency's trail. Each sum is taken in the order the rows come, so it shows the digits
 /// the same `Decimal` sum would (see `fixed`).
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Trail {
     charged: Fixed,
     fees: Fixed,
@@ -44,7 +44,7 @@ struct Trail {
 }
 
 /// The trails of the currencies seen so far, sorted by currency, and the one asked for last.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Trails(Vec<(Currency, Trail)>, usize);
 
 impl Trails {
@@ -88,21 +88,35 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn trail(
-    c: &Ctx<'_>,
-    twice: &[(u32, u32)],
-    line_outcomes: &[LineOutcome],
-    totals: &[(u32, Vec<u32>)],
-    bank: &Option<Deposited>,
-    rates: &mut Rates<'_>,
-    out: &mut Findings,
-) -> Vec<BridgeLine> {
-    // Each sum below takes its terms from one of these steps, in the rows' order.
+/// Sums of the money trail from some of its steps. Each sum takes its terms from one step, in
+/// the rows' order, so steps taken apart (`log_sums`, `line_sums`) add up as they would together.
+#[derive(Debug, Default)]
+pub struct Sums(Trails);
+
+impl Sums {
+    /// The sums of both: the currencies of either, each sum as the step that took it left it.
+    fn merge(mut self, other: Sums) -> Sums {
+        for (cur, t) in other.0.0 {
+            let mine = self.0.of(cur);
+            // One of the two is nothing (`Fixed::ZERO`) in each sum: adding leaves the other.
+            mine.charged += t.charged;
+            mine.fees += t.fees;
+            mine.settled += t.settled;
+            mine.other_lines += t.other_lines;
+            for (g, o) in mine.gap.iter_mut().zip(t.gap) {
+                *g += o;
+            }
+        }
+        self
+    }
+}
+
+/// The log's side of the trail (charged, contracted fees, and what is unsettled, pending or out
+/// of the period), the pairs' differences and the totals' differences.
+pub fn log_sums(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], rates: &mut Rates<'_>) -> Sums {
     let mut trails = Trails::default();
     expected(c, rates, &mut trails);
     paired(c, rates, &mut trails);
-    lines(c, twice, line_outcomes, &mut trails);
     for (li, group) in totals {
         let l = c.inp.statement.line(*li);
         let expected: Fixed = group
@@ -114,7 +128,26 @@ pub fn trail(
             .sum();
         trails.add(l.currency(), 10, expected - l.net_amount());
     }
-    render(&trails, bank, out)
+    Sums(trails)
+}
+
+/// The statement's side of the trail: lines settling twice or unexpectedly, the net settled and
+/// the other lines. It reads no transaction.
+pub fn line_sums(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome]) -> Sums {
+    let mut trails = Trails::default();
+    lines(c, twice, line_outcomes, &mut trails);
+    Sums(trails)
+}
+
+/// The trail's steps per currency, from both sides' sums and the deposits; an `unattributed`
+/// finding for a gap no category explains.
+pub fn trail(
+    log: Sums,
+    lines: Sums,
+    bank: &Option<Deposited>,
+    out: &mut Findings,
+) -> Vec<BridgeLine> {
+    render(&log.merge(lines).0, bank, out)
 }
 
 /// The log's side: what was charged and the contracted fees, and what of it is unsettled,

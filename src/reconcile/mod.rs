@@ -515,18 +515,22 @@ pub struct Matched<'a> {
     coverage: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The fee and net checks' findings and the effective rates they saw (`Matched::fees`).
+/// The fee and net checks' findings, the effective rates they saw, and the statement's side of
+/// the money trail (`Matched::fees`).
 #[derive(Debug)]
 pub struct Fees {
     findings: Vec<Finding>,
     rates: Vec<(String, &'static str, usize, Decimal)>,
+    lines: bridge::Sums,
 }
 
-/// The money trail and the findings of it and of the bank deposits (`Matched::trail`).
+/// The log's side of the money trail, and the bank deposits with their findings
+/// (`Matched::trail`).
 #[derive(Debug)]
 pub struct Trail {
     findings: Vec<Finding>,
-    bridge: Vec<BridgeLine>,
+    sums: bridge::Sums,
+    bank: Option<bank::Deposited>,
 }
 
 impl<'a> Matched<'a> {
@@ -586,7 +590,8 @@ impl<'a> Matched<'a> {
         found.into_vec()
     }
 
-    /// The fee and net checks on every transaction line.
+    /// The fee and net checks on every transaction line, and the statement's side of the money
+    /// trail.
     pub fn fees(&self) -> Fees {
         let ctx = self.ctx();
         let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
@@ -595,42 +600,39 @@ impl<'a> Matched<'a> {
         Fees {
             findings: found.into_vec(),
             rates,
+            lines: bridge::line_sums(&ctx, &self.m.twice, &self.line_outcomes),
         }
     }
 
-    /// The payouts against the bank deposits, and the money trail.
+    /// The payouts against the bank deposits, and the log's side of the money trail.
     pub fn trail(&self) -> Trail {
         let ctx = self.ctx();
         let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
         let mut found = Findings::new(self.inp.max_findings);
         let bank = bank::deposits(self.inp, &mut found);
-        let bridge = bridge::trail(
-            &ctx,
-            &self.m.twice,
-            &self.line_outcomes,
-            &self.totals,
-            &bank,
-            &mut rates,
-            &mut found,
-        );
         Trail {
             findings: found.into_vec(),
-            bridge,
+            sums: bridge::log_sums(&ctx, &self.totals, &mut rates),
+            bank,
         }
     }
 
-    /// The reconciliation, with the findings of `rows`, `fees` and `trail` in that order. Each
-    /// rule is checked in one of them, so each caps its own findings as one list would.
+    /// The reconciliation, with the findings of `rows`, `fees` and `trail` in that order, then
+    /// the money trail's. Each rule is checked in one of them, so each caps its own findings as
+    /// one list would.
     pub fn finish(self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
+        let mut unattributed = Findings::new(self.inp.max_findings);
+        let bridge = bridge::trail(trail.sums, fees.lines, &trail.bank, &mut unattributed);
         let mut findings = rows;
         findings.extend(fees.findings);
         findings.extend(trail.findings);
+        findings.extend(unattributed.into_vec());
         Reconciliation {
             tx_outcomes: self.tx_outcomes,
             line_outcomes: self.line_outcomes,
             matches: self.m,
             findings,
-            bridge: trail.bridge,
+            bridge,
             coverage: self.coverage,
             fee_rates: fees.rates,
         }
