@@ -544,8 +544,10 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         by_card,
         side,
     } = log;
+    // The orders go to the rules' thread, which frees them when the rules are done: before the
+    // fee checks there, which hold the most.
     let orders = rules::Orders {
-        by_terminal: Cow::Borrowed(&by_terminal),
+        by_terminal: Cow::Owned(by_terminal),
         by_card,
         voided: Some(&voided),
     };
