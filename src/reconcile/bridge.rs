@@ -48,19 +48,25 @@ struct Trail {
 struct Trails(Vec<(Currency, Trail)>, usize);
 
 impl Trails {
+    /// Asked for every row: mostly of the currency asked for last, which is decided here.
+    #[inline]
     fn of(&mut self, cur: Currency) -> &mut Trail {
-        // Mostly one currency, or a few, and mostly the one asked for last.
         if self.0.get(self.1).is_none_or(|t| t.0 != cur) {
-            self.1 = match self.0.iter().position(|t| t.0 == cur) {
-                Some(at) => at,
-                None => {
-                    let at = self.0.partition_point(|t| t.0 < cur);
-                    self.0.insert(at, (cur, Trail::default()));
-                    at
-                }
-            };
+            self.1 = self.at(cur);
         }
         &mut self.0[self.1].1
+    }
+
+    /// Where `cur`'s trail is, added if new. Mostly one currency, or a few.
+    fn at(&mut self, cur: Currency) -> usize {
+        match self.0.iter().position(|t| t.0 == cur) {
+            Some(at) => at,
+            None => {
+                let at = self.0.partition_point(|t| t.0 < cur);
+                self.0.insert(at, (cur, Trail::default()));
+                at
+            }
+        }
     }
 
     /// Adds `v` to category `cat` of `cur`'s gap.

@@ -311,6 +311,21 @@ impl Rate {
     /// a statement write; otherwise that `Decimal` computation itself.
     #[inline]
     pub fn fee(self, gross: i64, minor_units: u32) -> Fixed {
+        // Asked for every row: the common case (a product within 63 bits) is decided here, the
+        // rest in `fee_wide`, which decides it too (the same steps, in full).
+        let product = u128::from(gross.unsigned_abs()) * u128::from(self.mantissa);
+        let exact = self.unit != 0 && minor_units + self.value.scale() <= 28;
+        match u64::try_from(product) {
+            Ok(0) if exact => Fixed::ZERO,
+            Ok(p) if exact && p < 1 << 63 => {
+                Fixed::minor((self.divide)(p + self.unit / 2) as i64, minor_units)
+            }
+            _ => self.fee_wide(gross, minor_units),
+        }
+    }
+
+    /// `fee`, for any product.
+    fn fee_wide(self, gross: i64, minor_units: u32) -> Fixed {
         let product = u128::from(gross.unsigned_abs()) * u128::from(self.mantissa);
         let exact = self.unit != 0 && minor_units + self.value.scale() <= 28;
         // Rounded half away from zero, as `Contract::fee`; in u64 when it fits, as u128

@@ -575,6 +575,10 @@ impl<'a> Matched<'a> {
             minor_units: (self.inp.journal.currencies.iter())
                 .map(|c| c.minor_units())
                 .collect(),
+            lags: contract::Channel::ALL.map(|ch| match self.inp.contract.business_days {
+                true => 0,
+                false => i64::from(self.inp.contract.lag_days(ch)),
+            }),
         }
     }
 
