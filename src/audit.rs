@@ -7,11 +7,11 @@ use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::{
     IngestOptions, Row, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
-use crate::journal::{Journal, Symbols};
+use crate::journal::{Grouped, Journal, Symbols};
 use crate::model::{FileId, Record, Role, Source, TxRow};
-use crate::reconcile::Voided;
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
+use crate::reconcile::{LogSide, Matched, Voided};
 use crate::report::output::{neutralise, write_atomically};
 use crate::report::{FeeRate, Input, Report, findings};
 use crate::rules::{self, Context};
@@ -430,6 +430,30 @@ fn load_statements_with(
     Ok(inputs)
 }
 
+/// What the log rules and reconcile read of the log alone, found once: its terminal order, the
+/// sales its voids cancelled (by that order), its card order (for the rules) and reconcile's
+/// index of the log.
+struct LogFirst {
+    by_terminal: Grouped,
+    voided: Voided,
+    by_card: Grouped,
+    side: LogSide,
+}
+
+impl LogFirst {
+    fn of(journal: &Journal) -> LogFirst {
+        let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
+        let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
+        let side = LogSide::of(journal, &voided);
+        LogFirst {
+            by_terminal,
+            voided,
+            by_card: journal.sorted_by_card(),
+            side,
+        }
+    }
+}
+
 /// `FROM..TO`, two dates.
 fn parse_period(s: &str) -> Result<(NaiveDate, NaiveDate)> {
     let (a, b) = s
@@ -484,7 +508,10 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             )?;
             Ok::<_, anyhow::Error>((syms, statement, read))
         });
-        let logs = load_logs_with(&args.transactions, &config, 0, &mut progress);
+        // The log is mostly read first: what the rules and reconcile need of it alone is found
+        // while the statement is still being read.
+        let logs = load_logs_with(&args.transactions, &config, 0, &mut progress)
+            .map(|(journal, read)| (LogFirst::of(&journal), journal, read));
         (
             logs,
             statements
@@ -492,7 +519,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e)),
         )
     });
-    let (mut journal, mut inputs) = logs?;
+    let (log, mut journal, mut inputs) = logs?;
     let (syms, mut statement, read) = statements?;
     statement.remap(&syms, &mut journal.syms);
     drop(syms);
@@ -511,39 +538,59 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     progress.finish();
     let register = load_register(args.terminals.as_deref(), &config, &mut inputs)?;
     // Reconcile and the log rules read the same journal and write nothing shared: one core each.
-    // Both read the terminal order (reconcile for the voided sales): it is built once.
-    let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
+    let LogFirst {
+        by_terminal,
+        voided,
+        by_card,
+        side,
+    } = log;
+    // The orders go to the rules' thread, which frees them when the rules are done: before the
+    // fee checks there, which hold the most.
+    let orders = rules::Orders {
+        by_terminal: Cow::Owned(by_terminal),
+        by_card,
+        voided: Some(&voided),
+    };
     let (mut rec, mut found) = std::thread::scope(|s| {
-        let rules = s.spawn(|| {
-            let ctx = Context::with_terminals(
-                &journal,
-                register.as_ref(),
+        let (journal, register, config) = (&journal, register.as_ref(), &config);
+        let rules = s.spawn(move || {
+            let ctx = Context::with_orders(
+                journal,
+                register,
                 as_of,
                 &config.rules,
                 config.merchant.business_hours,
-                Cow::Borrowed(&by_terminal),
+                orders,
             );
             rules::run_listing(&ctx, args.audit.listing_cap())
         });
-        // The rules find the voided sales on their own (from the same terminal order) for now.
-        let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
-        let rec = crate::reconcile::reconcile(&crate::reconcile::Inputs {
-            journal: &journal,
+        let inputs = crate::reconcile::Inputs {
+            journal,
             statement: &statement,
-            register: register.as_ref(),
+            register,
             contract: &contract,
             merchant_id: config.merchant.id.as_deref(),
             as_of,
             period,
             voided: &voided,
             max_findings: args.audit.listing_cap(),
+        };
+        // Every check reads the matching. The rules take less time than matching and the checks
+        // after it: once they are done, their core takes the fee checks and the statement's side
+        // of the money trail (`Matched::fees`), about what levels the two.
+        let matched = Matched::new(&inputs, side);
+        let (rows, trail, (found, fees)) = std::thread::scope(|t| {
+            let fees = t.spawn(|| {
+                let found = rules
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (found, matched.fees())
+            });
+            let (rows, trail) = (matched.rows(), matched.trail());
+            let fees = fees.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (rows, trail, fees)
         });
-        (
-            rec,
-            rules
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
+        (matched.finish(rows, fees, trail), found)
     });
     rec.findings
         .retain(|f| !config.rules.reconcile_disabled(f.rule));

@@ -5,12 +5,14 @@
 #[path = "../benches/data.rs"]
 mod data;
 
+use std::borrow::Cow;
 use txaudit::audit::load_logs;
 use txaudit::config::Config;
 use txaudit::finding::Finding;
 use txaudit::ingest::{IngestOptions, Zone, parse_instant, read_register};
+use txaudit::journal::Voided;
 use txaudit::model::Currency;
-use txaudit::rules::{Context, RULES, run_all};
+use txaudit::rules::{Context, Orders, RULES, run_all};
 
 /// Enough rows for every terminal to reach the 200 transactions from which its business hours
 /// are learned (`off-hours` `learn_min`), so that every kind of anomaly is planted.
@@ -47,6 +49,25 @@ fn every_planted_anomaly_is_found_and_clean_traffic_stays_quiet() {
     let as_of = parse_instant(&manifest.as_of, zone).unwrap();
     let ctx = Context::new(&journal, Some(&register), as_of, &config.rules, None);
     let found = run_all(&ctx);
+    // Given the orders and the voided sales, as `txaudit reconcile` finds them once for the
+    // rules and reconcile, the rules find the same.
+    let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
+    let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
+    assert!((0..journal.txs.len()).any(|i| voided.get(i)));
+    let orders = Orders {
+        by_terminal: Cow::Borrowed(&by_terminal),
+        by_card: journal.sorted_by_card(),
+        voided: Some(&voided),
+    };
+    let shared = Context::with_orders(
+        &journal,
+        Some(&register),
+        as_of,
+        &config.rules,
+        None,
+        orders,
+    );
+    assert_eq!(format!("{:?}", run_all(&shared)), format!("{found:?}"));
 
     let as_found: Vec<data::Found> = found
         .iter()

@@ -23,7 +23,7 @@ use crate::symbols::{Cells, Recent, RecentCells, digits};
 pub use crate::symbols::{Ref, Sym, Symbols};
 pub use groups::Grouped;
 use groups::NIL;
-pub use reversals::{Reversals, Side};
+pub use reversals::{Reversals, Side, Voided};
 
 /// The kind of a transaction, as the engine needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -37,6 +37,36 @@ impl Journal {
     }
 }
 
+/// Which transactions a void cancelled (`Journal::voided_sales`), a bit each: the log rules and
+/// reconcile keep them to the end.
+#[derive(Debug, Clone, Default)]
+pub struct Voided(Vec<u64>);
+
+impl Voided {
+    pub fn of(voided: &[bool]) -> Voided {
+        let mut bits = Voided::none(voided.len());
+        for (i, _) in voided.iter().enumerate().filter(|&(_, &v)| v) {
+            bits.set(i);
+        }
+        bits
+    }
+
+    /// None of `len` transactions voided.
+    pub fn none(len: usize) -> Voided {
+        Voided(vec![0u64; len.div_ceil(64)])
+    }
+
+    /// Marks transaction `i` as voided.
+    pub fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Whether transaction `i` was voided.
+    pub fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 != 0
+    }
+}
+
 /// Reversals paired with the charges they cancel, one terminal group at a time: each approved
 /// reversal cancels the latest earlier approved charge of the group that nothing cancelled yet
 /// and that has the reversal's reference, else its card and absolute amount.
@@ -213,5 +243,23 @@ impl<K: Hash + Eq + Copy> Stacks<K> {
             *top = self.below[*top as usize];
         }
         (*top != NIL).then_some(*top as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Voided;
+
+    #[test]
+    fn voided_bits_are_the_voided_sales() {
+        for n in [0, 1, 63, 64, 65, 200] {
+            let bools: Vec<bool> = (0..n)
+                .map(|i| i % 3 == 0 || i == 63 || i == n - 1)
+                .collect();
+            let v = Voided::of(&bools);
+            for (i, &b) in bools.iter().enumerate() {
+                assert_eq!(v.get(i), b, "{n} {i}");
+            }
+        }
     }
 }

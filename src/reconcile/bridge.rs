@@ -33,7 +33,7 @@ pub const CATEGORIES: [&str; 12] = [
 
 /// One currency's trail. Each sum is taken in the order the rows come, so it shows the digits
 /// the same `Decimal` sum would (see `fixed`).
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Trail {
     charged: Fixed,
     fees: Fixed,
@@ -43,22 +43,30 @@ struct Trail {
     gap: [Fixed; 12],
 }
 
-/// The trails of the currencies seen so far, sorted by currency.
-#[derive(Default)]
-struct Trails(Vec<(Currency, Trail)>);
+/// The trails of the currencies seen so far, sorted by currency, and the one asked for last.
+#[derive(Debug, Default)]
+struct Trails(Vec<(Currency, Trail)>, usize);
 
 impl Trails {
+    /// Asked for every row: mostly of the currency asked for last, which is decided here.
+    #[inline]
     fn of(&mut self, cur: Currency) -> &mut Trail {
-        // Mostly one currency, or a few.
-        let at = match self.0.iter().position(|t| t.0 == cur) {
+        if self.0.get(self.1).is_none_or(|t| t.0 != cur) {
+            self.1 = self.at(cur);
+        }
+        &mut self.0[self.1].1
+    }
+
+    /// Where `cur`'s trail is, added if new. Mostly one currency, or a few.
+    fn at(&mut self, cur: Currency) -> usize {
+        match self.0.iter().position(|t| t.0 == cur) {
             Some(at) => at,
             None => {
                 let at = self.0.partition_point(|t| t.0 < cur);
                 self.0.insert(at, (cur, Trail::default()));
                 at
             }
-        };
-        &mut self.0[at].1
+        }
     }
 
     /// Adds `v` to category `cat` of `cur`'s gap.
@@ -86,21 +94,35 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn trail(
-    c: &Ctx<'_>,
-    twice: &[(u32, u32)],
-    line_outcomes: &[LineOutcome],
-    totals: &[(u32, Vec<u32>)],
-    bank: &Option<Deposited>,
-    rates: &mut Rates<'_>,
-    out: &mut Findings,
-) -> Vec<BridgeLine> {
-    // Each sum below takes its terms from one of these steps, in the rows' order.
+/// Sums of the money trail from some of its steps. Each sum takes its terms from one step, in
+/// the rows' order, so steps taken apart (`log_sums`, `line_sums`) add up as they would together.
+#[derive(Debug, Default)]
+pub struct Sums(Trails);
+
+impl Sums {
+    /// The sums of both: the currencies of either, each sum as the step that took it left it.
+    fn merge(mut self, other: Sums) -> Sums {
+        for (cur, t) in other.0.0 {
+            let mine = self.0.of(cur);
+            // One of the two is nothing (`Fixed::ZERO`) in each sum: adding leaves the other.
+            mine.charged += t.charged;
+            mine.fees += t.fees;
+            mine.settled += t.settled;
+            mine.other_lines += t.other_lines;
+            for (g, o) in mine.gap.iter_mut().zip(t.gap) {
+                *g += o;
+            }
+        }
+        self
+    }
+}
+
+/// The log's side of the trail (charged, contracted fees, and what is unsettled, pending or out
+/// of the period), the pairs' differences and the totals' differences.
+pub fn log_sums(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], rates: &mut Rates<'_>) -> Sums {
     let mut trails = Trails::default();
     expected(c, rates, &mut trails);
     paired(c, rates, &mut trails);
-    lines(c, twice, line_outcomes, &mut trails);
     for (li, group) in totals {
         let l = c.inp.statement.line(*li);
         let expected: Fixed = group
@@ -112,7 +134,26 @@ pub fn trail(
             .sum();
         trails.add(l.currency(), 10, expected - l.net_amount());
     }
-    render(&trails, bank, out)
+    Sums(trails)
+}
+
+/// The statement's side of the trail: lines settling twice or unexpectedly, the net settled and
+/// the other lines. It reads no transaction.
+pub fn line_sums(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome]) -> Sums {
+    let mut trails = Trails::default();
+    lines(c, twice, line_outcomes, &mut trails);
+    Sums(trails)
+}
+
+/// The trail's steps per currency, from both sides' sums and the deposits; an `unattributed`
+/// finding for a gap no category explains.
+pub fn trail(
+    log: Sums,
+    lines: Sums,
+    bank: &Option<Deposited>,
+    out: &mut Findings,
+) -> Vec<BridgeLine> {
+    render(&log.merge(lines).0, bank, out)
 }
 
 /// The log's side: what was charged and the contracted fees, and what of it is unsettled,
@@ -169,6 +210,20 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 trails.add(l.currency(), 9, -l.net_amount());
             }
             _ => {
+                let basis = fee_basis(j, &l, Some(t));
+                // Most lines settle the amount charged, judged by the transaction's own rate: then
+                // the amount difference is nothing, and is left out (a term of nothing adds nothing
+                // a sum shows, digits included: see `Fixed`).
+                let as_charged = l.gross() > 0
+                    && signed(j, t) == l.gross()
+                    && basis == (j.place(t).merchant, tx_channel(t));
+                if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
+                    let fee = l.fee_amount();
+                    let gap = &mut trails.of(cur).gap;
+                    gap[4] += fee - rate.fee(l.gross(), l.minor_units());
+                    gap[5] += l.gross_amount() - fee - l.net_amount();
+                    continue;
+                }
                 // Fees on an amount the log does not show belong to the amount difference:
                 // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
                 let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.tx);
@@ -176,7 +231,6 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
                 let gross = l.gross_amount();
                 let fee = l.fee_amount();
                 let refund = l.gross() < 0;
-                let basis = fee_basis(j, &l, Some(t));
                 let fee_on_gross = if refund {
                     Fixed::ZERO
                 } else if contracted

@@ -309,7 +309,23 @@ impl Rate {
     /// decimals, as `Contract::fee` gives. In integers where the `Decimal` product is exact (a
     /// mantissa under 2^96, at most 28 decimals), which is every rate and amount a contract and
     /// a statement write; otherwise that `Decimal` computation itself.
+    #[inline]
     pub fn fee(self, gross: i64, minor_units: u32) -> Fixed {
+        // Asked for every row: the common case (a product within 63 bits) is decided here, the
+        // rest in `fee_wide`, which decides it too (the same steps, in full).
+        let product = u128::from(gross.unsigned_abs()) * u128::from(self.mantissa);
+        let exact = self.unit != 0 && minor_units + self.value.scale() <= 28;
+        match u64::try_from(product) {
+            Ok(0) if exact => Fixed::ZERO,
+            Ok(p) if exact && p < 1 << 63 => {
+                Fixed::minor((self.divide)(p + self.unit / 2) as i64, minor_units)
+            }
+            _ => self.fee_wide(gross, minor_units),
+        }
+    }
+
+    /// `fee`, for any product.
+    fn fee_wide(self, gross: i64, minor_units: u32) -> Fixed {
         let product = u128::from(gross.unsigned_abs()) * u128::from(self.mantissa);
         let exact = self.unit != 0 && minor_units + self.value.scale() <= 28;
         // Rounded half away from zero, as `Contract::fee`; in u64 when it fits, as u128
@@ -344,6 +360,8 @@ pub struct Rates<'a> {
     syms: &'a Symbols,
     /// The rates without a merchant's own, by channel.
     channel: [Option<Rate>; 3],
+    /// Whether the contract has rates per merchant.
+    merchants_differ: bool,
     /// Merchants seen so far and their rates by channel, sorted by symbol; only when the contract
     /// has rates per merchant.
     merchants: Vec<(Sym, [Option<Rate>; 3])>,
@@ -355,15 +373,23 @@ impl<'a> Rates<'a> {
             contract,
             syms,
             channel: Channel::ALL.map(|c| contract.rates.get(&c).copied().map(Rate::new)),
+            merchants_differ: !contract.merchant_rates.is_empty(),
             merchants: Vec::new(),
         }
     }
 
-    /// `Contract::rate` for a merchant's symbol.
+    /// `Contract::rate` for a merchant's symbol: asked for every row, mostly of a contract
+    /// without rates per merchant, so that case is decided where it is asked.
+    #[inline]
     pub fn get(&mut self, merchant: Sym, channel: Channel) -> Option<Rate> {
-        if self.contract.merchant_rates.is_empty() {
-            return self.channel[channel as usize];
+        if self.merchants_differ {
+            return self.of_merchant(merchant, channel);
         }
+        self.channel[channel as usize]
+    }
+
+    /// `get`, with rates per merchant.
+    fn of_merchant(&mut self, merchant: Sym, channel: Channel) -> Option<Rate> {
         let at = match self.merchants.binary_search_by_key(&merchant, |m| m.0) {
             Ok(at) => at,
             Err(at) => {

@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub matches: &'a Matches,
     /// The minor units of each of the journal's currencies.
     pub minor_units: Vec<u32>,
+    /// `Contract::lag_days` by channel, read for every pair (0 when business days count: `late`).
+    pub lags: [i64; 3],
 }
 
 impl Ctx<'_> {
@@ -181,11 +183,7 @@ fn late(c: &Ctx<'_>, t: &Tx, settled: i32) -> Option<(NaiveDate, NaiveDate)> {
     let contract = c.inp.contract;
     let local_day = (t.utc() + i64::from(c.inp.journal.offset(t))).div_euclid(86_400);
     let settled_day = i64::from(settled) - UNIX_EPOCH_FROM_CE;
-    let lag = if contract.business_days {
-        0
-    } else {
-        i64::from(contract.lag_days(tx_channel(t)))
-    };
+    let lag = c.lags[tx_channel(t) as usize];
     // (Far from the last date chrono holds, where a due date stops moving.)
     if settled_day <= local_day + lag && settled < FAR {
         return None;
@@ -347,6 +345,7 @@ fn expected_merchant(c: &Ctx<'_>, t: &Tx) -> Option<String> {
 
 /// Whether a line settled under another merchant id than its transaction should: a symbol
 /// comparison when the log names the merchant, as it mostly does.
+#[inline]
 fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
     if l.merchant().is_none() {
         return false;

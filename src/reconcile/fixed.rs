@@ -3,7 +3,9 @@
 //!
 //! `rust_decimal` adds without rounding and keeps the larger scale of two non-zero operands, while
 //! a zero operand leaves the other as it is (`0.0 + 1.50` is `1.50`, `1.5 + 0.000` is `1.5`).
-//! `Fixed` follows the same rule, so a sum taken in the same order shows the same decimals.
+//! `Fixed` follows the same rule, so a sum taken in the same order shows the same decimals. By
+//! that rule a term of nothing changes no sum that is not nothing, decimals included (only the
+//! decimals of a sum of nothing, which no one shows, may differ): such terms may be left out.
 //! One unit for every currency (the most decimals one has, 3, and the four more a fee may carry)
 //! keeps even a sum that mixes currencies exact. Integers cannot overflow here: a line's amounts
 //! are `i64`s (`statement::Line`), and an `i128` holds the sum of 2^40 of them in these units.
@@ -34,10 +36,11 @@ impl Fixed {
     /// `v` tenths to the power `decimals` of a major unit (at most `DECIMALS`), shown with
     /// `scale` decimals: the currency's own, or the ones the file wrote.
     pub fn new(v: i64, decimals: u32, scale: u32) -> Fixed {
-        const TENS: [i128; DECIMALS as usize + 1] =
+        const TENS: [i64; DECIMALS as usize + 1] =
             [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
         Fixed {
-            units: i128::from(v) * TENS[(DECIMALS - decimals) as usize],
+            // Two i64s widened: one 64 by 64 bit multiplication, where an i128 factor took three.
+            units: i128::from(v) * i128::from(TENS[(DECIMALS - decimals) as usize]),
             scale: scale as u8,
         }
     }
@@ -189,6 +192,35 @@ mod tests {
         let fixed: Fixed = terms.iter().map(|t| f(t)).sum();
         let decimal: Decimal = terms.iter().map(|t| d(t)).sum();
         assert_eq!(fixed.to_decimal().to_string(), decimal.to_string());
+    }
+
+    /// What the money trail relies on to leave out the differences that are nothing: a term
+    /// of nothing, whatever its decimals, changes no sum that is not nothing, digits included.
+    #[test]
+    fn terms_of_nothing_change_no_sum_that_shows() {
+        let terms = [
+            "1.5", "-1.50", "0.001", "2.25", "-2.251", "0.0001", "-1.4999",
+        ];
+        let zeros = ["0", "0.00", "0.0000", "-0.000"];
+        for n in 0..=terms.len() {
+            let without: Fixed = terms[..n].iter().map(|t| f(t)).sum();
+            for (k, z) in zeros.iter().enumerate() {
+                // The zero before every term, and after the last, and twice at some.
+                let mut with = Fixed::ZERO;
+                for (i, t) in terms[..n].iter().enumerate() {
+                    with += f(z);
+                    if i % (k + 1) == 0 {
+                        with += f(z);
+                    }
+                    with += f(t);
+                }
+                with += f(z);
+                assert_eq!(with.value(), without.value(), "{n} {z}");
+                if !without.is_zero() {
+                    assert_eq!(with, without, "{n} {z}");
+                }
+            }
+        }
     }
 
     #[test]

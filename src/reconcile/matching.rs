@@ -172,10 +172,10 @@ pub struct Index {
 }
 
 impl Index {
-    /// Indexes the journal (by order id too if `orders`), showing `each` transaction on the
-    /// way: one pass over the log.
-    pub fn new(journal: &Journal, orders: bool, mut each: impl FnMut(usize, &Tx)) -> Index {
-        let (mut sorted, mut by_order) = (Vec::with_capacity(journal.txs.len()), Vec::new());
+    /// Indexes the journal by reference, showing `each` transaction on the way: one pass over
+    /// the log.
+    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
+        let mut sorted = Vec::with_capacity(journal.txs.len());
         for (i, t) in journal.txs.iter().enumerate() {
             each(i, t);
             if !t.reference.is_none() {
@@ -183,16 +183,19 @@ impl Index {
                 sorted.push([(key >> 32) as u32, key as u32, i as u32]);
             }
         }
-        if orders {
-            by_order.extend(journal.orders().map(|(tx, key)| Entry { key, tx }));
-        }
         sorted.sort_unstable();
-        by_order.sort_unstable();
         Index {
             sorted,
             by_ref: Vec::new(),
-            by_order,
+            by_order: Vec::new(),
         }
+    }
+
+    /// Indexes the journal by order id too: only needed when the statement carries order ids,
+    /// which is known once it is read.
+    pub fn add_orders(&mut self, journal: &Journal) {
+        (self.by_order).extend(journal.orders().map(|(tx, key)| Entry { key, tx }));
+        self.by_order.sort_unstable();
     }
 
     /// Before `compact`: the transactions with a reference, as runs of one reference, by

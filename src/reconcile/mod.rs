@@ -15,6 +15,7 @@ pub mod statement;
 
 use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
+pub use crate::journal::Voided;
 use crate::journal::{Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -121,6 +122,18 @@ pub enum TxOutcome {
 }
 
 impl TxOutcome {
+    /// Every outcome, in the order of their discriminants.
+    pub const ALL: [TxOutcome; 8] = [
+        TxOutcome::Settled,
+        TxOutcome::SettledByTotal,
+        TxOutcome::Unsettled,
+        TxOutcome::Pending,
+        TxOutcome::OutOfPeriod,
+        TxOutcome::NotExpected,
+        TxOutcome::DeclinedSettled,
+        TxOutcome::DuplicateExport,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             TxOutcome::Settled => "settled",
@@ -148,6 +161,15 @@ pub enum LineOutcome {
 }
 
 impl LineOutcome {
+    /// Every outcome, in the order of their discriminants.
+    pub const ALL: [LineOutcome; 5] = [
+        LineOutcome::Matched,
+        LineOutcome::SettledTwice,
+        LineOutcome::Unexpected,
+        LineOutcome::Total,
+        LineOutcome::NotTransaction,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             LineOutcome::Matched => "matched",
@@ -178,26 +200,6 @@ pub struct Inputs<'a> {
     pub max_findings: Option<usize>,
 }
 
-/// Which transactions a void cancelled (`Journal::voided_sales`), a bit each: reconcile keeps
-/// them to the end.
-#[derive(Debug, Clone, Default)]
-pub struct Voided(Vec<u64>);
-
-impl Voided {
-    pub fn of(voided: &[bool]) -> Voided {
-        let mut bits = vec![0u64; voided.len().div_ceil(64)];
-        for (i, _) in voided.iter().enumerate().filter(|&(_, &v)| v) {
-            bits[i / 64] |= 1 << (i % 64);
-        }
-        Voided(bits)
-    }
-
-    /// Whether transaction `i` was voided.
-    pub fn get(&self, i: usize) -> bool {
-        self.0[i / 64] >> (i % 64) & 1 != 0
-    }
-}
-
 /// The result.
 #[derive(Debug)]
 pub struct Reconciliation {
@@ -218,17 +220,23 @@ impl Reconciliation {
         self.matches.pairs()
     }
 
-    /// Outcome counts, for the report.
+    /// Outcome counts by name, for the report; outcomes that no row has are left out.
     pub fn counts(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
-        let mut tx = BTreeMap::new();
-        for o in &self.tx_outcomes {
-            *tx.entry(o.name()).or_default() += 1;
+        // Counted by discriminant and named at the end: a map entry per row compared names.
+        let mut tx = [0u64; TxOutcome::ALL.len()];
+        for &o in &self.tx_outcomes {
+            tx[o as usize] += 1;
         }
-        let mut lines = BTreeMap::new();
-        for o in &self.line_outcomes {
-            *lines.entry(o.name()).or_default() += 1;
+        let mut lines = [0u64; LineOutcome::ALL.len()];
+        for &o in &self.line_outcomes {
+            lines[o as usize] += 1;
         }
-        (tx, lines)
+        let tx = (TxOutcome::ALL.iter().zip(tx)).map(|(o, n)| (o.name(), n));
+        let lines = (LineOutcome::ALL.iter().zip(lines)).map(|(o, n)| (o.name(), n));
+        (
+            tx.filter(|&(_, n)| n > 0).collect(),
+            lines.filter(|&(_, n)| n > 0).collect(),
+        )
     }
 }
 
@@ -307,10 +315,26 @@ impl Facts {
     }
 }
 
-/// The log's key index and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, st: &Statement, voided: &Voided) -> (matching::Index, Vec<Facts>) {
+/// What reconcile reads of the log alone, before it matches: the log's index by reference and
+/// each transaction's facts, from one pass over the log. It needs no statement, so it may be
+/// found while the statement is still being read.
+#[derive(Debug)]
+pub struct LogSide {
+    index: matching::Index,
+    facts: Vec<Facts>,
+}
+
+impl LogSide {
+    pub fn of(j: &Journal, voided: &Voided) -> LogSide {
+        let (index, facts) = before_matching(j, voided);
+        LogSide { index, facts }
+    }
+}
+
+/// The log's key index (by reference) and each transaction's facts, from one pass over the log.
+fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>) {
     let mut facts = vec![Facts::default(); j.txs.len()];
-    let mut index = matching::Index::new(j, st.has_order_ids(), |i, t| {
+    let mut index = matching::Index::new(j, |i, t| {
         let hold = if t.kind() == Kind::Preauth {
             Facts::HOLD
         } else {
@@ -478,76 +502,184 @@ fn totals(
     totals
 }
 
+/// What matching leaves for the checks and the money trail: each row's pairing and outcome, and
+/// the transactions each total took. The checks only read it, each into its own findings, so
+/// `rows`, `fees` and `trail` may run side by side.
+#[derive(Debug)]
+pub struct Matched<'a> {
+    inp: &'a Inputs<'a>,
+    m: matching::Matches,
+    tx_outcomes: Vec<TxOutcome>,
+    line_outcomes: Vec<LineOutcome>,
+    totals: Vec<(u32, Vec<u32>)>,
+    coverage: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The fee and net checks' findings, the effective rates they saw, and the statement's side of
+/// the money trail (`Matched::fees`).
+#[derive(Debug)]
+pub struct Fees {
+    findings: Vec<Finding>,
+    rates: Vec<(String, &'static str, usize, Decimal)>,
+    lines: bridge::Sums,
+}
+
+/// The log's side of the money trail, and the bank deposits with their findings
+/// (`Matched::trail`).
+#[derive(Debug)]
+pub struct Trail {
+    findings: Vec<Finding>,
+    sums: bridge::Sums,
+    bank: Option<bank::Deposited>,
+}
+
+impl<'a> Matched<'a> {
+    /// Pairs the log with the statement and finds what became of every row; `log` is
+    /// `LogSide::of` the inputs' journal and voided sales.
+    pub fn new(inp: &'a Inputs<'a>, log: LogSide) -> Matched<'a> {
+        let (j, st) = (inp.journal, inp.statement);
+        let LogSide { mut index, facts } = log;
+        if st.has_order_ids() {
+            index.add_orders(j);
+        }
+        let rules = matching::Rules {
+            facts: &facts,
+            window: inp.contract.match_window,
+            tolerance: inp.contract.amount_tolerance,
+        };
+        let m = matching::match_all(j, st, &index, &rules);
+        drop(index);
+        let (line_outcomes, settle_dates) = line_outcomes(st, &m);
+        let coverage = inp.period.or(settle_dates);
+        let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
+        drop(facts);
+        let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
+        Matched {
+            inp,
+            m,
+            tx_outcomes,
+            line_outcomes,
+            totals,
+            coverage,
+        }
+    }
+
+    fn ctx(&self) -> findings::Ctx<'_> {
+        findings::Ctx {
+            inp: self.inp,
+            voided: self.inp.voided,
+            tx_outcomes: &self.tx_outcomes,
+            line_tx: &self.m.line_tx,
+            tx_line: std::cell::OnceCell::new(),
+            matches: &self.m,
+            minor_units: (self.inp.journal.currencies.iter())
+                .map(|c| c.minor_units())
+                .collect(),
+            lags: contract::Channel::ALL.map(|ch| match self.inp.contract.business_days {
+                true => 0,
+                false => i64::from(self.inp.contract.lag_days(ch)),
+            }),
+        }
+    }
+
+    /// The checks on each pair, on lines that settle a transaction twice, on rows left
+    /// unmatched and on totals.
+    pub fn rows(&self) -> Vec<Finding> {
+        let ctx = self.ctx();
+        let mut found = Findings::new(self.inp.max_findings);
+        findings::pairs(&ctx, &mut found);
+        findings::twice(&ctx, &self.m.twice, &mut found);
+        findings::unmatched(&ctx, &self.line_outcomes, &mut found);
+        findings::totals(&ctx, &self.totals, &mut found);
+        found.into_vec()
+    }
+
+    /// The fee and net checks on every transaction line, and the statement's side of the money
+    /// trail.
+    pub fn fees(&self) -> Fees {
+        let ctx = self.ctx();
+        let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
+        let mut found = Findings::new(self.inp.max_findings);
+        let rates = findings::fees(&ctx, &self.line_outcomes, &mut rates, &mut found);
+        Fees {
+            findings: found.into_vec(),
+            rates,
+            lines: bridge::line_sums(&ctx, &self.m.twice, &self.line_outcomes),
+        }
+    }
+
+    /// The payouts against the bank deposits, and the log's side of the money trail.
+    pub fn trail(&self) -> Trail {
+        let ctx = self.ctx();
+        let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
+        let mut found = Findings::new(self.inp.max_findings);
+        let bank = bank::deposits(self.inp, &mut found);
+        Trail {
+            findings: found.into_vec(),
+            sums: bridge::log_sums(&ctx, &self.totals, &mut rates),
+            bank,
+        }
+    }
+
+    /// The reconciliation, with the findings of `rows`, `fees` and `trail` in that order, then
+    /// the money trail's. Each rule is checked in one of them, so each caps its own findings as
+    /// one list would.
+    pub fn finish(self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
+        let mut unattributed = Findings::new(self.inp.max_findings);
+        let bridge = bridge::trail(trail.sums, fees.lines, &trail.bank, &mut unattributed);
+        let mut findings = rows;
+        findings.extend(fees.findings);
+        findings.extend(trail.findings);
+        findings.extend(unattributed.into_vec());
+        Reconciliation {
+            tx_outcomes: self.tx_outcomes,
+            line_outcomes: self.line_outcomes,
+            matches: self.m,
+            findings,
+            bridge,
+            coverage: self.coverage,
+            fee_rates: fees.rates,
+        }
+    }
+}
+
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
-    let j = inp.journal;
-    let st = inp.statement;
-    let voided = inp.voided;
-    let (index, facts) = before_matching(j, st, voided);
-    let rules = matching::Rules {
-        facts: &facts,
-        window: inp.contract.match_window,
-        tolerance: inp.contract.amount_tolerance,
-    };
-    let m = matching::match_all(j, st, &index, &rules);
-    drop(index);
-    let (line_outcomes, settle_dates) = line_outcomes(st, &m);
-    let coverage = inp.period.or(settle_dates);
-    let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
-    drop(facts);
-    let totals = totals(inp, &line_outcomes, &mut tx_outcomes);
-    let ctx = findings::Ctx {
-        inp,
-        voided,
-        tx_outcomes: &tx_outcomes,
-        line_tx: &m.line_tx,
-        tx_line: std::cell::OnceCell::new(),
-        matches: &m,
-        minor_units: j.currencies.iter().map(|c| c.minor_units()).collect(),
-    };
-    let mut rates = contract::Rates::new(inp.contract, &j.syms);
-    let mut found = Findings::new(inp.max_findings);
-    findings::pairs(&ctx, &mut found);
-    findings::twice(&ctx, &m.twice, &mut found);
-    findings::unmatched(&ctx, &line_outcomes, &mut found);
-    findings::totals(&ctx, &totals, &mut found);
-    let fee_rates = findings::fees(&ctx, &line_outcomes, &mut rates, &mut found);
-    let bank = bank::deposits(inp, &mut found);
-    let bridge = bridge::trail(
-        &ctx,
-        &m.twice,
-        &line_outcomes,
-        &totals,
-        &bank,
-        &mut rates,
-        &mut found,
-    );
-    drop(ctx);
-    Reconciliation {
-        tx_outcomes,
-        line_outcomes,
-        matches: m,
-        findings: found.into_vec(),
-        bridge,
-        coverage,
-        fee_rates,
-    }
+    let matched = Matched::new(inp, LogSide::of(inp.journal, inp.voided));
+    let (rows, fees, trail) = (matched.rows(), matched.fees(), matched.trail());
+    matched.finish(rows, fees, trail)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Voided;
+    use super::{LineOutcome, TxOutcome};
 
     #[test]
-    fn voided_bits_are_the_voided_sales() {
-        for n in [0, 1, 63, 64, 65, 200] {
-            let bools: Vec<bool> = (0..n)
-                .map(|i| i % 3 == 0 || i == 63 || i == n - 1)
-                .collect();
-            let v = Voided::of(&bools);
-            for (i, &b) in bools.iter().enumerate() {
-                assert_eq!(v.get(i), b, "{n} {i}");
-            }
+    fn outcomes_are_listed_in_discriminant_order() {
+        for (i, o) in TxOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i, "{o:?}");
         }
+        for (i, o) in LineOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn counts_name_the_outcomes_rows_have() {
+        use TxOutcome::{Pending, Settled, Unsettled};
+        let rec = super::Reconciliation {
+            tx_outcomes: vec![Settled, Pending, Settled, Unsettled, Settled],
+            line_outcomes: vec![LineOutcome::NotTransaction, LineOutcome::Matched],
+            matches: super::matching::Matches::default(),
+            findings: Vec::new(),
+            bridge: Vec::new(),
+            coverage: None,
+            fee_rates: Vec::new(),
+        };
+        let (tx, lines) = rec.counts();
+        let tx: Vec<(&str, u64)> = tx.into_iter().collect();
+        let lines: Vec<(&str, u64)> = lines.into_iter().collect();
+        assert_eq!(tx, [("pending", 1), ("settled", 3), ("unsettled", 1)]);
+        assert_eq!(lines, [("matched", 1), ("not_transaction", 1)]);
     }
 }

@@ -41,8 +41,9 @@ struct Sample(u64);
 impl Sample {
     fn new(r: Exact, line: u32) -> Sample {
         let units = r.gross * UNITS;
-        // Below 2^32: the fee is within ±`units`.
-        let key = ((r.fee + units) << 31) / units;
+        // Below 2^32: the fee is within ±`units`. Both are positive (`Exact::of`), and an
+        // unsigned division skips the signed one's sign handling.
+        let key = (((r.fee + units) << 31) as u128) / (units as u128);
         Sample((key as u64) << 32 | u64::from(line))
     }
 

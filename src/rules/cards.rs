@@ -7,7 +7,7 @@
 //! each rule reads the card from there. What they find is kept in `Context`; each rule reports on
 //! the cards it applies to, in card order as before.
 
-use super::{Context, bursts, gather, geography, refunds, terminals};
+use super::{Context, bursts, gather, geography, refunds};
 use crate::journal::{Kind, Sym};
 
 /// About how many rows are gathered at a time: many cards' worth, few enough to stay in cache.
@@ -52,7 +52,7 @@ pub(super) fn outcomes<'c>(ctx: &'c Context<'_>) -> &'c Outcomes {
 
 fn read_once(ctx: &Context<'_>) -> Outcomes {
     // A voided sale was never taken: refunding it pays out money that was never in.
-    let voided = &terminals::outcomes(ctx).reversed.voided;
+    let voided = ctx.voided();
     // Refunds that name an order are judged against the order's sales first.
     let by_order = refunds::by_order(ctx, voided);
     let mut out = Outcomes {

@@ -23,7 +23,7 @@ mod traces;
 
 use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
-use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx};
+use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx, Voided};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
 use hashbrown::HashMap;
@@ -259,6 +259,32 @@ pub static RULES: &[RuleDef] = &[
     },
 ];
 
+/// The orders the rules walk the journal in, and what the voids cancelled: all found from the log
+/// alone, so a caller may find them before the rules run (`txaudit reconcile` does while the
+/// statement is still being read) or share them with reconcile.
+#[derive(Debug)]
+pub struct Orders<'a> {
+    /// `Journal::grouped_by` the terminal.
+    pub by_terminal: Cow<'a, Grouped>,
+    /// `Journal::sorted_by_card`.
+    pub by_card: Grouped,
+    /// `Journal::voided_sales_of` `by_terminal`'s groups, if found; else the terminal rules
+    /// pair the voids as they read each terminal.
+    pub voided: Option<&'a Voided>,
+}
+
+impl Orders<'_> {
+    /// The orders of `journal`, without the voided sales.
+    pub fn of(journal: &Journal) -> Orders<'static> {
+        Orders {
+            by_terminal: Cow::Owned(journal.grouped_by(|t| Some(journal.place(t).terminal))),
+            // Cards are packed values, not symbols: grouped by a sort rather than a count.
+            by_card: journal.sorted_by_card(),
+            voided: None,
+        }
+    }
+}
+
 /// Everything a rule may read. Pure data: no files, no clock.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -273,6 +299,9 @@ pub struct Context<'a> {
     pub by_terminal: Cow<'a, Grouped>,
     /// Transaction indexes by card, then time; rows without a card are left out.
     pub by_card: Grouped,
+    /// The sales a void cancelled (`Journal::voided_sales`), when the caller found them; else
+    /// the terminal rules pair them as they read each terminal.
+    voided: Option<&'a Voided>,
     /// What every card's transactions tell, read once for the rules that follow a card.
     card_outcomes: std::sync::OnceLock<cards::Outcomes>,
     /// What every terminal's trade tells, read once for the rules that judge it.
@@ -287,26 +316,19 @@ impl<'a> Context<'a> {
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
     ) -> Self {
-        let by_terminal = Cow::Owned(journal.grouped_by(|t| Some(journal.place(t).terminal)));
-        Self::with_terminals(
-            journal,
-            register,
-            as_of,
-            settings,
-            merchant_hours,
-            by_terminal,
-        )
+        let orders = Orders::of(journal);
+        Self::with_orders(journal, register, as_of, settings, merchant_hours, orders)
     }
 
-    /// `new`, given the journal's terminal order (`Journal::grouped_by` the terminal), which
-    /// the caller may share with reconcile rather than build twice.
-    pub fn with_terminals(
+    /// `new`, given the journal's `Orders`, which the caller may find earlier or share with
+    /// reconcile.
+    pub fn with_orders(
         journal: &'a Journal,
         register: Option<&'a TerminalRegister>,
         as_of: DateTime<FixedOffset>,
         settings: &'a RuleSettings,
         merchant_hours: Option<Hours>,
-        by_terminal: Cow<'a, Grouped>,
+        orders: Orders<'a>,
     ) -> Self {
         Context {
             journal,
@@ -314,9 +336,9 @@ impl<'a> Context<'a> {
             as_of,
             settings,
             merchant_hours,
-            by_terminal,
-            // Cards are packed values, not symbols: grouped by a sort rather than a count.
-            by_card: journal.sorted_by_card(),
+            by_terminal: orders.by_terminal,
+            by_card: orders.by_card,
+            voided: orders.voided,
             card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }
@@ -324,6 +346,14 @@ impl<'a> Context<'a> {
 
     pub fn tx(&self, i: u32) -> &Tx {
         self.journal.tx(i)
+    }
+
+    /// The sales a void cancelled, by transaction: as given, else as the terminals read them.
+    fn voided(&self) -> &Voided {
+        match self.voided {
+            Some(v) => v,
+            None => &terminals::outcomes(self).reversed.voided,
+        }
     }
 
     /// The terminal, merchant, city and batch of `tx`.

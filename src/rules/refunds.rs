@@ -6,7 +6,7 @@
 
 use super::{Context, cards};
 use crate::finding::Findings;
-use crate::journal::{Kind, Ref};
+use crate::journal::{Kind, Ref, Voided};
 use hashbrown::HashMap;
 
 /// What the refund analysis found; computed once per run and shared by the three rules.
@@ -43,10 +43,10 @@ pub(super) struct ByOrder {
 
 /// Judges the refunds that name an order against the order's sales (`voided`: the sales a void
 /// cancelled, which were never taken).
-pub(super) fn by_order(ctx: &Context<'_>, voided: &[bool]) -> ByOrder {
+pub(super) fn by_order(ctx: &Context<'_>, voided: &Voided) -> ByOrder {
     let is_sale = |i: u32| {
         let t = ctx.tx(i);
-        t.approved() && t.kind().is_charge() && !voided[i as usize]
+        t.approved() && t.kind().is_charge() && !voided.get(i as usize)
     };
     let order = |i: u32| ctx.journal.order(i);
     // Refunds that name an order, in time order; only those orders' sales are looked up.
@@ -125,7 +125,7 @@ impl CardReader {
     pub fn read(
         &mut self,
         rows: &[cards::Row],
-        voided: &[bool],
+        voided: &Voided,
         order_matched: &[bool],
         out: &mut Vec<Outcome>,
     ) {
@@ -134,7 +134,7 @@ impl CardReader {
         sales.clear();
         for r in rows {
             let magnitude = i128::from(r.amount.unsigned_abs());
-            if r.approved && r.kind.is_charge() && !voided[r.tx as usize] {
+            if r.approved && r.kind.is_charge() && !voided.get(r.tx as usize) {
                 sold += magnitude;
                 sales.push(r.tx);
             } else if r.approved && r.kind == Kind::Refund && !order_matched[r.tx as usize] {

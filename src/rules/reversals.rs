@@ -4,7 +4,7 @@
 //! (`terminals`).
 
 use super::terminals::Row;
-use crate::journal::{Kind, Ref, Reversals};
+use crate::journal::{Kind, Ref, Reversals, Voided};
 use hashbrown::HashMap;
 use hashbrown::hash_map::Entry;
 use std::ops::Range;
@@ -12,8 +12,9 @@ use std::ops::Range;
 /// What the reversals leave, computed once per run.
 #[derive(Debug, Default)]
 pub(super) struct Reversed {
-    /// Sales a void cancelled, as `Journal::voided_sales` pairs them.
-    pub voided: Vec<bool>,
+    /// Sales a void cancelled, as `Journal::voided_sales` pairs them; empty when the caller
+    /// gave them (`Context::voided`).
+    pub voided: Voided,
     /// Per terminal (rows without one left out), in terminal order: its first transaction,
     /// and where its candidate duplicates are in `repeated`.
     pub terminals: Vec<(u32, Range<usize>)>,
@@ -23,10 +24,10 @@ pub(super) struct Reversed {
 }
 
 impl Reversed {
-    /// Nothing found yet, in a journal of `len` transactions.
+    /// Nothing found yet, with room to mark the voided sales of `len` transactions.
     pub fn new(len: usize) -> Reversed {
         Reversed {
-            voided: vec![false; len],
+            voided: Voided::none(len),
             ..Reversed::default()
         }
     }
@@ -44,8 +45,8 @@ impl Reader {
     /// Marks the sales a terminal's voids cancelled; `rows` are read through `row`.
     pub fn read<R>(&mut self, rows: &[R], row: impl Fn(&R) -> Row, out: &mut Reversed) {
         let voided = (self.reversals).pair(rows, |r| row(r).side(), |k| k == Kind::Void, true);
-        for (r, &v) in rows.iter().zip(voided) {
-            out.voided[row(r).tx as usize] |= v;
+        for (r, _) in rows.iter().zip(voided).filter(|(_, v)| **v) {
+            out.voided.set(row(r).tx as usize);
         }
     }
 

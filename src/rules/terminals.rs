@@ -83,7 +83,11 @@ pub(super) fn outcomes<'c>(ctx: &'c Context<'_>) -> &'c Outcomes {
 fn read_once(ctx: &Context<'_>) -> Outcomes {
     let mut out = Outcomes {
         counters: traces::Outcomes::default(),
-        reversed: reversals::Reversed::new(ctx.journal.txs.len()),
+        // Voided sales are paired here unless the caller found them.
+        reversed: reversals::Reversed::new(match ctx.voided {
+            Some(_) => 0,
+            None => ctx.journal.txs.len(),
+        }),
         hours: timing::OffHours::default(),
         away: geography::Away::default(),
         smalls: bursts::TerminalSmalls::default(),
@@ -100,13 +104,17 @@ fn read_once(ctx: &Context<'_>) -> Outcomes {
             // log (a gateway's export without terminals), and its rows come in file order,
             // close together: they are read where they are, not gathered.
             let row = |&i: &u32| Row::of(ctx, i);
-            reversals.read(group, row, &mut out.reversed);
+            if ctx.voided.is_none() {
+                reversals.read(group, row, &mut out.reversed);
+            }
             timing::read_hours(ctx, group, row, &mut out.hours);
             continue;
         }
         rows.clear();
         gather(ctx, group, |i| Row::of(ctx, i), &mut rows);
-        reversals.read(&rows, |r| *r, &mut out.reversed);
+        if ctx.voided.is_none() {
+            reversals.read(&rows, |r| *r, &mut out.reversed);
+        }
         timing::read_hours(ctx, &rows, |r| *r, &mut out.hours);
         reversals.read_charges(&rows, &mut out.reversed);
         counters.read(&rows, &mut out.counters);
