@@ -76,10 +76,11 @@ impl Tally {
         self.headline_sum = headline;
         self.credit_sum = credit;
         self.debit_sum = debit;
-        if amount > Decimal::ZERO {
-            self.credit_count += 1;
-        } else if amount < Decimal::ZERO {
-            self.debit_count += 1;
+        // By sign bit rather than by comparison with zero (a zero, of either sign, is neither).
+        match (amount.is_zero(), amount.is_sign_negative()) {
+            (true, _) => {}
+            (false, false) => self.credit_count += 1,
+            (false, true) => self.debit_count += 1,
         }
         true
     }
@@ -223,6 +224,24 @@ mod tests {
         for s in ["2026-01-01", "合同", "Totem shop"] {
             assert!(!is_summary_label(s), "{s}");
         }
+    }
+
+    /// A zero, written with a minus or not, is counted but neither a credit nor a debit.
+    #[test]
+    fn credits_and_debits_are_counted_by_sign() {
+        let mut tally = Tally::default();
+        for v in [
+            Decimal::ZERO,
+            -Decimal::new(0, 2),
+            Decimal::new(5, 1),
+            Decimal::new(-3, 0),
+        ] {
+            assert!(tally.try_add(v));
+        }
+        assert_eq!(
+            (tally.count, tally.credit_count, tally.debit_count),
+            (4, 1, 1)
+        );
     }
 
     #[test]
