@@ -624,6 +624,29 @@ fn terminal_location_registered_and_learned() {
 }
 
 #[test]
+fn terminal_location_counts_every_row_of_every_run_of_a_city() {
+    // Shanghai in two runs (21 of the 24 rows with a city: its usual city), Hangzhou in two
+    // runs (3 rows, all away), and a row without a city, which counts for neither.
+    let mut day = ordinary_day("T2", "2026-11-19", 1, 25);
+    for (i, r) in day.iter_mut().enumerate() {
+        r.city = match i {
+            10 | 11 | 22 => "Hangzhou",
+            23 => "",
+            _ => "Shanghai",
+        };
+    }
+    let found = run(&day, &PLAIN);
+    let f = only(&found, "terminal-location");
+    assert_eq!(
+        (f.len(), lines(f[0])),
+        (1, vec![12, 13, 24]),
+        "{:#?}",
+        rules_of(&found)
+    );
+    assert!(f[0].message.contains("usual (88%"), "{}", f[0].message);
+}
+
+#[test]
 fn card_travel_too_fast_but_not_a_day_trip() {
     let fast = [
         row("12:00:00", 1),

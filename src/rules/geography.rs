@@ -52,6 +52,11 @@ fn same_city_sym(ctx: &Context<'_>, a: Sym, b: Sym) -> bool {
     a == b || same_city(ctx.name(a), ctx.name(b))
 }
 
+/// A terminal's rows in runs of one city, rows without a city left out.
+fn city_runs(rows: &[Row]) -> impl Iterator<Item = &[Row]> {
+    (rows.chunk_by(|a, b| a.city == b.city)).filter(|run| !run[0].city.is_none())
+}
+
 /// A terminal's home city and its transactions elsewhere.
 #[derive(Debug)]
 struct Terminal {
@@ -90,9 +95,11 @@ impl Reader {
         let (cities, away) = (&mut self.cities, &mut self.away);
         cities.clear();
         let mut placed = 0;
-        for r in rows.iter().filter(|r| !r.city.is_none()) {
-            cities.entry(r.city).or_insert((0, false)).0 += 1;
-            placed += 1;
+        // A terminal trades mostly from one city, in long runs of rows: the map is looked up
+        // once per run of one city, not per row.
+        for run in city_runs(rows) {
+            cities.entry(run[0].city).or_insert((0, false)).0 += run.len();
+            placed += run.len();
         }
         let registered = ctx
             .register
@@ -127,11 +134,12 @@ impl Reader {
             *home_city = same_city(ctx.name(c), &home);
         }
         away.clear();
-        away.extend(
-            (rows.iter())
-                .filter(|r| !r.city.is_none() && !cities[&r.city].1)
-                .map(|r| (r.city, r.utc, r.tx)),
-        );
+        // Most terminals never leave their home city: then no row is read again.
+        if cities.values().any(|&(_, home_city)| !home_city) {
+            for run in city_runs(rows).filter(|run| !cities[&run[0].city].1) {
+                away.extend(run.iter().map(|r| (r.city, r.utc, r.tx)));
+            }
+        }
         // By city, then time; the transaction index keeps equal times in group order.
         away.sort_unstable();
         let start = out.rows.len();
