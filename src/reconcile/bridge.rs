@@ -48,8 +48,9 @@ struct Trail {
 struct Trails(Vec<(Currency, Trail)>, usize);
 
 impl Trails {
-    /// Asked for every row: mostly of the currency asked for last, which is decided here.
-    #[inline]
+    /// Asked for every row: mostly of the currency asked for last, which is decided here, in
+    /// the caller's loop (a call cost more than the check).
+    #[inline(always)]
     fn of(&mut self, cur: Currency) -> &mut Trail {
         if self.0.get(self.1).is_none_or(|t| t.0 != cur) {
             self.1 = self.at(cur);
@@ -58,6 +59,7 @@ impl Trails {
     }
 
     /// Where `cur`'s trail is, added if new. Mostly one currency, or a few.
+    #[cold]
     fn at(&mut self, cur: Currency) -> usize {
         match self.0.iter().position(|t| t.0 == cur) {
             Some(at) => at,
@@ -76,7 +78,9 @@ impl Trails {
 }
 
 /// What a transaction should bring: its signed amount, and the fee it should cost (the
-/// contract's, else what its own line charged), and whether that was the contract's.
+/// contract's, else what its own line charged), and whether that was the contract's. Inlined
+/// into the loop over every transaction (`expected`), where it is asked the most.
+#[inline]
 fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bool) {
     let j = c.inp.journal;
     let t = j.tx(ti);
