@@ -81,7 +81,7 @@ impl Trails {
 /// What a transaction should bring: its signed amount, and the fee it should cost (the
 /// contract's, else what its own line charged), and whether that was the contract's. Inlined
 /// into the loop over every transaction (`expected`), where it is asked the most.
-#[inline]
+#[inline(always)]
 fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bool) {
     let j = c.inp.journal;
     let t = j.tx(ti);
@@ -165,8 +165,9 @@ pub fn trail(
 /// pending or outside the period.
 fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
-    // Charged and contracted fees by the journal's currency index, once it has any.
-    let mut charged: Vec<Option<(Fixed, Fixed)>> = vec![None; j.currencies.len()];
+    // Charged (in minor units: every charge of a currency has its decimals, so they add as
+    // integers) and contracted fees by the journal's currency index, once it has any.
+    let mut charged: Vec<Option<(i128, Fixed)>> = vec![None; j.currencies.len()];
     for (i, t) in j.txs.iter().enumerate() {
         let o = c.tx_outcomes[i];
         if !matches!(
@@ -181,7 +182,7 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
         }
         let (amount, fee, _) = expected_of(c, rates, i as u32);
         let sums = charged[usize::from(j.currency_index_of(t))].get_or_insert_default();
-        sums.0 += amount;
+        sums.0 += i128::from(signed(j, t));
         sums.1 += fee;
         let cat = match o {
             TxOutcome::Unsettled => 0,
@@ -191,10 +192,10 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
         };
         trails.add(j.currency(t), cat, amount - fee);
     }
-    for (&cur, sums) in j.currencies.iter().zip(charged) {
+    for ((&cur, &minor), sums) in j.currencies.iter().zip(&c.minor_units).zip(charged) {
         if let Some((amount, fee)) = sums {
             let t = trails.of(cur);
-            t.charged = amount;
+            t.charged = Fixed::minor_sum(amount, minor);
             t.fees = fee;
         }
     }
