@@ -9,7 +9,7 @@ use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Findings, Severity};
-use crate::journal::{Journal, Sym, Tx};
+use crate::journal::{Sym, Tx};
 use crate::model::Source;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
@@ -162,7 +162,7 @@ pub fn pairs(c: &Ctx<'_>, out: &mut Findings) {
         if signed(j, t) != l.gross() {
             amount_mismatch(c, p, out);
         }
-        if merchant_differs(c, t, &l) || terminal_differs(j, t, &l) {
+        if routed_elsewhere(c, t, &l) {
             merchant_mismatch(c, p, out);
         }
         if let Some(settled) = l.settle_day()
@@ -356,8 +356,21 @@ fn merchant_differs(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
     expected_merchant(c, t).is_some_and(|e| e != c.inp.journal.syms.name(l.merchant()))
 }
 
-fn terminal_differs(j: &Journal, t: &Tx, l: &Line) -> bool {
-    !l.terminal().is_none() && !j.place(t).terminal.is_none() && l.terminal() != j.place(t).terminal
+/// Whether a line settled under another merchant id (`merchant_differs`) or another terminal
+/// than its transaction, asked of every pair: each side's place read once, and only for a log
+/// row without a merchant (rare) is the expected merchant looked up.
+#[inline(always)]
+fn routed_elsewhere(c: &Ctx<'_>, t: &Tx, l: &Line) -> bool {
+    let place = c.inp.journal.place(t);
+    let (merchant, terminal) = (l.merchant(), l.terminal());
+    let merchant_differs = !merchant.is_none()
+        && if place.merchant.is_none() {
+            merchant_differs(c, t, l)
+        } else {
+            merchant != place.merchant
+        };
+    merchant_differs
+        || !terminal.is_none() && !place.terminal.is_none() && terminal != place.terminal
 }
 
 fn merchant_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
@@ -408,13 +421,7 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
     if twice.is_empty() {
         return;
     }
-    // The lines that settled these transactions first, found in one pass over the lines.
-    let mut first_line: HashMap<u32, u32> = twice.iter().map(|&(_, t)| (t, UNPAIRED)).collect();
-    for (li, t) in c.line_tx.iter().enumerate() {
-        if let Some(first) = first_line.get_mut(t) {
-            *first = li as u32;
-        }
-    }
+    let first_line = first_lines(c.line_tx, twice, c.tx_outcomes.len());
     for &(li, ti) in twice {
         let first = Some(first_line[&ti])
             .filter(|&l| l != UNPAIRED)
@@ -435,6 +442,27 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
         f.evidence.sort();
         out.push(f);
     }
+}
+
+/// For each transaction a line settles `twice`, the line that settled it first (`UNPAIRED` if
+/// none did), found in one pass over `line_tx` (of `txs` transactions). The few such
+/// transactions are marked in a bitset, so most lines cost one bit test, not a hash lookup.
+fn first_lines(line_tx: &[u32], twice: &[(u32, u32)], txs: usize) -> HashMap<u32, u32> {
+    let mut first_line: HashMap<u32, u32> = twice.iter().map(|&(_, t)| (t, UNPAIRED)).collect();
+    let mut marked = vec![0u64; txs.div_ceil(64)];
+    for &(_, t) in twice {
+        marked[t as usize / 64] |= 1 << (t % 64);
+    }
+    for (li, &t) in line_tx.iter().enumerate() {
+        // `UNPAIRED` and `TWICE` name no transaction.
+        if let Some(&bits) = marked.get(t as usize / 64)
+            && bits & 1 << (t % 64) != 0
+            && let Some(first) = first_line.get_mut(&t)
+        {
+            *first = li as u32;
+        }
+    }
+    first_line
 }
 
 /// Transactions with no line and lines with no transaction.
@@ -876,6 +904,19 @@ mod tests {
         let mut st = Statement::default();
         st.add_line(&row, &mut Symbols::default()).unwrap();
         st
+    }
+
+    #[test]
+    fn first_lines_are_the_lines_paired_with_transactions_settled_twice() {
+        use super::super::matching::TWICE;
+        // Transaction 64 was first settled by line 2, 70 by line 4, 5 by no line; lines paired
+        // with other transactions (3, 0), unpaired or settling twice name none of them.
+        let line_tx = [3, UNPAIRED, 64, TWICE, 70, 0];
+        let twice = [(3, 64), (7, 5), (9, 70)];
+        let got = first_lines(&line_tx, &twice, 71);
+        let mut got: Vec<(u32, u32)> = got.into_iter().collect();
+        got.sort_unstable();
+        assert_eq!(got, [(5, UNPAIRED), (64, 2), (70, 4)]);
     }
 
     proptest! {

@@ -50,6 +50,16 @@ impl Fixed {
         Fixed::new(v, minor_units, minor_units)
     }
 
+    /// The sum of `Fixed::minor(v, minor_units)` terms from the sum of their `v`s, taken as
+    /// integers: terms of one scale add to a sum of that scale (a sum of nothing aside, whose
+    /// decimals no one shows).
+    pub fn minor_sum(sum: i128, minor_units: u32) -> Fixed {
+        Fixed {
+            units: sum * 10i128.pow(DECIMALS - minor_units),
+            scale: minor_units as u8,
+        }
+    }
+
     pub fn is_zero(self) -> bool {
         self.units == 0
     }
@@ -219,6 +229,26 @@ mod tests {
                 if !without.is_zero() {
                     assert_eq!(with, without, "{n} {z}");
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Minor units summed as integers are the sum of their `Fixed`s, digits included, unless
+        /// nothing.
+        #[test]
+        fn a_sum_of_minor_units_is_the_sum_of_their_fixeds(
+            terms in proptest::collection::vec(
+                proptest::prop_oneof![-3i64..3, proptest::arbitrary::any::<i64>()],
+                0..12,
+            ),
+            minor_units in 0u32..4,
+        ) {
+            let fixed: Fixed = terms.iter().map(|&v| Fixed::minor(v, minor_units)).sum();
+            let sum = Fixed::minor_sum(terms.iter().map(|&v| i128::from(v)).sum(), minor_units);
+            proptest::prop_assert_eq!(sum.value(), fixed.value());
+            if !fixed.is_zero() {
+                proptest::prop_assert_eq!(sum, fixed);
             }
         }
     }

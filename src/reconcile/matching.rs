@@ -84,6 +84,7 @@ impl Matches {
         self.tx_paired[ti / 64] & 1 << (ti % 64) != 0
     }
 
+    #[inline]
     fn pair(&mut self, tx: u32, line: u32, how: How) {
         self.line_tx[line as usize] = tx;
         self.how[line as usize] = how;
@@ -366,14 +367,12 @@ fn by_key(
 ) {
     let line = statement.line(li);
     let k = statement.keys(li);
+    // Mostly one key, the reference: the list the others are looked up in is only named for a
+    // key the line carries.
     let keys = [
-        (
-            How::Reference,
-            k.reference,
-            Under::Refs(&index.by_ref, journal),
-        ),
-        (How::TxnId, k.txn_id, Under::Refs(&index.by_ref, journal)),
-        (How::OrderId, k.order, Under::Entries(&index.by_order)),
+        (How::Reference, k.reference),
+        (How::TxnId, k.txn_id),
+        (How::OrderId, k.order),
     ];
     // Among free candidates: one that should settle, on the same terminal, for the same
     // amount, closest in time, first in the file.
@@ -387,10 +386,14 @@ fn by_key(
             t,
         )
     };
-    for ((how, key, map), finger) in keys.into_iter().zip(fingers) {
+    for ((how, key), finger) in keys.into_iter().zip(fingers) {
         if key.is_none() {
             continue;
         }
+        let map = match how {
+            How::OrderId => Under::Entries(&index.by_order),
+            _ => Under::Refs(&index.by_ref, journal),
+        };
         let same_side = finger.under(map, key).filter(|&t| {
             let f = rules.facts[t as usize];
             !f.skip() && f.class() != VOID && f.class() == class(line.kind())
