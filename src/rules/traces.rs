@@ -21,19 +21,8 @@ fn modulus(t: &Tx) -> i64 {
 
 /// 10 to the power of a trace's width, read as 1 to 9 digits.
 fn power_of_ten(width: u8) -> i64 {
-    const POWERS: [i64; 10] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-    ];
-    POWERS[usize::from(width.clamp(1, 9))]
+    // At most 10^9: an `i64` holds it.
+    POWERS_OF_TEN[usize::from(width.clamp(1, 9))] as i64
 }
 
 /// 10 to the power of a trace's width, for every width `Tx::trace_width` gives (up to 10): a
