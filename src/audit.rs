@@ -477,6 +477,47 @@ fn parse_period(s: &str) -> Result<(NaiveDate, NaiveDate)> {
     Ok((from, to))
 }
 
+/// The log and the statement, read side by side, one per core, with what the rules and
+/// reconcile need of the log alone; the statement's ids are then moved into the journal's
+/// symbol table. The inputs' reports, the log's first.
+fn read_side_by_side(
+    args: &ReconcileArgs,
+    config: &Config,
+    progress: &mut Progress,
+) -> Result<(LogFirst, Journal, Statement, Vec<Input>)> {
+    let first_statement = args.transactions.len() as u32;
+    let (logs, statements) = std::thread::scope(|s| {
+        let statements = s.spawn(|| {
+            let (mut syms, mut statement) = (Symbols::default(), Statement::default());
+            let read = load_statements_with(
+                &args.settlement,
+                Role::Settlement,
+                config,
+                first_statement,
+                &mut syms,
+                &mut statement,
+                &mut Progress::off(),
+            )?;
+            Ok::<_, anyhow::Error>((syms, statement, read))
+        });
+        // The log is mostly read first: what the rules and reconcile need of it alone is found
+        // while the statement is still being read.
+        let logs = load_logs_with(&args.transactions, config, 0, progress)
+            .map(|(journal, read)| (LogFirst::of(&journal), journal, read));
+        (
+            logs,
+            statements
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    let (log, mut journal, mut inputs) = logs?;
+    let (syms, mut statement, read) = statements?;
+    statement.remap(&syms, &mut journal.syms);
+    inputs.extend(read);
+    Ok((log, journal, statement, inputs))
+}
+
 /// `txaudit reconcile`: the log against the statement, the money trail, and the log rules.
 pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     let config = Config::resolve(&args.input)?;
@@ -492,45 +533,14 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                     .map_or(String::new(), |p| format!("config file {}: ", p.display()))
             )
         })?;
-    // The log and the statement are read side by side, one per core; the statement's ids are
-    // then moved into the journal's symbol table.
     let mut progress = Progress::new(
         args.transactions
             .iter()
             .chain(&args.settlement)
             .chain(&args.bank),
     );
-    let first_statement = args.transactions.len() as u32;
-    let (logs, statements) = std::thread::scope(|s| {
-        let statements = s.spawn(|| {
-            let (mut syms, mut statement) = (Symbols::default(), Statement::default());
-            let read = load_statements_with(
-                &args.settlement,
-                Role::Settlement,
-                &config,
-                first_statement,
-                &mut syms,
-                &mut statement,
-                &mut Progress::off(),
-            )?;
-            Ok::<_, anyhow::Error>((syms, statement, read))
-        });
-        // The log is mostly read first: what the rules and reconcile need of it alone is found
-        // while the statement is still being read.
-        let logs = load_logs_with(&args.transactions, &config, 0, &mut progress)
-            .map(|(journal, read)| (LogFirst::of(&journal), journal, read));
-        (
-            logs,
-            statements
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
-    });
-    let (log, mut journal, mut inputs) = logs?;
-    let (syms, mut statement, read) = statements?;
-    statement.remap(&syms, &mut journal.syms);
-    drop(syms);
-    inputs.extend(read);
+    let (log, mut journal, mut statement, mut inputs) =
+        read_side_by_side(args, &config, &mut progress)?;
     let first_bank = inputs.len() as u32;
     let read = load_statements_with(
         &args.bank,
