@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Progress on stderr for long runs on a terminal: one line per input file, cleared at the
 /// end. Silent when stderr is not a terminal or the inputs are small, so cron output is clean.
@@ -561,8 +562,8 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         by_card,
         side,
     } = log;
-    // The orders go to the rules' thread, which frees them when the rules are done: before the
-    // fee checks there, which hold the most.
+    // The orders go to the rules' context, freed when the rules are done: before the fee checks
+    // on their thread, which hold the most.
     let orders = rules::Orders {
         by_terminal: Cow::Owned(by_terminal),
         by_card,
@@ -570,17 +571,22 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     };
     let (mut rec, mut found) = std::thread::scope(|s| {
         let (journal, register, config) = (&journal, register.as_ref(), &config);
-        let rules = s.spawn(move || {
-            let ctx = Context::with_orders(
-                journal,
-                register,
-                as_of,
-                &config.rules,
-                config.merchant.business_hours,
-                orders,
-            );
-            rules::run_listing(&ctx, args.audit.listing_cap())
-        });
+        let ctx = Arc::new(Context::with_orders(
+            journal,
+            register,
+            as_of,
+            &config.rules,
+            config.merchant.business_hours,
+            orders,
+        ));
+        let rules = {
+            let ctx = Arc::clone(&ctx);
+            s.spawn(move || rules::run_listing(&ctx, args.audit.listing_cap()))
+        };
+        // The rules' card reading is done here meanwhile (the rules' thread waits for it if it
+        // gets there first); the last of the two to let the rules' context go frees it.
+        rules::read_cards(&ctx);
+        drop(ctx);
         let inputs = crate::reconcile::Inputs {
             journal,
             statement: &statement,

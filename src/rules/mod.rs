@@ -522,6 +522,26 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
     run_listing(ctx, None)
 }
 
+/// Reads what every card's transactions tell, for the rules that follow a card, unless it is
+/// read already or no such rule is on: another thread may do it while the rules that judge
+/// terminals run. (A card rule missing from the list below loses only this head start: the
+/// rules read the cards themselves when they need them.)
+pub fn read_cards(ctx: &Context<'_>) {
+    let card_rules = [
+        "small-burst",
+        "card-travel",
+        "refund-orphan",
+        "refund-excess",
+        "refund-other-card",
+    ];
+    if card_rules
+        .iter()
+        .any(|id| ctx.settings.enabled_anywhere(id))
+    {
+        cards::outcomes(ctx);
+    }
+}
+
 /// `run_all`, listing at most `cap` findings per rule (`Findings`); the rest are counted.
 pub fn run_listing(ctx: &Context<'_>, cap: Option<usize>) -> Vec<Finding> {
     let mut out = Findings::new(cap);
