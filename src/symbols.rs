@@ -250,6 +250,32 @@ fn half(b: &[u8]) -> u64 {
     u64::from(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")))
 }
 
+/// The longest text `short_image` holds.
+pub const SHORT_IMAGE_MAX: usize = 16;
+
+/// The bytes of a text of up to 16 bytes as one integer, the first in the low byte and zeros
+/// above the last (with the length, it tells any two texts apart); `None` when longer. Read in
+/// two overlapping loads rather than byte by byte: the vocabulary memos and the recent-cells
+/// table run it on several cells of every row.
+pub fn short_image(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    let (low, high) = match n {
+        0 => (0, 0),
+        // The first, middle and last byte cover all of a text this short.
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << (8 * (n / 2)),
+            u64::from(b[n - 1]) << (8 * (n - 1)),
+        ),
+        4..=8 => (half(b), half(&b[n - 4..]) << (8 * (n - 4))),
+        9..=SHORT_IMAGE_MAX => {
+            let tail = u128::from(word(&b[n - 8..])) << (8 * (n - 8));
+            return Some(u128::from(word(b)) | tail);
+        }
+        _ => return None,
+    };
+    Some(u128::from(low | high))
+}
+
 /// The value of the 8 ASCII digits in `w` (the first in the low byte), `None` if a byte is not
 /// a digit. A digit's byte is `0x3_` with a low half that adding 6 leaves below `0x40`: both
 /// high halves are 3 in every byte (a byte that carries into the next has failed already).

@@ -2,6 +2,8 @@
 //! column holds a handful of words (sale, refund; approved, declined; card, qr), so the words
 //! seen last are kept packed in integers: comparing one costs less than the vocabulary's lookup.
 
+use crate::symbols::short_image;
+
 /// Words of up to this many bytes are kept; longer ones are looked up each time.
 const WIDTH: usize = 15;
 /// How many words are kept.
@@ -46,30 +48,12 @@ impl<T: Clone> Memo<T> {
     }
 }
 
-/// A word of 1 to `WIDTH` bytes as one integer: its bytes, then its length. Read in two
-/// overlapping loads, not copied byte by byte: this runs on every vocabulary cell.
+/// A word of 1 to `WIDTH` bytes as one integer: its bytes, then its length.
 fn pack(word: &[u8]) -> Option<u128> {
-    let n = word.len();
-    let packed = match n {
-        0 => return None,
-        1..=3 => {
-            // The first, middle and last byte cover all of a word this short.
-            let (a, b, c) = (word[0], word[n / 2], word[n - 1]);
-            u128::from(a) | u128::from(b) << (8 * (n / 2)) | u128::from(c) << (8 * (n - 1))
-        }
-        4..=8 => {
-            let head = u32::from_le_bytes(word[..4].try_into().ok()?);
-            let tail = u32::from_le_bytes(word[n - 4..].try_into().ok()?);
-            u128::from(head) | u128::from(tail) << (8 * (n - 4))
-        }
-        9..=WIDTH => {
-            let head = u64::from_le_bytes(word[..8].try_into().ok()?);
-            let tail = u64::from_le_bytes(word[n - 8..].try_into().ok()?);
-            u128::from(head) | u128::from(tail) << (8 * (n - 8))
-        }
-        _ => return None,
-    };
-    Some(packed | (n as u128) << (8 * WIDTH))
+    if word.is_empty() || word.len() > WIDTH {
+        return None;
+    }
+    Some(short_image(word)? | (word.len() as u128) << (8 * WIDTH))
 }
 
 #[cfg(test)]

@@ -6,12 +6,10 @@
 //! combination is matched by comparing words, never by reading the symbol table; a row with a
 //! longer cell is not looked up here.
 
-use super::{half, word};
+use super::short_image;
 
-/// One cell, exactly: its length (`ABSENT` for no cell) and two words that hold every byte of
-/// it. A cell of 8 to 16 bytes is its first 8 and its last 8 (overlapping below 16), of 4 to 7
-/// its first 4 and its last 4, of 1 to 3 its first, middle and last byte: with the length, the
-/// words tell any two cells apart.
+/// One cell, exactly: its length (`ABSENT` for no cell) and its bytes in two words
+/// (`short_image`): with the length, the words tell any two cells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cell {
     words: [u64; 2],
@@ -21,8 +19,6 @@ struct Cell {
 /// `Cell::len` for an absent cell; `EMPTY` in a slot never filled.
 const ABSENT: u8 = u8::MAX;
 const EMPTY: u8 = u8::MAX - 1;
-/// The longest cell held.
-const MAX_LEN: usize = 16;
 
 impl Cell {
     fn of(text: Option<&str>) -> Option<Cell> {
@@ -32,20 +28,10 @@ impl Cell {
                 len: ABSENT,
             });
         };
-        let n = b.len();
-        let words = match n {
-            0 => [0, 0],
-            1..=3 => [
-                u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
-                0,
-            ],
-            4..=7 => [half(b) | half(&b[n - 4..]) << 32, 0],
-            8..=MAX_LEN => [word(b), word(&b[n - 8..])],
-            _ => return None,
-        };
+        let image = short_image(b)?;
         Some(Cell {
-            words,
-            len: n as u8,
+            words: [image as u64, (image >> 64) as u64],
+            len: b.len() as u8,
         })
     }
 }
@@ -128,6 +114,8 @@ impl<const N: usize> RecentCells<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The longest cell held.
+    use crate::symbols::SHORT_IMAGE_MAX as MAX_LEN;
     use proptest::prelude::*;
     use std::collections::HashMap;
 
