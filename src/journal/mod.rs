@@ -10,7 +10,7 @@
 //! transactions.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, FileId, Source, Status, TxRow, TxType};
+use crate::model::{Channel, Currency, FileId, POWERS_OF_TEN, Source, Status, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
@@ -577,10 +577,9 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
     }
     // Mostly a mantissa within an `i64` and a currency of at most 3 decimals: in `i64`s, where
     // the product fits exactly when it does in an `i128`.
-    const TENS: [i64; 4] = [1, 10, 100, 1_000];
     if let (Ok(m), Some(&factor)) = (
         i64::try_from(d.mantissa()),
-        TENS.get((units - d.scale()) as usize),
+        POWERS_OF_TEN.get((units - d.scale()) as usize),
     ) {
         return m.checked_mul(factor).filter(|v| *v != i64::MIN);
     }

@@ -4,6 +4,18 @@ use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
+/// 10^0 to 10^18, every power of ten an `i64` holds: a table, where `pow` would loop, for the
+/// per-row work that scales amounts and trace numbers.
+pub const POWERS_OF_TEN: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < p.len() {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
 /// An ISO 4217 alphabetic code, stored inline (`Copy`, 3 bytes).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);

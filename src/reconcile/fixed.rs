@@ -10,6 +10,7 @@
 //! keeps even a sum that mixes currencies exact. Integers cannot overflow here: a line's amounts
 //! are `i64`s (`statement::Line`), and an `i128` holds the sum of 2^40 of them in these units.
 
+use crate::model::POWERS_OF_TEN;
 use rust_decimal::Decimal;
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
@@ -36,11 +37,9 @@ impl Fixed {
     /// `v` tenths to the power `decimals` of a major unit (at most `DECIMALS`), shown with
     /// `scale` decimals: the currency's own, or the ones the file wrote.
     pub fn new(v: i64, decimals: u32, scale: u32) -> Fixed {
-        const TENS: [i64; DECIMALS as usize + 1] =
-            [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
         Fixed {
             // Two i64s widened: one 64 by 64 bit multiplication, where an i128 factor took three.
-            units: i128::from(v) * i128::from(TENS[(DECIMALS - decimals) as usize]),
+            units: i128::from(v) * i128::from(POWERS_OF_TEN[(DECIMALS - decimals) as usize]),
             scale: scale as u8,
         }
     }

@@ -13,6 +13,7 @@ use super::terminals::{self, Row};
 use super::{Context, PerPlace, span_words};
 use crate::finding::Findings;
 use crate::journal::{Sym, Tx};
+use crate::model::POWERS_OF_TEN;
 use hashbrown::HashSet;
 
 fn modulus(t: &Tx) -> i64 {
@@ -22,24 +23,8 @@ fn modulus(t: &Tx) -> i64 {
 /// 10 to the power of a trace's width, read as 1 to 9 digits.
 fn power_of_ten(width: u8) -> i64 {
     // At most 10^9: an `i64` holds it.
-    POWERS_OF_TEN[usize::from(width.clamp(1, 9))] as i64
+    POWERS_OF_TEN[usize::from(width.clamp(1, 9))]
 }
-
-/// 10 to the power of a trace's width, for every width `Tx::trace_width` gives (up to 10): a
-/// table, as `pow` is a loop and this is read per row.
-const POWERS_OF_TEN: [u64; 11] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-    10_000_000_000,
-];
 
 /// One terminal's counter cut into runs: (unwrapped trace, transaction) pairs run after run,
 /// each run sorted. The buffers are kept from one terminal to the next.
@@ -193,7 +178,8 @@ impl Reader {
             return;
         };
         for b in traced {
-            let modulus = POWERS_OF_TEN[usize::from(a.trace_width.max(1))];
+            // A width is at most 10 (`Tx::trace_width`): its power is positive.
+            let modulus = POWERS_OF_TEN[usize::from(a.trace_width.max(1))] as u64;
             let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
             // In time order the later transaction has the lower trace: the one with the higher
             // trace was stamped earlier than it should have been.
@@ -429,7 +415,7 @@ mod tests {
     #[test]
     fn the_table_of_powers_is_pow() {
         for (w, &p) in POWERS_OF_TEN.iter().enumerate() {
-            assert_eq!(p, 10u64.pow(w as u32), "{w}");
+            assert_eq!(p as u64, 10u64.pow(w as u32), "{w}");
         }
     }
 

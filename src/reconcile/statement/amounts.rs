@@ -10,7 +10,7 @@ use super::{
     FEE_NEGATIVE_ZERO, HAS_FEE, MINOR_SHIFT, NET_GIVEN, NET_NEGATIVE_ZERO, NET_SCALE_SHIFT,
 };
 use crate::journal::{Kind, to_minor};
-use crate::model::SettlementRow;
+use crate::model::{POWERS_OF_TEN, SettlementRow};
 use crate::reconcile::fixed::{EXTRA_DECIMALS, PER_MINOR};
 use rust_decimal::Decimal;
 
@@ -151,10 +151,10 @@ impl Part {
         let scale = self.scale.max(other.scale);
         let a = self
             .value
-            .checked_mul(TENS[(scale - self.scale) as usize])?;
+            .checked_mul(POWERS_OF_TEN[(scale - self.scale) as usize])?;
         let b = other
             .value
-            .checked_mul(TENS[(scale - other.scale) as usize])?;
+            .checked_mul(POWERS_OF_TEN[(scale - other.scale) as usize])?;
         let value = a.checked_sub(b)?;
         (self.value != 0 && other.value != 0 && value != 0).then_some(Part { value, scale })
     }
@@ -162,12 +162,9 @@ impl Part {
     /// In tenths to the power `decimals` (no fewer than `scale`), if that fits an `i64`.
     fn at(self, decimals: u32) -> Option<i64> {
         let up = decimals.checked_sub(self.scale)?;
-        self.value.checked_mul(TENS[up as usize])
+        self.value.checked_mul(POWERS_OF_TEN[up as usize])
     }
 }
-
-/// Powers of ten up to the most decimals `plain` lines up: a fee's 7.
-const TENS: [i64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// A line's amounts by `Decimal` arithmetic; `Err` with a reason when one cannot be held
 /// exactly.
