@@ -6,6 +6,7 @@
 //! it is one record, exactly as the csv reader would read it.
 
 use super::Row;
+use super::ascii::Ascii;
 use super::body::Body;
 use csv::ByteRecord;
 use memchr::{memchr, memrchr};
@@ -53,6 +54,8 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
             None => continue,
         };
         let mut quote = memchr(b'"', &buf[..end]);
+        // Most blocks are ASCII: proved once, their rows are cut from them as text.
+        let ascii = Ascii::new(&buf[..end]);
         while start < end {
             let nl = memchr(b'\n', &buf[start..end]).map_or(end, |i| start + i);
             let quoted = quote.is_some_and(|q| q < nl);
@@ -77,7 +80,11 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
                         lines: line - 1,
                     });
                 }
-                body.plain(text, &cells, cr, line, &mut rec);
+                let row = match ascii {
+                    Some(block) => block.get(start..nl),
+                    None => Ascii::new(text),
+                };
+                body.plain(text, row, &cells, cr, line, &mut rec);
             }
             start = nl + 1;
         }
@@ -176,7 +183,7 @@ mod tests {
     const STATEMENT_HEADER: &str = "settle_date,txn_date,rrn,terminal_id,gross,fee,net,currency";
 
     /// Lines of a log, then of a statement, that the files are drawn from.
-    const LOG_LINES: [&str; 19] = [
+    const LOG_LINES: [&str; 21] = [
         "TX1,2026-11-01 08:00:02,898440153110007,10054554,13765.42,CNY,sale,approved,628288******6819",
         "TX2,2026-11-01 08:00:04,898440153110007,10054542,-99.10,CNY,refund,approved,",
         "TX3,2026-11-01 09:10:00,898440153110007,10054542,12.00,USD,sale,declined,622588******3027",
@@ -196,8 +203,11 @@ mod tests {
         "TX15,2026-11-01 09:21:00,\"89\"\"84\",1005,15.00,CNY,sale,approved,",
         "TX16,2026-11-01 09:22:00,\"8984\" ,1005,16.00,CNY,sale,approved,",
         "TX17,2026-11-01 09:23:00,89\"84,1005,17.00,CNY,sale,approved,",
+        // Not ASCII, and read apart from its bytes: a padded id, a full-width amount.
+        "TX18,2026-11-01 09:24:00,8984,\u{3000}1005\u{a0},18.00,CNY,sale,approved,",
+        "TX19,2026-11-01 09:25:00,8984,1005,１９.００,CNY,sale,approved,",
     ];
-    const STATEMENT_LINES: [&str; 9] = [
+    const STATEMENT_LINES: [&str; 10] = [
         "2026-11-02,2026-11-01 08:00:02,600528701956,10054554,13765.42,82.59,13682.83,CNY",
         "2026-11-02,2026-11-01 08:00:04,600528701962,10054542,999.02,5.99,993.03,CNY",
         "2026-11-02,,600528701963,10054542,-10.00,,-10.00,CNY",
@@ -207,6 +217,7 @@ mod tests {
         "2026-11-02,2026-11-01 08:00:07,600528701966,10054542,abc,0.06,9.94,CNY",
         "2026-11-02,2026-11-01 08:00:08,600528701967,10054542,10.00,0.06,9.94,CNY,,",
         "\"2026-11-02\",\"2026-11-01 08:00:09\",\"600528701968\",\"1005\",\"10.00\",\"0.06\",\"9.94\",\"CNY\"",
+        "2026-11-02,2026-11-01 08:00:10,600528701969,1005,１０.００,0.06,9.94,\u{3000}CNY",
     ];
     /// Lines that are not rows: blanks of every kind and a quote left open.
     const ODD_LINES: [&str; 5] = ["", "\r", "   ", ",,,", "\"an open quote, never closed"];
