@@ -3,6 +3,7 @@
 //! rejected rows kept with their line and reason. The csv reader and the plain-line reader
 //! (`plain.rs`) both feed it, so a row counts the same whichever way it came.
 
+use super::ascii::Ascii;
 use super::cell::clean;
 use super::row::{Reject, RowParser};
 use super::summary::{self, Tally};
@@ -79,20 +80,23 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
     }
 
     /// A line whose cells lie at `cells` in `bytes` (a quoted cell's between its quotes, none
-    /// running over lines), and a CR after the last of them if `cr`: the lane's if it takes it,
-    /// else read as the csv reader would have read it (`rec` is room for that record).
+    /// running over lines), and a CR after the last of them if `cr`: the lane's if it takes it
+    /// (it reads only `text`, the line when it is ASCII), else read as the csv reader would have
+    /// read it (`rec` is room for that record).
     pub fn plain(
         &mut self,
         bytes: &[u8],
+        text: Option<Ascii<'_>>,
         cells: &[(u32, u32)],
         cr: bool,
         line: u64,
         rec: &mut ByteRecord,
     ) {
         if cells.len() <= self.ncols
+            && let Some(text) = text
             && let Some(rejected) = self
                 .parser
-                .lane(bytes, cells, line, |row| self.kept.accept(row, line))
+                .lane(text, cells, line, |row| self.kept.accept(row, line))
         {
             // A row the lane takes has a date, so it is no summary, and no extra cell.
             self.reach(line, 1);

@@ -9,6 +9,7 @@
 
 use super::Row;
 use super::amount::plain_amount;
+use super::ascii::Ascii;
 use super::cell::{PLACEHOLDERS, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{Zone, iso_stamp, iso_time_of_day};
@@ -164,25 +165,21 @@ impl Lane {
         })
     }
 
-    /// What `take` makes of the row whose cells lie at `cells` in `bytes` (a csv record's, or a
+    /// What `take` makes of the row whose cells lie at `cells` in `text` (a csv record's, or a
     /// line's between its delimiters) and of its money cells (column, value), pushed onto `sums`
     /// for the footer checks; `None` when the row needs the general parser, or `take` declines
     /// it. The row is lent, not returned: it is a few hundred bytes, and each move of it is a
     /// copy.
     pub fn read<'r, R>(
         &mut self,
-        bytes: &'r [u8],
+        text: Ascii<'r>,
         cells: &[(u32, u32)],
         source: Source,
         sums: &mut Vec<(usize, Decimal)>,
         take: impl FnOnce(&Row<'r>, &mut [(usize, Decimal)]) -> Option<R>,
     ) -> Option<R> {
-        if !bytes.is_ascii() {
-            return None;
-        }
         let row = Cells {
-            // An ASCII row is valid UTF-8; the check that proves it, in vectors.
-            row: simdutf8::basic::from_utf8(bytes).ok()?,
+            row: text.as_str(),
             at: cells,
         };
         let cell = |col: Option<usize>| row.get(col);

@@ -5,6 +5,7 @@
 //! `read = accepted + rejected`, and rows that are not data (blank, summary) are counted apart.
 
 mod amount;
+mod ascii;
 mod body;
 mod cell;
 mod columns;

@@ -5,6 +5,7 @@
 
 use super::Row;
 use super::amount::parse_amount;
+use super::ascii::Ascii;
 use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, Zone, parse_stamp, parse_time};
@@ -428,7 +429,8 @@ impl RowParser {
     pub fn parse<'r>(&mut self, rec: &'r ByteRecord, line: u64) -> Res<Row<'r>> {
         let mut cells = std::mem::take(&mut self.cells);
         lane::bounds(rec, &mut cells);
-        let row = self.lane(rec.as_slice(), &cells, line, Row::clone);
+        let row =
+            Ascii::new(rec.as_slice()).and_then(|text| self.lane(text, &cells, line, Row::clone));
         self.cells = cells;
         match row {
             Some(row) => Ok(row),
@@ -437,12 +439,12 @@ impl RowParser {
     }
 
     /// What `take` makes of the lane's reading of the row whose cells lie at `cells` in
-    /// `bytes`, once its money is added to the footer sums; `None` when the file has no lane or
+    /// `text`, once its money is added to the footer sums; `None` when the file has no lane or
     /// the row needs the general rules (among them a row whose sums would overflow: the general
     /// rules reject it).
     pub fn lane<'r, R>(
         &mut self,
-        bytes: &'r [u8],
+        text: Ascii<'r>,
         cells: &[(u32, u32)],
         line: u64,
         take: impl FnOnce(&Row<'r>) -> R,
@@ -455,7 +457,7 @@ impl RowParser {
             line,
         };
         let (column_sums, fee_total) = (&mut self.column_sums, &mut self.fee_total);
-        lane.read(bytes, cells, source, &mut self.row_sums, |row, sums| {
+        lane.read(text, cells, source, &mut self.row_sums, |row, sums| {
             let fee = match row {
                 Row::Settlement(l) => l.fee.map(|f| f.amount),
                 _ => None,
