@@ -12,11 +12,11 @@ use super::amount::plain_amount;
 use super::ascii::Ascii;
 use super::cell::{PLACEHOLDERS, is_placeholder};
 use super::columns::{ColumnMap, Field};
-use super::datetime::{Zone, iso_stamp, iso_time_of_day};
+use super::datetime::{Zone, iso_second_of_day, iso_stamp};
 use super::memo::Memo;
 use super::row::RowRules;
 use crate::model::{Channel, Currency, Money, Role, SettlementRow, Source, Status, TxRow, TxType};
-use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike};
 use csv::ByteRecord;
 use rust_decimal::Decimal;
 
@@ -67,9 +67,8 @@ pub(super) struct Lane {
     status_memo: Memo<Status>,
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
-    /// The last local day (its ten bytes as written) and its offset in `zone`, when no clock
-    /// change falls on it.
-    day: Option<([u8; 10], NaiveDate, FixedOffset)>,
+    /// The last local day, when no clock change falls on it.
+    day: Option<Day>,
     /// The last settlement date written as a bare date (its ten bytes), and the date.
     settle_day: Option<([u8; 10], NaiveDate)>,
 }
@@ -336,25 +335,71 @@ impl Lane {
     /// The instant of an ISO date-time in the file's zone; `None` for another shape, or on a day
     /// when the zone's clocks change. Rows come in runs of one day, so the day is read once per
     /// run: a cell that starts with the last day's ten bytes needs only its time of day read.
-    fn time(&mut self, cell: &str) -> Option<chrono::DateTime<FixedOffset>> {
+    fn time(&mut self, cell: &str) -> Option<DateTime<FixedOffset>> {
         let b = cell.as_bytes();
-        let (date, offset) = match self.day {
-            Some((key, date, off)) if b.get(..10) == Some(&key[..]) => (date, off),
+        let day = match self.day {
+            Some(day) if b.get(..10) == Some(&day.key[..]) => day,
             _ => {
-                let key: [u8; 10] = b.get(..10)?.try_into().ok()?;
-                let date = iso_stamp(&key)?.date;
-                let off = self.zone.day_offset(date)?;
-                self.day = Some((key, date, off));
-                (date, off)
+                let day = Day::read(b.get(..10)?.try_into().ok()?, self.zone)?;
+                self.day = Some(day);
+                day
             }
         };
-        let time = match b.len() {
-            10 => NaiveTime::MIN,
-            _ => iso_time_of_day(b)?,
+        let second = match b.len() {
+            10 => 0,
+            _ => iso_second_of_day(b)?,
         };
-        offset.from_local_datetime(&date.and_time(time)).single()
+        day.at(second)
     }
 }
+
+/// A local day in the file's zone, on which no clock change falls.
+#[derive(Clone, Copy)]
+struct Day {
+    /// Its ten bytes as written.
+    key: [u8; 10],
+    offset: FixedOffset,
+    /// The UTC date and second of the day of its local midnight.
+    start: (NaiveDate, u32),
+    /// The UTC date after `start`'s, where the local day's later hours may fall.
+    next: NaiveDate,
+}
+
+impl Day {
+    /// The day an ISO date (`2026-11-01`) names, unless the zone's clocks change on it.
+    fn read(key: [u8; 10], zone: Zone) -> Option<Day> {
+        let date = iso_stamp(&key)?.date;
+        let offset = zone.day_offset(date)?;
+        let midnight = offset
+            .from_local_datetime(&date.and_time(NaiveTime::MIN))
+            .single()?
+            .naive_utc();
+        Some(Day {
+            key,
+            offset,
+            start: (midnight.date(), midnight.num_seconds_from_midnight()),
+            next: midnight.date().succ_opt()?,
+        })
+    }
+
+    /// The instant `second` seconds after the local midnight: as `from_local_datetime` places
+    /// the local time, since one offset holds all day, but by adding seconds rather than
+    /// resolving a local date-time on every row.
+    #[inline]
+    fn at(&self, second: u32) -> Option<DateTime<FixedOffset>> {
+        let (date, second) = match self.start.1 + second {
+            s if s < SECONDS_PER_DAY => (self.start.0, s),
+            s => (self.next, s - SECONDS_PER_DAY),
+        };
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(second, 0)?;
+        Some(DateTime::from_naive_utc_and_offset(
+            date.and_time(time),
+            self.offset,
+        ))
+    }
+}
+
+const SECONDS_PER_DAY: u32 = 86_400;
 
 /// A cell the general parser would read as it stands: no padding, no quote or backtick at
 /// either end. Empty and placeholder cells read as absent.
@@ -398,3 +443,43 @@ const BYTE_CLASS: [u8; 256] = {
     }
     class
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Day::at` against chrono placing the local date-time, for offsets across the whole range
+    /// (the local day then starts on the UTC day before, on it, or ends on the day after), on
+    /// ordinary days, the calendar's ends and a leap day, at every minute and the day's edges.
+    #[test]
+    fn a_day_plus_seconds_is_the_local_time_placed_in_the_zone() {
+        let days = [
+            "2026-11-03",
+            "2024-02-29",
+            "2026-12-31",
+            "0000-01-01",
+            "9999-12-31",
+        ];
+        let mut offsets: Vec<Zone> = (-56..=56)
+            .map(|q| Zone::Fixed(FixedOffset::east_opt(q * 900).unwrap()))
+            .collect();
+        offsets
+            .extend(["Asia/Shanghai", "America/New_York", "UTC"].map(|z| Zone::parse(z).unwrap()));
+        let seconds = (0..SECONDS_PER_DAY).step_by(60).chain([1, 86_399]);
+        let mut checked = 0;
+        for zone in offsets {
+            for key in days {
+                let day = Day::read(key.as_bytes().try_into().unwrap(), zone).unwrap();
+                let date = iso_stamp(key.as_bytes()).unwrap().date;
+                for s in seconds.clone() {
+                    let local =
+                        date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(s, 0).unwrap());
+                    let want = day.offset.from_local_datetime(&local).single();
+                    assert_eq!(day.at(s), want, "{key} {s} {zone:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500_000);
+    }
+}
