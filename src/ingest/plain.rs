@@ -69,22 +69,22 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
                 // the cell without it (the general rules trim it anyway).
                 let cr = text.last() == Some(&b'\r');
                 let cut = &text[..text.len() - usize::from(cr)];
-                let split = u32::try_from(text.len()).is_ok()
-                    && match quoted {
-                        false => split(cut, delimiter, &mut cells),
-                        true => split_quoted(cut, delimiter, &mut cells),
-                    };
-                if !split {
+                let count = match quoted {
+                    _ if u32::try_from(text.len()).is_err() => None,
+                    false => Some(split(cut, delimiter, &mut cells)),
+                    true => split_quoted(cut, delimiter, &mut cells),
+                };
+                let Some(count) = count else {
                     return Ok(Stop::Csv {
                         rest: buf[start..len].to_vec(),
                         lines: line - 1,
                     });
-                }
+                };
                 let row = match ascii {
                     Some(block) => block.get(start..nl),
                     None => Ascii::new(text),
                 };
-                body.plain(text, row, &cells, cr, line, &mut rec);
+                body.plain(text, row, &cells[..count], cr, line, &mut rec);
             }
             start = nl + 1;
         }
@@ -95,84 +95,100 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
     }
 }
 
-/// Where the cells of `text` lie between its delimiters (which the caller knows fit `u32`).
-/// Sixteen bytes at a time: one vector comparison marks every byte that equals the delimiter,
-/// and four of them make one mask of 64 bytes. The cells go to a list of the function's own
-/// while it is filled, so its length stays in a register.
-fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> bool {
+/// How many cells `text` has, and where they lie between its delimiters (which the caller
+/// knows fit `u32`): at the front of `cells`, whose other entries are room kept for the next
+/// line, so that no cell written grows the list. The delimiters are marked 64 bytes at a time
+/// (`marks64`); the last bytes of a long line by the last 64, a short line's 16 at a time.
+// Called from one place, once a line: inlined there, the call's spills and setup go.
+#[inline(always)]
+fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> usize {
     let delimiters = u8x16::splat(delimiter);
-    let hits = |bytes: &[u8]| {
-        let bytes = u8x16::new(bytes.try_into().unwrap_or_default());
-        u64::from(bytes.simd_eq(delimiters).to_bitmask())
-    };
-    let mut out = std::mem::take(cells);
-    out.clear();
+    let mut n = 0;
     let mut from = 0;
     let mut found = |mut hits: u64, base: usize| {
+        // Room for a hit in every byte and for the last cell.
+        if cells.len() <= n + 64 {
+            cells.resize(n + 65, (0, 0));
+        }
         while hits != 0 {
             let at = base as u32 + hits.trailing_zeros();
-            out.push((from, at));
+            cells[n] = (from, at);
+            n += 1;
             from = at + 1;
             hits &= hits - 1;
         }
     };
     let mut wide = text.chunks_exact(64);
     for (k, b) in (&mut wide).enumerate() {
-        let mask =
-            hits(&b[..16]) | hits(&b[16..32]) << 16 | hits(&b[32..48]) << 32 | hits(&b[48..]) << 48;
-        found(mask, k * 64);
+        found(marks64(b, delimiters), k * 64);
     }
-    let rest = wide.remainder();
-    let base = text.len() - rest.len();
-    let narrow = rest.chunks_exact(16);
-    let tail = narrow.remainder().len();
-    for (k, b) in narrow.enumerate() {
-        found(hits(b), base + k * 16);
-    }
-    if text.len() >= 16 {
-        // The last sixteen bytes, of which only the tail's are new.
+    let rest = wide.remainder().len();
+    if text.len() >= 64 {
+        // The last 64 bytes, of which only the rest's are new.
+        let last = marks64(&text[text.len() - 64..], delimiters);
         found(
-            hits(&text[text.len() - 16..]) >> (16 - tail),
-            text.len() - tail,
+            last.checked_shr(64 - rest as u32).unwrap_or(0),
+            text.len() - rest,
         );
     } else {
-        // A short line, padded: only the bits of real bytes count.
+        // A short line: sixteen bytes at a time, the last few padded (only the bits of real
+        // bytes count).
+        let narrow = text.chunks_exact(16);
+        let tail = narrow.remainder();
+        for (k, b) in narrow.enumerate() {
+            found(marks(b, delimiters), k * 16);
+        }
         let mut last = [0u8; 16];
-        last[..tail].copy_from_slice(text);
-        found(hits(&last) & ((1 << tail) - 1), 0);
+        last[..tail.len()].copy_from_slice(tail);
+        found(
+            marks(&last, delimiters) & ((1 << tail.len()) - 1),
+            text.len() - tail.len(),
+        );
     }
-    out.push((from, text.len() as u32));
-    *cells = out;
-    true
+    cells[n] = (from, text.len() as u32);
+    n + 1
 }
 
-/// Where the cells of a line with quotes lie, a quoted cell's between its quotes; `false` when
-/// the csv reader must read the line: a quote inside a cell, a doubled quote, anything between
-/// a closing quote and the next delimiter, or a quote still open at the end of the line (a cell
-/// that runs over lines).
-fn split_quoted(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> bool {
+/// One bit for each of the 16 `bytes` that equals the byte in `needle`'s lanes: one vector
+/// comparison.
+fn marks(bytes: &[u8], needle: u8x16) -> u64 {
+    let bytes = u8x16::new(bytes.try_into().unwrap_or_default());
+    u64::from(bytes.simd_eq(needle).to_bitmask())
+}
+
+/// One bit for each of the first 64 `bytes` that equals the byte in `needle`'s lanes.
+fn marks64(bytes: &[u8], needle: u8x16) -> u64 {
+    marks(&bytes[..16], needle)
+        | marks(&bytes[16..32], needle) << 16
+        | marks(&bytes[32..48], needle) << 32
+        | marks(&bytes[48..64], needle) << 48
+}
+
+/// How many cells a line with quotes has, and where they lie (all of `cells`), a quoted cell's
+/// between its quotes; none when the csv reader must read the line: a quote inside a cell, a
+/// doubled quote, anything between a closing quote and the next delimiter, or a quote still
+/// open at the end of the line (a cell that runs over lines).
+fn split_quoted(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> Option<usize> {
     cells.clear();
     let mut at = 0;
     loop {
         let end = if text.get(at) == Some(&b'"') {
-            let Some(close) = memchr(b'"', &text[at + 1..]).map(|i| at + 1 + i) else {
-                return false;
-            };
+            let close = memchr(b'"', &text[at + 1..]).map(|i| at + 1 + i)?;
             if text.get(close + 1).is_some_and(|&b| b != delimiter) {
-                return false;
+                return None;
             }
             cells.push((at as u32 + 1, close as u32));
             close + 1
         } else {
             let end = memchr(delimiter, &text[at..]).map_or(text.len(), |i| at + i);
             if memchr(b'"', &text[at..end]).is_some() {
-                return false;
+                return None;
             }
             cells.push((at as u32, end as u32));
             end
         };
         if end >= text.len() {
-            return true;
+            return Some(cells.len());
         }
         at = end + 1;
     }
@@ -281,7 +297,8 @@ mod tests {
     }
 
     /// Every delimiter found, at every position in a 64-byte step, a 16-byte step and the tail,
-    /// next to bytes one above and below it and bytes with the top bit set.
+    /// next to bytes one above and below it and bytes with the top bit set, and in lines of
+    /// nothing else.
     #[test]
     fn split_finds_every_delimiter() {
         let alphabet = [b',', b'+', b'-', b'a', 0x80, 0xac, 0xff, 0, b';'];
@@ -289,9 +306,13 @@ mod tests {
         let mut cells = Vec::new();
         // A zero delimiter would match the padding of a short last block if it counted.
         for (len, delimiter) in (0..150).flat_map(|n| [(n, b','), (n, 0)]) {
-            for _ in 0..200 {
+            let random = (0..200).map(|_| {
                 let text: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
-                super::split(&text, delimiter, &mut cells);
+                text
+            });
+            // A line of delimiters only: a cell for every byte, the most room a line takes.
+            for text in random.chain([vec![delimiter; len as usize]]) {
+                let count = super::split(&text, delimiter, &mut cells);
                 let mut want = Vec::new();
                 let mut from = 0;
                 for (i, &b) in text.iter().enumerate() {
@@ -301,7 +322,7 @@ mod tests {
                     }
                 }
                 want.push((from, len));
-                assert_eq!(cells, want, "{text:?}");
+                assert_eq!(cells[..count], want, "{text:?}");
             }
         }
     }
