@@ -30,20 +30,29 @@ impl<T> Default for Memo<T> {
 }
 
 impl<T: Clone> Memo<T> {
-    /// What `raw` means: `parse(raw)`, remembered.
+    /// What `raw` means: `parse(raw)`, remembered. Inlined where it is called, but for the
+    /// lookup of a word not kept.
+    #[inline]
     pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
-        let Some(key) = pack(raw.as_bytes()) else {
-            return parse(raw);
-        };
-        if let Some(i) = self.keys.iter().position(|&k| k == key)
+        if let Some(key) = pack(raw.as_bytes())
+            && let Some(i) = self.keys.iter().position(|&k| k == key)
             && let Some(value) = &self.values[i]
         {
             return value.clone();
         }
+        self.learn(raw, parse)
+    }
+
+    /// `parse(raw)`, kept in the oldest slot when the word fits one.
+    #[cold]
+    #[inline(never)]
+    fn learn(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
         let value = parse(raw);
-        self.keys[self.next] = key;
-        self.values[self.next] = Some(value.clone());
-        self.next = (self.next + 1) % WAYS;
+        if let Some(key) = pack(raw.as_bytes()) {
+            self.keys[self.next] = key;
+            self.values[self.next] = Some(value.clone());
+            self.next = (self.next + 1) % WAYS;
+        }
         value
     }
 }
