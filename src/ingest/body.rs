@@ -8,9 +8,8 @@ use super::cell::clean;
 use super::row::{Reject, RowParser};
 use super::summary::{self, Tally};
 use super::{FileReport, MAX_REJECTS_KEPT, Row, SAMPLE_RECORDS};
-use crate::model::{Currency, mask_pans};
+use crate::model::mask_pans;
 use csv::ByteRecord;
-use rust_decimal::Decimal;
 use std::borrow::Cow;
 
 pub(super) struct Body<S> {
@@ -34,9 +33,6 @@ struct Kept<S> {
     report: FileReport,
     sink: S,
     tally: Tally,
-    /// The accepted amounts' sum per currency: a file has one or two, so a scan of this list
-    /// costs less per row than the report's map, which gets them at the end.
-    totals: Vec<(Currency, Decimal)>,
 }
 
 impl<S: FnMut(&Row<'_>)> Body<S> {
@@ -56,7 +52,6 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
                 report,
                 sink,
                 tally: Tally::default(),
-                totals: Vec::new(),
             },
             footer_rows: Vec::new(),
             ncols,
@@ -209,7 +204,9 @@ impl<S: FnMut(&Row<'_>)> Body<S> {
         {
             return Err(line);
         }
-        kept.report.totals.extend(kept.totals);
+        kept.report
+            .totals
+            .extend(kept.tally.totals().iter().copied());
         kept.tally.fee_sum = self.parser.fee_total();
         kept.report.summary_checks = summary::check_rows(
             &self.footer_rows,
@@ -227,27 +224,19 @@ impl<S: FnMut(&Row<'_>)> Kept<S> {
     /// what a `Decimal` holds.
     fn accept(&mut self, row: &Row<'_>, line: u64) -> Option<Reject> {
         let money = row.headline_amount();
-        let at = self.totals.iter().position(|(c, _)| *c == money.currency);
-        let total = at.map_or(Decimal::ZERO, |at| self.totals[at].1);
-        match total.checked_add(money.amount) {
-            Some(total) if self.tally.try_add(money.amount) => {
-                match at {
-                    Some(at) => self.totals[at].1 = total,
-                    None => self.totals.push((money.currency, total)),
-                }
-                self.report.rows.accepted += 1;
-                if self.report.sample.len() < SAMPLE_RECORDS {
-                    self.report.sample.push(row.to_record());
-                }
-                (self.sink)(row);
-                None
-            }
-            _ => Some(Reject {
+        if !self.tally.try_add(money.currency, money.amount) {
+            return Some(Reject {
                 line,
                 column: None,
                 reason: "its amount makes the file's total exceed 28 digits; split the file or check the amounts".to_owned(),
-            }),
+            });
         }
+        self.report.rows.accepted += 1;
+        if self.report.sample.len() < SAMPLE_RECORDS {
+            self.report.sample.push(row.to_record());
+        }
+        (self.sink)(row);
+        None
     }
 }
 

@@ -4,7 +4,7 @@
 use super::amount::parse_amount;
 use super::cell::{clean, is_placeholder};
 use super::columns::{ColumnMap, Field, normalize};
-use crate::model::mask_pans;
+use crate::model::{Currency, mask_pans};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -46,43 +46,90 @@ pub fn all_numeric(cells: &[String], decimal_comma: bool) -> bool {
     any
 }
 
-/// What the data rows added up to, for comparing with declared totals.
+/// What the data rows added up to, for comparing with declared totals, and each currency's
+/// total for the report.
+///
+/// Most files have one currency and no negative amounts: then the sum of all amounts, the
+/// currency's total and the credits' sum are the same additions of the same values from zero,
+/// so one sum stands for all three (`Decimal` addition depends only on its operands) until a
+/// second currency or a negative amount sets them apart.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
     pub count: u64,
     pub credit_count: u64,
-    pub credit_sum: Decimal,
     pub debit_count: u64,
     pub debit_sum: Decimal,
-    pub headline_sum: Decimal,
     pub fee_sum: Decimal,
+    /// The sum per currency, in the order first seen: a file has one or two, so a scan of this
+    /// list costs less per row than a map.
+    totals: Vec<(Currency, Decimal)>,
+    /// The sum of all amounts once the file has more than one currency; before, it is the
+    /// only currency's total.
+    mixed_sum: Option<Decimal>,
+    /// The credits' sum once a negative amount came; before, it is the sum of all amounts.
+    credit_sum: Option<Decimal>,
 }
 
 impl Tally {
-    /// Counts one accepted amount; `false` (and nothing counted) if a sum would overflow.
-    pub fn try_add(&mut self, amount: Decimal) -> bool {
-        let Some(headline) = self.headline_sum.checked_add(amount) else {
-            return false;
+    /// Counts one accepted amount of `currency`; `false` (and nothing counted) if a sum would
+    /// overflow.
+    pub fn try_add(&mut self, currency: Currency, amount: Decimal) -> bool {
+        self.add(currency, amount).is_some()
+    }
+
+    fn add(&mut self, currency: Currency, amount: Decimal) -> Option<()> {
+        let at = self.totals.iter().position(|(c, _)| *c == currency);
+        let total = at
+            .map_or(Decimal::ZERO, |at| self.totals[at].1)
+            .checked_add(amount)?;
+        let one_currency = self.mixed_sum.is_none() && (at.is_some() || self.totals.is_empty());
+        let mixed_sum = match one_currency {
+            true => None,
+            false => Some(self.headline_sum().checked_add(amount)?),
         };
-        let (credit, debit) = if amount.is_sign_negative() {
-            (Some(self.credit_sum), self.debit_sum.checked_sub(amount))
-        } else {
-            (self.credit_sum.checked_add(amount), Some(self.debit_sum))
+        let negative = amount.is_sign_negative();
+        let credit_sum = match (self.credit_sum, negative) {
+            (None, false) => None,
+            // The first negative amount: the credits so far are all amounts so far.
+            (None, true) => Some(self.headline_sum()),
+            (Some(credits), false) => Some(credits.checked_add(amount)?),
+            (Some(credits), true) => Some(credits),
         };
-        let (Some(credit), Some(debit)) = (credit, debit) else {
-            return false;
+        let debit_sum = match negative {
+            true => self.debit_sum.checked_sub(amount)?,
+            false => self.debit_sum,
         };
+        match at {
+            Some(at) => self.totals[at].1 = total,
+            None => self.totals.push((currency, total)),
+        }
+        self.mixed_sum = mixed_sum;
+        self.credit_sum = credit_sum;
+        self.debit_sum = debit_sum;
         self.count += 1;
-        self.headline_sum = headline;
-        self.credit_sum = credit;
-        self.debit_sum = debit;
         // By sign bit rather than by comparison with zero (a zero, of either sign, is neither).
-        match (amount.is_zero(), amount.is_sign_negative()) {
+        match (amount.is_zero(), negative) {
             (true, _) => {}
             (false, false) => self.credit_count += 1,
             (false, true) => self.debit_count += 1,
         }
-        true
+        Some(())
+    }
+
+    /// The sum of all amounts, whatever their currency.
+    pub fn headline_sum(&self) -> Decimal {
+        self.mixed_sum
+            .unwrap_or_else(|| self.totals.first().map_or(Decimal::ZERO, |&(_, t)| t))
+    }
+
+    /// The sum of the amounts not signed negative.
+    pub fn credit_sum(&self) -> Decimal {
+        self.credit_sum.unwrap_or_else(|| self.headline_sum())
+    }
+
+    /// Each currency's total, in the order first seen.
+    pub fn totals(&self) -> &[(Currency, Decimal)] {
+        &self.totals
     }
 }
 
@@ -116,7 +163,7 @@ fn metric(label: &str, tally: &Tally) -> Option<Decimal> {
     } else if is(&["支出笔数", "debit count"]) {
         Some(Decimal::from(tally.debit_count))
     } else if is(&["收入金额", "total credits"]) {
-        Some(tally.credit_sum)
+        Some(tally.credit_sum())
     } else if is(&["支出金额", "total debits"]) {
         Some(tally.debit_sum)
     } else if is(&[
@@ -126,7 +173,7 @@ fn metric(label: &str, tally: &Tally) -> Option<Decimal> {
         "total amount",
         "total gross",
     ]) {
-        Some(tally.headline_sum)
+        Some(tally.headline_sum())
     } else if is(&["手续费总金额", "total fee", "total fees"]) {
         Some(tally.fee_sum)
     } else {
@@ -208,6 +255,7 @@ pub fn check_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn labels() {
@@ -236,12 +284,112 @@ mod tests {
             Decimal::new(5, 1),
             Decimal::new(-3, 0),
         ] {
-            assert!(tally.try_add(v));
+            assert!(tally.try_add(Currency::CNY, v));
         }
         assert_eq!(
             (tally.count, tally.credit_count, tally.debit_count),
             (4, 1, 1)
         );
+    }
+
+    /// The sums kept apart, as `Tally` would without sharing one: each of them added to (or,
+    /// for debits, taken from) on every amount that fits them all.
+    #[derive(Default)]
+    struct Separate {
+        totals: Vec<(Currency, Decimal)>,
+        headline: Decimal,
+        credit: Decimal,
+        debit: Decimal,
+        counts: (u64, u64, u64),
+    }
+
+    impl Separate {
+        fn try_add(&mut self, currency: Currency, amount: Decimal) -> bool {
+            let at = self.totals.iter().position(|(c, _)| *c == currency);
+            let total = at.map_or(Decimal::ZERO, |at| self.totals[at].1);
+            let negative = amount.is_sign_negative();
+            let sums = (
+                total.checked_add(amount),
+                self.headline.checked_add(amount),
+                if negative {
+                    Some(self.credit)
+                } else {
+                    self.credit.checked_add(amount)
+                },
+                if negative {
+                    self.debit.checked_sub(amount)
+                } else {
+                    Some(self.debit)
+                },
+            );
+            let (Some(total), Some(headline), Some(credit), Some(debit)) = sums else {
+                return false;
+            };
+            match at {
+                Some(at) => self.totals[at].1 = total,
+                None => self.totals.push((currency, total)),
+            }
+            (self.headline, self.credit, self.debit) = (headline, credit, debit);
+            self.counts.0 += 1;
+            match (amount.is_zero(), negative) {
+                (true, _) => {}
+                (false, false) => self.counts.1 += 1,
+                (false, true) => self.counts.2 += 1,
+            }
+            true
+        }
+    }
+
+    /// Amounts of every sign, zeros of both signs and several scales, and sizes near the
+    /// limit, where a sum overflows or `Decimal` rounds it.
+    fn an_amount() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            4 => (-99_999i64..99_999, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (0u32..4, any::<bool>()).prop_map(|(s, neg)| {
+                let mut zero = Decimal::new(0, s);
+                zero.set_sign_negative(neg);
+                zero
+            }),
+            1 => (any::<i64>(), any::<bool>(), 0u32..28).prop_map(|(lo, neg, s)| {
+                Decimal::from_parts(lo as u32, (lo >> 32) as u32, u32::MAX - 7, neg, s)
+            }),
+        ]
+    }
+
+    /// A decimal's exact form: equal decimals of other scales or signs of zero differ here.
+    fn exact(d: Decimal) -> [u8; 16] {
+        d.serialize()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// A tally that shares one sum among the currency's total, the sum of all amounts and
+        /// the credits' sum counts every amount as the sums kept apart do, to the bit, whether
+        /// the file has one currency or several and whatever the signs.
+        #[test]
+        fn shared_sums_are_the_sums_kept_apart(rows in prop::collection::vec(
+            (prop_oneof![4 => Just(Currency::CNY), 1 => Just(Currency::USD)], an_amount()),
+            0..60,
+        )) {
+            let (mut shared, mut apart) = (Tally::default(), Separate::default());
+            for &(currency, amount) in &rows {
+                prop_assert_eq!(
+                    shared.try_add(currency, amount),
+                    apart.try_add(currency, amount)
+                );
+                prop_assert_eq!(exact(shared.headline_sum()), exact(apart.headline));
+                prop_assert_eq!(exact(shared.credit_sum()), exact(apart.credit));
+                prop_assert_eq!(exact(shared.debit_sum), exact(apart.debit));
+                let totals = |t: &[(Currency, Decimal)]| {
+                    t.iter().map(|&(c, d)| (c, exact(d))).collect::<Vec<_>>()
+                };
+                prop_assert_eq!(totals(shared.totals()), totals(&apart.totals));
+                prop_assert_eq!(
+                    (shared.count, shared.credit_count, shared.debit_count),
+                    apart.counts
+                );
+            }
+        }
     }
 
     #[test]
@@ -269,8 +417,8 @@ mod tests {
             ),
         ];
         let mut tally = Tally::default();
-        assert!(tally.try_add(Decimal::new(-1, 2)));
-        assert!(tally.try_add(Decimal::new(-1, 2)));
+        assert!(tally.try_add(Currency::CNY, Decimal::new(-1, 2)));
+        assert!(tally.try_add(Currency::CNY, Decimal::new(-1, 2)));
         let checks = check_rows(&rows, &tally, &ColumnMap::default(), &[], false);
         let got: Vec<(String, Option<bool>)> = checks
             .iter()
