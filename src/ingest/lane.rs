@@ -428,12 +428,10 @@ fn plain(text: &str) -> Cell<'_> {
 /// How many ASCII digits `b` holds, counted eight bytes at a time: every card cell is counted.
 fn digit_count(b: &[u8]) -> u32 {
     let (words, tail) = b.as_chunks::<8>();
-    let whole: u32 = words.iter().map(|w| digit_bits(*w).count_ones()).sum();
+    let whole: u32 = words.iter().map(|w| flags(digit_bits(*w))).sum();
     let rest = match b.last_chunk::<8>() {
         // The last eight bytes, less those the words counted.
-        Some(last) if !tail.is_empty() => {
-            (digit_bits(*last) >> (8 * (8 - tail.len()))).count_ones()
-        }
+        Some(last) if !tail.is_empty() => flags(digit_bits(*last) >> (8 * (8 - tail.len()))),
         // Shorter than a word, or nothing left over.
         _ => tail.iter().filter(|c| c.is_ascii_digit()).count() as u32,
     };
@@ -447,6 +445,13 @@ fn digit_bits(w: [u8; 8]) -> u64 {
     const TOP: u64 = 0x8080_8080_8080_8080;
     let x = u64::from_le_bytes(w) ^ 0x3030_3030_3030_3030;
     !(((x & LOW7) + 0x7676_7676_7676_7676) | x) & TOP
+}
+
+/// How many bytes of `bits` have their top bit set (no other bit may be): each flag moved to
+/// its byte's low bit, and the bytes summed into the top one by a multiply, since the baseline
+/// x86-64 has no population count instruction.
+fn flags(bits: u64) -> u32 {
+    ((bits >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as u32
 }
 
 /// A byte that the general parser trims from either end of a cell: ASCII white space, the
