@@ -360,7 +360,9 @@ impl Symbols {
         Sym(i)
     }
 
-    /// A reference: packed when it is digits, else interned.
+    /// A reference: packed when it is digits, else interned. Inlined: the sinks run it on two
+    /// or three ids of every row, and most are packed.
+    #[inline]
     pub fn reference(&mut self, s: &str) -> Ref {
         Ref::pack(s.as_bytes()).unwrap_or_else(|| Ref(u64::from(self.intern(s).0)))
     }

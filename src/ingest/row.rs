@@ -55,8 +55,10 @@ pub struct RowRules {
 pub struct RowParser {
     pub map: ColumnMap,
     pub rules: RowRules,
-    /// Sum of the values as written in each money column, for checking footer totals.
-    pub column_sums: Vec<Option<Decimal>>,
+    /// Sum of the values as written in each money column, for checking footer totals: zero
+    /// for a column without any (a sum from zero is the values' sum: adding to a zero gives the
+    /// other value as it is).
+    pub column_sums: Vec<Decimal>,
     /// This row's money cells, added to `column_sums` only if the row becomes a record.
     row_sums: Vec<(usize, Decimal)>,
     fee_total: Decimal,
@@ -95,7 +97,7 @@ impl RowParser {
         RowParser {
             map,
             rules,
-            column_sums: vec![None; n],
+            column_sums: vec![Decimal::ZERO; n],
             row_sums: Vec::new(),
             fee_total: Decimal::ZERO,
             row_ascii: false,
@@ -649,21 +651,24 @@ impl RowParser {
 /// sums (`columns`, `fees`): all or, when a sum would overflow, none, and `Err` with the
 /// column whose sum would (`None` for the fee total).
 fn add_sums(
-    columns: &mut [Option<Decimal>],
+    columns: &mut [Decimal],
     fees: &mut Decimal,
     row: &mut [(usize, Decimal)],
     fee: Option<Decimal>,
 ) -> Result<(), Option<usize>> {
     // Each row value is replaced by its column's new sum, then all are stored.
     for (col, value) in row.iter_mut() {
-        *value = columns[*col]
-            .unwrap_or_default()
-            .checked_add(*value)
-            .ok_or(Some(*col))?;
+        *value = columns[*col].checked_add(*value).ok_or(Some(*col))?;
     }
-    let fee_total = fees.checked_add(fee.unwrap_or_default()).ok_or(None)?;
+    let fee_total = match fee {
+        Some(fee) => fees.checked_add(fee).ok_or(None)?,
+        // A row without a fee adds zero, which gives the total as it is, or for a zero total
+        // the zero added: a log's rows need no addition.
+        None if fees.is_zero() => Decimal::ZERO,
+        None => *fees,
+    };
     for &(col, sum) in row.iter() {
-        columns[col] = Some(sum);
+        columns[col] = sum;
     }
     *fees = fee_total;
     Ok(())
@@ -904,6 +909,73 @@ mod tests {
             taken > 3_000 && left > 3_000,
             "lane {taken}, general {left}"
         );
+    }
+
+    /// `add_sums` as first written: sums from `None`, a fee-less row adding zero to the fee
+    /// total.
+    fn add_sums_with_zeros(
+        columns: &mut [Option<Decimal>],
+        fees: &mut Decimal,
+        row: &mut [(usize, Decimal)],
+        fee: Option<Decimal>,
+    ) -> Result<(), Option<usize>> {
+        for (col, value) in row.iter_mut() {
+            *value = columns[*col]
+                .unwrap_or_default()
+                .checked_add(*value)
+                .ok_or(Some(*col))?;
+        }
+        let fee_total = fees.checked_add(fee.unwrap_or_default()).ok_or(None)?;
+        for &(col, sum) in row.iter() {
+            columns[col] = Some(sum);
+        }
+        *fees = fee_total;
+        Ok(())
+    }
+
+    /// Zeros of every scale and sign, small amounts, and sizes where a sum overflows.
+    fn a_sum_term() -> impl proptest::strategy::Strategy<Value = Decimal> {
+        use proptest::prelude::*;
+        prop_oneof![
+            2 => (0u32..4, any::<bool>()).prop_map(|(s, neg)| {
+                let mut zero = Decimal::new(0, s);
+                zero.set_sign_negative(neg);
+                zero
+            }),
+            4 => (-9_999i64..9_999, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (any::<u32>(), any::<bool>(), 0u32..3).prop_map(|(lo, neg, s)| {
+                Decimal::from_parts(lo, 0, u32::MAX - 3, neg, s)
+            }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Footer sums kept from zero, with no addition for a row without a fee, are the sums
+        /// kept from `None` with zero added, to the bit (the scale and sign of a zero too), and
+        /// fail on the same rows.
+        #[test]
+        fn sums_from_zero_are_sums_with_zeros_added(rows in proptest::collection::vec(
+            (
+                proptest::collection::vec((0usize..3, a_sum_term()), 0..4),
+                proptest::option::of(a_sum_term()),
+            ),
+            0..40,
+        )) {
+            let bits = |d: &Decimal| d.serialize();
+            let (mut columns, mut fees) = ([Decimal::ZERO; 3], Decimal::ZERO);
+            let (mut options, mut old_fees) = ([None; 3], Decimal::ZERO);
+            for (cells, fee) in rows {
+                let (mut a, mut b) = (cells.clone(), cells);
+                proptest::prop_assert_eq!(
+                    add_sums(&mut columns, &mut fees, &mut a, fee),
+                    add_sums_with_zeros(&mut options, &mut old_fees, &mut b, fee)
+                );
+                let old = options.map(|o: Option<Decimal>| bits(&o.unwrap_or_default()));
+                proptest::prop_assert_eq!(columns.each_ref().map(bits), old);
+                proptest::prop_assert_eq!(bits(&fees), bits(&old_fees));
+            }
+        }
     }
 
     /// The lane is not idle: ordinary rows of a plain log go through it.

@@ -197,7 +197,7 @@ pub fn check_rows(
     rows: &[(u64, Vec<String>)],
     tally: &Tally,
     map: &ColumnMap,
-    column_sums: &[Option<Decimal>],
+    column_sums: &[Decimal],
     decimal_comma: bool,
 ) -> Vec<SummaryCheck> {
     let mut out = Vec::new();
@@ -236,11 +236,7 @@ pub fn check_rows(
             let in_money_col = money.iter().any(|f| map.cols(*f).contains(&col));
             let header = clean(map.headers.get(col).map_or("", String::as_str)).into_owned();
             let computed = if in_money_col {
-                column_sums
-                    .get(col)
-                    .copied()
-                    .flatten()
-                    .or(Some(Decimal::ZERO))
+                Some(column_sums.get(col).copied().unwrap_or_default())
             } else {
                 None
             };
