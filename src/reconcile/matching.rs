@@ -94,6 +94,12 @@ impl Matches {
         }
     }
 
+    /// Notes that `line` settles `tx`, already settled, a second time.
+    fn settle_twice(&mut self, line: u32, tx: u32) {
+        self.line_tx[line as usize] = TWICE;
+        self.twice.push((line, tx));
+    }
+
     /// The pairs in the order they were made: by key in statement order, then the tolerant
     /// ones, closest first.
     pub fn pairs(&self) -> impl Iterator<Item = Pair> + '_ {
@@ -406,10 +412,7 @@ fn by_key(
         let Some(first) = first else { continue };
         match best {
             Some(t) => m.pair(t, li, how),
-            None => {
-                m.line_tx[li as usize] = TWICE;
-                m.twice.push((li, first));
-            }
+            None => m.settle_twice(li, first),
         }
         return;
     }
@@ -528,6 +531,36 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// A line's entry in `line_tx` tells its pairing: paired lines are the lines of
+        /// `pairs()` and lines marked `TWICE` those of `twice`, as `line_outcomes` reads them.
+        #[test]
+        fn line_tx_tells_the_pairs_and_the_lines_settling_twice(
+            steps in prop::collection::vec((0u32..40, 0u32..30, 0u8..5), 0..60),
+        ) {
+            let mut m = Matches::new(40, 30);
+            for (line, tx, how) in steps {
+                if m.line_matched(line as usize) {
+                    continue;
+                }
+                match how {
+                    0 => m.settle_twice(line, tx),
+                    _ if m.tx_matched(tx as usize) => {}
+                    1 => m.pair(tx, line, How::Reference),
+                    2 => m.pair(tx, line, How::TxnId),
+                    3 => m.pair(tx, line, How::OrderId),
+                    _ => m.pair(tx, line, How::Tolerant),
+                }
+            }
+            let mut paired: Vec<u32> = m.pairs().map(|p| p.line).collect();
+            paired.sort_unstable();
+            let marked: Vec<u32> = (0..40).filter(|&li| m.line_tx[li as usize] < TWICE).collect();
+            prop_assert_eq!(paired, marked);
+            let mut twice: Vec<u32> = m.twice.iter().map(|&(li, _)| li).collect();
+            twice.sort_unstable();
+            let marked: Vec<u32> = (0..40).filter(|&li| m.line_tx[li as usize] == TWICE).collect();
+            prop_assert_eq!(twice, marked);
+        }
+
         /// From wherever the finger was left, it finds what a binary search finds.
         #[test]
         fn a_finger_finds_the_first_entry_of_a_key(

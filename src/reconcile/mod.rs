@@ -392,25 +392,23 @@ fn line_outcomes(
     st: &Statement,
     m: &matching::Matches,
 ) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
-    let mut outcomes = vec![LineOutcome::Unexpected; st.len()];
     // As days of the common era.
     let mut days: Option<(i32, i32)> = None;
-    for (li, l) in st.lines().enumerate() {
+    // A line's pairing is in `line_tx`: paired lines are those of `m.pairs()`, and lines
+    // marked `TWICE` those of `m.twice` (`matching::Matches`).
+    let outcome = |(l, &tx): (statement::Line<'_>, &u32)| {
         if let Some(d) = l.settle_day() {
             days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
         }
-        if !l.is_transaction() {
-            outcomes[li] = LineOutcome::NotTransaction;
-        } else if !l.has_key() && l.utc().is_none() && !m.line_matched(li) {
-            outcomes[li] = LineOutcome::Total;
+        match tx {
+            matching::TWICE => LineOutcome::SettledTwice,
+            matching::UNPAIRED if !l.is_transaction() => LineOutcome::NotTransaction,
+            matching::UNPAIRED if !l.has_key() && l.utc().is_none() => LineOutcome::Total,
+            matching::UNPAIRED => LineOutcome::Unexpected,
+            _ => LineOutcome::Matched,
         }
-    }
-    for p in m.pairs() {
-        outcomes[p.line as usize] = LineOutcome::Matched;
-    }
-    for &(li, _) in &m.twice {
-        outcomes[li as usize] = LineOutcome::SettledTwice;
-    }
+    };
+    let outcomes = st.lines().zip(&m.line_tx).map(outcome).collect();
     let date = NaiveDate::from_num_days_from_ce_opt;
     let dates = days.and_then(|(lo, hi)| Some((date(lo)?, date(hi)?)));
     (outcomes, dates)
