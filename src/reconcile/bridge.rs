@@ -126,8 +126,8 @@ impl Sums {
 /// of the period), the pairs' differences and the totals' differences.
 pub fn log_sums(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], rates: &mut Rates<'_>) -> Sums {
     let mut trails = Trails::default();
-    let fees = expected(c, rates, &mut trails);
-    paired(c, rates, &fees, &mut trails);
+    expected(c, rates, &mut trails);
+    paired(c, rates, &mut trails);
     for (li, group) in totals {
         let l = c.inp.statement.line(*li);
         let expected: Fixed = group
@@ -161,18 +161,13 @@ pub fn trail(
     render(&log.merge(lines).0, bank, out)
 }
 
-/// In `expected`'s answer: no contracted fee found for the transaction.
-const NO_FEE: i64 = i64::MIN;
-
 /// The log's side: what was charged and the contracted fees, and what of it is unsettled,
-/// pending or outside the period. Returns each transaction's contracted fee (`Fixed::value`),
-/// or `NO_FEE`, for `paired`.
-fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) -> Vec<i64> {
+/// pending or outside the period.
+fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
     // Charged (in minor units: every charge of a currency has its decimals, so they add as
     // integers) and contracted fees by the journal's currency index, once it has any.
     let mut charged: Vec<Option<(i128, Fixed)>> = vec![None; j.currencies.len()];
-    let mut fees = Vec::with_capacity(j.txs.len());
     for (i, t) in j.txs.iter().enumerate() {
         let o = c.tx_outcomes[i];
         if !matches!(
@@ -183,14 +178,9 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) -> Vec<i64>
                 | TxOutcome::Pending
                 | TxOutcome::OutOfPeriod
         ) {
-            fees.push(NO_FEE);
             continue;
         }
-        let (amount, fee, contracted) = expected_of(c, rates, i as u32);
-        fees.push(match contracted {
-            true => i64::try_from(fee.value()).unwrap_or(NO_FEE),
-            false => NO_FEE,
-        });
+        let (amount, fee, _) = expected_of(c, rates, i as u32);
         let sums = charged[usize::from(j.currency_index_of(t))].get_or_insert_default();
         sums.0 += i128::from(signed(j, t));
         sums.1 += fee;
@@ -209,12 +199,11 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) -> Vec<i64>
             t.fees = fee;
         }
     }
-    fees
 }
 
 /// Each pair's share of the gap: declined but settled, another currency, or the differences
-/// in amount, fee and net. `fees`: each transaction's contracted fee, as `expected` found it.
-fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, fees: &[i64], trails: &mut Trails) {
+/// in amount, fee and net.
+fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
     let j = c.inp.journal;
     for p in c.matches.pairs() {
         let (t, l) = (j.tx(p.tx), c.inp.statement.line(p.line));
@@ -234,23 +223,6 @@ fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, fees: &[i64], trails: &mut Trails)
                 let as_charged = l.gross() > 0
                     && signed(j, t) == l.gross()
                     && basis == (j.place(t).merchant, tx_channel(t));
-                // Then its contracted fee is the transaction's, which `expected` found: a line
-                // that charges it and nets gross less fee adds nothing, decided without pricing
-                // the line again. (Else, as when no fee was found, the line is priced below.)
-                let cached = fees[p.tx as usize];
-                if as_charged
-                    && cached != NO_FEE
-                    && l.fee_amount().value() == i128::from(cached)
-                    && nets_gross_less_fee(&l)
-                {
-                    debug_assert_eq!(
-                        rates
-                            .get(basis.0, basis.1)
-                            .map(|r| r.fee(l.gross(), l.minor_units()).value()),
-                        Some(i128::from(cached))
-                    );
-                    continue;
-                }
                 if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
                     // Most lines charge the contracted fee and net gross less fee: both terms
                     // are then nothing, told apart on the integers and left out.
