@@ -19,6 +19,7 @@ mod lines;
 mod memo;
 mod plain;
 mod profile;
+mod records;
 mod row;
 mod summary;
 mod terminals;
