@@ -2,7 +2,7 @@
 //! day/month order, decimal comma or point, and whether fees are written negative.
 
 use super::amount::{decimal_comma_evidence, parse_amount};
-use super::cell::{clean, is_placeholder};
+use super::cell::{clean, clean_ascii, is_placeholder};
 use super::columns::{ColumnMap, Field};
 use super::datetime::{DateOrder, needs_order, order_evidence};
 use super::layout::NumberedReader;
@@ -100,7 +100,14 @@ impl Scan {
     /// One data row on physical `line`, its raw cells by column.
     fn row<'r>(&mut self, line: u64, raw: impl Fn(usize) -> &'r str) {
         let ev = &mut self.ev;
-        let cell = |c: usize| clean(raw(c));
+        let cell = |c: usize| {
+            let raw = raw(c);
+            if raw.is_ascii() {
+                Cow::Borrowed(clean_ascii(raw))
+            } else {
+                clean(raw)
+            }
+        };
         for &c in &self.date_cols {
             let s = cell(c);
             if let Some(o) = order_evidence(&s) {
