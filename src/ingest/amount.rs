@@ -181,16 +181,26 @@ fn valid_integer(int: &[u8], group: [u8; 2]) -> bool {
     parts.all(|p| p.len() == 3 && p.iter().all(u8::is_ascii_digit))
 }
 
+/// Whether `c` may appear in an amount that gives evidence of the decimal separator: digits,
+/// separators, signs, brackets, currency symbols and the apostrophe.
+fn plausible_in_amount(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '.' | ',' | ' ' | '+' | '-' | '(' | ')' | '¥' | '￥' | '$' | '€' | '£' | '\''
+        )
+}
+
 /// What one cell says about the file's decimal separator: `Some(true)` decimal comma,
 /// `Some(false)` decimal point, `None` when it cannot tell (`1,234`, `12`, `1.234`).
 pub fn decimal_comma_evidence(cell: &str) -> Option<bool> {
-    let plausible = |c: char| c.is_ascii_digit() || "., +-()¥￥$€£'".contains(c);
-    if !cell.chars().all(plausible) {
+    if !cell.chars().all(plausible_in_amount) {
         return None;
     }
     let s = cell.trim_matches(|c: char| !c.is_ascii_digit());
-    let last_comma = s.rfind(',');
-    let last_point = s.rfind('.');
+    // Short cells: a byte loop, not a search's setup (the separators are ASCII).
+    let last_comma = s.bytes().rposition(|b| b == b',');
+    let last_point = s.bytes().rposition(|b| b == b'.');
     match (last_comma, last_point) {
         (Some(c), Some(p)) => Some(c > p),
         (Some(c), None) => (s.len() - c - 1 != 3).then_some(true),
@@ -321,6 +331,16 @@ mod tests {
             v,
             Decimal::from_str("0.1234567890123456789012345678").unwrap()
         );
+    }
+
+    /// The characters an evidence cell may hold are exactly those of the list they were once
+    /// looked up in.
+    #[test]
+    fn plausible_characters_are_the_listed_ones() {
+        for c in (0..=0x1_ffff).filter_map(char::from_u32) {
+            let listed = c.is_ascii_digit() || "., +-()¥￥$€£'".contains(c);
+            assert_eq!(plausible_in_amount(c), listed, "{c:?}");
+        }
     }
 
     #[test]

@@ -84,6 +84,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// On ASCII, the shortcut removes what `clean` removes: padding of every kind, a
+        /// backtick, apostrophes.
+        #[test]
+        fn clean_ascii_is_clean_on_ascii(
+            raw in proptest::collection::vec(
+                proptest::sample::select(vec![" ", "\t", "\r", "\n", "\x0b", "\x0c", "`", "'", "1", "a", ".", "\x00", "\x1f"]),
+                0..12,
+            )
+        ) {
+            let raw = raw.concat();
+            proptest::prop_assert_eq!(clean_ascii(&raw), clean(&raw));
+        }
+    }
+
     #[test]
     fn placeholders() {
         assert!(is_placeholder("-"));

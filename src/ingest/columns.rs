@@ -145,10 +145,10 @@ pub fn lookup(normalized: &str) -> Option<(Field, usize)> {
 }
 
 /// How many cells of a row look like column names: the header detector's score.
-pub fn header_score(cells: &[String]) -> usize {
+pub fn header_score<S: AsRef<str>>(cells: impl Iterator<Item = S>) -> usize {
     let mut seen = Vec::new();
     for cell in cells {
-        if let Some((f, _)) = lookup(&normalize(cell))
+        if let Some((f, _)) = lookup(&normalize(cell.as_ref()))
             && (!seen.contains(&f) || f.multi())
         {
             seen.push(f);

@@ -4,6 +4,8 @@
 use super::cell::clean;
 use super::columns::{header_score, normalize};
 use super::lines::LineCounter;
+use super::records::{self, Cells};
+use std::ops::ControlFlow;
 
 /// How many records of the sample are searched for the header.
 pub const HEADER_SCAN: usize = 200;
@@ -68,43 +70,45 @@ pub fn detect(text: &str, delimiter: Option<u8>, required: &[String]) -> Option<
     let required: Vec<String> = required.iter().map(|h| normalize(h)).collect();
     let mut best: Option<(usize, Layout)> = None;
     for delim in candidates {
-        let mut rdr = NumberedReader::new(text.as_bytes(), delim);
-        let mut rec = csv::ByteRecord::new();
-        for _ in 0..HEADER_SCAN {
-            let Ok(Some(line)) = rdr.next(&mut rec) else {
-                break;
-            };
-            let cells: Vec<String> = rec
-                .iter()
-                .map(|c| clean(&String::from_utf8_lossy(c)).into_owned())
-                .collect();
-            let score = if required.is_empty() {
-                header_score(&cells)
-            } else {
-                let norm: Vec<String> = cells.iter().map(|c| normalize(c)).collect();
-                if required.iter().all(|r| norm.contains(r)) {
-                    1000
-                } else {
-                    0
-                }
-            };
+        let mut scanned = 0;
+        records::each(text, delim, |line, cells| {
+            let score = score(cells, &required, best.as_ref().map_or(0, |(s, _)| *s));
             if score >= 2 && best.as_ref().is_none_or(|(s, _)| score > *s) {
-                let headers = rec
-                    .iter()
-                    .map(|c| String::from_utf8_lossy(c).into_owned())
-                    .collect();
-                best = Some((
-                    score,
-                    Layout {
-                        delimiter: delim,
-                        header_line: line,
-                        headers,
-                    },
-                ));
+                let layout = Layout {
+                    delimiter: delim,
+                    header_line: line,
+                    headers: cells.iter().map(str::to_owned).collect(),
+                };
+                best = Some((score, layout));
             }
-        }
+            scanned += 1;
+            if scanned < HEADER_SCAN {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        });
     }
     best.map(|(_, l)| l)
+}
+
+/// A row's score as a header: how many of its cells name a field, or with `required` names,
+/// 1000 when it holds them all. A row scores at most one a cell, so a row with too few cells to
+/// beat `best` (or to reach the two a header needs) is not scored: 0.
+fn score(cells: Cells<'_>, required: &[String], best: usize) -> usize {
+    let cleaned = || cells.iter().map(clean);
+    if !required.is_empty() {
+        let norm: Vec<String> = cleaned().map(|c| normalize(&c)).collect();
+        return if required.iter().all(|r| norm.contains(r)) {
+            1000
+        } else {
+            0
+        };
+    }
+    if cells.len() < 2 || cells.len() <= best {
+        return 0;
+    }
+    header_score(cleaned())
 }
 
 /// For a file with no header: a guess at its columns from the first row, to put in the error.
@@ -150,6 +154,17 @@ mod tests {
             assert_eq!(l.header_line, 4, "{d:?}");
             assert_eq!(l.headers, vec!["date", "amount", "rrn"]);
         }
+    }
+
+    /// Rows are scored only when they have cells enough to beat the best so far: a row naming
+    /// two fields does not hide a later one naming three, nor a longer data row the header.
+    #[test]
+    fn the_row_naming_most_fields_wins() {
+        let text = "date,amount\ndate,amount,rrn\n2026-01-01,1.00,1,x,y\n";
+        let l = detect(text, None, &[]).unwrap();
+        assert_eq!((l.header_line, l.headers.len()), (2, 3));
+        let text = "date;amount\ndate,amount\ndate,amount,rrn\n";
+        assert_eq!(detect(text, None, &[]).unwrap().delimiter, b',');
     }
 
     #[test]

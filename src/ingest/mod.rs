@@ -19,6 +19,7 @@ mod lines;
 mod memo;
 mod plain;
 mod profile;
+mod records;
 mod row;
 mod summary;
 mod terminals;
@@ -354,7 +355,7 @@ fn read_file_with(
     }
 
     // Per-file conventions, from the sample and if need be the whole file.
-    let mut ev = evidence::gather(text.as_bytes(), delimiter, hline, &map, u64::MAX);
+    let mut ev = evidence::gather_text(&text, delimiter, hline, &map);
     let dates_undecided =
         ev.needs_order.is_some() && ev.order.is_none() && opts.date_order.is_none();
     let decimals_undecided = ev.ambiguous_amount.is_some()
@@ -368,7 +369,6 @@ fn read_file_with(
             delimiter,
             hline,
             &map,
-            u64::MAX,
         );
     }
     let date_order = decide_dates(path, opts, profile, &ev, &mut decisions)?;

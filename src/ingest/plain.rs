@@ -99,9 +99,9 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
 /// knows fit `u32`): at the front of `cells`, whose other entries are room kept for the next
 /// line, so that no cell written grows the list. The delimiters are marked 64 bytes at a time
 /// (`marks64`); the last bytes of a long line by the last 64, a short line's 16 at a time.
-// Called from one place, once a line: inlined there, the call's spills and setup go.
+// Called once a line: inlined where it is called, the call's spills and setup go.
 #[inline(always)]
-fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> usize {
+pub(super) fn split(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> usize {
     let delimiters = u8x16::splat(delimiter);
     let mut n = 0;
     let mut from = 0;
