@@ -448,7 +448,7 @@ impl LogFirst {
         std::thread::scope(|s| {
             let by_card = s.spawn(|| journal.sorted_by_card());
             let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
-            let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
+            let voided = journal.voided_sales_of(&by_terminal);
             let side = LogSide::of(journal, &voided);
             LogFirst {
                 by_terminal,
