@@ -443,21 +443,19 @@ struct LogFirst {
 
 impl LogFirst {
     fn of(journal: &Journal) -> LogFirst {
-        // The card order and reconcile's index by reference need nothing else, so they are
-        // sorted on the other core (idle once the statement is read, which is mostly first)
-        // while the terminal order and the voided sales are found here.
+        // The card order needs nothing else, so it is sorted on the other core (idle once the
+        // statement is read, which is mostly first) while the rest is found here.
         std::thread::scope(|s| {
-            let sorted = s.spawn(|| (journal.sorted_by_card(), LogSide::keys(journal)));
+            let by_card = s.spawn(|| journal.sorted_by_card());
             let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
-            let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
-            let (by_card, keys) = sorted
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let side = LogSide::with_keys(journal, keys, &voided);
+            let voided = journal.voided_sales_of(&by_terminal);
+            let side = LogSide::of(journal, &voided);
             LogFirst {
                 by_terminal,
                 voided,
-                by_card,
+                by_card: by_card
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
                 side,
             }
         })

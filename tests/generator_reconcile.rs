@@ -15,7 +15,7 @@ use txaudit::ingest::parse_instant;
 use txaudit::model::{FileId, Role};
 use txaudit::reconcile::contract::Contract;
 use txaudit::reconcile::statement::Statement;
-use txaudit::reconcile::{Inputs, TxOutcome, Voided, reconcile};
+use txaudit::reconcile::{Inputs, TxOutcome, reconcile};
 use txaudit::rules::{Context, run_all};
 
 /// Three days of traffic, the fewest the case allows (a sale settled at T+3 must stay inside the
@@ -81,7 +81,7 @@ fn every_planted_problem_is_found_and_the_trail_closes() {
     let zone = config.ingest.tz.unwrap();
     let as_of = parse_instant(&manifest.as_of, zone).unwrap();
     let rec = reconcile(&Inputs {
-        voided: &Voided::of(&journal.voided_sales()),
+        voided: &journal.voided_sales(),
         max_findings: None,
         journal: &journal,
         statement: &statement,

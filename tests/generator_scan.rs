@@ -10,7 +10,6 @@ use txaudit::audit::load_logs;
 use txaudit::config::Config;
 use txaudit::finding::Finding;
 use txaudit::ingest::{IngestOptions, Zone, parse_instant, read_register};
-use txaudit::journal::Voided;
 use txaudit::model::Currency;
 use txaudit::rules::{Context, Orders, RULES, run_all};
 
@@ -52,7 +51,7 @@ fn every_planted_anomaly_is_found_and_clean_traffic_stays_quiet() {
     // Given the orders and the voided sales, as `txaudit reconcile` finds them once for the
     // rules and reconcile, the rules find the same.
     let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
-    let voided = Voided::of(&journal.voided_sales_of(by_terminal.groups()));
+    let voided = journal.voided_sales_of(&by_terminal);
     assert!((0..journal.txs.len()).any(|i| voided.get(i)));
     let orders = Orders {
         by_terminal: Cow::Borrowed(&by_terminal),

@@ -14,7 +14,7 @@ use txaudit::ingest::{IngestOptions, Zone, parse_instant};
 use txaudit::model::{Currency, Role};
 use txaudit::reconcile::contract::Contract;
 use txaudit::reconcile::statement::Statement;
-use txaudit::reconcile::{Inputs, LineOutcome, Pair, Reconciliation, TxOutcome, Voided, reconcile};
+use txaudit::reconcile::{Inputs, LineOutcome, Pair, Reconciliation, TxOutcome, reconcile};
 
 const TX_HEADER: &str =
     "timestamp,merchant_id,terminal_id,rrn,card,amount,currency,type,status,channel\n";
@@ -116,7 +116,7 @@ fn run_files(
     .unwrap();
     let as_of = parse_instant(as_of, Zone::parse("Asia/Shanghai").unwrap()).unwrap();
     let rec = reconcile(&Inputs {
-        voided: &Voided::of(&journal.voided_sales()),
+        voided: &journal.voided_sales(),
         max_findings: None,
         journal: &journal,
         statement: &statement,

@@ -135,64 +135,56 @@ impl Journal {
 
     /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`
     /// last, where a key may be none), then time, then file position. A counting sort: two
-    /// passes in file order, no comparison of transactions. A group whose times come in file
-    /// order (most) needs no sort; the others are sorted on their own.
+    /// passes in file order, no comparison of transactions. When the log comes in time order
+    /// (most do) every group does and none needs a sort; else each is sorted on its own, where
+    /// its times are out of order.
     pub fn grouped_by(&self, key: impl Fn(&Tx) -> Option<Sym>) -> Grouped {
-        // Each distinct key gets a number in order of first sight, through a table indexed by
-        // symbol (`NIL`: not seen); per number, the count and the latest time so far (`None`
-        // once a time came earlier than one before it). Rows without a key are numbered `NIL`.
-        let mut numbers: Vec<u32> = Vec::new();
-        let mut keys: Vec<Sym> = Vec::new();
-        let mut stats: Vec<(u32, Option<i64>)> = Vec::new();
-        let mut numbered: Vec<u32> = Vec::with_capacity(self.txs.len());
-        for t in &self.txs {
-            let Some(k) = key(t) else {
-                numbered.push(NIL);
-                continue;
-            };
-            let slot = if k.is_none() { 0 } else { k.index() + 1 };
-            if slot >= numbers.len() {
-                numbers.resize(slot + 1, NIL);
-            }
-            if numbers[slot] == NIL {
-                numbers[slot] = keys.len() as u32;
-                keys.push(k);
-                stats.push((0, Some(i64::MIN)));
-            }
-            let n = numbers[slot];
-            numbered.push(n);
-            let (count, latest) = &mut stats[n as usize];
-            *count += 1;
-            *latest = latest.filter(|l| *l <= t.utc()).map(|_| t.utc());
-        }
-        drop(numbers);
-        let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
-        by_key.sort_unstable_by_key(|&n| keys[n as usize]);
-        // Where each group starts; `next` then counts up from each number's start.
-        let mut next = vec![0u32; keys.len()];
-        let mut starts = Vec::with_capacity(keys.len() + 1);
-        let mut unsorted = Vec::new();
+        // Each key counted under its symbol's position plus one, `Sym::NONE` under 0: the
+        // counts then run in symbol order but for `Sym::NONE`, which is placed last. Rows
+        // without a key are counted under `NIL`, that is, not at all.
+        let mut counts: Vec<u32> = Vec::new();
+        let mut in_time_order = true;
+        let mut latest = i64::MIN;
+        let slots: Vec<u32> = (self.txs.iter())
+            .map(|t| {
+                in_time_order &= latest <= t.utc();
+                latest = t.utc();
+                let Some(k) = key(t) else {
+                    return NIL;
+                };
+                let slot = (k.index() as u32).wrapping_add(1);
+                if slot as usize >= counts.len() {
+                    counts.resize(slot as usize + 1, 0);
+                }
+                counts[slot as usize] += 1;
+                slot
+            })
+            .collect();
+        // Where each slot's group starts; `next` then counts up from there.
+        let mut next = vec![0u32; counts.len()];
+        let mut starts = Vec::new();
         let mut at = 0;
-        for &n in &by_key {
-            let (count, latest) = stats[n as usize];
-            if latest.is_none() {
-                unsorted.push(starts.len());
+        for slot in (1..counts.len()).chain((!counts.is_empty()).then_some(0)) {
+            if counts[slot] > 0 {
+                starts.push(at);
+                next[slot] = at;
+                at += counts[slot];
             }
-            starts.push(at);
-            next[n as usize] = at;
-            at += count;
         }
         starts.push(at);
         let mut order = vec![0u32; at as usize];
-        for (i, &n) in numbered.iter().enumerate().filter(|(_, n)| **n != NIL) {
-            let slot = &mut next[n as usize];
-            order[*slot as usize] = i as u32;
-            *slot += 1;
+        for (i, &slot) in slots.iter().enumerate().filter(|(_, s)| **s != NIL) {
+            let n = &mut next[slot as usize];
+            order[*n as usize] = i as u32;
+            *n += 1;
         }
-        for g in unsorted {
-            self.by_time(&mut order[starts[g] as usize..starts[g + 1] as usize]);
+        let mut grouped = Grouped { order, starts };
+        if !in_time_order {
+            for w in grouped.starts.windows(2) {
+                self.by_time(&mut grouped.order[w[0] as usize..w[1] as usize]);
+            }
         }
-        Grouped { order, starts }
+        grouped
     }
 
     /// Sorts transaction indexes that are in file order by time, then file order.

@@ -179,10 +179,12 @@ pub struct Index {
 }
 
 impl Index {
-    /// Indexes the journal by reference.
-    pub fn new(journal: &Journal) -> Index {
+    /// Indexes the journal by reference, showing `each` transaction on the way: one pass over
+    /// the log.
+    pub fn new(journal: &Journal, mut each: impl FnMut(usize, &Tx)) -> Index {
         let mut sorted = Vec::with_capacity(journal.txs.len());
         for (i, t) in journal.txs.iter().enumerate() {
+            each(i, t);
             if !t.reference.is_none() {
                 let key = t.reference.bits();
                 sorted.push([(key >> 32) as u32, key as u32, i as u32]);

@@ -316,56 +316,40 @@ impl Facts {
 }
 
 /// What reconcile reads of the log alone, before it matches: the log's index by reference and
-/// each transaction's facts. It needs no statement, so it may be found while the statement is
-/// still being read.
+/// each transaction's facts, from one pass over the log. It needs no statement, so it may be
+/// found while the statement is still being read.
 #[derive(Debug)]
 pub struct LogSide {
     index: matching::Index,
     facts: Vec<Facts>,
 }
 
-/// The log's transactions sorted by reference (`LogSide::keys`): the costly half of `LogSide`,
-/// which reads the journal alone, so one core may sort it while another finds the voided sales.
-#[derive(Debug)]
-pub struct LogKeys(matching::Index);
-
 impl LogSide {
     pub fn of(j: &Journal, voided: &Voided) -> LogSide {
-        LogSide::with_keys(j, LogSide::keys(j), voided)
-    }
-
-    /// The log's index by reference, before the facts that need the voided sales.
-    pub fn keys(j: &Journal) -> LogKeys {
-        LogKeys(matching::Index::new(j))
-    }
-
-    /// `of`, given the journal's `keys`.
-    pub fn with_keys(j: &Journal, keys: LogKeys, voided: &Voided) -> LogSide {
-        let LogKeys(mut index) = keys;
-        let mut facts = facts_of(j, voided);
-        duplicate_exports(j, &index, &mut facts);
-        index.compact();
+        let (index, facts) = before_matching(j, voided);
         LogSide { index, facts }
     }
 }
 
-/// Each transaction's facts, from one pass over the log.
-fn facts_of(j: &Journal, voided: &Voided) -> Vec<Facts> {
-    (j.txs.iter().enumerate())
-        .map(|(i, t)| {
-            let hold = if t.kind() == Kind::Preauth {
-                Facts::HOLD
-            } else {
-                0
-            };
-            let settles = if expected(t, voided.get(i)) {
-                Facts::EXPECTED
-            } else {
-                0
-            };
-            Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT)
-        })
-        .collect()
+/// The log's key index (by reference) and each transaction's facts, from one pass over the log.
+fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>) {
+    let mut facts = vec![Facts::default(); j.txs.len()];
+    let mut index = matching::Index::new(j, |i, t| {
+        let hold = if t.kind() == Kind::Preauth {
+            Facts::HOLD
+        } else {
+            0
+        };
+        let settles = if expected(t, voided.get(i)) {
+            Facts::EXPECTED
+        } else {
+            0
+        };
+        facts[i] = Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT);
+    });
+    duplicate_exports(j, &index, &mut facts);
+    index.compact();
+    (index, facts)
 }
 
 /// Marks the second copies of rows exported twice: same contents, same reference. Reads the
