@@ -434,6 +434,12 @@ impl Journal {
         &self.places[tx.place as usize]
     }
 
+    /// The number of `tx`'s place (`place`): a key to look up what is kept per place in a
+    /// vector rather than a map.
+    pub fn place_index(&self, tx: &Tx) -> usize {
+        tx.place as usize
+    }
+
     /// The amount of `tx` in its currency's minor units, signed as read.
     pub fn amount(&self, tx: &Tx) -> i64 {
         match tx.stamp & WIDE {

@@ -465,15 +465,21 @@ impl<'a> Context<'a> {
 /// Values resolved once per merchant, terminal and currency (an amount threshold is held in the
 /// currency's minor units). Settings are looked up by name through maps of strings: fine per
 /// terminal, too slow per card group or per row, and a log has far fewer places than cards.
+///
+/// Looked up per card group, even a map keyed by symbols costs more than the rule's own work:
+/// each value is also kept by place number (`Journal::place_index`: a place has one merchant
+/// and terminal) with its currency, which a place mostly has one of.
 #[derive(Debug)]
 pub struct PerPlace<T> {
     resolved: HashMap<(Sym, Sym, u8), T>,
+    by_place: Vec<Option<(u8, T)>>,
 }
 
 impl<T> Default for PerPlace<T> {
     fn default() -> Self {
         PerPlace {
             resolved: HashMap::new(),
+            by_place: Vec::new(),
         }
     }
 }
@@ -481,15 +487,25 @@ impl<T> Default for PerPlace<T> {
 impl<T: Copy> PerPlace<T> {
     /// The value for `tx`'s merchant, terminal and currency, from `resolve` the first time.
     pub fn get(&mut self, ctx: &Context<'_>, tx: &Tx, resolve: impl FnOnce(&Tx) -> T) -> T {
+        let (number, currency) = (
+            ctx.journal.place_index(tx),
+            ctx.journal.currency_index_of(tx),
+        );
+        if let Some(&Some((c, value))) = self.by_place.get(number)
+            && c == currency
+        {
+            return value;
+        }
         let place = ctx.place(tx);
-        *self
+        let value = *self
             .resolved
-            .entry((
-                place.merchant,
-                place.terminal,
-                ctx.journal.currency_index_of(tx),
-            ))
-            .or_insert_with(|| resolve(tx))
+            .entry((place.merchant, place.terminal, currency))
+            .or_insert_with(|| resolve(tx));
+        if number >= self.by_place.len() {
+            self.by_place.resize(number + 1, None);
+        }
+        self.by_place[number] = Some((currency, value));
+        value
     }
 }
 
@@ -564,5 +580,64 @@ pub fn span_words(secs: i64) -> String {
         120..=7199 => format!("{} minutes {} seconds", s / 60, s % 60),
         _ if s % 3600 == 0 => format!("{} hours", s / 3600),
         _ => format!("{} hours {} minutes", s / 3600, s % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Context, PerPlace, RuleSettings};
+    use crate::journal::Journal;
+    use crate::model::{Currency, FileId, Money, Source, Status, TxRow, TxType};
+    use chrono::{FixedOffset, TimeZone};
+    use rust_decimal::Decimal;
+
+    proptest::proptest! {
+        /// Whether found by place number or resolved, each transaction gets the value of its
+        /// own merchant, terminal and currency, though places share merchants and terminals
+        /// and a place may see two currencies.
+        #[test]
+        fn per_place_values_are_those_of_each_transaction(
+            rows in proptest::collection::vec((0usize..3, 0usize..2, 0usize..2, 0usize..2), 1..40),
+            order in proptest::collection::vec(0usize..40, 0..80),
+        ) {
+            let (terminals, merchants, cities) = (["t1", "t2", "t3"], ["m1", "m2"], ["c1", "c2"]);
+            let currencies = [Currency::CNY, Currency::USD];
+            let at = FixedOffset::east_opt(0).unwrap().timestamp_opt(1_795_000_000, 0).unwrap();
+            let mut journal = Journal::default();
+            for (line, &(t, m, c, cur)) in rows.iter().enumerate() {
+                journal.add(&TxRow {
+                    source: Source { file: FileId(0), line: line as u64 + 2 },
+                    time: at,
+                    merchant_id: Some(merchants[m]),
+                    terminal_id: Some(terminals[t]),
+                    trace_no: None,
+                    batch: None,
+                    reference: None,
+                    txn_id: None,
+                    order_id: None,
+                    card: None,
+                    amount: Money { amount: Decimal::ONE, currency: currencies[cur] },
+                    kind: TxType::Sale,
+                    status: Status::Approved,
+                    channel: None,
+                    city: Some(cities[c]),
+                }).unwrap();
+            }
+            let settings = RuleSettings::from_toml(None).unwrap();
+            let ctx = Context::new(&journal, None, at, &settings, None);
+            let key = |i: usize| {
+                let t = &journal.txs[i];
+                let place = journal.place(t);
+                (place.merchant, place.terminal, journal.currency_index_of(t))
+            };
+            let mut values = PerPlace::default();
+            for i in order.iter().map(|i| i % rows.len()).chain(0..rows.len()) {
+                let got = values.get(&ctx, &journal.txs[i], |t| {
+                    let place = journal.place(t);
+                    (place.merchant, place.terminal, journal.currency_index_of(t))
+                });
+                proptest::prop_assert_eq!(got, key(i));
+            }
+        }
     }
 }
