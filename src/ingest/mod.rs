@@ -57,6 +57,8 @@ const SAMPLE_RECORDS: usize = 5;
 const MAX_REJECTS_KEPT: usize = 100_000;
 /// Non-data rows listed per file; the count stays exact beyond it.
 const MAX_NON_DATA_KEPT: usize = 100_000;
+/// The bytes of a UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How to read files, from flags and config; `None` means "detect".
 #[derive(Debug, Clone, Default)]
@@ -440,11 +442,7 @@ fn read_file_with(
     let utf8 = enc == encoding_rs::UTF_8
         && Encoding::for_bom(&sample).is_none_or(|(e, _)| e == encoding_rs::UTF_8);
     let plain = block.filter(|_| utf8 && !cr && header_fits_a_line(&text, hline));
-    let bom = if sample.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let bom = if sample.starts_with(UTF8_BOM) { 3 } else { 0 };
     drop(sample);
     let mut body = Body::new(
         report,

@@ -75,10 +75,7 @@ pub(super) fn read<R: Read, S: FnMut(&Row<'_>)>(
                     true => split_quoted(cut, delimiter, &mut cells),
                 };
                 let Some(count) = count else {
-                    return Ok(Stop::Csv {
-                        rest: buf[start..len].to_vec(),
-                        lines: line - 1,
-                    });
+                    return Ok(hand_over(&buf[start..len], line));
                 };
                 let row = match ascii {
                     Some(block) => block.get(start..nl),
@@ -194,6 +191,26 @@ fn split_quoted(text: &[u8], delimiter: u8, cells: &mut Vec<(u32, u32)>) -> Opti
     }
 }
 
+/// The rest of the file from physical `line` on, for the csv reader. A csv reader drops a BOM
+/// that starts its input, as the file's own; a BOM that starts a later line (files joined end
+/// to end) is in a cell to the csv reader that reads the file from the start, so the reader
+/// taking over then starts on the newline before the line: an empty line, which it skips.
+fn hand_over(rest: &[u8], line: u64) -> Stop {
+    if line > 1 && rest.starts_with(super::UTF8_BOM) {
+        let mut from_newline = Vec::with_capacity(rest.len() + 1);
+        from_newline.push(b'\n');
+        from_newline.extend_from_slice(rest);
+        return Stop::Csv {
+            rest: from_newline,
+            lines: line - 2,
+        };
+    }
+    Stop::Csv {
+        rest: rest.to_vec(),
+        lines: line - 1,
+    }
+}
+
 /// One read, retried when interrupted.
 fn read_some<R: Read>(file: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
@@ -269,6 +286,29 @@ mod tests {
         let mut rows = Vec::new();
         let report = read_file_with(path, FileId(0), &opts, |r| rows.push(r.to_record()), block);
         format!("{report:#?}\n{rows:#?}")
+    }
+
+    /// A line that starts with a BOM (files joined end to end) and that the csv reader must take
+    /// over from: the BOM stays in the line's first cell, as when the csv reader reads it all.
+    #[test]
+    fn a_bom_inside_the_file_stays_where_the_csv_reader_takes_over() {
+        let dir = tempfile::tempdir().unwrap();
+        for quoted in ["\"TX9\"\"\"", "\"TX9\",2026-11-01 08:00:02"] {
+            let text = format!(
+                "{LOG_HEADER}\n{}\n\u{feff}{quoted},898440153110007,10054554,1.00,CNY,sale,approved,\n{}\n",
+                LOG_LINES[0], LOG_LINES[1]
+            );
+            let path = dir.path().join("joined.csv");
+            std::fs::write(&path, &text).unwrap();
+            let want = read(&path, Role::Transactions, None);
+            for block in [1, 7, 64, super::BLOCK] {
+                assert_eq!(
+                    read(&path, Role::Transactions, Some(block)),
+                    want,
+                    "{quoted} {block}"
+                );
+            }
+        }
     }
 
     /// Rows of a CRLF file, and rows whose cells are all quoted, take the lane as the plain rows

@@ -12,8 +12,6 @@ use csv::ByteRecord;
 use memchr::memchr;
 use std::ops::{ControlFlow, Range};
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// One record's cells: ranges of a text.
 #[derive(Debug, Clone, Copy)]
 pub struct Cells<'a> {
@@ -45,7 +43,7 @@ pub fn each(text: &str, delimiter: u8, mut visit: impl FnMut(u64, Cells<'_>) -> 
     let quote = memchr(b'"', bytes).unwrap_or(bytes.len());
     // The csv reader drops a BOM that starts its input (and then counts lines its own way): such
     // a text (a second BOM, the decoder drops the file's) is left to it.
-    if bytes.starts_with(BOM) {
+    if bytes.starts_with(super::UTF8_BOM) {
         return each_by_csv(text, 0, delimiter, &mut bounds, visit);
     }
     let (mut start, mut line) = (0, 0u64);
