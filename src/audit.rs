@@ -609,7 +609,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (found, matched.fees())
             });
-            let (rows, trail) = (matched.rows(), matched.trail());
+            let (rows, trail) = matched.rows_and_trail();
             let fees = fees.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (rows, trail, fees)
         });

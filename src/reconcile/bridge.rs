@@ -6,7 +6,7 @@
 
 use super::bank::Deposited;
 use super::contract::Rates;
-use super::findings::Ctx;
+use super::findings::{Ctx, Paired, Settles};
 use super::fixed::{Fixed, PER_MINOR};
 use super::statement::Line;
 use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
@@ -100,7 +100,7 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
 }
 
 /// Sums of the money trail from some of its steps. Each sum takes its terms from one step, in
-/// the rows' order, so steps taken apart (`log_sums`, `line_sums`) add up as they would together.
+/// the rows' order, so steps taken apart (`LogSums`, `line_sums`) add up as they would together.
 #[derive(Debug, Default)]
 pub struct Sums(Trails);
 
@@ -123,23 +123,102 @@ impl Sums {
 }
 
 /// The log's side of the trail (charged, contracted fees, and what is unsettled, pending or out
-/// of the period), the pairs' differences and the totals' differences.
-pub fn log_sums(c: &Ctx<'_>, totals: &[(u32, Vec<u32>)], rates: &mut Rates<'_>) -> Sums {
-    let mut trails = Trails::default();
-    expected(c, rates, &mut trails);
-    paired(c, rates, &mut trails);
-    for (li, group) in totals {
-        let l = c.inp.statement.line(*li);
-        let expected: Fixed = group
-            .iter()
-            .map(|&i| {
-                let (amount, fee, _) = expected_of(c, rates, i);
-                amount - fee
-            })
-            .sum();
-        trails.add(l.currency(), 10, expected - l.net_amount());
+/// of the period), the pairs' differences and the totals' differences. Each pair's share is
+/// taken as the pairs are walked for their checks too (`pair`), the rest after (`finish`): they
+/// go to sums of their own, so the order of the two steps changes no digit.
+pub struct LogSums<'c> {
+    trails: Trails,
+    rates: Rates<'c>,
+}
+
+impl<'c> LogSums<'c> {
+    pub fn new(rates: Rates<'c>) -> LogSums<'c> {
+        LogSums {
+            trails: Trails::default(),
+            rates,
+        }
     }
-    Sums(trails)
+
+    /// A pair's share of the gap: declined but settled, another currency, or the differences
+    /// in amount, fee and net. Asked of every pair, in the loop over them.
+    #[inline(always)]
+    pub fn pair(&mut self, c: &Ctx<'_>, p: &Paired<'_>) {
+        let (rates, trails) = (&mut self.rates, &mut self.trails);
+        let j = c.inp.journal;
+        let (t, l) = (p.tx, &p.line);
+        let charged_amount = match p.settles {
+            Settles::Declined => return trails.add(l.currency(), 8, -l.net_amount()),
+            Settles::InOtherCurrency => {
+                let (amount, fee, _) = expected_of(c, rates, p.pair.tx);
+                trails.add(j.currency(t), 9, amount - fee);
+                return trails.add(l.currency(), 9, -l.net_amount());
+            }
+            Settles::AsCharged => true,
+            Settles::OtherAmount => false,
+        };
+        // The line's currency is the transaction's.
+        let cur = l.currency();
+        let basis = fee_basis(j, l, Some(t));
+        // Most lines settle the amount charged, judged by the transaction's own rate: then the
+        // amount difference is nothing, and is left out (a term of nothing adds nothing a sum
+        // shows, digits included: see `Fixed`).
+        let as_charged =
+            charged_amount && l.gross() > 0 && basis == (j.place(t).merchant, tx_channel(t));
+        if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
+            // Most lines charge the contracted fee and net gross less fee: both terms are then
+            // nothing, told apart on the integers and left out.
+            let (fee, contracted) = (l.fee_amount(), rate.fee(l.gross(), l.minor_units()));
+            let over = fee.value() != contracted.value();
+            let net_differs = !nets_gross_less_fee(l);
+            if over || net_differs {
+                let gap = &mut trails.of(cur).gap;
+                gap[4] += fee - contracted;
+                gap[5] += l.gross_amount() - fee - l.net_amount();
+            }
+            return;
+        }
+        // Fees on an amount the log does not show belong to the amount difference:
+        // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
+        let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.pair.tx);
+        let expected = amount - fee_of_tx;
+        let gross = l.gross_amount();
+        let fee = l.fee_amount();
+        let refund = l.gross() < 0;
+        let fee_on_gross = if refund {
+            Fixed::ZERO
+        } else if contracted
+            && basis == (j.place(t).merchant, tx_channel(t))
+            && l.gross().abs() == j.amount(t).abs()
+        {
+            fee_of_tx // the same rate on the same amount
+        } else {
+            (rates.get(basis.0, basis.1)).map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
+        };
+        let gap = &mut trails.of(cur).gap;
+        gap[3] += expected - (gross - fee_on_gross);
+        // A refund that gives back its fee is not a fee above contract.
+        gap[if refund { 11 } else { 4 }] += fee - fee_on_gross;
+        gap[5] += gross - fee - l.net_amount();
+    }
+
+    /// The rest of the log's side, once the pairs' shares are in: charged, contracted fees,
+    /// what is unsettled, pending or out of the period, and the totals' differences.
+    pub fn finish(mut self, c: &Ctx<'_>, totals: &[(u32, Vec<u32>)]) -> Sums {
+        let (rates, trails) = (&mut self.rates, &mut self.trails);
+        expected(c, rates, trails);
+        for (li, group) in totals {
+            let l = c.inp.statement.line(*li);
+            let expected: Fixed = group
+                .iter()
+                .map(|&i| {
+                    let (amount, fee, _) = expected_of(c, rates, i);
+                    amount - fee
+                })
+                .sum();
+            trails.add(l.currency(), 10, expected - l.net_amount());
+        }
+        Sums(self.trails)
+    }
 }
 
 /// The statement's side of the trail: lines settling twice or unexpectedly, the net settled and
@@ -197,69 +276,6 @@ fn expected(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
             let t = trails.of(cur);
             t.charged = Fixed::minor_sum(amount, minor);
             t.fees = fee;
-        }
-    }
-}
-
-/// Each pair's share of the gap: declined but settled, another currency, or the differences
-/// in amount, fee and net.
-fn paired(c: &Ctx<'_>, rates: &mut Rates<'_>, trails: &mut Trails) {
-    let j = c.inp.journal;
-    for p in c.matches.pairs() {
-        let (t, l) = (j.tx(p.tx), c.inp.statement.line(p.line));
-        let cur = j.currency(t);
-        match c.tx_outcomes[p.tx as usize] {
-            TxOutcome::DeclinedSettled => trails.add(l.currency(), 8, -l.net_amount()),
-            _ if cur != l.currency() => {
-                let (amount, fee, _) = expected_of(c, rates, p.tx);
-                trails.add(cur, 9, amount - fee);
-                trails.add(l.currency(), 9, -l.net_amount());
-            }
-            _ => {
-                let basis = fee_basis(j, &l, Some(t));
-                // Most lines settle the amount charged, judged by the transaction's own rate: then
-                // the amount difference is nothing, and is left out (a term of nothing adds nothing
-                // a sum shows, digits included: see `Fixed`).
-                let as_charged = l.gross() > 0
-                    && signed(j, t) == l.gross()
-                    && basis == (j.place(t).merchant, tx_channel(t));
-                if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
-                    // Most lines charge the contracted fee and net gross less fee: both terms
-                    // are then nothing, told apart on the integers and left out.
-                    let (fee, contracted) = (l.fee_amount(), rate.fee(l.gross(), l.minor_units()));
-                    let over = fee.value() != contracted.value();
-                    let net_differs = !nets_gross_less_fee(&l);
-                    if over || net_differs {
-                        let gap = &mut trails.of(cur).gap;
-                        gap[4] += fee - contracted;
-                        gap[5] += l.gross_amount() - fee - l.net_amount();
-                    }
-                    continue;
-                }
-                // Fees on an amount the log does not show belong to the amount difference:
-                // (a − cf(a)) − (g − cf(g)) + (f − cf(g)) + (g − f − net) = a − cf(a) − net.
-                let (amount, fee_of_tx, contracted) = expected_of(c, rates, p.tx);
-                let expected = amount - fee_of_tx;
-                let gross = l.gross_amount();
-                let fee = l.fee_amount();
-                let refund = l.gross() < 0;
-                let fee_on_gross = if refund {
-                    Fixed::ZERO
-                } else if contracted
-                    && basis == (j.place(t).merchant, tx_channel(t))
-                    && l.gross().abs() == j.amount(t).abs()
-                {
-                    fee_of_tx // the same rate on the same amount
-                } else {
-                    (rates.get(basis.0, basis.1))
-                        .map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
-                };
-                let gap = &mut trails.of(cur).gap;
-                gap[3] += expected - (gross - fee_on_gross);
-                // A refund that gives back its fee is not a fee above contract.
-                gap[if refund { 11 } else { 4 }] += fee - fee_on_gross;
-                gap[5] += gross - fee - l.net_amount();
-            }
         }
     }
 }

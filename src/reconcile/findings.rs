@@ -145,31 +145,70 @@ fn kind_word(t: &Tx) -> &'static str {
     }
 }
 
-/// Checks on every matched pair: decided on the integers, worded only when they fire.
-pub fn pairs(c: &Ctx<'_>, out: &mut Findings) {
-    let j = c.inp.journal;
-    for p in c.matches.pairs() {
-        let p = &p;
-        let (t, l) = (c.tx(p.tx), c.line(p.line));
-        if c.tx_outcomes[p.tx as usize] == TxOutcome::DeclinedSettled {
-            declined_settled(c, p, out);
-            continue;
+/// A matched pair as its checks (`pair`) and its share of the money trail
+/// (`bridge::LogSums::pair`) both read it: each side's row and how the line settled the
+/// transaction, read once for both.
+pub struct Paired<'a> {
+    pub pair: Pair,
+    pub tx: &'a Tx,
+    pub line: Line<'a>,
+    pub settles: Settles,
+}
+
+/// How a line settled its transaction, told apart in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settles {
+    /// Although declined or voided (`TxOutcome::DeclinedSettled`).
+    Declined,
+    /// In another currency than charged.
+    InOtherCurrency,
+    /// For the signed amount charged (`signed`), in its currency.
+    AsCharged,
+    /// For another amount, in its currency.
+    OtherAmount,
+}
+
+impl<'a> Paired<'a> {
+    /// Asked of every pair, in the loop over them.
+    #[inline(always)]
+    pub fn of(c: &Ctx<'a>, pair: Pair) -> Paired<'a> {
+        let j = c.inp.journal;
+        let (tx, line) = (j.tx(pair.tx), c.inp.statement.line(pair.line));
+        let settles = if c.tx_outcomes[pair.tx as usize] == TxOutcome::DeclinedSettled {
+            Settles::Declined
+        } else if j.currency(tx) != line.currency() {
+            Settles::InOtherCurrency
+        } else if signed(j, tx) == line.gross() {
+            Settles::AsCharged
+        } else {
+            Settles::OtherAmount
+        };
+        Paired {
+            pair,
+            tx,
+            line,
+            settles,
         }
-        if j.currency(t) != l.currency() {
-            currency_mismatch(c, p, out);
-            continue;
-        }
-        if signed(j, t) != l.gross() {
-            amount_mismatch(c, p, out);
-        }
-        if routed_elsewhere(c, t, &l) {
-            merchant_mismatch(c, p, out);
-        }
-        if let Some(settled) = l.settle_day()
-            && let Some((due, settled)) = late(c, t, settled)
-        {
-            late_settlement(c, p, due, settled, out);
-        }
+    }
+}
+
+/// Checks on a matched pair: decided on the integers, worded only when they fire.
+#[inline(always)]
+pub fn pair(c: &Ctx<'_>, p: &Paired<'_>, out: &mut Findings) {
+    let (t, l) = (p.tx, &p.line);
+    match p.settles {
+        Settles::Declined => return declined_settled(c, &p.pair, out),
+        Settles::InOtherCurrency => return currency_mismatch(c, &p.pair, out),
+        Settles::OtherAmount => amount_mismatch(c, &p.pair, out),
+        Settles::AsCharged => {}
+    }
+    if routed_elsewhere(c, t, l) {
+        merchant_mismatch(c, &p.pair, out);
+    }
+    if let Some(settled) = l.settle_day()
+        && let Some((due, settled)) = late(c, t, settled)
+    {
+        late_settlement(c, &p.pair, due, settled, out);
     }
 }
 

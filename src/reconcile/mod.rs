@@ -502,7 +502,7 @@ fn totals(
 
 /// What matching leaves for the checks and the money trail: each row's pairing and outcome, and
 /// the transactions each total took. The checks only read it, each into its own findings, so
-/// `rows`, `fees` and `trail` may run side by side.
+/// `rows_and_trail` and `fees` may run side by side.
 #[derive(Debug)]
 pub struct Matched<'a> {
     inp: &'a Inputs<'a>,
@@ -523,7 +523,7 @@ pub struct Fees {
 }
 
 /// The log's side of the money trail, and the bank deposits with their findings
-/// (`Matched::trail`).
+/// (`Matched::rows_and_trail`).
 #[derive(Debug)]
 pub struct Trail {
     findings: Vec<Finding>,
@@ -581,15 +581,30 @@ impl<'a> Matched<'a> {
     }
 
     /// The checks on each pair, on lines that settle a transaction twice, on rows left
-    /// unmatched and on totals.
-    pub fn rows(&self) -> Vec<Finding> {
+    /// unmatched and on totals; and the payouts against the bank deposits, and the log's side
+    /// of the money trail. The checks and the trail read every pair's transaction and line:
+    /// one walk over the pairs serves both.
+    pub fn rows_and_trail(&self) -> (Vec<Finding>, Trail) {
         let ctx = self.ctx();
+        let rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
+        let mut log = bridge::LogSums::new(rates);
+        let mut rows = Findings::new(self.inp.max_findings);
+        for p in self.m.pairs() {
+            let p = findings::Paired::of(&ctx, p);
+            findings::pair(&ctx, &p, &mut rows);
+            log.pair(&ctx, &p);
+        }
+        findings::twice(&ctx, &self.m.twice, &mut rows);
+        findings::unmatched(&ctx, &self.line_outcomes, &mut rows);
+        findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);
-        findings::pairs(&ctx, &mut found);
-        findings::twice(&ctx, &self.m.twice, &mut found);
-        findings::unmatched(&ctx, &self.line_outcomes, &mut found);
-        findings::totals(&ctx, &self.totals, &mut found);
-        found.into_vec()
+        let bank = bank::deposits(self.inp, &mut found);
+        let trail = Trail {
+            findings: found.into_vec(),
+            sums: log.finish(&ctx, &self.totals),
+            bank,
+        };
+        (rows.into_vec(), trail)
     }
 
     /// The fee and net checks on every transaction line, and the statement's side of the money
@@ -606,22 +621,9 @@ impl<'a> Matched<'a> {
         }
     }
 
-    /// The payouts against the bank deposits, and the log's side of the money trail.
-    pub fn trail(&self) -> Trail {
-        let ctx = self.ctx();
-        let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
-        let mut found = Findings::new(self.inp.max_findings);
-        let bank = bank::deposits(self.inp, &mut found);
-        Trail {
-            findings: found.into_vec(),
-            sums: bridge::log_sums(&ctx, &self.totals, &mut rates),
-            bank,
-        }
-    }
-
-    /// The reconciliation, with the findings of `rows`, `fees` and `trail` in that order, then
-    /// the money trail's. Each rule is checked in one of them, so each caps its own findings as
-    /// one list would.
+    /// The reconciliation, with the findings of `rows_and_trail`'s rows, `fees` and its trail
+    /// in that order, then the money trail's. Each rule is checked in one of them, so each caps
+    /// its own findings as one list would.
     pub fn finish(self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
         let mut unattributed = Findings::new(self.inp.max_findings);
         let bridge = bridge::trail(trail.sums, fees.lines, &trail.bank, &mut unattributed);
@@ -644,7 +646,7 @@ impl<'a> Matched<'a> {
 /// Reconciles the log with the statement.
 pub fn reconcile(inp: &Inputs<'_>) -> Reconciliation {
     let matched = Matched::new(inp, LogSide::of(inp.journal, inp.voided));
-    let (rows, fees, trail) = (matched.rows(), matched.fees(), matched.trail());
+    let ((rows, trail), fees) = (matched.rows_and_trail(), matched.fees());
     matched.finish(rows, fees, trail)
 }
 
