@@ -78,6 +78,14 @@ impl Tally {
     }
 
     fn add(&mut self, currency: Currency, amount: Decimal) -> Option<()> {
+        if let [(only, total)] = self.totals.as_mut_slice()
+            && *only == currency
+            && self.mixed_sum.is_none()
+            && !amount.is_sign_negative()
+        {
+            return Self::add_credit(total, &mut self.credit_sum, &mut self.credit_count, amount)
+                .map(|()| self.count += 1);
+        }
         let at = self.totals.iter().position(|(c, _)| *c == currency);
         let total = at
             .map_or(Decimal::ZERO, |at| self.totals[at].1)
@@ -112,6 +120,26 @@ impl Tally {
             (true, _) => {}
             (false, false) => self.credit_count += 1,
             (false, true) => self.debit_count += 1,
+        }
+        Some(())
+    }
+
+    /// `add` for an amount not signed negative in the only currency so far (most rows): its
+    /// total and, once apart, the credits' sum, both or neither, with no other sum touched.
+    fn add_credit(
+        total: &mut Decimal,
+        credit_sum: &mut Option<Decimal>,
+        credit_count: &mut u64,
+        amount: Decimal,
+    ) -> Option<()> {
+        let credits = match *credit_sum {
+            Some(credits) => Some(credits.checked_add(amount)?),
+            None => None,
+        };
+        *total = total.checked_add(amount)?;
+        *credit_sum = credits;
+        if !amount.is_zero() {
+            *credit_count += 1;
         }
         Some(())
     }
