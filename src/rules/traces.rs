@@ -38,7 +38,9 @@ struct Runs {
 }
 
 impl Runs {
-    fn fill(&mut self, rows: &[Row]) {
+    /// Cuts `rows` into runs; `neighbours` sees each two traced rows that follow one another,
+    /// so that what else reads them needs no pass of its own.
+    fn fill(&mut self, rows: &[Row], mut neighbours: impl FnMut(&Row, &Row)) {
         self.pairs.clear();
         self.ends.clear();
         self.batches.clear();
@@ -47,6 +49,7 @@ impl Runs {
             let (value, m) = (i64::from(t.trace), power_of_ten(t.trace_width));
             let unwrapped = match prev {
                 Some((p, pu)) => {
+                    neighbours(p, t);
                     // The unwrapped trace is the written one modulo its counter's size, so the
                     // division is needed only where the width changes.
                     let pv = if power_of_ten(p.trace_width) == m {
@@ -110,6 +113,37 @@ struct Gap {
     b: (i64, u32),
 }
 
+/// The gaps and repeats of one sorted run, in one walk over its neighbours: most are
+/// consecutive, and a repeat is a stretch of neighbours with no step between them.
+fn walk(first: u32, run: &[(i64, u32)], out: &mut Outcomes) {
+    // Where the stretch of equal traces that the walk is in started.
+    let mut same = 0;
+    for k in 1..run.len() {
+        let (a, b) = (run[k - 1], run[k]);
+        if b.0 == a.0 {
+            continue;
+        }
+        if b.0 - a.0 > 1 {
+            out.gaps.push(Gap { first, a, b });
+        }
+        repeat(first, &run[same..k], out);
+        same = k;
+    }
+    repeat(first, &run[same..], out);
+}
+
+/// Keeps `same` (transactions of one trace) as a repeat if there is more than one.
+fn repeat(first: u32, same: &[(i64, u32)], out: &mut Outcomes) {
+    if same.len() > 1 {
+        let start = out.repeated.len();
+        out.repeated.extend(same.iter().map(|&(_, i)| i));
+        out.repeats.push(Repeat {
+            first,
+            members: start..out.repeated.len(),
+        });
+    }
+}
+
 /// Transactions of one run that share a trace.
 #[derive(Debug)]
 struct Repeat {
@@ -152,32 +186,7 @@ impl Reader {
     pub fn read(&mut self, rows: &[Row], out: &mut Outcomes) {
         let first = rows[0].tx;
         let runs = &mut self.runs;
-        runs.fill(rows);
-        for run in runs.iter() {
-            for pair in run.windows(2) {
-                // Most neighbours are consecutive.
-                if pair[1].0 - pair[0].0 > 1 {
-                    out.gaps.push(Gap {
-                        first,
-                        a: pair[0],
-                        b: pair[1],
-                    });
-                }
-            }
-            for same in run.chunk_by(|a, b| a.0 == b.0).filter(|s| s.len() > 1) {
-                let start = out.repeated.len();
-                out.repeated.extend(same.iter().map(|&(_, i)| i));
-                out.repeats.push(Repeat {
-                    first,
-                    members: start..out.repeated.len(),
-                });
-            }
-        }
-        let mut traced = rows.iter().filter(|r| r.has_trace());
-        let Some(mut a) = traced.next() else {
-            return;
-        };
-        for b in traced {
+        runs.fill(rows, |a, b| {
             // A width is at most 10 (`Tx::trace_width`): its power is positive.
             let modulus = POWERS_OF_TEN[usize::from(a.trace_width.max(1))] as u64;
             let same_batch = a.batch == b.batch || a.batch.is_none() || b.batch.is_none();
@@ -194,7 +203,9 @@ impl Reader {
                     skew: b.utc - a.utc,
                 });
             }
-            a = b;
+        });
+        for run in runs.iter() {
+            walk(first, run, out);
         }
     }
 }
@@ -325,7 +336,7 @@ pub fn clock_skew(ctx: &Context<'_>, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use super::{POWERS_OF_TEN, Row, Runs, power_of_ten};
+    use super::{Outcomes, POWERS_OF_TEN, Row, Runs, power_of_ten, walk};
     use crate::journal::{Kind, Ref, Sym};
 
     /// The runs as first written: the previous trace recovered with a division every row.
@@ -386,7 +397,8 @@ mod tests {
 
     proptest::proptest! {
         /// Counters that wrap, reset with new batches, come back to old ones and change width
-        /// are cut and unwrapped as the division every row did.
+        /// are cut and unwrapped as the division every row did, and every two traced rows that
+        /// follow one another are seen.
         #[test]
         fn runs_match_the_division_every_row(steps in proptest::collection::vec(
             (0u32..1200, 2u8..4, 0usize..4, 0u8..10), 0..120,
@@ -397,11 +409,16 @@ mod tests {
                 .enumerate()
                 .map(|(k, &(trace, width, b, absent))| {
                     let trace = if absent == 0 { u32::MAX } else { trace % 10u32.pow(u32::from(width)) };
-                    row(k as u32, trace, width, batches[b])
+                    // Transactions out of their order too: a terminal's rows are in time order.
+                    row((k as u32 * 37) % 128, trace, width, batches[b])
                 })
                 .collect();
             let mut runs = Runs::default();
-            runs.fill(&rows);
+            let mut neighbours = Vec::new();
+            runs.fill(&rows, |a, b| neighbours.push((a.tx, b.tx)));
+            let traced: Vec<u32> = rows.iter().filter(|r| r.has_trace()).map(|r| r.tx).collect();
+            let want: Vec<(u32, u32)> = traced.windows(2).map(|w| (w[0], w[1])).collect();
+            proptest::prop_assert_eq!(neighbours, want);
             let got: Vec<Vec<(i64, u32)>> = runs.iter().map(<[_]>::to_vec).collect();
             let mut want = runs_by_division(&rows);
             // A terminal without a trace has one empty run.
@@ -409,6 +426,36 @@ mod tests {
                 want.push(Vec::new());
             }
             proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// One walk finds the gaps and repeats that a pass over the neighbours and a pass over
+        /// the stretches of one trace found.
+        #[test]
+        fn one_walk_finds_what_two_passes_did(
+            mut traces in proptest::collection::vec(0i64..40, 0..60),
+        ) {
+            traces.sort();
+            let run: Vec<(i64, u32)> = (traces.iter().enumerate())
+                .map(|(k, &t)| (t, k as u32))
+                .collect();
+            let mut out = Outcomes::default();
+            walk(7, &run, &mut out);
+            let gaps: Vec<_> = out.gaps.iter().map(|g| (g.first, g.a, g.b)).collect();
+            let want: Vec<_> = (run.windows(2))
+                .filter(|p| p[1].0 - p[0].0 > 1)
+                .map(|p| (7, p[0], p[1]))
+                .collect();
+            proptest::prop_assert_eq!(gaps, want);
+            let repeats: Vec<Vec<u32>> = (out.repeats.iter())
+                .map(|r| out.repeated[r.members.clone()].to_vec())
+                .collect();
+            let want: Vec<Vec<u32>> = (run.chunk_by(|a, b| a.0 == b.0))
+                .filter(|s| s.len() > 1)
+                .map(|s| s.iter().map(|&(_, i)| i).collect())
+                .collect();
+            proptest::prop_assert_eq!(repeats, want);
         }
     }
 
