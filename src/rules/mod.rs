@@ -268,8 +268,8 @@ pub struct Orders<'a> {
     pub by_terminal: Cow<'a, Grouped>,
     /// `Journal::sorted_by_card`.
     pub by_card: Grouped,
-    /// `Journal::voided_sales_of` `by_terminal`'s groups, if found; else the terminal rules
-    /// pair the voids as they read each terminal.
+    /// `Journal::voided_sales_of` `by_terminal`, if found; else the terminal rules pair the
+    /// voids as they read each terminal.
     pub voided: Option<&'a Voided>,
 }
 
