@@ -4,14 +4,16 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Timed runs after the warm-up.
-pub const RUNS: usize = 3;
+/// Timed runs after the warm-up, unless `--runs` says otherwise.
+pub const RUNS: usize = 5;
 
-/// `--rows N` and `--dir D`.
+/// `--rows N`, `--dir D` and `--runs R`.
 pub struct Args {
     pub rows: u64,
     pub dir: PathBuf,
+    pub runs: usize,
 }
 
 /// Reads the bench's arguments (`cargo bench` adds `--bench`, which is ignored); `--rows`
@@ -22,6 +24,7 @@ pub fn parse_args(bench: &str, min_rows: u64, why: &str) -> Args {
         let mut args = Args {
             rows: 1_000_000,
             dir: PathBuf::from("target/bench-data"),
+            runs: RUNS,
         };
         let mut it = std::env::args().skip(1);
         while let Some(arg) = it.next() {
@@ -39,13 +42,20 @@ pub fn parse_args(bench: &str, min_rows: u64, why: &str) -> Args {
                         })?;
                 }
                 "--dir" => args.dir = it.next().ok_or("--dir needs a directory")?.into(),
+                "--runs" => {
+                    let v = it.next().ok_or("--runs needs a number")?;
+                    args.runs =
+                        v.parse().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                            format!("--runs: {v:?} is not a whole number from 1 up")
+                        })?;
+                }
                 other => return Err(format!("unexpected argument {other:?}")),
             }
         }
         Ok(args)
     })();
     parsed.unwrap_or_else(|e| {
-        eprintln!("{e}\nusage: cargo bench --bench {bench} [-- --rows N] [--dir D]");
+        eprintln!("{e}\nusage: cargo bench --bench {bench} [-- --rows N] [--dir D] [--runs R]");
         std::process::exit(2)
     })
 }
@@ -65,6 +75,13 @@ pub fn floor(paths: &[&Path]) -> u64 {
         }
     }
     count
+}
+
+/// The median of sorted times, in seconds (of an even number, the mean of the middle two).
+pub fn median(sorted: &[Duration]) -> f64 {
+    let n = sorted.len();
+    assert!(n > 0, "no times");
+    (sorted[(n - 1) / 2] + sorted[n / 2]).as_secs_f64() / 2.0
 }
 
 /// This process's peak resident memory in KiB (`VmHWM`), where /proc tells it.

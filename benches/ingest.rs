@@ -4,7 +4,7 @@
 //! `target/bench-data`). Generates (once, cached by row count) a transaction log and a settlement statement with
 //! `data.rs`, then for each file times the floor (the csv crate on one thread, one reused
 //! `ByteRecord`, counting records) and `txaudit::ingest::read_file` with a sink that counts
-//! records. Each is run once to warm the page cache, then timed `RUNS` times; the table gives the
+//! records. Each is run once to warm the page cache, then timed `--runs` times (default 5); the table gives the
 //! best and median wall time, throughput at the median and the median ingest/floor ratio. A run in
 //! which ingest does not accept every generated row panics rather than report a number.
 
@@ -15,7 +15,7 @@ mod data;
 #[allow(dead_code)]
 mod common;
 
-use common::{RUNS, floor, parse_args, peak_rss_kib};
+use common::{floor, median, parse_args, peak_rss_kib};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -65,10 +65,10 @@ fn ingest(path: &Path, opts: &IngestOptions, rows: u64) -> u64 {
     count
 }
 
-/// One warm-up run, then `RUNS` timed ones; each must see `rows` records.
-fn measure(rows: u64, mut run: impl FnMut() -> u64) -> Vec<Duration> {
+/// One warm-up run, then `runs` timed ones, sorted; each must see `rows` records.
+fn measure(runs: usize, rows: u64, mut run: impl FnMut() -> u64) -> Vec<Duration> {
     assert_eq!(run(), rows, "warm-up run saw the wrong number of records");
-    let mut times: Vec<Duration> = (0..RUNS)
+    let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let start = Instant::now();
             let n = run();
@@ -100,9 +100,9 @@ fn main() {
     };
 
     println!(
-        "txaudit ingest benchmark: {} data rows per file, {RUNS} timed runs after 1 warm-up; \
+        "txaudit ingest benchmark: {} data rows per file, {} timed runs after 1 warm-up; \
          rows/s and MB/s (10^6 bytes) at the median",
-        args.rows
+        args.rows, args.runs
     );
     println!(
         "{:<30} {:>9}  {:<6} {:>9} {:>9} {:>12} {:>8} {:>8}",
@@ -113,21 +113,21 @@ fn main() {
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let mb = std::fs::metadata(path).expect("data file").len() as f64 / 1e6;
-        let floor_times = measure(args.rows, || floor(&[path]));
-        let ingest_times = measure(args.rows, || ingest(path, &opts, args.rows));
-        let floor_median = floor_times[RUNS / 2].as_secs_f64();
+        let floor_times = measure(args.runs, args.rows, || floor(&[path]));
+        let ingest_times = measure(args.runs, args.rows, || ingest(path, &opts, args.rows));
+        let floor_median = median(&floor_times);
         for (reader, times) in [("floor", &floor_times), ("ingest", &ingest_times)] {
-            let median = times[RUNS / 2].as_secs_f64();
+            let mid = median(times);
             println!(
                 "{:<30} {:>9.1}  {:<6} {:>9.3} {:>9.3} {:>12.0} {:>8.1} {:>8.2}",
                 name,
                 mb,
                 reader,
                 times[0].as_secs_f64(),
-                median,
-                args.rows as f64 / median,
-                mb / median,
-                median / floor_median
+                mid,
+                args.rows as f64 / mid,
+                mb / mid,
+                mid / floor_median
             );
         }
     }

@@ -4,8 +4,8 @@
 //! Run: `cargo bench --bench reconcile [-- --rows N] [--dir D]` (defaults: 1,000,000
 //! transactions, `target/bench-data`). Generates (once, cached by row count and generator
 //! version) the reconcile case of `data.rs`: a transaction log, its settlement statement with
-//! problems planted, the config and the manifest of what was planted where. Then times, after one
-//! warm-up, `RUNS` runs each of
+//! problems planted, the config and the manifest of what was planted where. Then, after one
+//! warm-up of each, times `--runs` rounds (default 5) of
 //!
 //! - the floor: the csv crate alone reading both files, one after the other, on one thread with
 //!   one reused `ByteRecord`;
@@ -13,8 +13,10 @@
 //!   --config … --as-of … --format json --output …`), wall time from spawn to exit and the
 //!   child's peak resident memory from `/usr/bin/time -v`,
 //!
-//! and prints best and median, the ratio to the floor and peak memory against the input size
-//! (the goal: at most 1.5 × the floor, and peak memory under half the input). Then reads the JSON
+//! one after the other, so that a change in the machine's load while the benchmark runs falls on
+//! both alike. It prints best and median, the ratio of the medians (the goal: at most 1.5 × the
+//! floor), the spread of the ratio round by round, and peak memory against the input size (the
+//! goal: under half the input). Then reads the JSON
 //! report and compares its findings with the manifest: recall per rule, and every finding that
 //! reports no planted problem. A planted problem that no finding reports, an input row not
 //! accepted, or an `unattributed` step in the money trail panics, so the benchmark cannot report
@@ -29,7 +31,7 @@ mod data;
 #[allow(dead_code)]
 mod common;
 
-use common::{RUNS, floor, parse_args};
+use common::{floor, median, parse_args};
 
 use data::{Cited, ReconcileManifest, score_reconcile};
 use std::path::{Path, PathBuf};
@@ -125,18 +127,21 @@ fn run_reconcile(bin: &Path, case: &Path, as_of: &str, out: &Path, time: bool) -
     kib
 }
 
-/// One warm-up run, then `RUNS` timed ones, sorted; each run's result.
-fn measure<T>(mut run: impl FnMut() -> T) -> (Vec<Duration>, Vec<T>) {
-    drop(run());
-    let mut timed: Vec<(Duration, T)> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            let r = run();
-            (start.elapsed(), r)
-        })
-        .collect();
-    timed.sort_by_key(|t| t.0);
-    timed.into_iter().unzip()
+/// Times of `runs` rounds of `a` then `b`, after one warm-up of each, in round order, with
+/// each run's result.
+fn interleaved<A, B>(
+    runs: usize,
+    mut a: impl FnMut() -> A,
+    mut b: impl FnMut() -> B,
+) -> Vec<((Duration, A), (Duration, B))> {
+    fn timed<T>(run: &mut impl FnMut() -> T) -> (Duration, T) {
+        let start = Instant::now();
+        let r = run();
+        (start.elapsed(), r)
+    }
+    drop(a());
+    drop(b());
+    (0..runs).map(|_| (timed(&mut a), timed(&mut b))).collect()
 }
 
 fn s(v: &serde_json::Value) -> &str {
@@ -162,29 +167,43 @@ fn main() {
 
     let size = |p: &Path| std::fs::metadata(p).expect("data file").len();
     let input_mb = (size(&log) + size(&st)) as f64 / 1e6;
-    let (floor_times, counts) = measure(|| floor(&[&log, &st]));
-    assert_eq!(
-        counts[0],
-        manifest.rows + manifest.lines,
+    let rounds = interleaved(
+        args.runs,
+        || floor(&[&log, &st]),
+        || run_reconcile(&bin, &case, &manifest.as_of, &report_path, time),
+    );
+    assert!(
+        rounds
+            .iter()
+            .all(|((_, n), _)| *n == manifest.rows + manifest.lines),
         "the floor read the wrong number of records"
     );
-    let (run_times, peaks) =
-        measure(|| run_reconcile(&bin, &case, &manifest.as_of, &report_path, time));
-    let peak_mb = peaks
+    let peak_mb = rounds
         .iter()
-        .flatten()
+        .filter_map(|(_, (_, kib))| *kib)
         .max()
-        .map(|&k| k as f64 * 1024.0 / 1e6);
+        .map(|k| k as f64 * 1024.0 / 1e6);
+    let sorted = |mut t: Vec<Duration>| {
+        t.sort();
+        t
+    };
+    let floor_times = sorted(rounds.iter().map(|r| r.0.0).collect());
+    let run_times = sorted(rounds.iter().map(|r| r.1.0).collect());
+    let mut round_ratios: Vec<f64> = rounds
+        .iter()
+        .map(|((f, _), (r, _))| r.as_secs_f64() / f.as_secs_f64())
+        .collect();
+    round_ratios.sort_by(f64::total_cmp);
 
-    let median = |t: &[Duration]| t[RUNS / 2].as_secs_f64();
     println!(
         "txaudit reconcile benchmark: {} ({} transactions) + {} ({} settlement lines), \
-         {input_mb:.1} MB, --as-of {}; {RUNS} timed runs after 1 warm-up",
+         {input_mb:.1} MB, --as-of {}; {} rounds of floor then reconcile after 1 warm-up",
         log.display(),
         manifest.rows,
         st.display(),
         manifest.lines,
-        manifest.as_of
+        manifest.as_of,
+        args.runs
     );
     println!("binary: {}", bin.display());
     println!(
@@ -230,6 +249,12 @@ fn main() {
             mb / input_mb,
             met(mb / input_mb < MEMORY_GOAL)
         ))
+    );
+    let listed: Vec<String> = round_ratios.iter().map(|r| format!("{r:.2}")).collect();
+    println!(
+        "reconcile / floor round by round, sorted: {} (a wide spread means a busy machine: \
+         rerun when it is quiet)",
+        listed.join(" ")
     );
 
     // The report: every row read, the trail closed, and planted against found.

@@ -4,7 +4,7 @@
 //! Run: `cargo bench --bench scan [-- --rows N] [--dir D]` (defaults: 1,000,000 rows,
 //! `target/bench-data`). Generates (once, cached by row count and generator version) the scan
 //! case of `data.rs`: a transaction log with anomalies planted, a terminal register and the
-//! manifest of what was planted where. Then times, after one warm-up, `RUNS` runs each of
+//! manifest of what was planted where. Then times, after one warm-up, `--runs` runs (default 5) each of
 //!
 //! - the floor: the csv crate alone reading the log (one thread, one reused `ByteRecord`);
 //! - ingest: `txaudit::audit::load_logs`, the log into a `Journal`;
@@ -20,7 +20,7 @@ mod data;
 
 mod common;
 
-use common::{RUNS, floor, parse_args, peak_rss_kib};
+use common::{floor, median, parse_args, peak_rss_kib};
 
 use data::{Found, Manifest, score};
 use std::path::{Path, PathBuf};
@@ -82,11 +82,11 @@ fn rules(
     run_all(&ctx)
 }
 
-/// One warm-up run, then `RUNS` timed ones, sorted; the last run's result. Each run's result
+/// One warm-up run, then `runs` timed ones, sorted; the last run's result. Each run's result
 /// is dropped before the next starts, so that peak memory is that of one.
-fn measure<T>(mut run: impl FnMut() -> T) -> (Vec<Duration>, T) {
+fn measure<T>(runs: usize, mut run: impl FnMut() -> T) -> (Vec<Duration>, T) {
     let mut out = Some(run());
-    let mut times: Vec<Duration> = (0..RUNS)
+    let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             out = None;
             let start = Instant::now();
@@ -152,22 +152,22 @@ fn main() {
 
     let rows = manifest.rows;
     let mb = std::fs::metadata(&log).expect("data file").len() as f64 / 1e6;
-    let (floor_times, n) = measure(|| floor(&[&log]));
+    let (floor_times, n) = measure(args.runs, || floor(&[&log]));
     assert_eq!(n, rows, "the floor read the wrong number of records");
-    let (ingest_times, journal) = measure(|| ingest(&log, &config, rows));
-    let (rule_times, found) = measure(|| rules(&journal, &register, as_of, &config));
+    let (ingest_times, journal) = measure(args.runs, || ingest(&log, &config, rows));
+    let (rule_times, found) = measure(args.runs, || rules(&journal, &register, as_of, &config));
 
     println!(
         "txaudit scan benchmark: {} ({rows} data rows, {mb:.1} MB), --as-of {}; \
-         {RUNS} timed runs after 1 warm-up, rows/s at the median",
+         {} timed runs after 1 warm-up, rows/s at the median",
         log.display(),
-        manifest.as_of
+        manifest.as_of,
+        args.runs
     );
     println!(
         "{:<34} {:>9} {:>9} {:>12} {:>9}",
         "phase", "best s", "median s", "rows/s", "x floor"
     );
-    let median = |t: &[Duration]| t[RUNS / 2].as_secs_f64();
     for (name, times) in [
         ("floor (csv crate, ByteRecord)", &floor_times),
         ("ingest (load_logs into Journal)", &ingest_times),
