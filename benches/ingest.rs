@@ -1,12 +1,13 @@
 //! Ingest speed next to a bare csv read of the same file, on generated data.
 //!
-//! Run: `cargo bench --bench ingest [-- --rows N] [--dir D]` (defaults: 1,000,000 rows,
-//! `target/bench-data`). Generates (once, cached by row count) a transaction log and a settlement statement with
-//! `data.rs`, then for each file times the floor (the csv crate on one thread, one reused
-//! `ByteRecord`, counting records) and `txaudit::ingest::read_file` with a sink that counts
-//! records. Each is run once to warm the page cache, then timed `--runs` times (default 5); the table gives the
-//! best and median wall time, throughput at the median and the median ingest/floor ratio. A run in
-//! which ingest does not accept every generated row panics rather than report a number.
+//! Run: `cargo bench --bench ingest [-- --rows N] [--dir D] [--runs R]` (defaults: 1,000,000 rows,
+//! `target/bench-data`). Generates (once, cached by row count) a transaction log and a settlement
+//! statement with `data.rs`, then for each file times the floor (the csv crate on one thread, one
+//! reused `ByteRecord`, counting records) and `txaudit::ingest::read_file` with a sink that counts
+//! records. Each is run once to warm the page cache, then timed `--runs` times (default 5); the
+//! table gives the best and median wall time, throughput at the median and the median ingest/floor
+//! ratio. A run in which ingest does not accept every generated row panics rather than report a
+//! number.
 
 // The scan case's half of the generator is not used here.
 #[allow(dead_code)]

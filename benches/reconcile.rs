@@ -1,7 +1,7 @@
 //! `txaudit reconcile` as a user runs it, against the floor of merely parsing its two inputs,
 //! and its recall on generated data with every kind of reconcile problem planted in it.
 //!
-//! Run: `cargo bench --bench reconcile [-- --rows N] [--dir D]` (defaults: 1,000,000
+//! Run: `cargo bench --bench reconcile [-- --rows N] [--dir D] [--runs R]` (defaults: 1,000,000
 //! transactions, `target/bench-data`). Generates (once, cached by row count and generator
 //! version) the reconcile case of `data.rs`: a transaction log, its settlement statement with
 //! problems planted, the config and the manifest of what was planted where. Then, after one
@@ -16,11 +16,10 @@
 //! one after the other, so that a change in the machine's load while the benchmark runs falls on
 //! both alike. It prints best and median, the ratio of the medians (the goal: at most 1.5 × the
 //! floor), the spread of the ratio round by round, and peak memory against the input size (the
-//! goal: under half the input). Then reads the JSON
-//! report and compares its findings with the manifest: recall per rule, and every finding that
-//! reports no planted problem. A planted problem that no finding reports, an input row not
-//! accepted, or an `unattributed` step in the money trail panics, so the benchmark cannot report
-//! a speed for a reconcile that does not work.
+//! goal: under half the input). Then reads the JSON report and compares its findings with the
+//! manifest: recall per rule, and every finding that reports no planted problem. A planted problem
+//! that no finding reports, an input row not accepted, or an `unattributed` step in the money trail
+//! panics, so the benchmark cannot report a speed for a reconcile that does not work.
 //!
 //! The binary is the package's, which `cargo bench` builds with the benchmark:
 //! `target/release/txaudit`.

@@ -1,10 +1,10 @@
 //! The log rules' cost next to the ingest's, and their recall, on generated data with every kind
 //! of anomaly planted in it.
 //!
-//! Run: `cargo bench --bench scan [-- --rows N] [--dir D]` (defaults: 1,000,000 rows,
-//! `target/bench-data`). Generates (once, cached by row count and generator version) the scan
-//! case of `data.rs`: a transaction log with anomalies planted, a terminal register and the
-//! manifest of what was planted where. Then times, after one warm-up, `--runs` runs (default 5) each of
+//! Run: `cargo bench --bench scan [-- --rows N] [--dir D] [--runs R]` (defaults: 1,000,000 rows,
+//! `target/bench-data`). Generates (once, cached by row count and generator version) the scan case
+//! of `data.rs`: a transaction log with anomalies planted, a terminal register and the manifest of
+//! what was planted where. Then times, after one warm-up, `--runs` runs (default 5) each of
 //!
 //! - the floor: the csv crate alone reading the log (one thread, one reused `ByteRecord`);
 //! - ingest: `txaudit::audit::load_logs`, the log into a `Journal`;
