@@ -599,8 +599,9 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             max_findings: args.audit.listing_cap(),
         };
         // Every check reads the matching. The rules take less time than matching and the checks
-        // after it: once they are done, their core takes the fee checks and the statement's side
-        // of the money trail (`Matched::fees`), about what levels the two.
+        // after it: once they are done, their core takes the fee checks (`Matched::fees`), about
+        // what levels the two; the statement's side of the money trail goes to whichever core is
+        // free first.
         let matched = Matched::new(&inputs, side);
         let (rows, trail, (found, fees)) = std::thread::scope(|t| {
             let fees = t.spawn(|| {
@@ -610,6 +611,9 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
                 (found, matched.fees())
             });
             let (rows, trail) = matched.rows_and_trail();
+            // If the fee checks are still under way, the statement's side of the trail is found
+            // here meanwhile.
+            matched.statement_sums();
             let fees = fees.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (rows, trail, fees)
         });

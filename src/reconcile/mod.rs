@@ -24,6 +24,7 @@ pub use matching::{How, Pair};
 use rust_decimal::Decimal;
 use statement::Statement;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The findings reconcile reports: id, default severity and what each catches. Listed by
 /// `txaudit rules`; `[rules] disabled` may name them.
@@ -511,15 +512,16 @@ pub struct Matched<'a> {
     line_outcomes: Vec<LineOutcome>,
     totals: Vec<(u32, Vec<u32>)>,
     coverage: Option<(NaiveDate, NaiveDate)>,
+    /// The statement's side of the money trail, found once by whichever core asks first
+    /// (`statement_sums`).
+    statement_sums: OnceLock<bridge::Sums>,
 }
 
-/// The fee and net checks' findings, the effective rates they saw, and the statement's side of
-/// the money trail (`Matched::fees`).
+/// The fee and net checks' findings and the effective rates they saw (`Matched::fees`).
 #[derive(Debug)]
 pub struct Fees {
     findings: Vec<Finding>,
     rates: Vec<(String, &'static str, usize, Decimal)>,
-    lines: bridge::Sums,
 }
 
 /// The log's side of the money trail, and the bank deposits with their findings
@@ -559,6 +561,7 @@ impl<'a> Matched<'a> {
             line_outcomes,
             totals,
             coverage,
+            statement_sums: OnceLock::new(),
         }
     }
 
@@ -607,26 +610,39 @@ impl<'a> Matched<'a> {
         (rows.into_vec(), trail)
     }
 
-    /// The fee and net checks on every transaction line, and the statement's side of the money
-    /// trail.
+    /// The fee and net checks on every transaction line, then the statement's side of the money
+    /// trail unless the other core found it meanwhile.
     pub fn fees(&self) -> Fees {
         let ctx = self.ctx();
         let mut rates = contract::Rates::new(self.inp.contract, &self.inp.journal.syms);
         let mut found = Findings::new(self.inp.max_findings);
         let rates = findings::fees(&ctx, &self.line_outcomes, &mut rates, &mut found);
+        self.statement_sums();
         Fees {
             findings: found.into_vec(),
             rates,
-            lines: bridge::line_sums(&ctx, &self.m.twice, &self.line_outcomes),
         }
+    }
+
+    /// The statement's side of the money trail: found by the first core to ask (the one done
+    /// with its share first, when `rows_and_trail` and `fees` run side by side); the other
+    /// waits for it if it is under way.
+    pub fn statement_sums(&self) -> &bridge::Sums {
+        self.statement_sums
+            .get_or_init(|| self.find_statement_sums())
+    }
+
+    fn find_statement_sums(&self) -> bridge::Sums {
+        bridge::line_sums(&self.ctx(), &self.m.twice, &self.line_outcomes)
     }
 
     /// The reconciliation, with the findings of `rows_and_trail`'s rows, `fees` and its trail
     /// in that order, then the money trail's. Each rule is checked in one of them, so each caps
     /// its own findings as one list would.
-    pub fn finish(self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
+    pub fn finish(mut self, rows: Vec<Finding>, fees: Fees, trail: Trail) -> Reconciliation {
+        let lines = (self.statement_sums.take()).unwrap_or_else(|| self.find_statement_sums());
         let mut unattributed = Findings::new(self.inp.max_findings);
-        let bridge = bridge::trail(trail.sums, fees.lines, &trail.bank, &mut unattributed);
+        let bridge = bridge::trail(trail.sums, lines, &trail.bank, &mut unattributed);
         let mut findings = rows;
         findings.extend(fees.findings);
         findings.extend(trail.findings);
