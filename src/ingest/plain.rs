@@ -13,12 +13,11 @@ use memchr::{memchr, memrchr};
 use std::io::{self, Read};
 use wide::u8x16;
 
-/// How much of the file is read at a time (more when a line is longer). A block is passed over
-/// several times (for quotes, for ASCII, then line by line), so it is kept small enough to stay
-/// in a core's 1 MiB L2 cache beside the records being built: on the 1M reconcile benchmark,
-/// 256 KiB took 0.51 s (median of 13 alternating runs) where 1 MiB took 0.59 s and 64 KiB
-/// 0.59 s, with the same instructions.
-pub(super) const BLOCK: usize = 1 << 18;
+/// How much of the file is read at a time (more when a line is longer). 256 KiB, which keeps a
+/// block in a core's L2 cache through its passes, had a quarter fewer misses of a simulated 1 MiB
+/// L2 (cachegrind) but no steady gain in time: of five sets of alternating runs of the 1M
+/// reconcile case on a busy machine, two were 7-13% faster and three the same.
+pub(super) const BLOCK: usize = 1 << 20;
 
 pub(super) enum Stop {
     /// The file ended after `lines` physical lines.
