@@ -159,11 +159,12 @@ impl<'c> LogSums<'c> {
         // The line's currency is the transaction's.
         let cur = l.currency();
         let basis = fee_basis(j, l, Some(t));
+        // Whether the line's fee is judged by the transaction's own rate.
+        let own_rate = basis == (j.place(t).merchant, tx_channel(t));
         // Most lines settle the amount charged, judged by the transaction's own rate: then the
         // amount difference is nothing, and is left out (a term of nothing adds nothing a sum
         // shows, digits included: see `Fixed`).
-        let as_charged =
-            charged_amount && l.gross() > 0 && basis == (j.place(t).merchant, tx_channel(t));
+        let as_charged = charged_amount && l.gross() > 0 && own_rate;
         if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
             // Most lines charge the contracted fee and net gross less fee: both terms are then
             // nothing, told apart on the integers and left out.
@@ -186,10 +187,7 @@ impl<'c> LogSums<'c> {
         let refund = l.gross() < 0;
         let fee_on_gross = if refund {
             Fixed::ZERO
-        } else if contracted
-            && basis == (j.place(t).merchant, tx_channel(t))
-            && l.gross().abs() == j.amount(t).abs()
-        {
+        } else if contracted && own_rate && l.gross().abs() == j.amount(t).abs() {
             fee_of_tx // the same rate on the same amount
         } else {
             (rates.get(basis.0, basis.1)).map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))

@@ -625,18 +625,14 @@ mod tests {
             }
             let settings = RuleSettings::from_toml(None).unwrap();
             let ctx = Context::new(&journal, None, at, &settings, None);
-            let key = |i: usize| {
-                let t = &journal.txs[i];
+            let key = |t: &crate::journal::Tx| {
                 let place = journal.place(t);
                 (place.merchant, place.terminal, journal.currency_index_of(t))
             };
             let mut values = PerPlace::default();
             for i in order.iter().map(|i| i % rows.len()).chain(0..rows.len()) {
-                let got = values.get(&ctx, &journal.txs[i], |t| {
-                    let place = journal.place(t);
-                    (place.merchant, place.terminal, journal.currency_index_of(t))
-                });
-                proptest::prop_assert_eq!(got, key(i));
+                let t = &journal.txs[i];
+                proptest::prop_assert_eq!(values.get(&ctx, t, key), key(t));
             }
         }
     }
