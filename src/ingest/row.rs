@@ -15,7 +15,7 @@ use crate::model::Channel;
 use crate::model::{
     BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
     Reference, Role, SettlementLine, Source, Status, TerminalId, TraceNo, Transaction, TxType,
-    TxnId, mask_pans,
+    TxnId, checked_add, mask_pans,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use compact_str::CompactString;
@@ -650,6 +650,7 @@ impl RowParser {
 /// Adds an accepted row's money cells (`row`: column, value) and its `fee` to a file's footer
 /// sums (`columns`, `fees`): all or, when a sum would overflow, none, and `Err` with the
 /// column whose sum would (`None` for the fee total).
+#[inline(always)]
 fn add_sums(
     columns: &mut [Decimal],
     fees: &mut Decimal,
@@ -658,10 +659,10 @@ fn add_sums(
 ) -> Result<(), Option<usize>> {
     // Each row value is replaced by its column's new sum, then all are stored.
     for (col, value) in row.iter_mut() {
-        *value = columns[*col].checked_add(*value).ok_or(Some(*col))?;
+        *value = checked_add(columns[*col], *value).ok_or(Some(*col))?;
     }
     let fee_total = match fee {
-        Some(fee) => fees.checked_add(fee).ok_or(None)?,
+        Some(fee) => checked_add(*fees, fee).ok_or(None)?,
         // A row without a fee adds zero, which gives the total as it is, or for a zero total
         // the zero added: a log's rows need no addition.
         None if fees.is_zero() => Decimal::ZERO,

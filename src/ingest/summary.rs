@@ -4,7 +4,7 @@
 use super::amount::parse_amount;
 use super::cell::{clean, is_placeholder};
 use super::columns::{ColumnMap, Field, normalize};
-use crate::model::{Currency, mask_pans};
+use crate::model::{Currency, checked_add, mask_pans};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -73,6 +73,7 @@ pub struct Tally {
 impl Tally {
     /// Counts one accepted amount of `currency`; `false` (and nothing counted) if a sum would
     /// overflow.
+    #[inline(always)]
     pub fn try_add(&mut self, currency: Currency, amount: Decimal) -> bool {
         self.add(currency, amount).is_some()
     }
@@ -87,20 +88,19 @@ impl Tally {
                 .map(|()| self.count += 1);
         }
         let at = self.totals.iter().position(|(c, _)| *c == currency);
-        let total = at
-            .map_or(Decimal::ZERO, |at| self.totals[at].1)
-            .checked_add(amount)?;
+        let total = at.map_or(Decimal::ZERO, |at| self.totals[at].1);
+        let total = checked_add(total, amount)?;
         let one_currency = self.mixed_sum.is_none() && (at.is_some() || self.totals.is_empty());
         let mixed_sum = match one_currency {
             true => None,
-            false => Some(self.headline_sum().checked_add(amount)?),
+            false => Some(checked_add(self.headline_sum(), amount)?),
         };
         let negative = amount.is_sign_negative();
         let credit_sum = match (self.credit_sum, negative) {
             (None, false) => None,
             // The first negative amount: the credits so far are all amounts so far.
             (None, true) => Some(self.headline_sum()),
-            (Some(credits), false) => Some(credits.checked_add(amount)?),
+            (Some(credits), false) => Some(checked_add(credits, amount)?),
             (Some(credits), true) => Some(credits),
         };
         let debit_sum = match negative {
@@ -133,10 +133,10 @@ impl Tally {
         amount: Decimal,
     ) -> Option<()> {
         let credits = match *credit_sum {
-            Some(credits) => Some(credits.checked_add(amount)?),
+            Some(credits) => Some(checked_add(credits, amount)?),
             None => None,
         };
-        *total = total.checked_add(amount)?;
+        *total = checked_add(*total, amount)?;
         *credit_sum = credits;
         if !amount.is_zero() {
             *credit_count += 1;

@@ -10,7 +10,7 @@ mod source;
 pub use card::{Card, mask_pans};
 pub use hours::Hours;
 pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
-pub use money::{Currency, Money, POWERS_OF_TEN};
+pub use money::{Currency, Money, POWERS_OF_TEN, checked_add};
 pub use record::{
     BankLine, Channel, Direction, Record, Role, SettlementLine, SettlementRow, Status, Transaction,
     TxRow, TxType,
