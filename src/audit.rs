@@ -433,7 +433,7 @@ fn load_statements_with(
 
 /// What the log rules and reconcile read of the log alone, found once: its terminal order, the
 /// sales its voids cancelled (by that order), its card order (for the rules) and reconcile's
-/// index of the log.
+/// index of the log, with the rows that share a reference (for the rules too).
 struct LogFirst {
     by_terminal: Grouped,
     voided: Voided,
@@ -560,7 +560,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         by_terminal,
         voided,
         by_card,
-        side,
+        mut side,
     } = log;
     // The orders go to the rules' context, freed when the rules are done: before the fee checks
     // on their thread, which hold the most.
@@ -568,6 +568,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
         by_terminal: Cow::Owned(by_terminal),
         by_card,
         voided: Some(&voided),
+        shared_references: Some(std::mem::take(&mut side.shared_references)),
     };
     let (mut rec, mut found) = std::thread::scope(|s| {
         let (journal, register, config) = (&journal, register.as_ref(), &config);

@@ -11,6 +11,7 @@ use txaudit::config::Config;
 use txaudit::finding::Finding;
 use txaudit::ingest::{IngestOptions, Zone, parse_instant, read_register};
 use txaudit::model::Currency;
+use txaudit::reconcile::LogSide;
 use txaudit::rules::{Context, Orders, RULES, run_all};
 
 /// Enough rows for every terminal to reach the 200 transactions from which its business hours
@@ -48,15 +49,18 @@ fn every_planted_anomaly_is_found_and_clean_traffic_stays_quiet() {
     let as_of = parse_instant(&manifest.as_of, zone).unwrap();
     let ctx = Context::new(&journal, Some(&register), as_of, &config.rules, None);
     let found = run_all(&ctx);
-    // Given the orders and the voided sales, as `txaudit reconcile` finds them once for the
-    // rules and reconcile, the rules find the same.
+    // Given the orders, the voided sales and the rows that share a reference, as `txaudit
+    // reconcile` finds them once for the rules and reconcile, the rules find the same.
     let by_terminal = journal.grouped_by(|t| Some(journal.place(t).terminal));
     let voided = journal.voided_sales_of(&by_terminal);
     assert!((0..journal.txs.len()).any(|i| voided.get(i)));
+    let shared_references = LogSide::of(&journal, &voided).shared_references;
+    assert!(shared_references.groups().count() >= 5);
     let orders = Orders {
         by_terminal: Cow::Borrowed(&by_terminal),
         by_card: journal.sorted_by_card(),
         voided: Some(&voided),
+        shared_references: Some(shared_references),
     };
     let shared = Context::with_orders(
         &journal,

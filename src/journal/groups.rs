@@ -16,6 +16,15 @@ pub struct Grouped {
 }
 
 impl Grouped {
+    /// Adds a group after the others.
+    pub fn push(&mut self, group: impl IntoIterator<Item = u32>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.order.extend(group);
+        self.starts.push(self.order.len() as u32);
+    }
+
     /// Each group's transactions, without looking at a transaction to find where a group ends;
     /// the groups follow one another in `order`.
     pub fn groups(&self) -> impl Iterator<Item = &[u32]> + '_ {
@@ -131,6 +140,30 @@ impl Journal {
         }
         starts.push(order.len() as u32);
         Grouped { order, starts }
+    }
+
+    /// `shared_by` a key that refines a coarser one, given the coarser key's `candidates`: each
+    /// value's transactions, of every value that two or more share, in the order the finer key
+    /// sorts (as reconcile's index of references gives the rows that share a reference, for a
+    /// key of reference then kind). The same groups, from those rows alone.
+    pub fn shared_within<'c, K: Ord + Copy>(
+        &self,
+        candidates: impl Iterator<Item = &'c [u32]>,
+        key: impl Fn(&Tx) -> Option<K>,
+    ) -> Grouped {
+        let mut shared = Grouped::default();
+        let mut keyed: Vec<(K, u32)> = Vec::new();
+        for run in candidates {
+            keyed.clear();
+            keyed.extend(run.iter().filter_map(|&i| Some((key(self.tx(i))?, i))));
+            keyed.sort_unstable();
+            for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+                shared.push(group.iter().map(|&(_, i)| i));
+                let at = shared.order.len() - group.len();
+                self.by_time(&mut shared.order[at..]);
+            }
+        }
+        shared
     }
 
     /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`

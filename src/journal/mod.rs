@@ -1075,7 +1075,20 @@ mod tests {
             let sorted = j.sorted_by(key);
             let want: Vec<&[u32]> = sorted.groups().filter(|g| g.len() > 1).collect();
             let shared = j.shared_by(key);
-            proptest::prop_assert_eq!(shared.groups().collect::<Vec<_>>(), want);
+            proptest::prop_assert_eq!(&shared.groups().collect::<Vec<_>>(), &want);
+            // From the rows that share a reference, by reference, each reference's rows in file
+            // order (as reconcile's index gives them).
+            let by_reference = j.sorted_by(|t| (!t.reference.is_none()).then_some(t.reference));
+            let runs: Vec<Vec<u32>> = (by_reference.groups())
+                .filter(|g| g.len() > 1)
+                .map(|g| {
+                    let mut in_file_order = g.to_vec();
+                    in_file_order.sort_unstable();
+                    in_file_order
+                })
+                .collect();
+            let within = j.shared_within(runs.iter().map(Vec::as_slice), key);
+            proptest::prop_assert_eq!(within.groups().collect::<Vec<_>>(), want);
         }
     }
 }

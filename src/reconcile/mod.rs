@@ -16,7 +16,7 @@ pub mod statement;
 use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
 pub use crate::journal::Voided;
-use crate::journal::{Journal, Kind, Sym, Tx};
+use crate::journal::{Grouped, Journal, Kind, Sym, Tx};
 use crate::report::BridgeLine;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
@@ -323,17 +323,25 @@ impl Facts {
 pub struct LogSide {
     index: matching::Index,
     facts: Vec<Facts>,
+    /// The transactions that share their reference with another, by reference, each
+    /// reference's in file order: what the rule `duplicate-reference` starts from.
+    pub shared_references: Grouped,
 }
 
 impl LogSide {
     pub fn of(j: &Journal, voided: &Voided) -> LogSide {
-        let (index, facts) = before_matching(j, voided);
-        LogSide { index, facts }
+        let (index, facts, shared_references) = before_matching(j, voided);
+        LogSide {
+            index,
+            facts,
+            shared_references,
+        }
     }
 }
 
-/// The log's key index (by reference) and each transaction's facts, from one pass over the log.
-fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>) {
+/// The log's key index (by reference), each transaction's facts and the transactions that share
+/// a reference, from one pass over the log.
+fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>, Grouped) {
     let mut facts = vec![Facts::default(); j.txs.len()];
     let mut index = matching::Index::new(j, |i, t| {
         let hold = if t.kind() == Kind::Preauth {
@@ -348,14 +356,15 @@ fn before_matching(j: &Journal, voided: &Voided) -> (matching::Index, Vec<Facts>
         };
         facts[i] = Facts(hold | settles | matching::class(t.kind()) << Facts::CLASS_SHIFT);
     });
-    duplicate_exports(j, &index, &mut facts);
+    let shared = duplicate_exports(j, &index, &mut facts);
     index.compact();
-    (index, facts)
+    (index, facts, shared)
 }
 
-/// Marks the second copies of rows exported twice: same contents, same reference. Reads the
-/// `index` before it is compacted.
-fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) {
+/// Marks the second copies of rows exported twice: same contents, same reference; returns the
+/// transactions that share a reference. Reads the `index` before it is compacted.
+fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) -> Grouped {
+    let mut shared = Grouped::default();
     // A reference names one transaction: rows identical in every field, reference included,
     // are one transaction exported twice (in one file or two) and count once. Identical rows
     // without a reference may be two genuine sales and are all kept. Most references are
@@ -369,7 +378,9 @@ fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) 
                 facts[i as usize].0 |= Facts::DUPLICATE;
             }
         }
+        shared.push(run.iter().map(|&[.., i]| i));
     }
+    shared
 }
 
 /// Each line's outcome, and the first and last settle date of the statement, in one pass.
@@ -538,7 +549,9 @@ impl<'a> Matched<'a> {
     /// `LogSide::of` the inputs' journal and voided sales.
     pub fn new(inp: &'a Inputs<'a>, log: LogSide) -> Matched<'a> {
         let (j, st) = (inp.journal, inp.statement);
-        let LogSide { mut index, facts } = log;
+        let LogSide {
+            mut index, facts, ..
+        } = log;
         if st.has_order_ids() {
             index.add_orders(j);
         }

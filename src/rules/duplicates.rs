@@ -72,9 +72,11 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Findings) {
 
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-reference";
-    let shared = ctx
-        .journal
-        .shared_by(|t| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind()))));
+    let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind())));
+    let shared = match ctx.shared_references() {
+        Some(by_reference) => ctx.journal.shared_within(by_reference.groups(), key),
+        None => ctx.journal.shared_by(key),
+    };
     for group in shared.groups() {
         let first = ctx.tx(group[0]);
         if !ctx.enabled(RULE, first) {

@@ -271,6 +271,10 @@ pub struct Orders<'a> {
     /// `Journal::voided_sales_of` `by_terminal`, if found; else the terminal rules pair the
     /// voids as they read each terminal.
     pub voided: Option<&'a Voided>,
+    /// The transactions that share their reference with another, by reference, each
+    /// reference's in file order, if found (reconcile's index has them); else
+    /// `duplicate-reference` finds them.
+    pub shared_references: Option<Grouped>,
 }
 
 impl Orders<'_> {
@@ -281,6 +285,7 @@ impl Orders<'_> {
             // Cards are packed values, not symbols: grouped by a sort rather than a count.
             by_card: journal.sorted_by_card(),
             voided: None,
+            shared_references: None,
         }
     }
 }
@@ -302,6 +307,8 @@ pub struct Context<'a> {
     /// The sales a void cancelled (`Journal::voided_sales`), when the caller found them; else
     /// the terminal rules pair them as they read each terminal.
     voided: Option<&'a Voided>,
+    /// `Orders::shared_references`.
+    shared_references: Option<Grouped>,
     /// What every card's transactions tell, read once for the rules that follow a card.
     card_outcomes: std::sync::OnceLock<cards::Outcomes>,
     /// What every terminal's trade tells, read once for the rules that judge it.
@@ -339,9 +346,15 @@ impl<'a> Context<'a> {
             by_terminal: orders.by_terminal,
             by_card: orders.by_card,
             voided: orders.voided,
+            shared_references: orders.shared_references,
             card_outcomes: std::sync::OnceLock::new(),
             terminal_outcomes: std::sync::OnceLock::new(),
         }
+    }
+
+    /// `Orders::shared_references`, if the caller found them.
+    fn shared_references(&self) -> Option<&Grouped> {
+        self.shared_references.as_ref()
     }
 
     pub fn tx(&self, i: u32) -> &Tx {
