@@ -142,10 +142,11 @@ impl Journal {
         Grouped { order, starts }
     }
 
-    /// `shared_by` a key that refines a coarser one, given the coarser key's `candidates`: each
-    /// value's transactions, of every value that two or more share, in the order the finer key
-    /// sorts (as reconcile's index of references gives the rows that share a reference, for a
-    /// key of reference then kind). The same groups, from those rows alone.
+    /// `shared_by` a key that refines a coarser one (reference, then kind, refines reference),
+    /// from the coarser key's `candidates`: for each value of it that two or more transactions
+    /// share, all of them, in any order, one value after another in the order the finer key
+    /// sorts them (as reconcile's index of references gives them). The same groups in the same
+    /// order, from those rows alone.
     pub fn shared_within<'c, K: Ord + Copy>(
         &self,
         candidates: impl Iterator<Item = &'c [u32]>,

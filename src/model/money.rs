@@ -16,16 +16,18 @@ pub const POWERS_OF_TEN: [i64; 19] = {
     p
 };
 
-/// `a.checked_add(b)`, to the bit, for running sums: the usual addition, two nonzero amounts of
-/// one sign and scale with mantissas and sum within 64 bits, is done here, and any other is
-/// `Decimal`'s. For those `Decimal` adds the mantissas and keeps the shared sign and scale too,
-/// so the result is the same; what this skips is its search for the case.
+/// `a.checked_add(b)`, to the bit, for running sums. The usual addition, two nonzero amounts
+/// of one sign and scale whose mantissas and their sum fit in 64 bits, is done here, any other by
+/// `Decimal`. For such amounts `Decimal` adds the mantissas and keeps the shared sign and scale
+/// too, so the result is the same; what this skips is its search for the case.
 #[inline(always)]
 pub fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     // A `Decimal` as its flags (sign and scale), the low 64 bits of its mantissa, and the high 32.
     let parts = |d: Decimal| {
-        let b = d.serialize();
-        let word = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        let bytes = d.serialize();
+        let word = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         (
             word(0),
             u64::from(word(4)) | u64::from(word(8)) << 32,
@@ -156,10 +158,10 @@ impl fmt::Debug for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use proptest::prelude::{Just, ProptestConfig, Strategy, any, prop_oneof};
 
-    /// Amounts as sums meet them: zeros of both signs and several scales, small and large
-    /// mantissas (near 2^32, 2^64 and the 96-bit limit), of any sign and scale.
+    /// Amounts as sums meet them: zeros of both signs and several scales; mantissas of 32 bits,
+    /// of 64 (some just under 2^64) and of 96, of any sign and scale.
     fn a_term() -> impl Strategy<Value = Decimal> {
         let mantissa = prop_oneof![
             Just((0u32, 0u32, 0u32)),
@@ -185,26 +187,58 @@ mod tests {
             })
     }
 
-    proptest! {
+    /// `checked_add` against `Decimal::checked_add`, to the bit (value, scale and the sign of a
+    /// zero).
+    fn agrees(a: Decimal, b: Decimal) {
+        let want = a.checked_add(b).map(|d| d.serialize());
+        assert_eq!(
+            checked_add(a, b).map(|d| d.serialize()),
+            want,
+            "{a:?} + {b:?}"
+        );
+    }
+
+    /// The cases of the short path (sums across 2^32 and up to 2^64 - 1, negative ones, at
+    /// several scales) and those just outside it (a sum past 2^64, a zero, two signs, two
+    /// scales, a 96-bit mantissa).
+    #[test]
+    fn the_short_path_and_its_edges_add_as_decimal_does() {
+        let d = |m: u64, negative: bool, scale: u32| {
+            Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale)
+        };
+        let wide = Decimal::from_parts(1, 0, 1, false, 2);
+        for (a, b) in [
+            (d(u64::from(u32::MAX), false, 2), d(1, false, 2)),
+            (d(u64::MAX - 1, false, 0), d(1, false, 0)),
+            (d(1_376_542, true, 2), d(99_902, true, 2)),
+            (d(5, false, 28), d(7, false, 28)),
+            (d(u64::MAX, false, 0), d(1, false, 0)),
+            (d(0, false, 2), d(5, false, 2)),
+            (d(5, false, 2), d(5, true, 2)),
+            (d(5, false, 2), d(5, false, 1)),
+            (wide, d(5, false, 2)),
+        ] {
+            agrees(a, b);
+            agrees(b, a);
+        }
+    }
+
+    proptest::proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
-        /// The short path gives `Decimal::checked_add`'s result to the bit (value, scale and the
-        /// sign of a zero), and overflows where it does.
+        /// `checked_add` gives `Decimal::checked_add`'s result to the bit, and overflows where
+        /// it does: on any two amounts, on two of one sign and scale (which the short path
+        /// takes), and on a running sum.
         #[test]
         fn checked_add_is_decimals_to_the_bit(a in a_term(), b in a_term()) {
-            let want = a.checked_add(b).map(|d| d.serialize());
-            prop_assert_eq!(checked_add(a, b).map(|d| d.serialize()), want);
-            // The usual addition: a term of the other's sign and scale.
+            agrees(a, b);
             let mut like_a = b;
             like_a.set_sign_negative(a.is_sign_negative());
             like_a.rescale(a.scale());
             if like_a.scale() == a.scale() {
-                let want = a.checked_add(like_a).map(|d| d.serialize());
-                prop_assert_eq!(checked_add(a, like_a).map(|d| d.serialize()), want);
+                agrees(a, like_a);
             }
-            // A running sum: the first result added to again.
             if let Some(s) = a.checked_add(b) {
-                let want = s.checked_add(b).map(|d| d.serialize());
-                prop_assert_eq!(checked_add(s, b).map(|d| d.serialize()), want);
+                agrees(s, b);
             }
         }
     }

@@ -316,15 +316,16 @@ impl Facts {
     }
 }
 
-/// What reconcile reads of the log alone, before it matches: the log's index by reference and
-/// each transaction's facts, from one pass over the log. It needs no statement, so it may be
-/// found while the statement is still being read.
+/// What reconcile reads of the log alone, before it matches: the log's index by reference, each
+/// transaction's facts and the transactions that share a reference, from one pass over the log.
+/// It needs no statement, so it may be found while the statement is still being read.
 #[derive(Debug)]
 pub struct LogSide {
     index: matching::Index,
     facts: Vec<Facts>,
-    /// The transactions that share their reference with another, by reference, each
-    /// reference's in file order: what the rule `duplicate-reference` starts from.
+    /// The transactions that share their reference with another, by reference (in the order
+    /// of `Ref`), each reference's in file order: what the rule `duplicate-reference` starts
+    /// from (`rules::Orders::shared_references`).
     pub shared_references: Grouped,
 }
 

@@ -271,9 +271,9 @@ pub struct Orders<'a> {
     /// `Journal::voided_sales_of` `by_terminal`, if found; else the terminal rules pair the
     /// voids as they read each terminal.
     pub voided: Option<&'a Voided>,
-    /// The transactions that share their reference with another, by reference, each
-    /// reference's in file order, if found (reconcile's index has them); else
-    /// `duplicate-reference` finds them.
+    /// The transactions that share their reference with another: every one of them, a
+    /// reference after another in the order of `Ref`, if found (reconcile's index has them);
+    /// else `duplicate-reference` finds them (`Journal::shared_within`, `Journal::shared_by`).
     pub shared_references: Option<Grouped>,
 }
 
