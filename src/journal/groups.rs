@@ -128,18 +128,9 @@ impl Journal {
             })
             .collect();
         drop(counts);
-        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
-        keyed.sort_unstable();
-        let mut order: Vec<u32> = Vec::new();
-        let mut starts = Vec::new();
-        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-            starts.push(order.len() as u32);
-            order.extend(run.iter().map(|&(_, i)| i));
-            let at = order.len() - run.len();
-            self.by_time(&mut order[at..]);
-        }
-        starts.push(order.len() as u32);
-        Grouped { order, starts }
+        let mut shared = Grouped::default();
+        self.push_shared(&mut keyed, &mut shared);
+        shared
     }
 
     /// `shared_by` a key that refines a coarser one (reference, then kind, refines reference),
@@ -157,14 +148,21 @@ impl Journal {
         for run in candidates {
             keyed.clear();
             keyed.extend(run.iter().filter_map(|&i| Some((key(self.tx(i))?, i))));
-            keyed.sort_unstable();
-            for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-                shared.push(group.iter().map(|&(_, i)| i));
-                let at = shared.order.len() - group.len();
-                self.by_time(&mut shared.order[at..]);
-            }
+            self.push_shared(&mut keyed, &mut shared);
         }
         shared
+    }
+
+    /// Adds to `shared` the groups of two or more of `keyed` (key, transaction) pairs: by key,
+    /// then time, then file position.
+    fn push_shared<K: Ord>(&self, keyed: &mut [(K, u32)], shared: &mut Grouped) {
+        // The pairs are distinct, so an unstable sort gives one order: by key, then index.
+        keyed.sort_unstable();
+        for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            shared.push(group.iter().map(|&(_, i)| i));
+            let at = shared.order.len() - group.len();
+            self.by_time(&mut shared.order[at..]);
+        }
     }
 
     /// The transactions that have a key, grouped by it: by key in symbol order (`Sym::NONE`

@@ -73,7 +73,7 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Findings) {
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-reference";
     let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind())));
-    let shared = match ctx.shared_references() {
+    let shared = match &ctx.shared_references {
         Some(by_reference) => ctx.journal.shared_within(by_reference.groups(), key),
         None => ctx.journal.shared_by(key),
     };

@@ -352,11 +352,6 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// `Orders::shared_references`, if the caller found them.
-    fn shared_references(&self) -> Option<&Grouped> {
-        self.shared_references.as_ref()
-    }
-
     pub fn tx(&self, i: u32) -> &Tx {
         self.journal.tx(i)
     }
