@@ -78,7 +78,7 @@ type Cell<'r> = Result<Option<&'r str>, ()>;
 
 /// A row's text and where its cells lie in it.
 struct Cells<'r, 'c> {
-    row: &'r str,
+    row: Ascii<'r>,
     at: &'c [(u32, u32)],
 }
 
@@ -89,7 +89,11 @@ impl<'r> Cells<'r, '_> {
         let Some(&(a, z)) = col.and_then(|col| self.at.get(col)) else {
             return Ok(None);
         };
-        plain(self.row.get(a as usize..z as usize).unwrap_or(""))
+        plain(
+            self.row
+                .get(a as usize..z as usize)
+                .map_or("", Ascii::as_str),
+        )
     }
 }
 
@@ -178,7 +182,7 @@ impl Lane {
         take: impl FnOnce(&Row<'r>, &mut [(usize, Decimal)]) -> Option<R>,
     ) -> Option<R> {
         let row = Cells {
-            row: text.as_str(),
+            row: text,
             at: cells,
         };
         let cell = |col: Option<usize>| row.get(col);
