@@ -10,10 +10,9 @@ use txaudit::audit::load_logs;
 use txaudit::config::Config;
 use txaudit::finding::Finding;
 use txaudit::ingest::{IngestOptions, Zone, parse_instant, read_register};
-use txaudit::journal::{Kind, Tx};
 use txaudit::model::Currency;
 use txaudit::reconcile::LogSide;
-use txaudit::rules::{Context, Orders, RULES, run_all};
+use txaudit::rules::{Context, Orders, RULES, reference_key, run_all};
 
 /// Enough rows for every terminal to reach the 200 transactions from which its business hours
 /// are learned (`off-hours` `learn_min`), so that every kind of anomaly is planted.
@@ -58,10 +57,13 @@ fn every_planted_anomaly_is_found_and_clean_traffic_stays_quiet() {
     let shared_references = LogSide::of(&journal, &voided).shared_references;
     // The groups of duplicate-reference's key, in the same order: which findings a capped list
     // shows depends on it.
-    let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, t.kind() == Kind::Void));
-    let within = journal.shared_within(shared_references.groups(), key);
+    let within = journal.shared_within(shared_references.groups(), reference_key);
     assert!(within.groups().count() >= 5);
-    assert!(within.groups().eq(journal.shared_by(key).groups()));
+    assert!(
+        within
+            .groups()
+            .eq(journal.shared_by(reference_key).groups())
+    );
     let orders = Orders {
         by_terminal: Cow::Borrowed(&by_terminal),
         by_card: journal.sorted_by_card(),

@@ -2,7 +2,7 @@
 
 use super::{Context, PerPlace, reversals, span_words};
 use crate::finding::{Findings, Severity};
-use crate::journal::{Kind, Tx};
+use crate::journal::{Kind, Ref, Tx};
 
 pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-charge";
@@ -70,12 +70,19 @@ pub fn duplicate_charge(ctx: &Context<'_>, out: &mut Findings) {
     }
 }
 
+/// What `duplicate-reference` groups transactions by: their reference, with voids, refunds and
+/// pre-authorisations kept apart from the rest (a void or refund may carry its sale's reference).
+pub fn reference_key(t: &Tx) -> Option<(Ref, u8)> {
+    (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind())))
+}
+
 pub fn duplicate_reference(ctx: &Context<'_>, out: &mut Findings) {
     const RULE: &str = "duplicate-reference";
-    let key = |t: &Tx| (!t.reference.is_none()).then_some((t.reference, kind_class(t.kind())));
     let shared = match &ctx.shared_references {
-        Some(by_reference) => ctx.journal.shared_within(by_reference.groups(), key),
-        None => ctx.journal.shared_by(key),
+        Some(by_reference) => ctx
+            .journal
+            .shared_within(by_reference.groups(), reference_key),
+        None => ctx.journal.shared_by(reference_key),
     };
     for group in shared.groups() {
         let first = ctx.tx(group[0]);

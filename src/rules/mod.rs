@@ -26,6 +26,7 @@ use crate::ingest::TerminalRegister;
 use crate::journal::{Grouped, Journal, Place, Ref, Sym, Tx, Voided};
 use crate::model::Hours;
 use chrono::{DateTime, FixedOffset};
+pub use duplicates::reference_key;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 pub use settings::RuleSettings;
