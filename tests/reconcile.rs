@@ -735,3 +735,51 @@ fn local_days_are_the_merchants_whatever_offset_the_data_is_in() {
     let c = run(log, st);
     assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
 }
+
+#[test]
+fn a_fee_charged_on_a_refund_is_above_contract_and_one_below_it_is_shown_apart() {
+    // A sale at the contracted 0.60 %, a refund of it that charges 5.00 rather than giving the
+    // fee back, and a sale charged 0.30 below the contract.
+    let log = "2026-11-19 10:00:00,M1,T1,700000000001,622588******1234,100.00,CNY,sale,approved,card\n\
+               2026-11-19 13:00:00,M1,T1,700000000002,622588******1234,100.00,CNY,refund,approved,card\n\
+               2026-11-19 14:00:00,M1,T1,700000000003,622588******1234,100.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,700000000001,M1,T1,622588******1234,100.00,0.60,99.40,1,CNY\n\
+              2026-11-20,2026-11-19 13:00:00,700000000002,M1,T1,622588******1234,-100.00,5.00,-105.00,1,CNY\n\
+              2026-11-20,2026-11-19 14:00:00,700000000003,M1,T1,622588******1234,100.00,0.30,99.70,1,CNY\n";
+    let c = run(log, st);
+    assert_eq!(rules(&c), ["fee-above-contract"], "{:#?}", c.rec.findings);
+    let f = &c.rec.findings[0];
+    assert_eq!(f.amount.map(|m| m.to_string()), Some("5.00".into()));
+    assert!(f.message.contains("on a refund of 100.00"), "{}", f.message);
+    assert_eq!(bridge(&c, "fees above contract").as_deref(), Some("-5.00"));
+    assert_eq!(bridge(&c, "fees below contract").as_deref(), Some("0.30"));
+    assert_eq!(bridge(&c, "fees returned on refunds"), None);
+    assert_trail_closes(&c);
+
+    // A refund that gives its fee back is no finding, and shown as such.
+    let st = st.replace("-100.00,5.00,-105.00", "-100.00,-0.60,-99.40");
+    let c = run(log, &st);
+    assert_eq!(rules(&c), Vec::<&str>::new(), "{:#?}", c.rec.findings);
+    assert_eq!(
+        bridge(&c, "fees returned on refunds").as_deref(),
+        Some("0.60")
+    );
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn a_statement_with_no_dated_line_is_a_warning_not_a_clean_day() {
+    let log = "2026-11-19 10:00:00,M1,T1,700000000011,622588******1234,100.00,CNY,sale,approved,card\n\
+               2026-11-19 11:00:00,M1,T1,700000000012,622588******1234,50.00,CNY,sale,approved,card\n";
+    let c = run(log, "");
+    assert_eq!(
+        rules(&c),
+        ["pending", "pending", "no-coverage"],
+        "{:#?}",
+        c.rec.findings
+    );
+    let f = &c.rec.findings[2];
+    assert_eq!(f.severity, txaudit::finding::Severity::Warning);
+    assert_eq!(f.amount.map(|m| m.to_string()), Some("150.00".into()));
+    assert_trail_closes(&c);
+}

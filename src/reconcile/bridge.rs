@@ -17,7 +17,7 @@ use crate::report::BridgeLine;
 use rust_decimal::Decimal;
 
 /// Gap categories, in the order they are shown.
-pub const CATEGORIES: [&str; 12] = [
+pub const CATEGORIES: [&str; 13] = [
     "not settled (unsettled)",
     "pending (not yet due)",
     "outside the statement's period",
@@ -30,7 +30,14 @@ pub const CATEGORIES: [&str; 12] = [
     "currency mismatches",
     "batch total differences",
     "fees returned on refunds",
+    "fees below contract",
 ];
+
+/// Where a fee's difference from the contracted one goes: above it (a `fee-above-contract`
+/// finding), or below it (the merchant's gain, no finding).
+fn fee_category(difference: Fixed) -> usize {
+    if difference.value() < 0 { 12 } else { 4 }
+}
 
 /// One currency's trail. Each sum is taken in the order the rows come, so it shows the digits
 /// the same `Decimal` sum would (see `fixed`).
@@ -41,7 +48,7 @@ struct Trail {
     settled: Fixed,
     other_lines: Fixed,
     /// By category, as `CATEGORIES`.
-    gap: [Fixed; 12],
+    gap: [Fixed; CATEGORIES.len()],
 }
 
 /// The trails of the currencies seen so far, sorted by currency, and the one asked for last.
@@ -173,7 +180,7 @@ impl<'c> LogSums<'c> {
             let net_differs = !nets_gross_less_fee(l);
             if over || net_differs {
                 let gap = &mut trails.of(cur).gap;
-                gap[4] += fee - contracted;
+                gap[fee_category(fee - contracted)] += fee - contracted;
                 gap[5] += l.gross_amount() - fee - l.net_amount();
             }
             return;
@@ -194,8 +201,13 @@ impl<'c> LogSums<'c> {
         };
         let gap = &mut trails.of(cur).gap;
         gap[3] += expected - (gross - fee_on_gross);
-        // A refund that gives back its fee is not a fee above contract.
-        gap[if refund { 11 } else { 4 }] += fee - fee_on_gross;
+        // A refund that gives back its fee is not a fee above contract; one that charges a fee
+        // is (`fees` reports it: no contract here sets a fee on refunds).
+        let cat = match refund {
+            true if fee.value() <= 0 => 11,
+            _ => fee_category(fee - fee_on_gross),
+        };
+        gap[cat] += fee - fee_on_gross;
         gap[5] += gross - fee - l.net_amount();
     }
 

@@ -505,6 +505,37 @@ fn first_lines(line_tx: &[u32], twice: &[(u32, u32)], txs: usize) -> HashMap<u32
 }
 
 /// Transactions with no line and lines with no transaction.
+/// "No statement dates any day": with no settle date and no `--period`, no sale can be judged
+/// settled or missing, and all of them are pending; said once, as a warning, so that an empty
+/// or undated statement is never taken for a clean day.
+pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &mut Findings) {
+    if coverage.is_some() {
+        return;
+    }
+    let j = c.inp.journal;
+    let pending =
+        (j.txs.iter().enumerate()).filter(|(i, _)| c.tx_outcomes[*i] == TxOutcome::Pending);
+    // Their net sum, when they share a currency.
+    let (mut n, mut sum, mut currencies) = (0, 0i128, std::collections::BTreeSet::new());
+    for (_, t) in pending {
+        n += 1;
+        sum += i128::from(signed(j, t));
+        currencies.insert(j.currency(t));
+    }
+    if n == 0 {
+        return;
+    }
+    let msg = format!(
+        "The settlement statements have no dated transaction line and no --period was given, so none of the {n} transactions due to settle could be checked: all are listed as pending. Give the statements that cover them, or --period FROM..TO for the settle dates the statements cover."
+    );
+    let mut f = Finding::new("no-coverage", Severity::Warning, msg).detail("pending", n);
+    if let (1, Some(&cur)) = (currencies.len(), currencies.first()) {
+        let amount = Decimal::try_from_i128_with_scale(sum, cur.minor_units());
+        f = f.money(amount.unwrap_or(Decimal::MAX).abs(), cur);
+    }
+    out.push(f);
+}
+
 pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings) {
     let j = c.inp.journal;
     for (i, t) in j.txs.iter().enumerate() {
@@ -703,6 +734,9 @@ fn check_lines(
         if l.gross() > 0 && l.has_fee() {
             samples.of((merchant, channel)).push(&l, li);
         }
+        if l.gross() < 0 && l.fee_units() > 0 {
+            fee_on_refund(c, li, channel, out);
+        }
         if l.gross() > 0
             && let Some(rate) = rates.get(merchant, channel)
         {
@@ -842,6 +876,36 @@ fn fee_above_contract(
         .money(fee - contract_fee, l.currency())
         .detail("fee", fee.to_string())
         .detail("contracted_fee", contract_fee.to_string())
+        .detail("channel", channel.name()),
+    );
+}
+
+/// A fee charged on a refund: a refund gives its fee back or carries none, and no contract
+/// here sets one, so all of it is above the contract.
+fn fee_on_refund(c: &Ctx<'_>, li: u32, channel: Channel, out: &mut Findings) {
+    let l = c.line(li);
+    let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    let contract = match c.inp.contract.has_rates() {
+        true => "your contract sets no fee on refunds",
+        false => "a refund usually gives its fee back or carries none",
+    };
+    let msg = format!(
+        "The acquirer charged a fee of {fee} on a refund of {}{}: {contract}. Claim the {fee} back.",
+        -gross,
+        c.ref_text(None, Some(li)),
+    );
+    out.push(
+        c.finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee, l.currency())
+        .detail("fee", fee.to_string())
+        .detail("contracted_fee", "0")
+        .detail("basis", "refund")
         .detail("channel", channel.name()),
     );
 }

@@ -95,6 +95,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a payout that did not arrive in the bank, or arrived with another amount",
     ),
     (
+        "no-coverage",
+        Severity::Warning,
+        "the statements date no settlement and no --period was given: no sale could be checked, all are pending",
+    ),
+    (
         "unattributed",
         Severity::Critical,
         "part of the gap between expected and settled money that no finding explains (never expected)",
@@ -613,6 +618,7 @@ impl<'a> Matched<'a> {
         }
         findings::twice(&ctx, &self.m.twice, &mut rows);
         findings::unmatched(&ctx, &self.line_outcomes, &mut rows);
+        findings::no_coverage(&ctx, self.coverage, &mut rows);
         findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);
         let bank = bank::deposits(self.inp, &mut found);

@@ -158,7 +158,11 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|(o, n)| format!("{n} {}", o.replace('_', " ")))
             .collect();
-        writeln!(out, "  {}: {}", side.replace('_', " "), parts.join(", "))?;
+        let parts = match parts.is_empty() {
+            true => "none".to_owned(),
+            false => parts.join(", "),
+        };
+        writeln!(out, "  {}: {parts}", side.replace('_', " "))?;
     }
     for r in &report.fee_rates {
         writeln!(
