@@ -783,3 +783,66 @@ fn a_statement_with_no_dated_line_is_a_warning_not_a_clean_day() {
     assert_eq!(f.amount.map(|m| m.to_string()), Some("150.00".into()));
     assert_trail_closes(&c);
 }
+
+#[test]
+fn rows_exported_twice_in_overlapping_files_count_once_on_both_sides() {
+    // Day files that overlap on the 19th, on both sides; the log has no reference column, and
+    // its first file holds two genuine identical sales (both kept), one of them in the overlap.
+    let tx_header = "timestamp,merchant_id,terminal_id,card,amount,currency,type,status,channel\n";
+    let st_header = "settle_date,txn_date,merchant_id,terminal_id,card,gross,fee,net,currency\n";
+    let sale = |day: &str, hour: &str, amount: &str| {
+        format!(
+            "2026-11-{day} {hour}:00:00,M1,T1,622588******1234,{amount},CNY,sale,approved,card\n"
+        )
+    };
+    let line = |day: &str, hour: &str, gross: &str, fee: &str, net: &str| {
+        let settle = if day == "18" { "19" } else { "20" };
+        format!(
+            "2026-11-{settle},2026-11-{day} {hour}:00:00,M1,T1,622588******1234,{gross},{fee},{net},CNY\n"
+        )
+    };
+    let log_a = format!(
+        "{tx_header}{}{}{}",
+        sale("18", "10", "100.00"),
+        sale("19", "10", "50.00"),
+        sale("19", "10", "50.00")
+    );
+    let log_b = format!(
+        "{tx_header}{}{}",
+        sale("19", "10", "50.00"),
+        sale("19", "12", "20.00")
+    );
+    let st_a = format!(
+        "{st_header}{}{}",
+        line("18", "10", "100.00", "0.60", "99.40"),
+        line("19", "10", "50.00", "0.30", "49.70")
+    );
+    let st_b = format!(
+        "{st_header}{}{}{}",
+        line("19", "10", "50.00", "0.30", "49.70"),
+        line("19", "10", "50.00", "0.30", "49.70"),
+        line("19", "12", "20.00", "0.12", "19.88")
+    );
+    let c = run_files(
+        &[&log_a, &log_b],
+        &[&st_a, &st_b],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    // The second file's 50.00 sale repeats one of the first's; the first statement's 50.00 line
+    // repeats one of the second's two, which are the two sales' lines.
+    assert_eq!(
+        rules(&c),
+        ["duplicate-export", "duplicate-export"],
+        "{:#?}",
+        c.rec.findings
+    );
+    let (tx, lines) = c.rec.counts();
+    let tx: Vec<(&str, u64)> = tx.into_iter().collect();
+    let lines: Vec<(&str, u64)> = lines.into_iter().collect();
+    assert_eq!(tx, [("duplicate_export", 1), ("settled", 4)]);
+    assert_eq!(lines, [("duplicate_export", 1), ("matched", 4)]);
+    assert_eq!(bridge(&c, "net settled").as_deref(), Some("218.68"));
+    assert_trail_closes(&c);
+}

@@ -453,6 +453,11 @@ impl Journal {
         i128::from(self.amount(tx).unsigned_abs())
     }
 
+    /// Whether every transaction was read from one file.
+    pub fn from_one_file(&self) -> bool {
+        self.frames.iter().all(|f| f.file == self.frames[0].file)
+    }
+
     fn frame_of(&self, tx: &Tx) -> Frame {
         self.frames[tx.frame()]
     }
@@ -559,7 +564,7 @@ impl Journal {
 
     /// What makes two rows one transaction exported twice (in one file or two): everything
     /// the log says of it but its reference and where it was read.
-    pub fn contents(&self, t: &Tx) -> impl Eq + use<> {
+    pub fn contents(&self, t: &Tx) -> impl Eq + std::hash::Hash + use<> {
         let place = self.place(t);
         (
             t.utc(),

@@ -312,6 +312,8 @@ fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trail
         match line_outcomes[li] {
             LineOutcome::Unexpected => trails.add(l.currency(), 7, -l.net_amount()),
             LineOutcome::NotTransaction => trails.of(l.currency()).other_lines += l.net_amount(),
+            // The same line as one of another file: its money is counted there.
+            LineOutcome::DuplicateExport => continue,
             _ => {}
         }
         if l.is_transaction() {

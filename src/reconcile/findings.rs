@@ -5,6 +5,7 @@
 use super::contract::{Channel, Rates};
 use super::fixed::UNITS;
 use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
+use super::overlap::Repeat;
 use super::rates::Samples;
 use super::statement::Line;
 use super::{Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
@@ -505,6 +506,40 @@ fn first_lines(line_tx: &[u32], twice: &[(u32, u32)], txs: usize) -> HashMap<u32
 }
 
 /// Transactions with no line and lines with no transaction.
+/// Rows exported twice in overlapping files, log then statement: each copy, with the row it
+/// repeats, counted once.
+pub fn copies(c: &Ctx<'_>, [log, statement]: &[Vec<Repeat>; 2], out: &mut Findings) {
+    let j = c.inp.journal;
+    for &(copy, original) in log {
+        let t = c.tx(copy);
+        let msg = format!(
+            "This {} of {} on {} repeats line {} of another log file exactly (both are cited): the same transaction in two overlapping exports. It is counted once; no action needed.",
+            kind_word(t),
+            c.money(t, j.amount(t).abs()),
+            c.when(t),
+            c.tx(original).line(),
+        );
+        let mut f = c.finding("duplicate-export", Severity::Info, msg, Some(copy), None);
+        f.evidence.push(j.source(c.tx(original)));
+        f.evidence.sort();
+        let cur = j.currency(t);
+        out.push(f.money(Decimal::new(0, cur.minor_units()), cur));
+    }
+    let st = c.inp.statement;
+    for &(copy, original) in statement {
+        let l = c.line(copy);
+        let msg = format!(
+            "This statement line for {} repeats line {} of another statement file exactly (both are cited): the same line in two overlapping exports. It is counted once; no action needed.",
+            l.gross_decimal(),
+            st.source(original).line,
+        );
+        let mut f = c.finding("duplicate-export", Severity::Info, msg, None, Some(copy));
+        f.evidence.push(st.source(original));
+        f.evidence.sort();
+        out.push(f.money(Decimal::new(0, l.minor_units()), l.currency()));
+    }
+}
+
 /// "No statement dates any day": with no settle date and no `--period`, no sale can be judged
 /// settled or missing, and all of them are pending; said once, as a warning, so that an empty
 /// or undated statement is never taken for a clean day.
@@ -705,7 +740,7 @@ pub fn fees(
     let samples = check_lines(c, line_outcomes, rates, out);
     let (effective, usual_rate) = effective_rates(c, samples);
     if !c.inp.contract.has_rates() {
-        above_usual_rates(c, &usual_rate, out);
+        above_usual_rates(c, line_outcomes, &usual_rate, out);
     }
     effective
 }
@@ -721,7 +756,12 @@ fn check_lines(
     let j = c.inp.journal;
     let mut samples = Groups::default();
     for (li, l) in c.inp.statement.lines().enumerate() {
-        if !l.is_transaction() || line_outcomes[li] == LineOutcome::Total {
+        if !l.is_transaction()
+            || matches!(
+                line_outcomes[li],
+                LineOutcome::Total | LineOutcome::DuplicateExport
+            )
+        {
             continue;
         }
         let li = li as u32;
@@ -774,10 +814,18 @@ fn effective_rates(
 
 /// No contract: a line well above the merchant's own usual rate for the channel (once the rate
 /// rests on at least 5 lines).
-fn above_usual_rates(c: &Ctx<'_>, usual_rate: &UsualRates, out: &mut Findings) {
+fn above_usual_rates(
+    c: &Ctx<'_>,
+    line_outcomes: &[LineOutcome],
+    usual_rate: &UsualRates,
+    out: &mut Findings,
+) {
     let j = c.inp.journal;
     for (li, l) in c.inp.statement.lines().enumerate() {
-        if !l.is_transaction() || l.gross() <= 0 {
+        if !l.is_transaction()
+            || l.gross() <= 0
+            || line_outcomes[li] == LineOutcome::DuplicateExport
+        {
             continue;
         }
         let basis = fee_basis(j, &l, c.paired_tx(li as u32).map(|t| j.tx(t)));

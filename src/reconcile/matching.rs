@@ -47,13 +47,16 @@ pub struct Pair {
 pub const UNPAIRED: u32 = u32::MAX;
 /// In `Matches::line_tx`: the line settles an already-settled transaction (see `twice`).
 pub const TWICE: u32 = u32::MAX - 1;
+/// In `Matches::line_tx`: the line repeats a line of another statement file (`overlap`), and
+/// takes no part. The smallest of the marks: a value below it is a transaction.
+pub const COPY: u32 = u32::MAX - 2;
 
 /// What matching found. A pair is told by its line: the line's transaction and how they were
 /// paired, 5 bytes a line; only tolerant pairs, made closest first, are also listed, to keep the
 /// order they were made in. A transaction's pairing is one bit.
 #[derive(Debug, Default)]
 pub struct Matches {
-    /// Per line: its transaction, `TWICE` or `UNPAIRED`.
+    /// Per line: its transaction, `TWICE`, `COPY` or `UNPAIRED`.
     pub line_tx: Vec<u32>,
     /// Per line: how it was paired, where it was.
     how: Vec<How>,
@@ -104,7 +107,7 @@ impl Matches {
     /// ones, closest first.
     pub fn pairs(&self) -> impl Iterator<Item = Pair> + '_ {
         let by_key = (self.line_tx.iter().zip(&self.how).enumerate())
-            .filter(|&(_, (&tx, &how))| tx < TWICE && how != How::Tolerant)
+            .filter(|&(_, (&tx, &how))| tx < COPY && how != How::Tolerant)
             .map(|(line, (&tx, &how))| Pair {
                 tx,
                 line: line as u32,
@@ -130,7 +133,7 @@ impl Matches {
 
 /// The transaction paired with line `li`, if any (not one it settles twice).
 pub fn paired_tx(line_tx: &[u32], li: u32) -> Option<u32> {
-    Some(line_tx[li as usize]).filter(|&t| t < TWICE)
+    Some(line_tx[li as usize]).filter(|&t| t < COPY)
 }
 
 /// Which side of the money a kind is on, for pairing refunds with refunds (2: a void).
@@ -333,17 +336,22 @@ impl Rules<'_> {
     }
 }
 
-/// Pairs up `statement` lines with `journal` transactions: exact keys first, then tolerant.
+/// Pairs up `statement` lines with `journal` transactions: exact keys first, then tolerant;
+/// lines that are `copies` of others take no part.
 pub fn match_all(
     journal: &Journal,
     statement: &Statement,
     index: &Index,
     rules: &Rules<'_>,
+    copies: &[super::overlap::Repeat],
 ) -> Matches {
     let mut m = Matches::new(statement.len(), journal.txs.len());
+    for &(li, _) in copies {
+        m.line_tx[li as usize] = COPY;
+    }
     let mut fingers = [Finger::default(); 3];
     for (li, line) in statement.lines().enumerate() {
-        if line.is_transaction() && line.has_key() {
+        if line.is_transaction() && line.has_key() && m.line_tx[li] != COPY {
             by_key(
                 journal,
                 statement,

@@ -10,6 +10,7 @@ pub mod contract;
 mod findings;
 mod fixed;
 mod matching;
+mod overlap;
 mod rates;
 pub mod statement;
 
@@ -95,6 +96,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a payout that did not arrive in the bank, or arrived with another amount",
     ),
     (
+        "duplicate-export",
+        Severity::Info,
+        "a row repeated exactly in another file of the same side (overlapping exports): counted once",
+    ),
+    (
         "no-coverage",
         Severity::Warning,
         "the statements date no settlement and no --period was given: no sale could be checked, all are pending",
@@ -164,16 +170,19 @@ pub enum LineOutcome {
     Total,
     /// A fee, payout or transfer line: not a transaction.
     NotTransaction,
+    /// The same line as one in another statement file (overlapping exports): counted once.
+    DuplicateExport,
 }
 
 impl LineOutcome {
     /// Every outcome, in the order of their discriminants.
-    pub const ALL: [LineOutcome; 5] = [
+    pub const ALL: [LineOutcome; 6] = [
         LineOutcome::Matched,
         LineOutcome::SettledTwice,
         LineOutcome::Unexpected,
         LineOutcome::Total,
         LineOutcome::NotTransaction,
+        LineOutcome::DuplicateExport,
     ];
 
     pub fn name(self) -> &'static str {
@@ -183,6 +192,7 @@ impl LineOutcome {
             LineOutcome::Unexpected => "unexpected",
             LineOutcome::Total => "total",
             LineOutcome::NotTransaction => "not_transaction",
+            LineOutcome::DuplicateExport => "duplicate_export",
         }
     }
 }
@@ -332,15 +342,24 @@ pub struct LogSide {
     /// of `Ref`), each reference's in file order: what the rule `duplicate-reference` starts
     /// from (`rules::Orders::shared_references`).
     pub shared_references: Grouped,
+    /// Rows without a reference that repeat another file's row (`overlap`), with the row each
+    /// repeats: counted once, reported as `duplicate-export`. (Rows with a reference exported
+    /// twice are `duplicate-reference`'s.)
+    copies: Vec<overlap::Repeat>,
 }
 
 impl LogSide {
     pub fn of(j: &Journal, voided: &Voided) -> LogSide {
-        let (index, facts, shared_references) = before_matching(j, voided);
+        let (index, mut facts, shared_references) = before_matching(j, voided);
+        let copies = log_copies(j);
+        for &(copy, _) in &copies {
+            facts[copy as usize].0 |= Facts::DUPLICATE;
+        }
         LogSide {
             index,
             facts,
             shared_references,
+            copies,
         }
     }
 }
@@ -389,6 +408,32 @@ fn duplicate_exports(j: &Journal, index: &matching::Index, facts: &mut [Facts]) 
     shared
 }
 
+/// The log's rows without a reference that repeat a row of another of its files; none when it
+/// was read from one file.
+fn log_copies(j: &Journal) -> Vec<overlap::Repeat> {
+    if j.from_one_file() {
+        return Vec::new();
+    }
+    let rows = (0u32..).zip(&j.txs).filter(|(_, t)| t.reference.is_none());
+    overlap::copies(rows.map(|(i, t)| (i, j.source(t).file, (j.contents(t), j.order(i)))))
+}
+
+/// The statement's lines that repeat a line of another of its files; none when it was read
+/// from one file.
+fn statement_copies(st: &Statement) -> Vec<overlap::Repeat> {
+    if st.from_one_file() {
+        return Vec::new();
+    }
+    let contents = |li: u32, l: &statement::Line<'_>| {
+        let place = (l.merchant(), l.terminal(), l.batch(), l.card());
+        let amounts = (l.currency(), l.gross(), l.fee_units(), l.net_minor());
+        let when = (l.settle_day(), l.utc(), l.offset());
+        (st.keys(li), place, amounts, when, l.kind(), l.channel())
+    };
+    let lines = (0u32..).zip(st.lines());
+    overlap::copies(lines.map(|(li, l)| (li, st.source(li).file, contents(li, &l))))
+}
+
 /// Each line's outcome, and the first and last settle date of the statement, in one pass.
 fn line_outcomes(
     st: &Statement,
@@ -404,6 +449,7 @@ fn line_outcomes(
         }
         match tx {
             matching::TWICE => LineOutcome::SettledTwice,
+            matching::COPY => LineOutcome::DuplicateExport,
             matching::UNPAIRED if !l.is_transaction() => LineOutcome::NotTransaction,
             matching::UNPAIRED if !l.has_key() && l.utc().is_none() => LineOutcome::Total,
             matching::UNPAIRED => LineOutcome::Unexpected,
@@ -525,6 +571,8 @@ fn totals(
 pub struct Matched<'a> {
     inp: &'a Inputs<'a>,
     m: matching::Matches,
+    /// The log's rows and the statement's lines that repeat another file's (`overlap`).
+    copies: [Vec<overlap::Repeat>; 2],
     tx_outcomes: Vec<TxOutcome>,
     line_outcomes: Vec<LineOutcome>,
     totals: Vec<(u32, Vec<u32>)>,
@@ -556,7 +604,10 @@ impl<'a> Matched<'a> {
     pub fn new(inp: &'a Inputs<'a>, log: LogSide) -> Matched<'a> {
         let (j, st) = (inp.journal, inp.statement);
         let LogSide {
-            mut index, facts, ..
+            mut index,
+            facts,
+            copies: log_copies,
+            ..
         } = log;
         if st.has_order_ids() {
             index.add_orders(j);
@@ -566,7 +617,8 @@ impl<'a> Matched<'a> {
             window: inp.contract.match_window,
             tolerance: inp.contract.amount_tolerance,
         };
-        let m = matching::match_all(j, st, &index, &rules);
+        let statement_copies = statement_copies(st);
+        let m = matching::match_all(j, st, &index, &rules, &statement_copies);
         drop(index);
         let (line_outcomes, settle_dates) = line_outcomes(st, &m);
         let coverage = inp.period.or(settle_dates);
@@ -576,6 +628,7 @@ impl<'a> Matched<'a> {
         Matched {
             inp,
             m,
+            copies: [log_copies, statement_copies],
             tx_outcomes,
             line_outcomes,
             totals,
@@ -618,6 +671,7 @@ impl<'a> Matched<'a> {
         }
         findings::twice(&ctx, &self.m.twice, &mut rows);
         findings::unmatched(&ctx, &self.line_outcomes, &mut rows);
+        findings::copies(&ctx, &self.copies, &mut rows);
         findings::no_coverage(&ctx, self.coverage, &mut rows);
         findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);

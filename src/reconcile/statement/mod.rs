@@ -305,7 +305,7 @@ fn signed_zero(mut d: Decimal, negative_zero: bool) -> Decimal {
 }
 
 /// The ids a line may be matched by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Keys {
     pub reference: Ref,
     pub txn_id: Ref,
@@ -616,6 +616,14 @@ impl Statement {
     /// Where line `li` came from.
     pub fn source(&self, li: u32) -> Source {
         self.runs.source(li)
+    }
+
+    /// Whether every line was read from one file.
+    pub fn from_one_file(&self) -> bool {
+        self.runs
+            .0
+            .iter()
+            .all(|r| r.source.file == self.runs.0[0].source.file)
     }
 
     /// Moves every symbol from `from` (the table the statement was read with, on its own thread)
