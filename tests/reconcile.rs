@@ -335,6 +335,35 @@ fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
     );
     assert_eq!(bridge(&c, "fees above contract").as_deref(), Some("-0.80"));
     assert_eq!(bridge(&c, "settled twice").as_deref(), Some("99.40"));
+    // Every finding on a pair says how the pair was made; one on a line alone has its time.
+    let detail = |r: &str, k: &str| {
+        let f = c.rec.findings.iter().find(|f| f.rule == r).unwrap();
+        f.details.get(k).map(|v| v.to_string())
+    };
+    for r in [
+        "amount-mismatch",
+        "currency-mismatch",
+        "declined-settled",
+        "fee-above-contract",
+        "late-settlement",
+        "net-mismatch",
+    ] {
+        assert_eq!(
+            detail(r, "matched_by").as_deref(),
+            Some("\"reference\""),
+            "{r}"
+        );
+    }
+    assert_eq!(detail("settled-twice", "matched_by"), None);
+    let unexpected = c
+        .rec
+        .findings
+        .iter()
+        .find(|f| f.rule == "unexpected-settlement");
+    assert_eq!(
+        unexpected.unwrap().time.as_deref(),
+        Some("2026-11-19T12:00:00+08:00")
+    );
     assert_trail_closes(&c);
 }
 

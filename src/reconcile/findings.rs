@@ -118,7 +118,21 @@ impl Ctx<'_> {
             .or_else(|| line.and_then(|l| syms.ref_name(l.card())))
             .map(|c| c.to_string());
         f.references = self.refs(tx, l);
-        f.time = tx.map(|t| self.inp.journal.local_time(t).to_rfc3339());
+        f.time = match tx {
+            Some(t) => Some(self.inp.journal.local_time(t).to_rfc3339()),
+            None => line.and_then(|l| l.local_time()).map(|at| at.to_rfc3339()),
+        };
+        if let (Some(ti), Some(li)) = (t, l)
+            && self.paired_tx(li) == Some(ti)
+        {
+            let how = self.matches.how(li);
+            let p = Pair {
+                tx: ti,
+                line: li,
+                how,
+            };
+            f = f.detail("matched_by", matched_by(self, &p));
+        }
         f.evidence = tx
             .map(|t| self.inp.journal.source(t))
             .into_iter()
@@ -271,8 +285,7 @@ fn declined_settled(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
             Some(p.tx),
             Some(p.line),
         )
-        .money(gross.abs(), l.currency())
-        .detail("matched_by", matched_by(c, p)),
+        .money(gross.abs(), l.currency()),
     );
 }
 
@@ -337,8 +350,7 @@ fn amount_mismatch(c: &Ctx<'_>, p: &Pair, out: &mut Findings) {
         c.finding("amount-mismatch", sev, msg, Some(p.tx), Some(p.line))
             .money((charged - gross).abs(), currency)
             .detail("charged", charged.to_string())
-            .detail("settled", gross.to_string())
-            .detail("matched_by", matched_by(c, p)),
+            .detail("settled", gross.to_string()),
     );
 }
 

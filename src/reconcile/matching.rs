@@ -87,6 +87,11 @@ impl Matches {
         self.tx_paired[ti / 64] & 1 << (ti % 64) != 0
     }
 
+    /// How line `line` was paired (meaningful for a paired line only).
+    pub fn how(&self, line: u32) -> How {
+        self.how[line as usize]
+    }
+
     #[inline]
     fn pair(&mut self, tx: u32, line: u32, how: How) {
         self.line_tx[line as usize] = tx;

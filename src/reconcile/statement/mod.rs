@@ -226,6 +226,12 @@ impl Line<'_> {
         }
     }
 
+    /// The transaction time as the file wrote it (its own offset), if it has one.
+    pub fn local_time(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let offset = chrono::FixedOffset::east_opt(self.offset())?;
+        chrono::TimeZone::timestamp_opt(&offset, self.utc()?, 0).single()
+    }
+
     pub fn has_fee(&self) -> bool {
         self.p.flags & HAS_FEE != 0
     }
