@@ -925,19 +925,31 @@ fn fee_above_contract(
         c.ref_text(None, Some(li)),
         fee - contract_fee
     );
-    out.push(
-        c.finding(
-            "fee-above-contract",
-            Severity::Warning,
-            msg,
-            c.paired_tx(li),
-            Some(li),
-        )
-        .money(fee - contract_fee, l.currency())
-        .detail("fee", fee.to_string())
-        .detail("contracted_fee", contract_fee.to_string())
-        .detail("channel", channel.name()),
-    );
+    out.push(fee_finding(c, li, msg, contract_fee, channel));
+}
+
+/// A `fee-above-contract` finding on line `li`: its fee, above `contract_fee` by the money at
+/// stake.
+fn fee_finding(
+    c: &Ctx<'_>,
+    li: u32,
+    msg: String,
+    contract_fee: Decimal,
+    channel: Channel,
+) -> Finding {
+    let l = c.line(li);
+    let fee = l.fee().unwrap_or_default();
+    c.finding(
+        "fee-above-contract",
+        Severity::Warning,
+        msg,
+        c.paired_tx(li),
+        Some(li),
+    )
+    .money(fee - contract_fee, l.currency())
+    .detail("fee", fee.to_string())
+    .detail("contracted_fee", contract_fee.to_string())
+    .detail("channel", channel.name())
 }
 
 /// A fee charged on a refund: a refund gives its fee back or carries none, and no contract
@@ -954,20 +966,7 @@ fn fee_on_refund(c: &Ctx<'_>, li: u32, channel: Channel, out: &mut Findings) {
         -gross,
         c.ref_text(None, Some(li)),
     );
-    out.push(
-        c.finding(
-            "fee-above-contract",
-            Severity::Warning,
-            msg,
-            c.paired_tx(li),
-            Some(li),
-        )
-        .money(fee, l.currency())
-        .detail("fee", fee.to_string())
-        .detail("contracted_fee", "0")
-        .detail("basis", "refund")
-        .detail("channel", channel.name()),
-    );
+    out.push(fee_finding(c, li, msg, Decimal::ZERO, channel).detail("basis", "refund"));
 }
 
 /// Whether a line's fee is surely not well above `median` on its gross: at most 125 % of a
