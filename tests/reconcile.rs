@@ -842,3 +842,30 @@ fn rows_exported_twice_in_overlapping_files_count_once_on_both_sides() {
     assert_eq!(bridge(&c, "net settled").as_deref(), Some("218.68"));
     assert_trail_closes(&c);
 }
+
+#[test]
+fn a_reference_settled_twice_with_no_log_row_is_unexpected_then_settled_twice() {
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n";
+    let twice = "2026-11-20,2026-11-19 12:00:00,99,M1,T1,622588******0099,74.00,0.44,73.56,1,CNY\n";
+    let st = format!(
+        "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,1,CNY\n{twice}{twice}\
+         2026-11-20,2026-11-19 13:00:00,99,M1,T1,622588******0099,-74.00,0.00,-74.00,1,CNY\n"
+    );
+    let c = run(log, &st);
+    // The refund line with the reference is on the other side of the money: unexpected too.
+    assert_eq!(
+        rules(&c),
+        [
+            "settled-twice",
+            "unexpected-settlement",
+            "unexpected-settlement"
+        ],
+        "{:#?}",
+        c.rec.findings
+    );
+    let twice = &c.rec.findings[0];
+    let lines: Vec<u64> = twice.evidence.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [3, 4]);
+    assert_eq!(bridge(&c, "settled twice").as_deref(), Some("73.56"));
+    assert_trail_closes(&c);
+}

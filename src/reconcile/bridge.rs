@@ -233,9 +233,9 @@ impl<'c> LogSums<'c> {
 
 /// The statement's side of the trail: lines settling twice or unexpectedly, the net settled and
 /// the other lines. It reads no transaction.
-pub fn line_sums(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome]) -> Sums {
+pub fn line_sums(c: &Ctx<'_>, line_outcomes: &[LineOutcome]) -> Sums {
     let mut trails = Trails::default();
-    lines(c, twice, line_outcomes, &mut trails);
+    lines(c, line_outcomes, &mut trails);
     Sums(trails)
 }
 
@@ -302,14 +302,11 @@ fn nets_gross_less_fee(l: &Line<'_>) -> bool {
 
 /// The statement's side: lines settling twice or unexpectedly, the net settled, and the other
 /// lines.
-fn lines(c: &Ctx<'_>, twice: &[(u32, u32)], line_outcomes: &[LineOutcome], trails: &mut Trails) {
+fn lines(c: &Ctx<'_>, line_outcomes: &[LineOutcome], trails: &mut Trails) {
     let st = c.inp.statement;
-    for &(li, _) in twice {
-        let l = st.line(li);
-        trails.add(l.currency(), 6, -l.net_amount());
-    }
     for (li, l) in st.lines().enumerate() {
         match line_outcomes[li] {
+            LineOutcome::SettledTwice => trails.add(l.currency(), 6, -l.net_amount()),
             LineOutcome::Unexpected => trails.add(l.currency(), 7, -l.net_amount()),
             LineOutcome::NotTransaction => trails.of(l.currency()).other_lines += l.net_amount(),
             // The same line as one of another file: its money is counted there.

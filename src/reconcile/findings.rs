@@ -496,6 +496,24 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
     }
 }
 
+/// Lines that settle a reference an earlier line settled, neither of them in the log.
+pub fn twice_unlogged(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
+    for &(li, first) in twice {
+        let l = c.line(li);
+        let msg = format!(
+            "This line settles {}{} again: an earlier line settled the same reference, and the log has no transaction for either. Money paid twice is taken back later: ask the acquirer which line stands, and what the transaction was.",
+            l.gross_decimal().abs(),
+            c.ref_text(None, Some(li)),
+        );
+        let mut f = c
+            .finding("settled-twice", Severity::Critical, msg, None, Some(li))
+            .money(l.gross_decimal().abs(), l.currency());
+        f.evidence.push(c.inp.statement.source(first));
+        f.evidence.sort();
+        out.push(f);
+    }
+}
+
 /// For each transaction a line settles `twice`, the line that settled it first (`UNPAIRED` if
 /// none did), found in one pass over `line_tx` (of `txs` transactions). The few such
 /// transactions are marked in a bitset, so most lines cost one bit test, not a hash lookup.

@@ -6,7 +6,8 @@ use super::Facts;
 use super::statement::{Line, Statement};
 use crate::journal::{Journal, Kind, Ref, Sym, Tx, to_minor};
 use crate::model::Currency;
-use hashbrown::HashSet;
+use hashbrown::hash_map::Entry as Slot;
+use hashbrown::{HashMap, HashSet};
 use rust_decimal::Decimal;
 
 /// How a pair was made.
@@ -66,6 +67,9 @@ pub struct Matches {
     tx_paired: Vec<u64>,
     /// (line, the transaction it settles a second time).
     pub twice: Vec<(u32, u32)>,
+    /// (line, the earlier line) for a line that settles a reference an earlier line settled,
+    /// on the same side of the money, when no transaction of the log carries it.
+    pub twice_unlogged: Vec<(u32, u32)>,
 }
 
 impl Matches {
@@ -76,6 +80,7 @@ impl Matches {
             tolerant: Vec::new(),
             tx_paired: vec![0; txs.div_ceil(64)],
             twice: Vec::new(),
+            twice_unlogged: Vec::new(),
         }
     }
 
@@ -369,7 +374,33 @@ pub fn match_all(
         }
     }
     tolerant(journal, statement, rules, &mut m);
+    repeated_unlogged(statement, &mut m);
     m
+}
+
+/// Lines still unpaired that repeat the key of an earlier unpaired line, on the same side of
+/// the money and in the same currency: the log has neither, and the reference is settled twice.
+fn repeated_unlogged(statement: &Statement, m: &mut Matches) {
+    let mut first: HashMap<(Ref, u8, Currency), u32> = HashMap::new();
+    for (li, line) in statement.lines().enumerate() {
+        if m.line_matched(li) || !line.is_transaction() || !line.has_key() {
+            continue;
+        }
+        let k = statement.keys(li as u32);
+        let key = [k.reference, k.txn_id, k.order]
+            .into_iter()
+            .find(|r| !r.is_none());
+        let Some(key) = key else { continue };
+        match first.entry((key, class(line.kind()), line.currency())) {
+            Slot::Vacant(e) => {
+                e.insert(li as u32);
+            }
+            Slot::Occupied(e) => {
+                m.line_tx[li] = TWICE;
+                m.twice_unlogged.push((li as u32, *e.get()));
+            }
+        }
+    }
 }
 
 /// Pass 1 for line `li`: the first of its keys (reference, transaction id, order id) that names

@@ -670,6 +670,7 @@ impl<'a> Matched<'a> {
             log.pair(&ctx, &p);
         }
         findings::twice(&ctx, &self.m.twice, &mut rows);
+        findings::twice_unlogged(&ctx, &self.m.twice_unlogged, &mut rows);
         findings::unmatched(&ctx, &self.line_outcomes, &mut rows);
         findings::copies(&ctx, &self.copies, &mut rows);
         findings::no_coverage(&ctx, self.coverage, &mut rows);
@@ -707,7 +708,7 @@ impl<'a> Matched<'a> {
     }
 
     fn find_statement_sums(&self) -> bridge::Sums {
-        bridge::line_sums(&self.ctx(), &self.m.twice, &self.line_outcomes)
+        bridge::line_sums(&self.ctx(), &self.line_outcomes)
     }
 
     /// The reconciliation, with the findings of `rows_and_trail`'s rows, `fees` and its trail
