@@ -8,7 +8,7 @@ use crate::ingest::{
     IngestOptions, Row, TerminalRegister, Zone, parse_instant, read_file, read_register,
 };
 use crate::journal::{Grouped, Journal, Symbols};
-use crate::model::{FileId, Record, Role, Source, TxRow};
+use crate::model::{FileId, Record, Role, Source, TxRow, mask_pans_in_ids};
 use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
 use crate::reconcile::{LogSide, Matched, Voided};
@@ -237,8 +237,12 @@ pub fn fails(report: &Report, fail_on: FailOn) -> bool {
     report.worst().is_some_and(|w| w >= threshold)
 }
 
-/// Renders the report where asked, writes the evidence file, and returns the exit code.
-pub fn deliver(report: &Report, journal: &Journal, args: &AuditArgs) -> Result<u8> {
+/// Renders the report where asked, writes the evidence file, and returns the exit code. The
+/// boundary where card numbers are masked, whatever column they came from: the report with
+/// `Report::mask_card_numbers`, the evidence rows cell by cell.
+pub fn deliver(mut report: Report, journal: &Journal, args: &AuditArgs) -> Result<u8> {
+    report.mask_card_numbers();
+    let report = &report;
     let failed = fails(report, args.fail_on);
     let render = |out: &mut dyn Write| match args.format {
         ReportFormat::Table => findings::table(report, out),
@@ -264,7 +268,9 @@ pub fn deliver(report: &Report, journal: &Journal, args: &AuditArgs) -> Result<u
 }
 
 /// The transactions behind the findings, one row each, with the rules that cite them: what an
-/// accountant sends to the bank. Cells that a spreadsheet would execute are made inert.
+/// accountant sends to the bank. Card numbers are masked in every cell (`mask_pans_in_ids`: a
+/// reference or terminal id that is a card number); cells that a spreadsheet would execute are
+/// made inert.
 fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std::io::Result<()> {
     let by_source: BTreeMap<Source, usize> = journal
         .txs
@@ -322,7 +328,11 @@ fn evidence_csv(report: &Report, journal: &Journal, out: &mut dyn Write) -> std:
             report.file(source.file.0 as usize).to_owned(),
             source.line.to_string(),
         ];
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+        w.write_record(
+            cells
+                .iter()
+                .map(|c| neutralise(&mask_pans_in_ids(c)).into_owned()),
+        )?;
     }
     w.flush()
 }
@@ -357,7 +367,7 @@ pub fn scan(args: &ScanArgs) -> Result<u8> {
         coverage: None,
         fee_rates: Vec::new(),
     };
-    deliver(&report, &journal, &args.audit)
+    deliver(report, &journal, &args.audit)
 }
 
 /// Reads settlement statements (`role` settlement) or bank statements (`role` bank) into the
@@ -647,5 +657,5 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             })
             .collect(),
     };
-    deliver(&report, &journal, &args.audit)
+    deliver(report, &journal, &args.audit)
 }

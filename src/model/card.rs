@@ -92,9 +92,96 @@ fn keep_6_and_4(s: &str, digits: usize) -> CompactString {
 
 /// Masks every run of 12 or more digits in free text (separators such as spaces, dashes, dots
 /// or slashes allowed between digits): only the run's first 6 and last 4 digits stay.
+///
+/// For text that is not evidence: the cell a rejected row echoes, a header, a summary label. It
+/// hides any long number, card or not. Ids kept as evidence go through `mask_pans_in_ids`, which
+/// hides only what looks like a card number: every such number it hides, this hides too.
 pub fn mask_pans(text: &str) -> Cow<'_, str> {
+    mask_spans(text, 12, |_, runs| {
+        runs.into_iter().filter(|r| r.digits >= 12).collect()
+    })
+}
+
+/// Masks the card numbers in ids and in text that quotes ids (finding messages, references,
+/// terminal, merchant and city fields, evidence cells), first 6 and last 4 digits kept, and
+/// leaves every other id readable, so that it still serves as evidence for the bank.
+///
+/// A card number here is 13 to 19 digits, written together or in groups with one separator
+/// between them (as `mask_pans` reads them), never cut out of a longer run of adjacent digits:
+/// a 28-32 digit WeChat Pay or Alipay transaction number stays whole. Of a run in groups, every
+/// stretch of whole groups is tried, so `4111111111111111 2024` hides the card and keeps the
+/// year. The digits must look like a card:
+/// - `62…` (UnionPay, whose numbers need not pass the Luhn check), or
+/// - a valid Luhn check digit and a card brand's first digit: 3 (Amex, JCB, Diners), 4 (Visa),
+///   5 (Mastercard, Maestro), 6 (Discover, UnionPay, Maestro), or 2 only in Mir's 2200-2204 and
+///   Mastercard's 2221-2720: order numbers that start with the year (`2026…`) and Alipay partner
+///   ids (`2088…`) stay readable.
+///
+/// Left readable: 12-digit RRNs, 8-digit terminal ids, 15-digit UnionPay merchant ids
+/// (`898310058120001`: 8, 9, 0 and 1 start no card brand this tool meets; RuPay's 81/82 and the
+/// old 9558 domestic cards are not looked for), and ids of a card brand's first digit whose check
+/// digit fails (nine in ten of them).
+pub fn mask_pans_in_ids(text: &str) -> Cow<'_, str> {
+    mask_spans(text, 13, |chars, runs| {
+        let mut spans: Vec<Run> = Vec::new();
+        for run in runs {
+            for pan in card_numbers_in(chars, &run) {
+                // Overlapping card numbers are masked as one: each still shows at most its own
+                // first 6 and last 4 digits.
+                match spans.last_mut() {
+                    Some(last) if pan.start < last.end => {
+                        last.end = last.end.max(pan.end);
+                        last.digits = chars[last.start..last.end]
+                            .iter()
+                            .filter(|c| is_digit(c))
+                            .count();
+                    }
+                    _ => spans.push(pan),
+                }
+            }
+        }
+        spans
+    })
+}
+
+/// A run of digits in text, `start..end` in chars, with `digits` digits.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    digits: usize,
+}
+
+/// `text` with every span `pick` chooses among its digit runs masked to its first 6 and last 4
+/// digits. Text with fewer than `least` digits is returned as it is, unread further.
+fn mask_spans<'t>(
+    text: &'t str,
+    least: usize,
+    pick: impl FnOnce(&[char], Vec<Run>) -> Vec<Run>,
+) -> Cow<'t, str> {
+    if text.chars().filter(is_digit).count() < least {
+        return Cow::Borrowed(text);
+    }
     let chars: Vec<char> = text.chars().collect();
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, digits)
+    let spans = pick(&chars, digit_runs(&chars));
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out: String = String::with_capacity(text.len());
+    let mut at = 0;
+    for Run { start, end, digits } in spans {
+        out.extend(&chars[at..start]);
+        let run: String = chars[start..end].iter().collect();
+        out.push_str(&keep_6_and_4(&run, digits));
+        at = end;
+    }
+    out.extend(&chars[at..]);
+    Cow::Owned(out)
+}
+
+/// The longest runs of digits in `chars`, with single separators allowed between digits.
+fn digit_runs(chars: &[char]) -> Vec<Run> {
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         if !is_digit(&chars[i]) {
@@ -112,24 +199,85 @@ pub fn mask_pans(text: &str) -> Cow<'_, str> {
             }
             j += 1;
         }
-        if digits >= 12 {
-            runs.push((start, end, digits));
-        }
+        runs.push(Run { start, end, digits });
         i = end.max(i + 1);
     }
-    if runs.is_empty() {
-        return Cow::Borrowed(text);
+    runs
+}
+
+/// The stretches of whole digit groups in `run` that look like a card number
+/// (`mask_pans_in_ids`), in order of where they start.
+fn card_numbers_in(chars: &[char], run: &Run) -> Vec<Run> {
+    let mut groups: Vec<Run> = Vec::new();
+    for (k, c) in chars[run.start..run.end].iter().enumerate() {
+        let at = run.start + k;
+        match groups.last_mut() {
+            Some(g) if is_digit(c) && g.end == at => {
+                g.end += 1;
+                g.digits += 1;
+            }
+            _ if is_digit(c) => groups.push(Run {
+                start: at,
+                end: at + 1,
+                digits: 1,
+            }),
+            _ => {}
+        }
     }
-    let mut out: String = String::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end, digits) in runs {
-        out.extend(&chars[at..start]);
-        let run: String = chars[start..end].iter().collect();
-        out.push_str(&keep_6_and_4(&run, digits));
-        at = end;
+    let mut found = Vec::new();
+    for (i, first) in groups.iter().enumerate() {
+        let mut digits = 0;
+        for last in &groups[i..] {
+            digits += last.digits;
+            if digits > 19 {
+                break;
+            }
+            let span = Run {
+                start: first.start,
+                end: last.end,
+                digits,
+            };
+            if digits >= 13 && looks_like_a_card(chars, &span) {
+                found.push(span);
+            }
+        }
     }
-    out.extend(&chars[at..]);
-    Cow::Owned(out)
+    found
+}
+
+/// Whether the digits of `span` (13 to 19) have a card brand's prefix and check digit.
+fn looks_like_a_card(chars: &[char], span: &Run) -> bool {
+    let d: Vec<u8> = chars[span.start..span.end]
+        .iter()
+        .filter(|c| is_digit(c))
+        .map(|&c| ascii_digit(c) as u8 - b'0')
+        .collect();
+    let first4 = d[..4].iter().fold(0u32, |n, &x| n * 10 + u32::from(x));
+    match d[0] {
+        6 if d[1] == 2 => true,
+        3..=6 => luhn(&d),
+        2 => matches!(first4, 2200..=2204 | 2221..=2720) && luhn(&d),
+        _ => false,
+    }
+}
+
+/// The Luhn check (ISO/IEC 7812): from the right, every second digit doubled (its digits
+/// added), and the sum a multiple of 10.
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
 }
 
 impl fmt::Display for Card {
@@ -198,6 +346,95 @@ mod tests {
             "411111********** ************0004"
         );
         assert_eq!(mask_pans("1/4111111111111111"), "1/41111*******1111");
+    }
+
+    #[test]
+    fn card_numbers_among_ids_are_masked() {
+        let cases = [
+            ("4111111111111111", "411111******1111"),       // Visa
+            ("5500005555555559", "550000******5559"),       // Mastercard
+            ("2221000000000009", "222100******0009"),       // Mastercard 2-series
+            ("2200000000000004", "220000******0004"),       // Mir
+            ("378282246310005", "378282*****0005"),         // Amex, 15 digits
+            ("36148900647913", "361489****7913"),           // Diners, 14 digits
+            ("3530111333300000", "353011******0000"),       // JCB
+            ("6011000990139424", "601100******9424"),       // Discover
+            ("4222222222222", "422222***2222"),             // Visa, 13 digits
+            ("6225881234567890", "622588******7890"),       // UnionPay: no Luhn needed
+            ("6222020000000000001", "622202*********0001"), // UnionPay, 19 digits
+            ("4111 1111 1111 1111", "4111 11** **** 1111"),
+            ("5105-1051-0510-5100", "5105-10**-****-5100"),
+            (
+                "４１１１１１１１１１１１１１１１",
+                "４１１１１１******１１１１",
+            ),
+            ("T4111111111111111", "T411111******1111"),
+            (
+                "(ref 4111111111111111, 100000000003)",
+                "(ref 411111******1111, 100000000003)",
+            ),
+            (
+                "in VISA 4012888888881881 / Beijing",
+                "in VISA 401288******1881 / Beijing",
+            ),
+            // A card beside other digits, written apart: the card alone is masked.
+            ("4111111111111111 2024", "411111******1111 2024"),
+            ("1/4111111111111111", "1/411111******1111"),
+            ("2026-11-19 4111111111111111", "2026-11-19 411111******1111"),
+            (
+                "4111111111111111 5500005555555559",
+                "411111******1111 550000******5559",
+            ),
+            ("4111 1111 1111 1111 5", "4111 11** **** 1111 5"),
+            // Two card numbers in one stretch (62…, 16 and 17 digits): masked as one.
+            ("6222 0200 0000 0000 1", "6222 02** **** *000 1"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(mask_pans_in_ids(id), want, "{id}");
+        }
+    }
+
+    #[test]
+    fn ids_that_are_not_card_numbers_stay_readable() {
+        for id in [
+            "632308418261",                     // RRN, 12 digits
+            "10054481",                         // terminal id
+            "898310058120001",                  // UnionPay merchant id, 15 digits
+            "4200001234202611191234567890",     // WeChat Pay transaction number, 28 digits
+            "2026111922001412345678901234",     // Alipay trade number, 28 digits
+            "42000012342026111912345678901234", // 32 digits
+            "4111111111111112",                 // Visa's first digit, check digit wrong
+            // These pass the Luhn check; their first digits are not a card brand's.
+            "898310058120005",     // a merchant id
+            "2026111910000018",    // an order number that starts with the date
+            "2088123456789016",    // an Alipay partner id
+            "1234567890123456785", // no card brand starts with 1
+            "9558801001234567896", // old domestic card prefix: not looked for
+            "411111******1111",    // masked already
+            "ref 20240101 ok, 2026-11-19 10:00, 100.00 CNY",
+        ] {
+            assert!(
+                matches!(mask_pans_in_ids(id), Cow::Borrowed(_)),
+                "{id} -> {}",
+                mask_pans_in_ids(id)
+            );
+        }
+    }
+
+    #[test]
+    fn what_ids_hide_free_text_hides_too() {
+        let hidden = |masked: &str| -> Vec<bool> { masked.chars().map(|c| c == '*').collect() };
+        for text in [
+            "4111111111111111 2024 ref 6225881234567890 at 5105-1051-0510-5100",
+            "1/4111111111111111",
+            "6222 0200 0000 0000 1",
+            "４１１１１１１１１１１１１１１１",
+        ] {
+            let (ids, free) = (hidden(&mask_pans_in_ids(text)), hidden(&mask_pans(text)));
+            assert!(ids.contains(&true), "{text}");
+            assert_eq!(ids.len(), free.len());
+            assert!(ids.iter().zip(&free).all(|(i, f)| !i || *f), "{text}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod money;
 mod record;
 mod source;
 
-pub use card::{Card, mask_pans};
+pub use card::{Card, mask_pans, mask_pans_in_ids};
 pub use hours::Hours;
 pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
 pub use money::{Currency, Money, POWERS_OF_TEN, checked_add};

@@ -20,7 +20,7 @@
 //! counted in `rejects_omitted`. The document is pretty-printed.
 
 use crate::ingest::{FileReport, IngestError};
-use crate::model::Record;
+use crate::model::{Record, mask_pans_in_ids};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};
@@ -40,12 +40,13 @@ fn delimiter_shown(d: u8) -> String {
     }
 }
 
-/// A record as (field, value) pairs, masked and exact, in a fixed order.
+/// A record as (field, value) pairs, exact, in a fixed order, with card numbers masked whatever
+/// the field (`mask_pans_in_ids`: a txn id or a city may be a card number).
 pub fn record_fields(record: &Record) -> Vec<(&'static str, String)> {
     let mut v: Vec<(&'static str, String)> = vec![("line", record.source().line.to_string())];
     let mut put = |k: &'static str, val: Option<String>| {
         if let Some(val) = val {
-            v.push((k, val));
+            v.push((k, mask_pans_in_ids(&val).into_owned()));
         }
     };
     match record {

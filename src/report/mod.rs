@@ -1,7 +1,8 @@
 //! Renderers: each takes a finished value and writes it to any `impl Write`.
 //!
 //! `Report` is the one value the audit commands produce; `table`, `json`, `csv` and `ndjson`
-//! render it; `output` writes files atomically and keeps spreadsheet cells inert.
+//! render it once `Report::mask_card_numbers` has masked it; `output` writes files atomically
+//! and keeps spreadsheet cells inert.
 
 pub mod findings;
 pub mod inspect;
@@ -9,8 +10,10 @@ pub mod output;
 
 use crate::finding::{Finding, Severity};
 use crate::ingest::{Reject, RowCounts};
-use crate::model::Currency;
+use crate::model::{Currency, mask_pans_in_ids};
 use rust_decimal::Decimal;
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One input file as the report cites it.
@@ -100,5 +103,53 @@ impl Report {
     /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Masks every card number the report quotes, whatever column it came from (a reference, a
+    /// terminal id, a city…), with `mask_pans_in_ids`: the one pass between the audit and its
+    /// renderers. Matching and every key before it use the ids as written; only what is shown
+    /// is masked. Input paths are the user's own words and stay as given.
+    pub fn mask_card_numbers(&mut self) {
+        for f in &mut self.findings {
+            mask_finding(f);
+        }
+        // Rejected cells were masked by the wider `mask_pans` when read: passed again all the
+        // same, so that nothing the report shows escapes this pass.
+        for r in self.inputs.iter_mut().flat_map(|i| &mut i.rejects) {
+            mask(&mut r.reason);
+            r.column.iter_mut().for_each(mask);
+        }
+        for r in &mut self.fee_rates {
+            mask(&mut r.merchant);
+        }
+    }
+}
+
+fn mask_finding(f: &mut Finding) {
+    mask(&mut f.message);
+    let ids = [
+        &mut f.merchant_id,
+        &mut f.terminal_id,
+        &mut f.card,
+        &mut f.time,
+    ];
+    ids.into_iter().flatten().for_each(mask);
+    f.references.iter_mut().for_each(mask);
+    f.details.values_mut().for_each(mask_value);
+}
+
+fn mask(text: &mut String) {
+    if let Cow::Owned(masked) = mask_pans_in_ids(text) {
+        *text = masked;
+    }
+}
+
+/// Masks the text in a finding's details, however deep.
+fn mask_value(value: &mut Value) {
+    match value {
+        Value::String(s) => mask(s),
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        Value::Object(map) => map.values_mut().for_each(mask_value),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
