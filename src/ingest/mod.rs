@@ -413,6 +413,7 @@ fn read_file_with(
         decimal_comma,
         fee_negative,
         type_is_direction: profile.is_some_and(|p| p.type_is_direction),
+        strict_vocabulary: profile.is_none(),
         encoding: enc.name(),
         encoding_declared: opts.encoding.is_some() || Encoding::for_bom(&sample).is_some(),
     };
