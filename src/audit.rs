@@ -140,7 +140,7 @@ fn load_logs_with(
 ) -> Result<(Journal, Vec<Input>)> {
     let mut inputs = Vec::new();
     let opts = IngestOptions {
-        role: Some(Role::Transactions),
+        side: Some(Role::Transactions),
         ..config.ingest.clone()
     };
     let mut journal = Journal::default();
@@ -406,7 +406,7 @@ fn load_statements_with(
 ) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     let opts = IngestOptions {
-        role: Some(role),
+        side: Some(role),
         ..config.ingest.clone()
     };
     if role == Role::Settlement {
@@ -531,6 +531,11 @@ fn read_side_by_side(
 
 /// `txaudit reconcile`: the log against the statement, the money trail, and the log rules.
 pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
+    crate::config::distinct_sides(&[
+        ("-t", &args.transactions),
+        ("-s", &args.settlement),
+        ("-b", &args.bank),
+    ])?;
     let config = Config::resolve(&args.input)?;
     let as_of = as_of(&args.audit, &config)?;
     let period = args.period.as_deref().map(parse_period).transpose()?;

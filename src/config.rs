@@ -12,7 +12,7 @@ use crate::rules::RuleSettings;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The config file as written. Sections other than `[ingest]` belong to the audit engine and are
 /// accepted here so that one file serves every command.
@@ -38,9 +38,18 @@ struct IngestSection {
     decimal_comma: Option<bool>,
     profile: Option<String>,
     role: Option<String>,
-    /// Explicit mapping: canonical field = "header in the file".
+    /// Explicit mapping: canonical field = "header in the file", or a list of headers that
+    /// mean the field in different files.
     #[serde(default)]
-    columns: BTreeMap<String, String>,
+    columns: BTreeMap<String, Headers>,
+}
+
+/// One field's headers in `[ingest.columns]`: one name, or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Headers {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The `[merchant]` section: who is being audited.
@@ -134,10 +143,19 @@ impl Config {
         if let Some(r) = pick(&flags.role, ing.role) {
             opts.role = Some(parse_role(&r)?);
         }
-        for (field, header) in ing.columns {
+        for (field, headers) in ing.columns {
             let f = Field::from_name(&field)
                 .ok_or_else(|| unknown_field(&field, "[ingest.columns]"))?;
-            opts.columns.insert(f, header);
+            let headers = match headers {
+                Headers::One(h) => vec![h],
+                Headers::Many(hs) => hs,
+            };
+            if headers.iter().any(|h| h.trim().is_empty()) || headers.is_empty() {
+                bail!(
+                    "{place}[ingest.columns] {field}: name a header of the file, e.g. {field} = \"Ref No.\""
+                );
+            }
+            opts.columns.insert(f, headers);
         }
         if let Some(names) = &flags.columns {
             for n in names
@@ -156,6 +174,30 @@ impl Config {
             settlement,
         })
     }
+}
+
+/// Stops a file given on two sides of `reconcile` (`-t`, `-s`, `-b`): it would be matched
+/// with itself and raise no finding. Files are compared as the system resolves them, so
+/// `./a.csv` and `a.csv` are the same file; one that cannot be resolved is left to its reader.
+pub fn distinct_sides(sides: &[(&str, &[PathBuf])]) -> Result<()> {
+    let mut seen: Vec<(PathBuf, &str, &Path)> = Vec::new();
+    for &(flag, paths) in sides {
+        for path in paths {
+            let Ok(real) = std::fs::canonicalize(path) else {
+                continue;
+            };
+            if let Some((_, other, first)) = seen.iter().find(|(r, f, _)| *r == real && *f != flag)
+            {
+                bail!(
+                    "{} is given with both {other} and {flag} ({} there): a file is a transaction log (-t), a settlement statement (-s) or a bank statement (-b), and matched with itself it would hide every problem",
+                    path.display(),
+                    first.display()
+                );
+            }
+            seen.push((real, flag, path));
+        }
+    }
+    Ok(())
 }
 
 fn load(path: &Path) -> Result<FileConfig> {
@@ -240,8 +282,8 @@ mod tests {
         assert_eq!(c.ingest.currency, Currency::parse("USD"));
         assert_eq!(c.ingest.tz.unwrap().name(), "Asia/Shanghai");
         assert_eq!(
-            c.ingest.columns.get(&Field::Reference).map(String::as_str),
-            Some("Ref")
+            c.ingest.columns.get(&Field::Reference),
+            Some(&vec!["Ref".to_owned()])
         );
         std::fs::write(&path, "[ingest]\ncolour = true\n").unwrap();
         let err = format!("{:#}", Config::resolve(&flags).unwrap_err());

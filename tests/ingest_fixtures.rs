@@ -385,11 +385,17 @@ fn whole_file_errors() {
         ),
         Err(IngestError::NoCurrency { .. })
     ));
-    let missing = IngestOptions {
-        columns: [(Field::Reference, "Ref No".to_owned())].into(),
+    // A mapping applies to the files whose header has its name; this one's has not.
+    let elsewhere = IngestOptions {
+        columns: [(Field::Reference, vec!["Ref No".to_owned()])].into(),
         ..opts()
     };
-    assert!(read_bytes(b"timestamp,amount\n2026-01-01 10:00:00,1.00\n", &missing).is_err());
+    let (report, _) =
+        read_bytes(b"timestamp,amount\n2026-01-01 10:00:00,1.00\n", &elsewhere).unwrap();
+    assert_eq!(
+        report.decisions["config_columns"],
+        "none fits this header (not in it: reference)"
+    );
 }
 
 #[test]
@@ -400,7 +406,7 @@ fn an_explicit_mapping_reads_unknown_headers() {
             (Field::Amount, "Sum"),
             (Field::Reference, "Ref"),
         ]
-        .map(|(f, h)| (f, h.to_owned()))
+        .map(|(f, h)| (f, vec![h.to_owned()]))
         .into(),
         ..opts()
     };

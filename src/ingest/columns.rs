@@ -144,6 +144,57 @@ pub fn lookup(normalized: &str) -> Option<(Field, usize)> {
     ALIASES.get(normalized).copied()
 }
 
+/// For a header no alias names: a guess at its field from the words in it (`Settle Dt`,
+/// `Payout Amt`), for the mapping an error message suggests. `None` when nothing tells.
+pub fn guess(header: &str) -> Option<Field> {
+    let lower = super::cell::clean(header).to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Whole words for short English keys, parts of the text for others; the first rule that holds
+    // wins, so "Settle Dt" is a settlement date and "Payout Amt" a net before either is a date
+    // or an amount.
+    let has = |keys: &[&str]| {
+        keys.iter().any(|k| match k.is_ascii() && k.len() <= 3 {
+            true => words.contains(k),
+            false => lower.contains(k),
+        })
+    };
+    let dated = has(&["date", "dt", "day", "日期", "日"]);
+    let rules: [(bool, Field); 19] = [
+        (
+            has(&["settle", "value", "booking", "清算", "结算"]) && dated,
+            Field::SettleDate,
+        ),
+        (
+            has(&["fee", "charge", "commission", "mdr", "手续费"]),
+            Field::Fee,
+        ),
+        (has(&["net", "payout", "结算", "入账"]), Field::Net),
+        (has(&["gross", "本金"]), Field::Gross),
+        (has(&["ref", "rrn", "reference", "参考"]), Field::Reference),
+        (
+            has(&["terminal", "tid", "device", "终端"]),
+            Field::TerminalId,
+        ),
+        (has(&["merchant", "mid", "商户"]), Field::MerchantId),
+        (has(&["card", "pan", "卡号"]), Field::Card),
+        (has(&["batch", "批次"]), Field::Batch),
+        (has(&["trace", "stan", "voucher", "凭证"]), Field::TraceNo),
+        (has(&["order", "invoice", "订单"]), Field::OrderId),
+        (has(&["currency", "ccy", "币"]), Field::Currency),
+        (has(&["status", "state", "result", "状态"]), Field::Status),
+        (has(&["type", "kind", "类型"]), Field::Type),
+        (has(&["channel", "method", "渠道"]), Field::Channel),
+        (has(&["amount", "amt", "sum", "金额"]), Field::Amount),
+        (dated || has(&["time", "时间"]), Field::Timestamp),
+        (has(&["city", "location", "城市"]), Field::City),
+        (has(&["id", "txn", "transaction", "流水"]), Field::TxnId),
+    ];
+    rules.into_iter().find(|(holds, _)| *holds).map(|(_, f)| f)
+}
+
 /// How many cells of a row look like column names: the header detector's score.
 pub fn header_score<S: AsRef<str>>(cells: impl Iterator<Item = S>) -> usize {
     let mut seen = Vec::new();
@@ -171,11 +222,31 @@ pub struct ColumnMap {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapError {
     Duplicate(String),
-    MissingExplicit { field: Field, header: String },
+}
+
+/// The config's mapping (field → the headers that mean it) as it fits one header row: each
+/// field's first header that the row has. Fields none of whose headers the row has are left
+/// out, and returned apart: one config serves a log and a statement, whose headers differ.
+pub fn fitting(
+    mapping: &BTreeMap<Field, Vec<String>>,
+    headers: &[String],
+) -> (BTreeMap<Field, String>, Vec<Field>) {
+    let present: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
+    let (mut fits, mut not) = (BTreeMap::new(), Vec::new());
+    for (&field, names) in mapping {
+        match names.iter().find(|n| present.contains(&normalize(n))) {
+            Some(name) => {
+                fits.insert(field, name.clone());
+            }
+            None => not.push(field),
+        }
+    }
+    (fits, not)
 }
 
 impl ColumnMap {
     /// Binds headers to fields: explicit `overrides` (field → header name) first, then aliases.
+    /// An override naming a header the row lacks is left out (`fitting` keeps those it has).
     pub fn bind(
         headers: &[String],
         overrides: &BTreeMap<Field, String>,
@@ -192,15 +263,10 @@ impl ColumnMap {
         let mut taken = vec![false; headers.len()];
         for (&field, header) in overrides {
             let want = normalize(header);
-            let idx =
-                norm.iter()
-                    .position(|h| *h == want)
-                    .ok_or_else(|| MapError::MissingExplicit {
-                        field,
-                        header: header.clone(),
-                    })?;
-            by_field.entry(field).or_default().push(idx);
-            taken[idx] = true;
+            if let Some(idx) = norm.iter().position(|h| *h == want) {
+                by_field.entry(field).or_default().push(idx);
+                taken[idx] = true;
+            }
         }
         let mut found: BTreeMap<Field, Vec<(usize, usize)>> = BTreeMap::new();
         for (idx, h) in norm.iter().enumerate() {
@@ -368,15 +434,51 @@ mod tests {
         let m = ColumnMap::bind(&h, &overrides).unwrap();
         assert_eq!(m.col(Field::Reference), Some(0));
         assert_eq!(m.col(Field::Timestamp), Some(2));
-        let missing = BTreeMap::from([(Field::Card, "PAN".to_string())]);
-        assert!(matches!(
-            ColumnMap::bind(&h, &missing),
-            Err(MapError::MissingExplicit { .. })
-        ));
+        let elsewhere = BTreeMap::from([(Field::Card, "PAN".to_string())]);
+        assert!(!ColumnMap::bind(&h, &elsewhere).unwrap().has(Field::Card));
         let dup = strings(&["amount", "Amount"]);
         assert_eq!(
             ColumnMap::bind(&dup, &BTreeMap::new()).unwrap_err(),
             MapError::Duplicate("Amount".into())
         );
+    }
+
+    /// One config maps a log's and a statement's headers: each file takes the entries its
+    /// header has, a field's first listed header that it has.
+    #[test]
+    fn a_mapping_fits_where_the_header_has_the_name() {
+        let mapping = BTreeMap::from([
+            (Field::Reference, strings(&["rrn", "Ref Number"])),
+            (Field::SettleDate, strings(&["Settle Dt"])),
+        ]);
+        let statement = strings(&["Settle Dt", "Ref Number", "Gross Amt"]);
+        let (fits, not) = fitting(&mapping, &statement);
+        assert_eq!(fits.get(&Field::Reference).unwrap(), "Ref Number");
+        assert_eq!(fits.get(&Field::SettleDate).unwrap(), "Settle Dt");
+        assert!(not.is_empty());
+        let log = strings(&["timestamp", "RRN", "amount"]);
+        let (fits, not) = fitting(&mapping, &log);
+        assert_eq!(fits.get(&Field::Reference).unwrap(), "rrn");
+        assert_eq!(not, [Field::SettleDate]);
+    }
+
+    #[test]
+    fn a_header_no_alias_names_is_guessed_from_its_words() {
+        let cases = [
+            ("Settle Dt", Some(Field::SettleDate)),
+            ("Ref Number", Some(Field::Reference)),
+            ("Gross Amt", Some(Field::Gross)),
+            ("Charge", Some(Field::Fee)),
+            ("Payout Amt", Some(Field::Net)),
+            ("Txn Dt", Some(Field::Timestamp)),
+            ("Sale Amt", Some(Field::Amount)),
+            ("POS Terminal", Some(Field::TerminalId)),
+            ("清算日期(T+1)", Some(Field::SettleDate)),
+            ("Network", None),
+            ("Comments", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(guess(header), want, "{header}");
+        }
     }
 }

@@ -31,21 +31,40 @@ pub enum IngestError {
         line: u64,
         name: String,
     },
-    #[error("{}: the config maps {field} to a column {header:?}, but the header (line {line}) has no such column", path.display())]
-    MappedColumnMissing {
+    #[error("{}: line {line} looks like a header, but txaudit does not know what these columns hold: {columns}. Name them in the config file; a mapping applies only to files whose header has that name, so one config serves a log and a statement (the fields below are guessed from the names: check them):\n[ingest.columns]\n{mapping}", path.display())]
+    UnknownHeader {
         path: PathBuf,
         line: u64,
-        field: String,
-        header: String,
+        columns: String,
+        mapping: String,
     },
-    #[error("{}: no column for {needed} in this {role} file (header at line {line}: {headers}); name the column in the config, e.g. [ingest.columns] {example} = \"<header>\"", path.display())]
+    #[error("--columns names the columns of files without a header row, but {} ({a_role}) and {} ({b_role}) both have none, and one list cannot name a log's and a statement's columns: add a header row to one of them", a.display(), b.display())]
+    HeaderlessRoles {
+        a: PathBuf,
+        a_role: &'static str,
+        b: PathBuf,
+        b_role: &'static str,
+    },
+    #[error("{}: given as {side} ({given}), but it reads as {looks}: {why}. Give it with {flag}", path.display())]
+    WrongRole {
+        path: PathBuf,
+        given: &'static str,
+        side: &'static str,
+        looks: &'static str,
+        why: String,
+        flag: &'static str,
+    },
+    #[error("{}: no column for {needed} in this {role} file (header at line {line}: {headers}){unfitted}; name the column in the config, e.g. [ingest.columns] {example} = \"<header>\"", path.display())]
     MissingColumn {
         path: PathBuf,
         line: u64,
         role: &'static str,
-        needed: String,
+        needed: &'static str,
         example: &'static str,
         headers: String,
+        /// The config's mapping that this header has no column for (boxed: the error stays
+        /// small enough to return by value).
+        unfitted: Box<str>,
     },
     #[error("{}: no currency column and no currency given; pass --currency CODE or set currency in [ingest]", path.display())]
     NoCurrency { path: PathBuf },

@@ -1,6 +1,6 @@
 //! The plain-row lane: a log or settlement row whose cells are plain ASCII (no padding, quotes
-//! or other decoration), with ISO dates and plain amounts, read straight into a `TxRow` or a
-//! `SettlementRow` that borrows its ids from the row.
+//! or other decoration), with ISO dates, plain amounts and a known status and type, read
+//! straight into a `TxRow` or a `SettlementRow` that borrows its ids from the row.
 //!
 //! Any other row is left to the general parser (`row.rs`), which reads the rows the lane takes
 //! exactly as the lane does: the tests compare the two on generated rows. The lane only skips
@@ -282,12 +282,18 @@ impl Lane {
 
     /// Status, type, channel, card and ids: read alike in a log and a statement.
     fn common<'r>(&mut self, cell: &impl Fn(Option<usize>) -> Cell<'r>) -> Option<Common<'r>> {
+        // A status or type outside the vocabulary is left to the general parser, which decides
+        // whether it is a rejected row.
         let status = match cell(self.status).ok()? {
-            Some(s) => self.status_memo.get(s, Status::parse),
+            Some(s) => self
+                .status_memo
+                .get_known(s, Status::parse, Status::is_known)?,
             None => Status::Approved,
         };
         let kind = match cell(self.kind).ok()? {
-            Some(s) => self.kind_memo.get(s, TxType::parse),
+            Some(s) => self
+                .kind_memo
+                .get_known(s, TxType::parse, TxType::is_known)?,
             None if status == Status::Refunded => TxType::Refund,
             None => TxType::Sale,
         };

@@ -63,16 +63,16 @@ impl<R: std::io::Read> NumberedReader<R> {
     }
 }
 
-/// Finds the header: the row with the most cells that name a canonical field (at least two), or,
-/// with an explicit mapping, the first row holding every mapped header name.
-pub fn detect(text: &str, delimiter: Option<u8>, required: &[String]) -> Option<Layout> {
+/// Finds the header: the row with the most cells that name a canonical field (at least two),
+/// by an alias or by a header name the config maps (`explicit`).
+pub fn detect(text: &str, delimiter: Option<u8>, explicit: &[String]) -> Option<Layout> {
     let candidates: Vec<u8> = delimiter.map_or_else(|| DELIMITERS.to_vec(), |d| vec![d]);
-    let required: Vec<String> = required.iter().map(|h| normalize(h)).collect();
+    let explicit: Vec<String> = explicit.iter().map(|h| normalize(h)).collect();
     let mut best: Option<(usize, Layout)> = None;
     for delim in candidates {
         let mut scanned = 0;
         records::each(text, delim, |line, cells| {
-            let score = score(cells, &required, best.as_ref().map_or(0, |(s, _)| *s));
+            let score = score(cells, &explicit, best.as_ref().map_or(0, |(s, _)| *s));
             if score >= 2 && best.as_ref().is_none_or(|(s, _)| score > *s) {
                 let layout = Layout {
                     delimiter: delim,
@@ -92,32 +92,55 @@ pub fn detect(text: &str, delimiter: Option<u8>, required: &[String]) -> Option<
     best.map(|(_, l)| l)
 }
 
-/// A row's score as a header: how many of its cells name a field, or with `required` names,
-/// 1000 when it holds them all. A row scores at most one a cell, so a row with too few cells to
-/// beat `best` (or to reach the two a header needs) is not scored: 0.
-fn score(cells: Cells<'_>, required: &[String], best: usize) -> usize {
-    let cleaned = || cells.iter().map(clean);
-    if !required.is_empty() {
-        let norm: Vec<String> = cleaned().map(|c| normalize(&c)).collect();
-        return if required.iter().all(|r| norm.contains(r)) {
-            1000
-        } else {
-            0
-        };
-    }
+/// A row's score as a header: how many of its cells name a field, by an alias or as one of the
+/// `explicit` (normalized) names. A row scores at most one a cell, so a row with too few cells
+/// to beat `best` (or to reach the two a header needs) is not scored: 0.
+fn score(cells: Cells<'_>, explicit: &[String], best: usize) -> usize {
     if cells.len() < 2 || cells.len() <= best {
         return 0;
     }
-    header_score(cleaned())
+    let cleaned = || cells.iter().map(clean);
+    let is_explicit = |c: &str| !explicit.is_empty() && explicit.contains(&normalize(c));
+    let named = cleaned().filter(|c| is_explicit(c)).count();
+    named + header_score(cleaned().filter(|c| !is_explicit(c)))
+}
+
+/// The first row of a file in which no header was found, when it reads as a header all the same
+/// (names txaudit does not know): two or more cells, none empty, none a date or an amount.
+pub fn unrecognised_header(text: &str, delimiter: Option<u8>) -> Option<Layout> {
+    let (line, first) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())?;
+    let delimiter = delimiter.or_else(|| likely_delimiter(first))?;
+    let mut rdr = csv_reader(first.as_bytes(), delimiter);
+    let rec = rdr.records().next()?.ok()?;
+    let cells: Vec<String> = rec.iter().map(|c| clean(c).into_owned()).collect();
+    let names = cells.len() >= 2 && cells.iter().all(|c| !c.is_empty() && !is_value(c));
+    names.then(|| Layout {
+        delimiter,
+        header_line: line as u64 + 1,
+        headers: cells,
+    })
+}
+
+/// The delimiter a single line most likely uses: the one it holds most of.
+fn likely_delimiter(line: &str) -> Option<u8> {
+    DELIMITERS
+        .into_iter()
+        .max_by_key(|d| line.bytes().filter(|b| b == d).count())
+}
+
+/// A cell that holds a date or an amount: data, not a column name.
+fn is_value(cell: &str) -> bool {
+    super::datetime::parse_stamp(cell, Some(super::datetime::DateOrder::Mdy)).is_ok()
+        || super::amount::parse_amount(cell, false).is_ok()
 }
 
 /// For a file with no header: a guess at its columns from the first row, to put in the error.
 pub fn suggest_columns(text: &str) -> Option<String> {
     let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let delim = DELIMITERS
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())?;
-    let mut rdr = csv_reader(first.as_bytes(), delim);
+    let mut rdr = csv_reader(first.as_bytes(), likely_delimiter(first)?);
     let rec = rdr.records().next()?.ok()?;
     let mut names = Vec::new();
     let mut amounts = 0;
@@ -180,5 +203,32 @@ mod tests {
             suggest_columns("05/01/2023,DOLLARAMA # 845   _M,1.96,,13.04\n").unwrap(),
             "date,description,debit,credit,balance"
         );
+    }
+
+    /// A first row of names no alias knows is a header all the same; a row with a date or an
+    /// amount in it is data, and a lone title is neither.
+    #[test]
+    fn an_unrecognised_header_is_told_from_data() {
+        let l = unrecognised_header(
+            "Settle Dt;Ref Number;Gross Amt\n2026-11-20;1;100.00\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!((l.delimiter, l.header_line), (b';', 1));
+        assert_eq!(l.headers, ["Settle Dt", "Ref Number", "Gross Amt"]);
+        let after_blank = unrecognised_header("\nalpha,beta\nx,y\n", None).unwrap();
+        assert_eq!(after_blank.header_line, 2);
+        assert!(unrecognised_header("05/01/2023,DOLLARAMA,1.96\n", None).is_none());
+        assert!(unrecognised_header("Settlement report\n", None).is_none());
+        assert!(unrecognised_header("name,,amount\n", None).is_none());
+    }
+
+    /// Names the config maps count as a header's names, so a header of mapped names is found.
+    #[test]
+    fn mapped_names_make_a_header() {
+        let text = "Settle Dt,Ref Number,Payout Amt\n2026-11-20,1,99.40\n";
+        assert!(detect(text, None, &[]).is_none());
+        let mapped = ["Settle Dt".to_owned(), "Payout Amt".to_owned()];
+        assert_eq!(detect(text, None, &mapped).unwrap().header_line, 1);
     }
 }

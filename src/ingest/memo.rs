@@ -34,13 +34,39 @@ impl<T: Clone> Memo<T> {
     /// lookup of a word not kept.
     #[inline]
     pub(super) fn get(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
-        if let Some(key) = pack(raw.as_bytes())
-            && let Some(i) = self.keys.iter().position(|&k| k == key)
-            && let Some(value) = &self.values[i]
-        {
-            return value.clone();
+        if let Some(value) = self.kept(raw) {
+            return value;
         }
         self.learn(raw, parse)
+    }
+
+    /// What `raw` means when it is a word `known` accepts: `parse(raw)`, remembered; `None` for
+    /// any other word, which is never kept. So a word kept is known, and its lookup costs no
+    /// more than `get`'s.
+    #[inline(always)]
+    pub(super) fn get_known(
+        &mut self,
+        raw: &str,
+        parse: fn(&str) -> T,
+        known: fn(&T) -> bool,
+    ) -> Option<T> {
+        if let Some(value) = self.kept(raw) {
+            return Some(value);
+        }
+        let value = parse(raw);
+        known(&value).then(|| self.keep(raw, value))
+    }
+
+    /// The value kept for `raw`, if it is.
+    #[inline(always)]
+    fn kept(&self, raw: &str) -> Option<T> {
+        let key = pack(raw.as_bytes())?;
+        let i = self.keys.iter().position(|&k| k == key)?;
+        // The value's own clone, which the vocabularies inline, not `Option`'s.
+        let Some(value) = &self.values[i] else {
+            return None;
+        };
+        Some(value.clone())
     }
 
     /// `parse(raw)`, kept in the oldest slot when the word fits one.
@@ -48,6 +74,13 @@ impl<T: Clone> Memo<T> {
     #[inline(never)]
     fn learn(&mut self, raw: &str, parse: fn(&str) -> T) -> T {
         let value = parse(raw);
+        self.keep(raw, value)
+    }
+
+    /// Keeps `value` for `raw` in the oldest slot when the word fits one; gives it back.
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, raw: &str, value: T) -> T {
         if let Some(key) = pack(raw.as_bytes()) {
             self.keys[self.next] = key;
             self.values[self.next] = Some(value.clone());
@@ -115,5 +148,21 @@ mod tests {
             memo.get(w, upper);
         }
         assert_eq!(CALLS.with(Cell::get), 13);
+    }
+
+    /// A word `known` refuses is `None` each time and never takes a slot from a known one.
+    #[test]
+    fn only_known_words_are_kept() {
+        let mut memo = Memo::default();
+        let known = |s: &String| s != "BANANA";
+        for _ in 0..3 {
+            assert_eq!(
+                memo.get_known("sale", upper, known).as_deref(),
+                Some("SALE")
+            );
+            assert_eq!(memo.get_known("banana", upper, known), None);
+        }
+        // "sale" once, "banana" each time.
+        assert_eq!(CALLS.with(Cell::get), 4);
     }
 }

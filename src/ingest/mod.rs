@@ -47,7 +47,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Bytes read up front to sniff encoding, delimiter, header and per-file conventions.
 const SAMPLE_BYTES: u64 = 1 << 20;
@@ -71,10 +72,49 @@ pub struct IngestOptions {
     pub currency: Option<Currency>,
     pub profile: Option<&'static Profile>,
     pub role: Option<Role>,
-    /// Explicit column mapping (field → header name); wins over aliases and profiles.
-    pub columns: BTreeMap<Field, String>,
-    /// Column names for a file that has no header row.
+    /// The side of the command line the file was given on (`-t`, `-s`, `-b`): its role, and a
+    /// file that reads clearly as another role is refused (`IngestError::WrongRole`).
+    pub side: Option<Role>,
+    /// Explicit column mapping (field → the header names that mean it in different files);
+    /// wins over aliases and profiles, in each file whose header has one of the names.
+    pub columns: BTreeMap<Field, Vec<String>>,
+    /// Column names for a file that has no header row (or one whose names txaudit does not
+    /// know, which is then skipped). A file with a header row is read by its header.
     pub headerless: Option<Vec<String>>,
+    /// The first file `headerless` named, shared by this run's copies of the options.
+    pub headerless_claim: HeaderlessClaim,
+}
+
+/// Which file `--columns` named first, and in which role: a log's columns are not a
+/// statement's, so one list may name the headerless files of one role only. Shared by the
+/// copies of one run's options (the log and the statement are read on two threads).
+#[derive(Debug, Clone, Default)]
+pub struct HeaderlessClaim(Arc<Mutex<Option<(Role, PathBuf)>>>);
+
+impl HeaderlessClaim {
+    /// Claims `--columns` for `path` in `role`; an error if a file of another role has it.
+    fn claim(&self, path: &Path, role: Role) -> Result<(), IngestError> {
+        let mut first = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*first {
+            Some((r, _)) if *r == role => Ok(()),
+            Some((r, other)) => {
+                // In path order, whichever thread came first: the same message every run.
+                let mut files = [(other.clone(), *r), (path.to_owned(), role)];
+                files.sort_by(|x, y| x.0.cmp(&y.0));
+                let [(a, ra), (b, rb)] = files;
+                Err(IngestError::HeaderlessRoles {
+                    a,
+                    a_role: ra.name(),
+                    b,
+                    b_role: rb.name(),
+                })
+            }
+            None => {
+                *first = Some((role, path.to_owned()));
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Row counts of one file. `read = accepted + rejected`; `non_data` rows are apart.
@@ -230,27 +270,8 @@ fn read_file_with(
         );
     }
 
-    let (delimiter, header_line, headers) = match &opts.headerless {
-        Some(names) => {
-            let d = opts.delimiter.unwrap_or(b',');
-            decisions.insert("header", "none: columns named by --columns".to_owned());
-            (d, None, names.clone())
-        }
-        None => {
-            let explicit: Vec<String> = opts.columns.values().cloned().collect();
-            let l = layout::detect(&text, opts.delimiter, &explicit).ok_or_else(|| IngestError::NoHeader {
-                path: path.to_owned(),
-                scanned: layout::HEADER_SCAN,
-                hint: match layout::suggest_columns(&text) {
-                    Some(cols) => format!(
-                        "the first line looks like data, so the file has no header row; name its columns to read it, e.g. --columns {cols}"
-                    ),
-                    None => "is this a transaction or settlement export? Name its columns with --columns or map them in [ingest.columns]".to_owned(),
-                },
-            })?;
-            (l.delimiter, Some(l.header_line), l.headers)
-        }
-    };
+    let table = find_table(path, &text, opts, &mut decisions)?;
+    let (delimiter, header_line, headers) = (table.delimiter, table.header_line, table.headers);
     let hline = header_line.unwrap_or(0);
     if headers.iter().any(|h| h.contains('\u{fffd}')) {
         return Err(IngestError::UndecodableHeader {
@@ -261,36 +282,38 @@ fn read_file_with(
     }
     let profile = opts.profile.or_else(|| profile::recognise(&headers));
     // A profile's column choices apply where the file has the column (Adyen's older reports
-    // have no Booking Date); the config's explicit mapping must match.
-    let present: Vec<String> = headers.iter().map(|h| columns::normalize(h)).collect();
-    let mut overrides: BTreeMap<Field, String> = profile
+    // have no Booking Date), and so does the config's mapping, which wins.
+    let profile_columns: BTreeMap<Field, Vec<String>> = profile
         .map(|p| {
             p.columns
                 .iter()
-                .filter(|(_, h)| present.contains(&columns::normalize(h)))
-                .map(|(f, h)| (*f, h.to_string()))
+                .map(|(f, h)| (*f, vec![h.to_string()]))
                 .collect()
         })
         .unwrap_or_default();
-    overrides.extend(opts.columns.clone());
+    let (mut overrides, _) = columns::fitting(&profile_columns, &headers);
+    let (mapped, unmapped) = columns::fitting(&opts.columns, &headers);
+    note_mapping(&mut decisions, &mapped, &unmapped);
+    overrides.extend(mapped);
     let map = ColumnMap::bind(&headers, &overrides).map_err(|e| match e {
         columns::MapError::Duplicate(name) => IngestError::DuplicateColumn {
             path: path.to_owned(),
             line: hline,
             name,
         },
-        columns::MapError::MissingExplicit { field, header } => IngestError::MappedColumnMissing {
-            path: path.to_owned(),
-            line: hline,
-            field: field.name().to_owned(),
-            header,
-        },
     })?;
     let role = opts
-        .role
+        .side
+        .or(opts.role)
         .or(profile.map(|p| p.role))
         .unwrap_or_else(|| infer_role(&map));
-    require_columns(path, hline, role, &map, &headers)?;
+    if table.named_by_flag {
+        opts.headerless_claim.claim(path, role)?;
+    }
+    if let Some(side) = opts.side {
+        check_side(path, side, profile, &map)?;
+    }
+    require_columns(path, hline, role, &map, &headers, &unmapped)?;
 
     let cjk = has_cjk(&headers);
     let currency = match (opts.currency, profile.and_then(|p| p.currency)) {
@@ -413,6 +436,7 @@ fn read_file_with(
         decimal_comma,
         fee_negative,
         type_is_direction: profile.is_some_and(|p| p.type_is_direction),
+        strict_vocabulary: profile.is_none(),
         encoding: enc.name(),
         encoding_declared: opts.encoding.is_some() || Encoding::for_bom(&sample).is_some(),
     };
@@ -483,6 +507,199 @@ fn read_file_with(
         })
 }
 
+/// Where a file's table starts and what its columns are called.
+struct Table {
+    delimiter: u8,
+    /// `None` for a file with no header row.
+    header_line: Option<u64>,
+    headers: Vec<String>,
+    /// The columns are named by `--columns`.
+    named_by_flag: bool,
+}
+
+/// Finds the header row (by aliases and the config's mapping), or names the columns of a file
+/// without a header row it knows by `--columns`; else stops with what the user can do.
+fn find_table(
+    path: &Path,
+    text: &str,
+    opts: &IngestOptions,
+    decisions: &mut BTreeMap<&'static str, String>,
+) -> Result<Table, IngestError> {
+    let explicit: Vec<String> = opts.columns.values().flatten().cloned().collect();
+    if let Some(l) = layout::detect(text, opts.delimiter, &explicit) {
+        if opts.headerless.is_some() {
+            decisions.insert(
+                "header",
+                format!(
+                    "line {}: the file has a header row, so --columns is not used",
+                    l.header_line
+                ),
+            );
+        }
+        return Ok(Table {
+            delimiter: l.delimiter,
+            header_line: Some(l.header_line),
+            headers: l.headers,
+            named_by_flag: false,
+        });
+    }
+    let unknown = layout::unrecognised_header(text, opts.delimiter);
+    if let Some(names) = &opts.headerless {
+        let (delimiter, header_line) = match &unknown {
+            Some(l) => {
+                decisions.insert(
+                    "header",
+                    format!(
+                        "line {} (names txaudit does not know): columns named by --columns",
+                        l.header_line
+                    ),
+                );
+                (l.delimiter, Some(l.header_line))
+            }
+            None => {
+                decisions.insert("header", "none: columns named by --columns".to_owned());
+                (opts.delimiter.unwrap_or(b','), None)
+            }
+        };
+        return Ok(Table {
+            delimiter,
+            header_line,
+            headers: names.clone(),
+            named_by_flag: true,
+        });
+    }
+    Err(match unknown {
+        Some(l) => unknown_header(path, &l),
+        None => IngestError::NoHeader {
+            path: path.to_owned(),
+            scanned: layout::HEADER_SCAN,
+            hint: match layout::suggest_columns(text) {
+                Some(cols) => format!(
+                    "the first line looks like data, so the file has no header row; name its columns to read it, e.g. --columns {cols}"
+                ),
+                None => "is this a transaction or settlement export? Name its columns with --columns or map them in [ingest.columns]".to_owned(),
+            },
+        },
+    })
+}
+
+/// A header row whose names txaudit does not know: the columns it could not place, and the
+/// config lines that would map them (fields guessed from the names where they tell).
+fn unknown_header(path: &Path, l: &layout::Layout) -> IngestError {
+    let mut unplaced = Vec::new();
+    let mut lines = Vec::new();
+    for h in &l.headers {
+        if columns::lookup(&columns::normalize(h)).is_some() {
+            continue;
+        }
+        let h = mask_pans(h).into_owned();
+        lines.push(match columns::guess(&h) {
+            Some(field) => format!("{field} = {h:?}"),
+            None => format!("# FIELD = {h:?}"),
+        });
+        unplaced.push(h);
+    }
+    IngestError::UnknownHeader {
+        path: path.to_owned(),
+        line: l.header_line,
+        columns: unplaced.join(", "),
+        mapping: lines.join("\n"),
+    }
+}
+
+/// Says which of the config's mapping this file's header has, and which it has not.
+fn note_mapping(
+    decisions: &mut BTreeMap<&'static str, String>,
+    mapped: &BTreeMap<Field, String>,
+    unmapped: &[Field],
+) {
+    if mapped.is_empty() && unmapped.is_empty() {
+        return;
+    }
+    let fits: Vec<String> = mapped.iter().map(|(f, h)| format!("{f} = {h:?}")).collect();
+    let not: Vec<&str> = unmapped.iter().map(|f| f.name()).collect();
+    let note = match (fits.is_empty(), not.is_empty()) {
+        (false, true) => fits.join(", "),
+        (true, false) => format!("none fits this header (not in it: {})", not.join(", ")),
+        _ => format!(
+            "{} (not in this header: {})",
+            fits.join(", "),
+            not.join(", ")
+        ),
+    };
+    decisions.insert("config_columns", note);
+}
+
+/// What a file reads as, when it says so clearly: its known format's role, or columns that only
+/// one role has. `None` when the columns could be either (a statement with no fee or settlement
+/// date column reads like a log; a log without a status column like a statement of totals).
+fn clear_role(profile: Option<&Profile>, map: &ColumnMap) -> Option<(Role, String)> {
+    if let Some(p) = profile {
+        return Some((p.role, format!("it is a {}", p.name)));
+    }
+    let any = |fs: &[Field]| fs.iter().any(|f| map.has(*f));
+    let settlement = any(&SETTLEMENT_FIELDS);
+    let status = map.has(Field::Status);
+    let settles = any(&[
+        Field::SettleDate,
+        Field::Net,
+        Field::NetCredit,
+        Field::NetDebit,
+    ]);
+    if settles && map.has(Field::Fee) && !status {
+        return Some((
+            Role::Settlement,
+            "it has fee and net or settlement-date columns, and no status".to_owned(),
+        ));
+    }
+    if settlement || map.has(Field::Balance) {
+        return None;
+    }
+    status.then(|| {
+        (
+            Role::Transactions,
+            "it has a status column, and no fee, gross, net or settlement-date column".to_owned(),
+        )
+    })
+}
+
+/// Stops a file given on `side` that reads clearly as another role.
+fn check_side(
+    path: &Path,
+    side: Role,
+    profile: Option<&Profile>,
+    map: &ColumnMap,
+) -> Result<(), IngestError> {
+    match clear_role(profile, map) {
+        Some((looks, why)) if looks != side => Err(IngestError::WrongRole {
+            path: path.to_owned(),
+            given: role_flag(side),
+            side: side_name(side),
+            looks: side_name(looks),
+            why,
+            flag: role_flag(looks),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn side_name(role: Role) -> &'static str {
+    match role {
+        Role::Transactions => "a transaction log",
+        Role::Settlement => "a settlement statement",
+        Role::Bank => "a bank statement",
+    }
+}
+
+/// The `reconcile` flag that takes files of `role`.
+fn role_flag(role: Role) -> &'static str {
+    match role {
+        Role::Transactions => "-t",
+        Role::Settlement => "-s",
+        Role::Bank => "-b",
+    }
+}
+
 /// Whether the header row (on physical line `hline` of `text`; 0: none) ends on its own line:
 /// no quoted cell of it runs over a line break.
 fn header_fits_a_line(text: &str, hline: u64) -> bool {
@@ -533,17 +750,19 @@ fn read_records<R: Read, S: FnMut(&Row<'_>)>(
     Ok((lines, rdr.lines().quotes_since_line_start() % 2 == 1))
 }
 
+/// Columns only a settlement statement has.
+const SETTLEMENT_FIELDS: [Field; 7] = [
+    Field::Fee,
+    Field::Net,
+    Field::NetCredit,
+    Field::NetDebit,
+    Field::SettleDate,
+    Field::Gross,
+    Field::GrossCredit,
+];
+
 fn infer_role(map: &ColumnMap) -> Role {
-    let settlement = [
-        Field::Fee,
-        Field::Net,
-        Field::NetCredit,
-        Field::NetDebit,
-        Field::SettleDate,
-        Field::Gross,
-        Field::GrossCredit,
-    ];
-    if settlement.iter().any(|f| map.has(*f)) {
+    if SETTLEMENT_FIELDS.iter().any(|f| map.has(*f)) {
         Role::Settlement
     } else if map.has(Field::Balance) && !map.has(Field::TerminalId) && !map.has(Field::TraceNo) {
         Role::Bank
@@ -552,12 +771,15 @@ fn infer_role(map: &ColumnMap) -> Role {
     }
 }
 
+/// Stops a file that lacks a column its role needs; the message names the header and any of
+/// the config's mapping (`unfitted`) that this header does not have.
 fn require_columns(
     path: &Path,
     line: u64,
     role: Role,
     map: &ColumnMap,
     headers: &[String],
+    unfitted: &[Field],
 ) -> Result<(), IngestError> {
     let any = |fs: &[Field]| fs.iter().any(|f| map.has(*f));
     let time = [Field::Timestamp, Field::Date];
@@ -590,13 +812,25 @@ fn require_columns(
             path: path.to_owned(),
             line,
             role: role.name(),
-            needed: needed.to_owned(),
+            needed,
             example,
             headers: headers
                 .iter()
                 .map(|h| mask_pans(&clean(h)).into_owned())
                 .collect::<Vec<_>>()
                 .join(", "),
+            unfitted: match unfitted {
+                [] => Box::default(),
+                fields => format!(
+                    " (the config maps {}, but not to a column of this header)",
+                    fields
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+                .into(),
+            },
         }),
     }
 }
@@ -643,5 +877,41 @@ fn chooser(mut seed: u64) -> impl FnMut(usize) -> usize {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         (seed % n as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role_of(headers: &str) -> Option<Role> {
+        let headers: Vec<String> = headers.split(',').map(str::to_owned).collect();
+        let map = ColumnMap::bind(&headers, &BTreeMap::new()).unwrap();
+        let profile = profile::recognise(&headers);
+        clear_role(profile, &map).map(|(role, _)| role)
+    }
+
+    /// A file's role is clear from a known format, or from columns one role alone has; a
+    /// statement of totals or without fees, and a log without a status, could be either.
+    #[test]
+    fn a_role_is_clear_only_from_columns_one_role_has() {
+        let log = "txn_id,timestamp,terminal_id,rrn,card,amount,currency,type,status,channel";
+        assert_eq!(role_of(log), Some(Role::Transactions));
+        let statement = "settle_date,txn_date,rrn,terminal_id,card,gross,fee,net,batch_id";
+        assert_eq!(role_of(statement), Some(Role::Settlement));
+        // A gateway statement without fees, a log of approved sales, one with fees.
+        for either in [
+            "date,reference,amount,currency",
+            "settle_date,rrn,amount",
+            "timestamp,terminal_id,rrn,amount",
+            "timestamp,amount,fee,status",
+        ] {
+            assert_eq!(role_of(either), None, "{either}");
+        }
+        let totals = "settle_date,gross,fee,net";
+        assert_eq!(role_of(totals), Some(Role::Settlement));
+        let wechat =
+            "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号";
+        assert_eq!(role_of(wechat), Some(Role::Transactions));
     }
 }

@@ -45,6 +45,10 @@ pub struct RowRules {
     /// Fees are written negative (PayPal): they are flipped to positive costs.
     pub fee_negative: bool,
     pub type_is_direction: bool,
+    /// A status or type outside the vocabulary is a rejected row (a file read by its header
+    /// names); a known format's own values are kept as written (PayPal's descriptions, the
+    /// categories of a WeChat or Alipay bill), where they name rows that are not transactions.
+    pub strict_vocabulary: bool,
     pub encoding: &'static str,
     /// The encoding was given (by flag or BOM), not guessed: bytes that do not decode are
     /// damage, not a hint that the file is in another encoding.
@@ -385,17 +389,38 @@ impl RowParser {
 
     fn status(&mut self, rec: &Cells<'_>) -> Res<Status> {
         Ok(match self.opt(rec, Field::Status)? {
-            Some((_, s)) => self.status_memo.get(&s, Status::parse),
+            Some((col, s)) => match self.status_memo.get(&s, Status::parse) {
+                Status::Other(_) if self.rules.strict_vocabulary => {
+                    return Err(self.unknown_word(col, &s, "status", Status::described()));
+                }
+                status => status,
+            },
             None => Status::Approved,
         })
     }
 
     fn kind(&mut self, rec: &Cells<'_>, status: &Status) -> Res<TxType> {
         Ok(match self.opt(rec, Field::Type)? {
-            Some((_, s)) if !self.rules.type_is_direction => self.kind_memo.get(&s, TxType::parse),
+            Some((col, s)) if !self.rules.type_is_direction => {
+                match self.kind_memo.get(&s, TxType::parse) {
+                    TxType::Other(_) if self.rules.strict_vocabulary => {
+                        return Err(self.unknown_word(col, &s, "type", TxType::described()));
+                    }
+                    kind => kind,
+                }
+            }
             _ if *status == Status::Refunded => TxType::Refund,
             _ => TxType::Sale,
         })
+    }
+
+    /// A status or type cell outside the vocabulary: the audit cannot tell whether the row
+    /// should settle, so it is not guessed.
+    fn unknown_word(&self, col: usize, value: &str, what: &str, known: String) -> Reject {
+        self.reject(
+            Some(col),
+            format!("{value:?} is not a {what} txaudit knows (it reads {known})"),
+        )
     }
 
     fn channel(&mut self, rec: &Cells<'_>) -> Res<Option<Channel>> {
@@ -790,7 +815,12 @@ mod tests {
                 6,
                 &["sale", "refund", "void", "SALE", "mystery", "", "退款"],
             ),
-            "status" => (5, &["approved", "declined", "refunded", "", "N/A", "成功"]),
+            "status" => (
+                5,
+                &[
+                    "approved", "declined", "refunded", "", "N/A", "成功", "captured", "banana",
+                ],
+            ),
             "channel" => (4, &["card", "qr", "visa", "", "'card"]),
             _ => (
                 8,
@@ -831,6 +861,7 @@ mod tests {
             decimal_comma: false,
             fee_negative,
             type_is_direction: false,
+            strict_vocabulary: true,
             encoding: "UTF-8",
             encoding_declared: false,
         };

@@ -273,9 +273,10 @@ pub fn read_register(path: &Path, zone: Zone) -> Result<TerminalRegister, Ingest
             path: path.to_owned(),
             line: 1,
             role: "terminal register",
-            needed: "terminal_id and status".to_owned(),
+            needed: "terminal_id and status",
             example: "terminal_id",
             headers: text.lines().next().unwrap_or("").to_owned(),
+            unfitted: Box::default(),
         });
     }
     Ok(reg)

@@ -10,7 +10,7 @@
 //! transactions.
 
 use crate::ingest::Zone;
-use crate::model::{Channel, Currency, FileId, POWERS_OF_TEN, Source, Status, TxRow, TxType};
+use crate::model::{Channel, Currency, FileId, POWERS_OF_TEN, Source, TxRow, TxType};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
@@ -136,6 +136,8 @@ impl Tx {
         Kind::BY_NUMBER[(self.stamp & KIND_MASK) as usize]
     }
 
+    /// Went through, so its money is expected to move (`Status::went_through`): approved,
+    /// pending when exported, or refunded since.
     pub fn approved(&self) -> bool {
         self.stamp & APPROVED != 0
     }
@@ -294,7 +296,8 @@ impl Journal {
             None => t.card.is_some(),
         };
         let narrow = i32::try_from(amount).ok();
-        let approved = t.status == Status::Approved;
+        // Pending (in flight when exported) and refunded-after sales are expected to settle too.
+        let approved = t.status.went_through();
         let stamp = Tx::stamp(utc, frame, narrow.is_none(), kind, approved, card_channel)
             .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
         let cells = Cells::of([t.terminal_id, t.merchant_id, t.city, t.batch]);
@@ -613,7 +616,7 @@ pub fn to_minor(d: Decimal, c: Currency) -> Option<i64> {
 mod tests {
     use super::*;
 
-    use crate::model::{Money, TxType};
+    use crate::model::{Money, Status, TxType};
     use chrono::FixedOffset;
     use std::str::FromStr;
 

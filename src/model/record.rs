@@ -63,6 +63,10 @@ impl Direction {
     }
 }
 
+/// How many of a value's words `described` shows, and how long they may be.
+const VOCABULARY_EXAMPLES: usize = 2;
+const VOCABULARY_EXAMPLE_LEN: usize = 10;
+
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $label:literal: [$($word:literal),* $(,)?]),* $(,)? }) => {
         $(#[$doc])*
@@ -86,6 +90,10 @@ macro_rules! vocabulary {
         }
 
         impl $name {
+            /// Each value's label and the words (folded) that mean it.
+            const WORDS: &'static [(&'static str, &'static [&'static str])] =
+                &[$(($label, &[$($word),*])),*];
+
             /// Maps an exported value (English or Chinese, any case) onto the vocabulary.
             pub fn parse(raw: &str) -> $name {
                 let s = raw.trim();
@@ -110,6 +118,33 @@ macro_rules! vocabulary {
                     .collect();
                 $(if [$($word),*].contains(&key.as_str()) { return $name::$variant; })*
                 $name::Other(CompactString::new(super::mask_pans(s)))
+            }
+
+            /// The vocabulary in a few words, for a message about a value outside it: each
+            /// value with its first short English words (`approved (success, paid …)`).
+            pub fn described() -> String {
+                let described: Vec<String> = $name::WORDS
+                    .iter()
+                    .map(|(label, words)| {
+                        let examples: Vec<&str> = words
+                            .iter()
+                            .copied()
+                            .filter(|w| w.is_ascii() && w.len() <= VOCABULARY_EXAMPLE_LEN)
+                            .filter(|w| *w != label.replace('_', ""))
+                            .take(VOCABULARY_EXAMPLES)
+                            .collect();
+                        match examples.is_empty() {
+                            true => label.to_string(),
+                            false => format!("{label} ({} …)", examples.join(", ")),
+                        }
+                    })
+                    .collect();
+                described.join(", ")
+            }
+
+            /// A word of the vocabulary, not one kept as written.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Other(_))
             }
 
             pub fn label(&self) -> &str {
@@ -143,17 +178,21 @@ macro_rules! vocabulary {
 vocabulary! {
     /// The kind of a transaction or settlement line.
     TxType {
-        Sale = "sale": ["sale", "purchase", "payment", "charge", "settled", "消费", "支付", "商户消费",
-            "扫二维码付款", "付款", "刷卡消费", "pos消费", "expresscheckoutpayment", "websitepayment",
-            "generalpayment", "standardpayment", "pagoestándar", "subscriptionpayment", "success", "sold"],
-        Refund = "refund": ["refund", "refunded", "退款", "退货", "return", "refundforpayment", "paymentrefund"],
+        Sale = "sale": ["sale", "purchase", "payment", "charge", "sales", "settled", "authcapture",
+            "authandcapture", "消费", "支付", "商户消费", "消费交易", "收款", "扫码支付", "条码支付",
+            "付款码支付", "扫二维码付款", "付款", "刷卡消费", "pos消费", "expresscheckoutpayment",
+            "websitepayment", "generalpayment", "standardpayment", "pagoestándar", "subscriptionpayment",
+            "success", "sold"],
+        Refund = "refund": ["refund", "refunded", "return", "partialrefund", "退款", "退货",
+            "refundforpayment", "paymentrefund"],
         Void = "void": ["void", "voided", "cancel", "cancelled", "reversal", "reversed", "撤销", "冲正",
             "预授权完成撤销", "预授权撤销", "完成撤销", "preauthcompletionvoid", "completionvoid", "preauthvoid",
             "消费撤销", "revoked"],
         PreauthCompletion = "preauth_completion": ["preauthcompletion", "preauthorizationcompletion",
-            "completion", "预授权完成", "capture"],
-        Preauth = "preauth": ["preauth", "preauthorization", "authorisation", "authorization", "预授权"],
-        Chargeback = "chargeback": ["chargeback", "拒付", "调单"],
+            "completion", "capture", "预授权完成"],
+        Preauth = "preauth": ["preauth", "preauthorization", "preauthorisation", "authorisation",
+            "authorization", "auth", "authonly", "authorize", "authorise", "预授权"],
+        Chargeback = "chargeback": ["chargeback", "dispute", "secondchargeback", "拒付", "调单"],
         Fee = "fee": ["fee", "fees", "手续费", "servicefee"],
         Payout = "payout": ["payout", "merchantpayout", "withdrawal", "generalwithdrawal", "提现", "零钱提现"],
         Transfer = "transfer": ["transfer", "balancetransfer", "转账", "bankdeposittoppaccount"],
@@ -161,17 +200,40 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Whether the transaction went through.
+    /// Whether the transaction went through. A sale's status says what the issuer and the
+    /// gateway made of it: captured, paid, authorised and one later disputed or partly
+    /// refunded all went through (approved); an order never paid did not (declined). The
+    /// values that went through come first, so that `went_through` is one comparison.
     Status {
-        Approved = "approved": ["approved", "success", "succeeded", "successful", "completed", "complete",
-            "ok", "00", "settled", "成功", "交易成功", "支付成功", "已收钱", "已转账", "已存入零钱",
-            "提现已到账", "朋友已收钱", "已到账", "已全额退款", "退款成功", "承兑"],
-        Declined = "declined": ["declined", "failed", "fail", "rejected", "denied", "拒绝", "失败",
-            "交易失败", "支付失败"],
-        Pending = "pending": ["pending", "processing", "等待确认收货", "处理中", "待支付", "notpay"],
-        Voided = "voided": ["voided", "void", "cancelled", "canceled", "closed", "revoked", "交易关闭",
-            "已撤销", "已关闭"],
-        Refunded = "refunded": ["refunded", "refund", "已退款"],
+        Approved = "approved": ["approved", "success", "paid", "captured", "succeeded", "successful",
+            "completed", "complete", "ok", "00", "settled", "authorised", "authorized", "accepted",
+            "sentforsettle", "submittedforsettlement", "settling", "settlementpending",
+            "settlementconfirmed", "cleared", "partiallyrefunded", "chargeback", "chargedback",
+            "disputed", "secondchargeback", "chargebackreversed", "成功", "交易成功", "支付成功",
+            "支付完成", "付款成功", "已支付", "已付款", "交易完成", "已完成", "已结算", "已清算",
+            "已授权", "授权成功", "已请款", "请款成功", "部分退款", "已收钱", "已转账", "已存入零钱",
+            "提现已到账", "朋友已收钱", "已到账", "已全额退款", "退款成功", "充值成功", "充值完成",
+            "承兑"],
+        Pending = "pending": ["pending", "processing", "authorizing", "received", "userpaying",
+            "inprogress", "onhold", "held", "等待确认收货", "处理中", "支付中", "交易处理中"],
+        Refunded = "refunded": ["refunded", "refund", "fullyrefunded", "refundedbulk", "已退款", "全额退款",
+            "已退货"],
+        Declined = "declined": ["declined", "failed", "refused", "rejected", "fail", "denied", "error",
+            "payerror", "processordeclined", "gatewayrejected", "settlementdeclined", "capturefailed",
+            "blocked", "notpay", "unpaid", "拒绝", "已拒绝", "交易拒绝", "失败", "交易失败", "支付失败",
+            "付款失败", "授权失败", "待支付", "未支付", "等待付款"],
+        Voided = "voided": ["voided", "cancelled", "reversed", "expired", "void", "cancel", "canceled",
+            "closed", "revoked", "reversal", "authorizationexpired", "authorisationexpired", "交易关闭",
+            "已撤销", "撤销", "已关闭", "已冲正", "冲正", "已取消", "取消", "已作废", "作废"],
+    }
+}
+
+impl Status {
+    /// Whether the money is expected to move: approved; pending (in flight when the log was
+    /// exported: if it settles it is a sale like any other, and if it does not by its due
+    /// date it is money to chase); or refunded after it went through.
+    pub fn went_through(&self) -> bool {
+        matches!(self, Status::Approved | Status::Pending | Status::Refunded)
     }
 }
 
@@ -441,5 +503,73 @@ mod tests {
         assert_eq!(Direction::parse("支出"), Some(Direction::Debit));
         assert_eq!(Direction::parse("不计收支"), Some(Direction::Neutral));
         assert_eq!(Direction::parse("maybe"), None);
+    }
+
+    /// A word that meant two values would mean the first one listed, silently.
+    #[test]
+    fn no_word_means_two_values_of_one_vocabulary() {
+        for words in [TxType::WORDS, Status::WORDS, Channel::WORDS] {
+            let mut seen = std::collections::HashSet::new();
+            for (label, list) in words {
+                for word in *list {
+                    assert!(seen.insert(*word), "{word:?} of {label} is listed twice");
+                }
+            }
+        }
+    }
+
+    /// What gateways and POS exports write for a sale's status, and what the audit makes of it.
+    #[test]
+    fn gateway_statuses_are_read_by_meaning() {
+        let cases = [
+            ("captured", Status::Approved),
+            ("Paid", Status::Approved),
+            ("AUTHORISED", Status::Approved),
+            ("authorized", Status::Approved),
+            ("SentForSettle", Status::Approved),
+            ("submitted_for_settlement", Status::Approved),
+            ("Partially Refunded", Status::Approved),
+            ("Chargeback", Status::Approved),
+            ("已支付", Status::Approved),
+            ("Refused", Status::Declined),
+            ("processor_declined", Status::Declined),
+            ("NOTPAY", Status::Declined),
+            ("未支付", Status::Declined),
+            ("USERPAYING", Status::Pending),
+            ("Received", Status::Pending),
+            ("reversed", Status::Voided),
+            ("authorization_expired", Status::Voided),
+            ("已冲正", Status::Voided),
+            ("refunded", Status::Refunded),
+        ];
+        for (word, want) in cases {
+            assert_eq!(Status::parse(word), want, "{word}");
+        }
+        assert_eq!(TxType::parse("Auth Only"), TxType::Preauth);
+        assert_eq!(TxType::parse("dispute"), TxType::Chargeback);
+        assert!(!Status::parse("banana").is_known());
+        assert!(!TxType::parse("frobnicate").is_known());
+        assert!(Status::parse("captured").is_known());
+    }
+
+    /// A pending sale may still settle, and a refunded one did: both are expected to.
+    #[test]
+    fn pending_and_refunded_sales_went_through() {
+        let went: Vec<bool> = [
+            "approved", "pending", "refunded", "declined", "voided", "banana",
+        ]
+        .map(|w| Status::parse(w).went_through())
+        .to_vec();
+        assert_eq!(went, [true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn the_vocabulary_is_described_in_short_words() {
+        let status = Status::described();
+        assert!(
+            status.starts_with("approved (success, paid …), pending (processing, received …)"),
+            "{status}"
+        );
+        assert!(!TxType::described().contains("bankdeposit"));
     }
 }
