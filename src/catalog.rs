@@ -124,6 +124,7 @@ pub fn config(out: &mut dyn Write) -> io::Result<()> {
 # holidays = ["2026-10-01"]
 # match_window = "10m"        # tolerant matching: log and statement times this close
 # amount_tolerance = "0.00"   # tolerant matching: amounts this close
+# deposit_days = 3            # a payout's bank deposit may arrive this many days after its settle date
 
 [rules]
 # disabled = ["off-hours", "late-settlement"]   # switch rules off by id (reconcile's too)

@@ -168,7 +168,7 @@ fn assert_trail_closes(c: &Case) {
             "expected net",
             "net settled",
             "other statement lines (fees, payouts, transfers)",
-            "deposited in the bank (matched payouts)",
+            "deposited in the bank",
         ];
         let categories: Decimal = steps
             .iter()
@@ -436,7 +436,7 @@ fn bank_deposits_match_payouts_alone_or_together() {
     );
     assert!(c.rec.findings.is_empty(), "{:#?}", c.rec.findings);
     assert_eq!(
-        bridge(&c, "deposited in the bank (matched payouts)").as_deref(),
+        bridge(&c, "deposited in the bank").as_deref(),
         Some("149.43")
     );
     let together = "2026-11-22,payout,149.43,CNY,\n";

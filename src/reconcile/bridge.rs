@@ -1,10 +1,12 @@
 //! The money trail, per currency: charged in the log → contracted fees → expected net → what
-//! explains the gap, by category → net settled (→ other statement lines → deposited).
+//! explains the gap, by category → net settled (→ other statement lines → what explains the gap
+//! to the bank, by category (`bank::CATEGORIES`) → deposited).
 //!
-//! Every category is a sum of per-row contributions to `expected net − net settled`, so the
-//! categories add up to the gap exactly; anything left over is reported as `unattributed`.
+//! Every category is a sum of per-row contributions to `expected net − net settled` (or, for the
+//! bank's, to `deposited − net settled − other lines`), so the categories add up to the gap
+//! exactly; anything left over is reported as `unattributed`.
 
-use super::bank::Deposited;
+use super::bank::{self, Deposited};
 use super::contract::Rates;
 use super::findings::{Ctx, Paired, Settles};
 use super::fixed::{Fixed, PER_MINOR};
@@ -247,7 +249,12 @@ pub fn trail(
     bank: &Option<Deposited>,
     out: &mut Findings,
 ) -> Vec<BridgeLine> {
-    render(&log.merge(lines).0, bank, out)
+    let mut trails = log.merge(lines).0;
+    // A currency only the bank shows still has its credits accounted for.
+    for &cur in bank.iter().flat_map(|b| b.keys()) {
+        trails.of(cur);
+    }
+    render(&trails, bank, out)
 }
 
 /// The log's side: what was charged and the contracted fees, and what of it is unsettled,
@@ -359,15 +366,11 @@ fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Findings) -> Vec<
         }
         if !unattributed.is_zero() {
             push("unattributed", -unattributed);
-            let mut f = Finding::new(
-                "unattributed",
-                Severity::Critical,
-                format!(
-                    "{unattributed} {cur} of the gap between expected and settled money is not explained by any finding. Please report this: it is a gap in txaudit's accounting."
-                ),
-            );
-            f = f.money(unattributed.abs(), *cur);
-            out.push(f);
+            out.push(unattributed_finding(
+                unattributed,
+                *cur,
+                "expected and settled",
+            ));
         }
         push("net settled", t.settled.to_decimal());
         if !t.other_lines.is_zero() {
@@ -377,13 +380,38 @@ fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Findings) -> Vec<
             );
         }
         if let Some(dep) = bank {
-            push(
-                "deposited in the bank (matched payouts)",
-                dep.get(cur).copied().unwrap_or_default(),
-            );
+            let b = dep.get(cur).copied().unwrap_or_default();
+            for (cat, v) in bank::CATEGORIES.iter().zip(b.gap) {
+                if !v.is_zero() {
+                    push(cat, v.to_decimal());
+                }
+            }
+            let explained: Fixed = b.gap.into_iter().sum();
+            let unattributed = (b.credits - t.settled - t.other_lines - explained).to_decimal();
+            if !unattributed.is_zero() {
+                push("unattributed (bank)", unattributed);
+                out.push(unattributed_finding(
+                    unattributed,
+                    *cur,
+                    "settled and deposited",
+                ));
+            }
+            push("deposited in the bank", b.credits.to_decimal());
         }
     }
     lines
+}
+
+/// The finding for a part of a gap that no category explains.
+fn unattributed_finding(amount: Decimal, cur: Currency, gap: &str) -> Finding {
+    Finding::new(
+        "unattributed",
+        Severity::Critical,
+        format!(
+            "{amount} {cur} of the gap between {gap} money is not explained by any finding. Please report this: it is a gap in txaudit's accounting."
+        ),
+    )
+    .money(amount.abs(), cur)
 }
 
 #[cfg(test)]

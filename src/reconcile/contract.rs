@@ -14,6 +14,7 @@
 //! holidays = ["2026-10-01"]
 //! match_window = "10m"    # tolerant matching: how far apart log and statement times may be
 //! amount_tolerance = "0.00"
+//! deposit_days = 3        # a payout's bank deposit may arrive this many days after its settle date
 //! ```
 
 use super::fixed::Fixed;
@@ -65,7 +66,14 @@ pub struct Contract {
     /// Seconds within which a log time and a statement time may differ in tolerant matching.
     pub match_window: i64,
     pub amount_tolerance: Decimal,
+    /// Days after its settle date within which a payout's bank deposit may arrive, counted as
+    /// the settlement lag counts them (`days_after`).
+    pub deposit_days: u32,
 }
+
+/// Banks book most payouts within a few days of the settle date (a weekend or a transfer
+/// between banks); later than this a missing deposit is worth asking about.
+const DEPOSIT_DAYS: u32 = 3;
 
 impl Default for Contract {
     fn default() -> Self {
@@ -77,6 +85,7 @@ impl Default for Contract {
             holidays: BTreeSet::new(),
             match_window: 600,
             amount_tolerance: Decimal::ZERO,
+            deposit_days: DEPOSIT_DAYS,
         }
     }
 }
@@ -156,6 +165,7 @@ impl Contract {
                 }
                 "lag_days_card" => drop(c.lag.insert(Channel::Card, days()?)),
                 "lag_days_qr" => drop(c.lag.insert(Channel::Qr, days()?)),
+                "deposit_days" => c.deposit_days = days()?,
                 "business_days" => {
                     c.business_days = v
                         .as_bool()
@@ -185,7 +195,7 @@ impl Contract {
                 }
                 other => {
                     return Err(format!(
-                        "settlement.{other} is not a setting; settings are lag_days, lag_days_card, lag_days_qr, business_days, holidays, match_window, amount_tolerance"
+                        "settlement.{other} is not a setting; settings are lag_days, lag_days_card, lag_days_qr, business_days, holidays, match_window, amount_tolerance, deposit_days"
                     ));
                 }
             }
@@ -227,14 +237,24 @@ impl Contract {
 
     /// The day settlement is due for a transaction made on `date`.
     pub fn due_date(&self, date: NaiveDate, channel: Channel) -> NaiveDate {
-        let lag = self.lag_days(channel);
+        self.days_after(date, self.lag_days(channel))
+    }
+
+    /// The last day a payout settled on `settled` may arrive in the bank.
+    pub fn deposit_deadline(&self, settled: NaiveDate) -> NaiveDate {
+        self.days_after(settled, self.deposit_days)
+    }
+
+    /// `days` after `date`: calendar days, or with `business_days` only Monday to Friday
+    /// outside `holidays`.
+    fn days_after(&self, date: NaiveDate, days: u32) -> NaiveDate {
         if !self.business_days {
             return date
-                .checked_add_days(Days::new(u64::from(lag)))
+                .checked_add_days(Days::new(u64::from(days)))
                 .unwrap_or(date);
         }
         let mut d = date;
-        let mut left = lag;
+        let mut left = days;
         while left > 0 {
             d = d.succ_opt().unwrap_or(d);
             let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
@@ -478,6 +498,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.due_date(fri, Channel::Card).to_string(), "2026-11-24");
+    }
+
+    #[test]
+    fn deposit_deadlines_count_days_as_the_lag_does() {
+        let fri = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let c = contract("").unwrap();
+        assert_eq!(c.deposit_deadline(fri).to_string(), "2026-11-23");
+        let b = contract(
+            "[settlement]\ndeposit_days = 2\nbusiness_days = true\nholidays = [\"2026-11-23\"]\n",
+        )
+        .unwrap();
+        assert_eq!(b.deposit_deadline(fri).to_string(), "2026-11-25");
+        assert!(
+            contract("[settlement]\ndeposit_days = -1\n")
+                .unwrap_err()
+                .contains("settlement.deposit_days must be a whole number of days")
+        );
     }
 
     #[test]

@@ -59,6 +59,17 @@ impl Fixed {
         }
     }
 
+    /// `d` exactly, shown with its own decimals; `None` with more decimals than a unit holds
+    /// (trailing zeros aside) or beyond an `i128`.
+    pub fn from_decimal(d: Decimal) -> Option<Fixed> {
+        let n = d.normalize();
+        let shift = DECIMALS.checked_sub(n.scale())?;
+        Some(Fixed {
+            units: n.mantissa().checked_mul(10i128.checked_pow(shift)?)?,
+            scale: u8::try_from(d.scale()).ok()?,
+        })
+    }
+
     pub fn is_zero(self) -> bool {
         self.units == 0
     }
@@ -164,11 +175,16 @@ mod tests {
 
     /// `s` as a `Fixed`.
     fn f(s: &str) -> Fixed {
-        let v = d(s);
-        Fixed {
-            units: v.mantissa() * 10i128.pow(DECIMALS - v.scale()),
-            scale: v.scale() as u8,
+        Fixed::from_decimal(d(s)).unwrap()
+    }
+
+    #[test]
+    fn decimals_become_units_exactly_or_not_at_all() {
+        for s in ["0", "1.50", "-0.0000001", "2961.55", "7.000000000"] {
+            assert_eq!(f(s).to_decimal().to_string(), s);
         }
+        assert_eq!(f("7.000000000").value(), f("7").value());
+        assert!(Fixed::from_decimal(d("0.00000001")).is_none());
     }
 
     #[test]

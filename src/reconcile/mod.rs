@@ -38,7 +38,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "pending",
         Severity::Info,
-        "a sale not due yet, or due after the statement's coverage: listed apart, never counted as missing",
+        "a sale not due yet, or due after the statement's coverage; a payout whose bank deposit may still arrive: listed apart, never counted as missing",
     ),
     (
         "unexpected-settlement",
@@ -93,7 +93,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "deposit-mismatch",
         Severity::Critical,
-        "a payout that did not arrive in the bank, or arrived with another amount",
+        "a payout that did not arrive in the bank by deposit_days after its settle date, or arrived with another amount",
     ),
     (
         "duplicate-export",
@@ -462,6 +462,18 @@ fn line_outcomes(
     (outcomes, dates)
 }
 
+/// The audit day in the merchant's zone, whatever offset --as-of was written in: money due on
+/// it may still come today.
+fn as_of_day(inp: &Inputs<'_>) -> NaiveDate {
+    match inp.journal.zone {
+        Some(z) => inp
+            .as_of
+            .with_timezone(&z.offset_at(inp.as_of.timestamp()))
+            .date_naive(),
+        None => inp.as_of.date_naive(),
+    }
+}
+
 /// What became of each transaction, before totals take theirs.
 fn tx_outcomes(
     inp: &Inputs<'_>,
@@ -470,14 +482,7 @@ fn tx_outcomes(
     coverage: Option<(NaiveDate, NaiveDate)>,
 ) -> Vec<TxOutcome> {
     let j = inp.journal;
-    // The audit day in the merchant's zone, whatever offset --as-of was written in.
-    let as_of_day = match j.zone {
-        Some(z) => inp
-            .as_of
-            .with_timezone(&z.offset_at(inp.as_of.timestamp()))
-            .date_naive(),
-        None => inp.as_of.date_naive(),
-    };
+    let as_of_day = as_of_day(inp);
     let outcome = |(i, f): (usize, &Facts)| {
         if f.duplicate() {
             TxOutcome::DuplicateExport
