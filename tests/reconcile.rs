@@ -819,10 +819,14 @@ fn rows_exported_twice_in_overlapping_files_count_once_on_both_sides() {
         line("19", "10", "50.00", "0.30", "49.70"),
         line("19", "12", "20.00", "0.12", "19.88")
     );
+    // The bank pays each settle date's net, the copy left out; a later debit shows the bank
+    // statement runs past the deposit windows.
+    let bank =
+        "2026-11-19,POS,99.40,CNY,1\n2026-11-20,POS,119.28,CNY,2\n2026-11-24,FEE,-1.00,CNY,3\n";
     let c = run_files(
         &[&log_a, &log_b],
         &[&st_a, &st_b],
-        &[],
+        &[bank],
         "[fees]\ncard = \"0.60%\"\n",
         "2026-11-25T00:00",
     );
@@ -840,6 +844,10 @@ fn rows_exported_twice_in_overlapping_files_count_once_on_both_sides() {
     assert_eq!(tx, [("duplicate_export", 1), ("settled", 4)]);
     assert_eq!(lines, [("duplicate_export", 1), ("matched", 4)]);
     assert_eq!(bridge(&c, "net settled").as_deref(), Some("218.68"));
+    assert_eq!(
+        bridge(&c, "deposited in the bank").as_deref(),
+        Some("218.68")
+    );
     assert_trail_closes(&c);
 }
 

@@ -14,7 +14,7 @@
 //! never matched.
 
 use super::fixed::Fixed;
-use super::{Inputs, as_of_day};
+use super::{Inputs, LineOutcome, as_of_day};
 use crate::finding::{Finding, Findings, Severity};
 use crate::model::{Currency, Source};
 use chrono::NaiveDate;
@@ -99,9 +99,13 @@ struct Credit {
 }
 
 /// Matches the statement's payouts with the bank's credits; `None` without a bank statement.
-pub fn deposits(inp: &Inputs<'_>, out: &mut Findings) -> Option<Deposited> {
+pub fn deposits(
+    inp: &Inputs<'_>,
+    line_outcomes: &[LineOutcome],
+    out: &mut Findings,
+) -> Option<Deposited> {
     let last_bank_day = inp.statement.deposits.iter().map(|d| d.date).max()?;
-    let (payouts, undated) = payouts(inp);
+    let (payouts, undated) = payouts(inp, line_outcomes);
     let credits = credits(inp);
     let settled = settle(&payouts, &credits, as_of_day(inp), last_bank_day);
     for g in &settled.pending {
@@ -186,13 +190,20 @@ fn settle(
 }
 
 /// The statement's payouts in order of currency, settle date, merchant, terminal and batch, and
-/// per currency the net of the lines without a settle date, which no payout pays.
-fn payouts(inp: &Inputs<'_>) -> (Vec<Payout>, BTreeMap<Currency, Fixed>) {
+/// per currency the net of the lines without a settle date, which no payout pays. A line that
+/// repeats another file's (`overlap`) is paid with that one.
+fn payouts(
+    inp: &Inputs<'_>,
+    line_outcomes: &[LineOutcome],
+) -> (Vec<Payout>, BTreeMap<Currency, Fixed>) {
     let (st, syms) = (inp.statement, &inp.journal.syms);
     let mut at = HashMap::new();
     let mut payouts: Vec<Payout> = Vec::new();
     let mut undated = BTreeMap::new();
     for (li, l) in st.lines().enumerate() {
+        if line_outcomes[li] == LineOutcome::DuplicateExport {
+            continue;
+        }
         let Some(date) = l.settle_date() else {
             *undated.entry(l.currency()).or_default() += l.net_amount();
             continue;

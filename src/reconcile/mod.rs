@@ -681,7 +681,7 @@ impl<'a> Matched<'a> {
         findings::no_coverage(&ctx, self.coverage, &mut rows);
         findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);
-        let bank = bank::deposits(self.inp, &mut found);
+        let bank = bank::deposits(self.inp, &self.line_outcomes, &mut found);
         let trail = Trail {
             findings: found.into_vec(),
             sums: log.finish(&ctx, &self.totals),
