@@ -820,24 +820,20 @@ fn rows_exported_twice_in_overlapping_files_count_once_on_both_sides() {
         line("19", "12", "20.00", "0.12", "19.88")
     );
     // The bank pays each settle date's net, the copy left out; a later debit shows the bank
-    // statement runs past the deposit windows.
+    // statement runs past the deposit windows. It is given twice, as overlapping exports: each
+    // of its lines counts once.
     let bank =
         "2026-11-19,POS,99.40,CNY,1\n2026-11-20,POS,119.28,CNY,2\n2026-11-24,FEE,-1.00,CNY,3\n";
     let c = run_files(
         &[&log_a, &log_b],
         &[&st_a, &st_b],
-        &[bank],
+        &[bank, bank],
         "[fees]\ncard = \"0.60%\"\n",
         "2026-11-25T00:00",
     );
     // The second file's 50.00 sale repeats one of the first's; the first statement's 50.00 line
-    // repeats one of the second's two, which are the two sales' lines.
-    assert_eq!(
-        rules(&c),
-        ["duplicate-export", "duplicate-export"],
-        "{:#?}",
-        c.rec.findings
-    );
+    // repeats one of the second's two, which are the two sales' lines; and the bank's 3 lines.
+    assert_eq!(rules(&c), ["duplicate-export"; 5], "{:#?}", c.rec.findings);
     let (tx, lines) = c.rec.counts();
     let tx: Vec<(&str, u64)> = tx.into_iter().collect();
     let lines: Vec<(&str, u64)> = lines.into_iter().collect();
@@ -875,5 +871,25 @@ fn a_reference_settled_twice_with_no_log_row_is_unexpected_then_settled_twice() 
     let lines: Vec<u64> = twice.evidence.iter().map(|s| s.line).collect();
     assert_eq!(lines, [3, 4]);
     assert_eq!(bridge(&c, "settled twice").as_deref(), Some("73.56"));
+    assert_trail_closes(&c);
+}
+
+#[test]
+fn without_a_settle_date_a_line_repeated_in_the_next_file_is_settled_twice() {
+    // With no settle date, a line repeated in the next day's file may be paid a second time:
+    // it is not taken for an overlapping export.
+    let log = format!(
+        "{TX_HEADER}2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n"
+    );
+    let st = "txn_date,rrn,merchant_id,terminal_id,card,gross,fee,net,currency\n\
+              2026-11-19 10:00:00,1,M1,T1,622588******0001,100.00,0.60,99.40,CNY\n";
+    let c = run_files(
+        &[&log],
+        &[st, st],
+        &[],
+        "[fees]\ncard = \"0.60%\"\n",
+        "2026-11-25T00:00",
+    );
+    assert_eq!(rules(&c), ["settled-twice"], "{:#?}", c.rec.findings);
     assert_trail_closes(&c);
 }

@@ -652,6 +652,14 @@ fn clear_role(profile: Option<&Profile>, map: &ColumnMap) -> Option<(Role, Strin
             "it has fee and net or settlement-date columns, and no status".to_owned(),
         ));
     }
+    let at_a_till = any(&[Field::TerminalId, Field::TraceNo, Field::Card]);
+    if map.has(Field::Balance) && !settlement && !status && !at_a_till {
+        return Some((
+            Role::Bank,
+            "it has a balance column, and no terminal, trace, card, status or gross column"
+                .to_owned(),
+        ));
+    }
     if settlement || map.has(Field::Balance) {
         return None;
     }
@@ -908,6 +916,8 @@ mod tests {
         ] {
             assert_eq!(role_of(either), None, "{either}");
         }
+        let bank = "date,description,debit,credit,balance,currency";
+        assert_eq!(role_of(bank), Some(Role::Bank));
         let totals = "settle_date,gross,fee,net";
         assert_eq!(role_of(totals), Some(Role::Settlement));
         let wechat =

@@ -14,11 +14,13 @@
 //! never matched.
 
 use super::fixed::Fixed;
+use super::overlap::{self, Repeat};
 use super::{Inputs, LineOutcome, as_of_day};
 use crate::finding::{Finding, Findings, Severity};
 use crate::model::{Currency, Source};
 use chrono::NaiveDate;
 use hashbrown::HashMap;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -106,7 +108,11 @@ pub fn deposits(
 ) -> Option<Deposited> {
     let last_bank_day = inp.statement.deposits.iter().map(|d| d.date).max()?;
     let (payouts, undated) = payouts(inp, line_outcomes);
-    let credits = credits(inp);
+    let copies = copies(inp);
+    let credits = credits(inp, &copies);
+    for &(copy, original) in &copies {
+        out.push(exported_twice(inp, copy, original));
+    }
     let settled = settle(&payouts, &credits, as_of_day(inp), last_bank_day);
     for g in &settled.pending {
         out.push(pending(inp, &payouts, g, last_bank_day));
@@ -232,9 +238,11 @@ fn payouts(
 }
 
 /// The bank's credits in order of date and row; debits (fees, transfers out) are not deposits.
-fn credits(inp: &Inputs<'_>) -> Vec<Credit> {
-    let mut credits: Vec<Credit> = (inp.statement.deposits.iter())
-        .filter(|d| d.amount.is_sign_positive() && !d.amount.is_zero())
+fn credits(inp: &Inputs<'_>, copies: &[Repeat]) -> Vec<Credit> {
+    let copy = |i: usize| copies.binary_search_by_key(&(i as u32), |c| c.0).is_ok();
+    let mut credits: Vec<Credit> = (inp.statement.deposits.iter().enumerate())
+        .filter(|&(i, d)| d.amount.is_sign_positive() && !d.amount.is_zero() && !copy(i))
+        .map(|(_, d)| d)
         .map(|d| Credit {
             source: d.source,
             date: d.date,
@@ -245,6 +253,42 @@ fn credits(inp: &Inputs<'_>) -> Vec<Credit> {
         .collect();
     credits.sort_by_key(|c| (c.date, c.source));
     credits
+}
+
+/// The bank lines that repeat a line of another bank file (`overlap`): counted once.
+fn copies(inp: &Inputs<'_>) -> Vec<Repeat> {
+    let deposits = &inp.statement.deposits;
+    if deposits
+        .iter()
+        .all(|d| d.source.file == deposits[0].source.file)
+    {
+        return Vec::new();
+    }
+    let rows = (0u32..).zip(deposits);
+    overlap::copies(rows.map(|(i, d)| {
+        (
+            i,
+            d.source.file,
+            (d.date, d.currency, d.amount, d.reference),
+        )
+    }))
+}
+
+/// "This bank line repeats one of another bank file."
+fn exported_twice(inp: &Inputs<'_>, copy: u32, original: u32) -> Finding {
+    let (d, first) = (
+        &inp.statement.deposits[copy as usize],
+        &inp.statement.deposits[original as usize],
+    );
+    let msg = format!(
+        "This bank line of {} {} on {} repeats line {} of another bank file exactly (both are cited): the same line in two overlapping exports. It is counted once; no action needed.",
+        d.amount, d.currency, d.date, first.source.line
+    );
+    let mut f = Finding::new("duplicate-export", Severity::Info, msg)
+        .money(Decimal::new(0, d.currency.minor_units()), d.currency);
+    f.evidence = vec![first.source, d.source];
+    f.evidence.sort();
+    f
 }
 
 /// The open payouts a credit pays, if any: one of its amount, else several together.

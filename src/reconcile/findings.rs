@@ -570,7 +570,7 @@ pub fn copies(c: &Ctx<'_>, [log, statement]: &[Vec<Repeat>; 2], out: &mut Findin
     }
 }
 
-/// "No statement dates any day": with no settle date and no `--period`, no sale can be judged
+/// "No statement gives a settle date": with none and no `--period`, no sale can be judged
 /// settled or missing, and all of them are pending; said once, as a warning, so that an empty
 /// or undated statement is never taken for a clean day.
 pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &mut Findings) {
@@ -591,7 +591,7 @@ pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &
         return;
     }
     let msg = format!(
-        "The settlement statements have no dated transaction line and no --period was given, so none of the {n} transactions due to settle could be checked: all are listed as pending. Give the statements that cover them, or --period FROM..TO for the settle dates the statements cover."
+        "The settlement statements give no settle date and no --period was given, so none of the {n} transactions due to settle could be checked against them: all are listed as pending (the amount is what they charged). Give the statements that cover them, or --period FROM..TO for the settle dates the statements cover."
     );
     let mut f = Finding::new("no-coverage", Severity::Warning, msg).detail("pending", n);
     if let (1, Some(&cur)) = (currencies.len(), currencies.first()) {

@@ -418,8 +418,8 @@ fn log_copies(j: &Journal) -> Vec<overlap::Repeat> {
     overlap::copies(rows.map(|(i, t)| (i, j.source(t).file, (j.contents(t), j.order(i)))))
 }
 
-/// The statement's lines that repeat a line of another of its files; none when it was read
-/// from one file.
+/// The statement's lines with a settle date that repeat a line of another of its files; none
+/// when it was read from one file.
 fn statement_copies(st: &Statement) -> Vec<overlap::Repeat> {
     if st.from_one_file() {
         return Vec::new();
@@ -430,7 +430,12 @@ fn statement_copies(st: &Statement) -> Vec<overlap::Repeat> {
         let when = (l.settle_day(), l.utc(), l.offset());
         (st.keys(li), place, amounts, when, l.kind(), l.channel())
     };
-    let lines = (0u32..).zip(st.lines());
+    // Without a settle date, a line in the next day's file that repeats one of the day before
+    // may be a second settlement as well as an overlapping export: it is left to matching,
+    // which reports it as settled twice.
+    let lines = (0u32..)
+        .zip(st.lines())
+        .filter(|(_, l)| l.settle_day().is_some());
     overlap::copies(lines.map(|(li, l)| (li, st.source(li).file, contents(li, &l))))
 }
 
