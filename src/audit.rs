@@ -532,9 +532,9 @@ fn read_side_by_side(
 /// `txaudit reconcile`: the log against the statement, the money trail, and the log rules.
 pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     crate::config::distinct_sides(&[
-        ("-t", &args.transactions),
-        ("-s", &args.settlement),
-        ("-b", &args.bank),
+        (Role::Transactions.flag(), &args.transactions),
+        (Role::Settlement.flag(), &args.settlement),
+        (Role::Bank.flag(), &args.bank),
     ])?;
     let config = Config::resolve(&args.input)?;
     let as_of = as_of(&args.audit, &config)?;

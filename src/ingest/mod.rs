@@ -681,11 +681,11 @@ fn check_side(
     match clear_role(profile, map) {
         Some((looks, why)) if looks != side => Err(IngestError::WrongRole {
             path: path.to_owned(),
-            given: role_flag(side),
+            given: side.flag(),
             side: side_name(side),
             looks: side_name(looks),
             why,
-            flag: role_flag(looks),
+            flag: looks.flag(),
         }),
         _ => Ok(()),
     }
@@ -696,15 +696,6 @@ fn side_name(role: Role) -> &'static str {
         Role::Transactions => "a transaction log",
         Role::Settlement => "a settlement statement",
         Role::Bank => "a bank statement",
-    }
-}
-
-/// The `reconcile` flag that takes files of `role`.
-fn role_flag(role: Role) -> &'static str {
-    match role {
-        Role::Transactions => "-t",
-        Role::Settlement => "-s",
-        Role::Bank => "-b",
     }
 }
 

@@ -28,6 +28,15 @@ impl Role {
             Role::Bank => "bank",
         }
     }
+
+    /// The `reconcile` flag that takes files of this role.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Role::Transactions => "-t",
+            Role::Settlement => "-s",
+            Role::Bank => "-b",
+        }
+    }
 }
 
 /// Which way money moved, from the account holder's view.

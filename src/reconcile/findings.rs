@@ -662,18 +662,12 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings)
         } else {
             "a refund"
         };
-        let when = l.utc().map_or_else(
+        let when = l.local_time().map_or_else(
             || {
                 l.settle_date()
                     .map_or(String::new(), |d| format!(" settled on {d}"))
             },
-            |u| {
-                format!(
-                    " dated {}",
-                    chrono::DateTime::from_timestamp(u + i64::from(l.offset()), 0)
-                        .map_or(String::new(), |d| d.format("%Y-%m-%d %H:%M").to_string())
-                )
-            },
+            |at| format!(" dated {}", at.format("%Y-%m-%d %H:%M")),
         );
         let msg = if refund {
             format!(

@@ -103,7 +103,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "no-coverage",
         Severity::Warning,
-        "the statements date no settlement and no --period was given: no sale could be checked, all are pending",
+        "the statements give no settle date and no --period was given: no sale could be checked, all are pending",
     ),
     (
         "unattributed",
