@@ -284,12 +284,39 @@ fn the_deposit_window_is_configured_and_counts_days_as_the_lag_does() {
     // for three business days.
     let bank = "2026-11-25,POS,,397.60,1,CNY\n";
     let r = run(TX, ST, bank, "", "2026-11-27T12:00");
-    assert_eq!(
-        findings(&r.json, "deposit-mismatch").len(),
-        1,
+    // The money came, two days late: a warning citing the credit, and nothing missing.
+    let late = findings(&r.json, "deposit-mismatch");
+    assert_eq!(late.len(), 1, "{:#}", r.json);
+    assert_eq!(late[0]["severity"], "warning");
+    assert_eq!(late[0]["amount"], "397.60");
+    assert_eq!(late[0]["details"]["deposit_date"], "2026-11-25");
+    assert!(
+        (late[0]["message"].as_str().unwrap())
+            .contains("2 days after 2026-11-23, the last day deposit_days allows"),
         "{:#}",
-        r.json
+        late[0]
     );
+    let evidence = late[0]["evidence"].as_array().unwrap();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("bank.csv"))
+    );
+    assert_eq!(step(&r.json, "deposits missing"), None);
+    assert_eq!(step(&r.json, "bank credits matching no payout"), None);
+    assert_closes(&r.json).unwrap();
+    // A deposit two days before the settle date: info, the statement's date is off.
+    let early = run(
+        TX,
+        ST,
+        "2026-11-18,POS,,397.60,1,CNY\n",
+        "",
+        "2026-11-27T12:00",
+    );
+    let early = findings(&early.json, "deposit-mismatch");
+    assert_eq!(early.len(), 1);
+    assert_eq!(early[0]["severity"], "info");
+    assert!((early[0]["message"].as_str().unwrap()).contains("2 days before that settle date"));
     let r = run(TX, ST, bank, "business_days = true\n", "2026-11-27T12:00");
     assert!(
         findings(&r.json, "deposit-mismatch").is_empty(),

@@ -8,8 +8,9 @@
 //! row, then one merchant's, then any few. No payout or deposit is used twice. What is left of a
 //! settle date is `pending` while its window is open at the audit time; once it has closed, a
 //! `deposit-mismatch` against the closest credit left in the window if that is off by half the
-//! payout at most, else `pending` if the window runs past the bank statement's last day, else a
-//! `deposit-mismatch` for the whole payout. Every cent between the payouts and the bank's credits
+//! payout at most, else against a credit of exactly its amount outside the window (paid late, or
+//! before the settle date: nothing missing), else `pending` if the window runs past the bank
+//! statement's last day, else a `deposit-mismatch` for the whole payout. Every cent between the payouts and the bank's credits
 //! lands in one category of the money trail (`CATEGORIES`); debits are not deposits and are
 //! never matched.
 
@@ -173,8 +174,9 @@ fn settle(
             overdue.push(g);
         }
     }
-    let closest = closest(payouts, &overdue, credits, &mut used);
-    for (g, near) in overdue.into_iter().zip(closest) {
+    let mut near = closest(payouts, &overdue, credits, &mut used);
+    out_of_window(payouts, &overdue, credits, &mut used, &mut near);
+    for (g, near) in overdue.into_iter().zip(near) {
         let (p, amount) = (&payouts[g[0]], sum(payouts, &g));
         let trail = s.trails.entry(p.currency).or_default();
         match near {
@@ -429,6 +431,48 @@ fn closest(
     near
 }
 
+/// For each overdue group still without a credit, an unused credit of exactly its amount
+/// outside its window (the deposit came late, or before the settle date the statement gives),
+/// if any: nearest the window first, each credit once.
+fn out_of_window(
+    payouts: &[Payout],
+    overdue: &[Vec<usize>],
+    credits: &[Credit],
+    used: &mut [bool],
+    near: &mut [Option<usize>],
+) {
+    let mut pairs = Vec::new();
+    for (gi, g) in overdue
+        .iter()
+        .enumerate()
+        .filter(|(gi, _)| near[*gi].is_none())
+    {
+        let (p, amount) = (&payouts[g[0]], sum(payouts, g).value());
+        for (k, c) in credits.iter().enumerate() {
+            if !used[k] && c.currency == p.currency && c.amount.value() == amount {
+                pairs.push((days_outside(p, c).abs(), k, gi));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    for (_, k, gi) in pairs {
+        if near[gi].is_none() && !used[k] {
+            near[gi] = Some(k);
+            used[k] = true;
+        }
+    }
+}
+
+/// How many days `c` came after `p`'s window closed (positive) or before its settle date
+/// (negative); 0 within the window.
+fn days_outside(p: &Payout, c: &Credit) -> i64 {
+    if c.date > p.deadline {
+        (c.date - p.deadline).num_days()
+    } else {
+        (c.date - p.date).num_days().min(0)
+    }
+}
+
 /// What a finding about a group says of its payouts: "for 2026-11-20" and, with batches, which.
 fn describe(payouts: &[Payout], group: &[usize]) -> String {
     let p = &payouts[group[0]];
@@ -502,6 +546,10 @@ fn mismatch(
         let f = Finding::new("deposit-mismatch", Severity::Critical, msg).money(payout, cur);
         return about(inp, payouts, group, f);
     };
+    let days = (c.date - p.date).num_days();
+    if !p.takes(c) {
+        return about(inp, payouts, group, out_of_time(p, amount, c, &what, days));
+    }
     let off = c.amount - amount;
     let msg = format!(
         "The statement pays out {payout} {cur} {what}; the closest bank deposit ({} on {}) differs by {}. Ask the acquirer for the payout detail.",
@@ -513,13 +561,52 @@ fn mismatch(
         .money(off.to_decimal().abs(), cur)
         .detail("deposit_date", c.date.to_string())
         .detail("deposit_amount", c.amount.to_decimal().to_string())
-        .detail("days_after_settle_date", (c.date - p.date).num_days())
+        .detail("days_after_settle_date", days)
         .detail(
             "matched_by",
             "closest credit within deposit_days (no exact amount)",
         );
     f.evidence.push(c.source);
     about(inp, payouts, group, f)
+}
+
+/// A deposit of exactly the payout that came outside its window: late (a warning: the acquirer
+/// paid outside its terms), or before the settle date (info: the statement's date is off).
+/// Nothing is missing.
+fn out_of_time(p: &Payout, amount: Fixed, c: &Credit, what: &str, days: i64) -> Finding {
+    let (payout, cur) = (amount.to_decimal(), p.currency);
+    let (severity, when) = if c.date > p.deadline {
+        let late = (c.date - p.deadline).num_days();
+        let msg = format!(
+            "{late} day{} after {}, the last day deposit_days allows: nothing is missing, but it was paid late. Ask the acquirer why if it recurs.",
+            plural(late),
+            p.deadline
+        );
+        (Severity::Warning, msg)
+    } else {
+        let early = -days;
+        let msg = format!(
+            "{early} day{} before that settle date: nothing is missing. Check the statement's settle dates.",
+            plural(early)
+        );
+        (Severity::Info, msg)
+    };
+    let msg = format!(
+        "The statement pays out {payout} {cur} {what}; a bank deposit of exactly that amount arrived on {}, {when}",
+        c.date
+    );
+    let mut f = Finding::new("deposit-mismatch", severity, msg)
+        .money(payout, cur)
+        .detail("deposit_date", c.date.to_string())
+        .detail("deposit_amount", c.amount.to_decimal().to_string())
+        .detail("days_after_settle_date", days)
+        .detail("matched_by", "exact amount outside deposit_days");
+    f.evidence.push(c.source);
+    f
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]
@@ -628,6 +715,29 @@ mod tests {
         assert_eq!(s.trails[&CNY].gap[UNMATCHED], cents(15001));
     }
 
+    #[test]
+    fn a_deposit_of_the_exact_amount_outside_the_window_pays_it_late_or_early() {
+        let p = payouts(&[(CNY, 2, "a", 10000), (CNY, 2, "b", 500)]);
+        // Each batch alone is its own group only when paid apart: here the day's rest is one.
+        let s = settle(
+            &p,
+            &credits(&[(CNY, 9, 10500), (CNY, 0, 10500)]),
+            day(8),
+            day(9),
+        );
+        // The nearer of the two: two days before the settle date, against four after the
+        // window closed on day 5.
+        assert_eq!(s.overdue, vec![(vec![0, 1], Some(0))]);
+        let t = s.trails[&CNY];
+        assert_eq!((t.gap[MISSING].value(), t.gap[DIFFERS].value()), (0, 0));
+        assert_eq!(t.gap[UNMATCHED], cents(10500));
+        assert_eq!(days_outside(&p[0], &credits(&[(CNY, 9, 1)])[0]), 4);
+        assert_eq!(days_outside(&p[0], &credits(&[(CNY, 0, 1)])[0]), -2);
+        // Not exact: missing, and the credit matches nothing.
+        let s = settle(&p, &credits(&[(CNY, 9, 10499)]), day(8), day(9));
+        assert_eq!(s.overdue, vec![(vec![0, 1], None)]);
+    }
+
     /// Payouts as `payouts` takes them, credits as `credits` does, the audit day, the bank
     /// statement's last day.
     type Case = (
@@ -711,10 +821,11 @@ mod tests {
                 let (first, amount) = (&p[g[0]], sum(&p, g).value());
                 prop_assert!(first.deadline < day(as_of));
                 match near {
-                    Some(k) => {
-                        prop_assert!(first.takes(&c[*k]));
+                    // Within the window and off by half at most, or exact outside it.
+                    Some(k) if first.takes(&c[*k]) => {
                         prop_assert!(2 * (c[*k].amount.value() - amount).abs() <= amount);
                     }
+                    Some(k) => prop_assert_eq!(c[*k].amount.value(), amount),
                     None => prop_assert!(first.deadline <= day(last)),
                 }
             }
