@@ -104,6 +104,8 @@ pub fn config(out: &mut dyn Write) -> io::Result<()> {
 
 [ingest.columns]              # explicit mapping: canonical field = "header in the file"
 # reference = "Ref No."
+# [ingest.columns.settlement] # a mapping for settlement statements only (.transactions, .bank)
+# reference = "trace"
 
 [merchant]
 # id = "898310058120001"

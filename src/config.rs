@@ -44,12 +44,14 @@ struct IngestSection {
     columns: BTreeMap<String, Headers>,
 }
 
-/// One field's headers in `[ingest.columns]`: one name, or several.
+/// One field's headers in `[ingest.columns]`: one name, or several; or a role's own table
+/// (`[ingest.columns.settlement]`).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Headers {
     One(String),
     Many(Vec<String>),
+    Role(BTreeMap<String, Headers>),
 }
 
 /// The `[merchant]` section: who is being audited.
@@ -143,19 +145,30 @@ impl Config {
         if let Some(r) = pick(&flags.role, ing.role) {
             opts.role = Some(parse_role(&r)?);
         }
-        for (field, headers) in ing.columns {
-            let f = Field::from_name(&field)
-                .ok_or_else(|| unknown_field(&field, "[ingest.columns]"))?;
-            let headers = match headers {
-                Headers::One(h) => vec![h],
-                Headers::Many(hs) => hs,
-            };
-            if headers.iter().any(|h| h.trim().is_empty()) || headers.is_empty() {
-                bail!(
-                    "{place}[ingest.columns] {field}: name a header of the file, e.g. {field} = \"Ref No.\""
-                );
+        for (key, headers) in ing.columns {
+            match headers {
+                Headers::Role(table) => {
+                    let role = parse_role(&key).map_err(|_| {
+                        anyhow!("{place}[ingest.columns.{key}]: a table of columns is for one role: log, settlement or bank")
+                    })?;
+                    let place = format!("{place}[ingest.columns.{key}]");
+                    let mut fields = BTreeMap::new();
+                    for (field, headers) in table {
+                        fields.insert(
+                            parse_field(&field, &place)?,
+                            header_names(headers, &field, &place)?,
+                        );
+                    }
+                    opts.columns.by_role.push((role, fields));
+                }
+                headers => {
+                    let place = format!("{place}[ingest.columns]");
+                    let field = parse_field(&key, &place)?;
+                    opts.columns
+                        .any
+                        .insert(field, header_names(headers, &key, &place)?);
+                }
             }
-            opts.columns.insert(f, headers);
         }
         if let Some(names) = &flags.columns {
             for n in names
@@ -204,6 +217,25 @@ fn load(path: &Path) -> Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+}
+
+fn parse_field(name: &str, place: &str) -> Result<Field> {
+    Field::from_name(name).ok_or_else(|| unknown_field(name, place))
+}
+
+/// A field's header names in a columns table, none of them blank.
+fn header_names(headers: Headers, field: &str, place: &str) -> Result<Vec<String>> {
+    let headers = match headers {
+        Headers::One(h) => vec![h],
+        Headers::Many(hs) => hs,
+        Headers::Role(_) => {
+            bail!("{place} {field}: a column is named by a header, e.g. {field} = \"Ref No.\"")
+        }
+    };
+    if headers.is_empty() || headers.iter().any(|h| h.trim().is_empty()) {
+        bail!("{place} {field}: name a header of the file, e.g. {field} = \"Ref No.\"");
+    }
+    Ok(headers)
 }
 
 fn unknown_field(name: &str, place: &str) -> anyhow::Error {
@@ -282,7 +314,7 @@ mod tests {
         assert_eq!(c.ingest.currency, Currency::parse("USD"));
         assert_eq!(c.ingest.tz.unwrap().name(), "Asia/Shanghai");
         assert_eq!(
-            c.ingest.columns.get(&Field::Reference),
+            c.ingest.columns.any.get(&Field::Reference),
             Some(&vec!["Ref".to_owned()])
         );
         std::fs::write(&path, "[ingest]\ncolour = true\n").unwrap();

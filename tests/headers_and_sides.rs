@@ -74,7 +74,8 @@ fn an_unknown_header_names_its_columns_and_the_mapping_to_add() {
     let err = stderr(&o);
     for want in [
         "line 1 looks like a header, but txaudit does not know what these columns hold: Settle Dt, Ref Number, Gross Amt, Charge, Payout Amt",
-        "[ingest.columns]\nsettle_date = \"Settle Dt\"\nreference = \"Ref Number\"\ngross = \"Gross Amt\"\nfee = \"Charge\"\nnet = \"Payout Amt\"",
+        "this table's mapping applies to settlement files only",
+        "[ingest.columns.settlement]\nsettle_date = \"Settle Dt\"\nreference = \"Ref Number\"\ngross = \"Gross Amt\"\nfee = \"Charge\"\nnet = \"Payout Amt\"",
     ] {
         assert!(err.contains(want), "{err}");
     }

@@ -1,5 +1,6 @@
 //! Why a whole file could not be read. Each message names the file and says what to do.
 
+use crate::model::Role;
 use std::path::PathBuf;
 
 /// A file that stops: nothing of it is used, and the run exits with code 2.
@@ -31,10 +32,13 @@ pub enum IngestError {
         line: u64,
         name: String,
     },
-    #[error("{}: line {line} looks like a header, but txaudit does not know what these columns hold: {columns}. Name them in the config file; a mapping applies only to files whose header has that name, so one config serves a log and a statement (the fields below are guessed from the names: check them):\n[ingest.columns]\n{mapping}", path.display())]
+    #[error("{}: line {line} looks like a header, but txaudit does not know what these columns hold: {columns}. Name them in the config file; {} (the fields below are guessed from the names: check them):\n{}\n{mapping}", path.display(), mapping_scope(*side), mapping_table(*side))]
     UnknownHeader {
         path: PathBuf,
         line: u64,
+        /// The side of the command line the file was given on: its mapping goes to that
+        /// role's table.
+        side: Option<Role>,
         columns: String,
         mapping: String,
     },
@@ -94,4 +98,20 @@ pub enum IngestError {
         line: u64,
         message: String,
     },
+}
+
+/// The config table a mapping for a file given on `side` goes to.
+fn mapping_table(side: Option<Role>) -> String {
+    match side {
+        Some(role) => format!("[ingest.columns.{}]", role.name()),
+        None => "[ingest.columns]".to_owned(),
+    }
+}
+
+/// Which files `mapping_table(side)`'s mapping applies to.
+fn mapping_scope(side: Option<Role>) -> String {
+    match side {
+        Some(role) => format!("this table's mapping applies to {} files only", role.name()),
+        None => "a mapping applies only to files whose header has that name, so one config serves a log and a statement".to_owned(),
+    }
 }

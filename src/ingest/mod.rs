@@ -77,12 +77,54 @@ pub struct IngestOptions {
     pub side: Option<Role>,
     /// Explicit column mapping (field → the header names that mean it in different files);
     /// wins over aliases and profiles, in each file whose header has one of the names.
-    pub columns: BTreeMap<Field, Vec<String>>,
+    pub columns: Mapping,
     /// Column names for a file that has no header row (or one whose names txaudit does not
     /// know, which is then skipped). A file with a header row is read by its header.
     pub headerless: Option<Vec<String>>,
     /// The first file `headerless` named, shared by this run's copies of the options.
     pub headerless_claim: HeaderlessClaim,
+}
+
+/// The config's column mapping: `[ingest.columns]` for any file, and a table per role
+/// (`[ingest.columns.settlement]`) that wins in files of that role. A log and a statement may
+/// share a header name that means different things in each (a statement's `txn_id` is not
+/// always the log's): a role's table keeps the mapping to its own files.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    pub any: BTreeMap<Field, Vec<String>>,
+    pub by_role: Vec<(Role, BTreeMap<Field, Vec<String>>)>,
+}
+
+/// A mapping for any file.
+impl<const N: usize> From<[(Field, Vec<String>); N]> for Mapping {
+    fn from(fields: [(Field, Vec<String>); N]) -> Mapping {
+        Mapping {
+            any: fields.into(),
+            by_role: Vec::new(),
+        }
+    }
+}
+
+impl Mapping {
+    /// The mapping for a file of `role` (unknown: the one for any file).
+    fn of(&self, role: Option<Role>) -> BTreeMap<Field, Vec<String>> {
+        let mut m = self.any.clone();
+        let own = self.by_role.iter().filter(|(r, _)| Some(*r) == role);
+        for (_, fields) in own {
+            m.extend(fields.iter().map(|(f, h)| (*f, h.clone())));
+        }
+        m
+    }
+
+    fn has_role(&self, role: Role) -> bool {
+        self.by_role.iter().any(|(r, _)| *r == role)
+    }
+
+    /// Every header name the mapping gives, of any role.
+    fn names(&self) -> Vec<String> {
+        let tables = std::iter::once(&self.any).chain(self.by_role.iter().map(|(_, m)| m));
+        tables.flat_map(|m| m.values().flatten().cloned()).collect()
+    }
 }
 
 /// Which file `--columns` named first, and in which role: a log's columns are not a
@@ -291,22 +333,28 @@ fn read_file_with(
                 .collect()
         })
         .unwrap_or_default();
-    let (mut overrides, _) = columns::fitting(&profile_columns, &headers);
-    let (mapped, unmapped) = columns::fitting(&opts.columns, &headers);
+    let (profile_overrides, _) = columns::fitting(&profile_columns, &headers);
+    let bind = |role: Option<Role>| {
+        let (mapped, unmapped) = columns::fitting(&opts.columns.of(role), &headers);
+        let mut overrides = profile_overrides.clone();
+        overrides.extend(mapped.clone());
+        let map = ColumnMap::bind(&headers, &overrides).map_err(|e| match e {
+            columns::MapError::Duplicate(name) => IngestError::DuplicateColumn {
+                path: path.to_owned(),
+                line: hline,
+                name,
+            },
+        })?;
+        Ok::<_, IngestError>((map, mapped, unmapped))
+    };
+    let given_role = opts.side.or(opts.role).or(profile.map(|p| p.role));
+    let (mut map, mut mapped, mut unmapped) = bind(given_role)?;
+    let role = given_role.unwrap_or_else(|| infer_role(&map));
+    // A role read from the columns brings its own mapping, if the config has one.
+    if given_role.is_none() && opts.columns.has_role(role) {
+        (map, mapped, unmapped) = bind(Some(role))?;
+    }
     note_mapping(&mut decisions, &mapped, &unmapped);
-    overrides.extend(mapped);
-    let map = ColumnMap::bind(&headers, &overrides).map_err(|e| match e {
-        columns::MapError::Duplicate(name) => IngestError::DuplicateColumn {
-            path: path.to_owned(),
-            line: hline,
-            name,
-        },
-    })?;
-    let role = opts
-        .side
-        .or(opts.role)
-        .or(profile.map(|p| p.role))
-        .unwrap_or_else(|| infer_role(&map));
     if table.named_by_flag {
         opts.headerless_claim.claim(path, role)?;
     }
@@ -525,7 +573,7 @@ fn find_table(
     opts: &IngestOptions,
     decisions: &mut BTreeMap<&'static str, String>,
 ) -> Result<Table, IngestError> {
-    let explicit: Vec<String> = opts.columns.values().flatten().cloned().collect();
+    let explicit = opts.columns.names();
     if let Some(l) = layout::detect(text, opts.delimiter, &explicit) {
         if opts.headerless.is_some() {
             decisions.insert(
@@ -569,7 +617,7 @@ fn find_table(
         });
     }
     Err(match unknown {
-        Some(l) => unknown_header(path, &l),
+        Some(l) => unknown_header(path, &l, opts.side),
         None => IngestError::NoHeader {
             path: path.to_owned(),
             scanned: layout::HEADER_SCAN,
@@ -585,7 +633,7 @@ fn find_table(
 
 /// A header row whose names txaudit does not know: the columns it could not place, and the
 /// config lines that would map them (fields guessed from the names where they tell).
-fn unknown_header(path: &Path, l: &layout::Layout) -> IngestError {
+fn unknown_header(path: &Path, l: &layout::Layout, side: Option<Role>) -> IngestError {
     let mut unplaced = Vec::new();
     let mut lines = Vec::new();
     for h in &l.headers {
@@ -602,6 +650,7 @@ fn unknown_header(path: &Path, l: &layout::Layout) -> IngestError {
     IngestError::UnknownHeader {
         path: path.to_owned(),
         line: l.header_line,
+        side,
         columns: unplaced.join(", "),
         mapping: lines.join("\n"),
     }
