@@ -638,6 +638,10 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
     rec.findings
         .retain(|f| !config.rules.reconcile_disabled(f.rule));
     found.append(&mut rec.findings);
+    if !args.bank.is_empty() && statement.deposits.is_empty() {
+        let files: Vec<String> = args.bank.iter().map(|p| p.display().to_string()).collect();
+        found.push(crate::reconcile::no_bank_lines(&files, &rec.bridge));
+    }
     found.extend(listed(reject_findings(&inputs), args.audit.listing_cap()));
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let (tx, lines) = rec.counts();

@@ -374,3 +374,20 @@ proptest! {
         prop_assert!(assert_closes(&r.json).is_ok(), "{}", assert_closes(&r.json).unwrap_err());
     }
 }
+
+#[test]
+fn a_bank_statement_without_lines_is_said_to_have_checked_nothing() {
+    let r = run(TX, ST, "", "", "2026-11-27T12:00");
+    let none = findings(&r.json, "no-coverage");
+    assert_eq!(none.len(), 1, "{:#}", r.json);
+    assert_eq!(none[0]["severity"], "warning");
+    // What went unchecked: the net the statement paid out.
+    assert_eq!(none[0]["amount"], "397.60");
+    assert!(
+        none[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bank.csv) holds no lines")
+    );
+    assert_eq!(step(&r.json, "deposited in the bank"), None);
+}

@@ -14,11 +14,13 @@
 //! lands in one category of the money trail (`CATEGORIES`); debits are not deposits and are
 //! never matched.
 
+use super::bridge::NET_SETTLED;
 use super::fixed::Fixed;
 use super::overlap::{self, Repeat};
 use super::{Inputs, LineOutcome, as_of_day};
 use crate::finding::{Finding, Findings, Severity};
 use crate::model::{Currency, Source};
+use crate::report::BridgeLine;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
@@ -126,6 +128,24 @@ pub fn deposits(
         trails.entry(cur).or_default().gap[NO_DATE] -= v;
     }
     Some(trails)
+}
+
+/// The bank statements given (`-b`, `files` of them) hold no line: no payout could be checked
+/// against a deposit, which the report must say rather than leave the bank out unnoticed.
+pub fn no_bank_lines(files: &[String], bridge: &[BridgeLine]) -> Finding {
+    let msg = format!(
+        "The bank statement{} given with -b ({}) hold{} no lines, so no payout was checked against a deposit. Give the bank statement that covers the settle dates.",
+        if files.len() == 1 { "" } else { "s" },
+        files.join(", "),
+        if files.len() == 1 { "s" } else { "" },
+    );
+    let f = Finding::new("no-coverage", Severity::Warning, msg).detail("bank_files", files.len());
+    // What went unchecked: the net settled, when it is in one currency.
+    let settled: Vec<&BridgeLine> = bridge.iter().filter(|b| b.label == NET_SETTLED).collect();
+    match settled.as_slice() {
+        [one] => f.money(one.amount, one.currency),
+        _ => f,
+    }
 }
 
 /// What became of the payouts and the credits.

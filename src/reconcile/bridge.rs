@@ -18,6 +18,9 @@ use crate::model::Currency;
 use crate::report::BridgeLine;
 use rust_decimal::Decimal;
 
+/// The trail's step of what the statements paid out.
+pub const NET_SETTLED: &str = "net settled";
+
 /// Gap categories, in the order they are shown.
 pub const CATEGORIES: [&str; 13] = [
     "not settled (unsettled)",
@@ -372,7 +375,7 @@ fn render(trails: &Trails, bank: &Option<Deposited>, out: &mut Findings) -> Vec<
                 "expected and settled",
             ));
         }
-        push("net settled", t.settled.to_decimal());
+        push(NET_SETTLED, t.settled.to_decimal());
         if !t.other_lines.is_zero() {
             push(
                 "other statement lines (fees, payouts, transfers)",

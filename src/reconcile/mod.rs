@@ -5,6 +5,7 @@
 //! clock. Every transaction gets exactly one `TxOutcome`, every statement line one `LineOutcome`.
 
 mod bank;
+pub use bank::no_bank_lines;
 mod bridge;
 pub mod contract;
 mod findings;
