@@ -29,7 +29,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How the payouts and the bank's credits differ, in the order the money trail shows them: each
 /// is what takes "net settled" and "other statement lines" toward "deposited in the bank".
-pub const CATEGORIES: [&str; 6] = [
+pub const CATEGORIES: [&str; 8] = [
+    "left on the acquirer's balance (not paid out)",
+    "paid out to the bank by the statement's payout lines",
     "statement lines without a settle date",
     "deposits pending (not yet due)",
     "deposits missing",
@@ -37,12 +39,14 @@ pub const CATEGORIES: [&str; 6] = [
     "payouts of nothing or less",
     "bank credits matching no payout",
 ];
-const NO_DATE: usize = 0;
-const PENDING: usize = 1;
-const MISSING: usize = 2;
-const DIFFERS: usize = 3;
-const NOTHING: usize = 4;
-const UNMATCHED: usize = 5;
+const ON_BALANCE: usize = 0;
+const PAID_OUT: usize = 1;
+const NO_DATE: usize = 2;
+const PENDING: usize = 3;
+const MISSING: usize = 4;
+const DIFFERS: usize = 5;
+const NOTHING: usize = 6;
+const UNMATCHED: usize = 7;
 
 /// The bank's side of one currency's money trail.
 #[derive(Debug, Clone, Copy, Default)]
@@ -110,7 +114,7 @@ pub fn deposits(
     out: &mut Findings,
 ) -> Option<Deposited> {
     let last_bank_day = inp.statement.deposits.iter().map(|d| d.date).max()?;
-    let (payouts, undated) = payouts(inp, line_outcomes);
+    let (payouts, held) = payouts(inp, line_outcomes);
     let copies = copies(inp);
     let credits = credits(inp, &copies);
     for &(copy, original) in &copies {
@@ -124,8 +128,14 @@ pub fn deposits(
         out.push(mismatch(inp, &payouts, g, near.map(|k| &credits[k])));
     }
     let mut trails = settled.trails;
-    for (cur, v) in undated {
+    for (cur, v) in held.undated {
         trails.entry(cur).or_default().gap[NO_DATE] -= v;
+    }
+    for (cur, v) in held.on_balance {
+        trails.entry(cur).or_default().gap[ON_BALANCE] -= v;
+    }
+    for (cur, v) in held.paid_out {
+        trails.entry(cur).or_default().gap[PAID_OUT] += v;
     }
     Some(trails)
 }
@@ -220,30 +230,50 @@ fn settle(
 /// The statement's payouts in order of currency, settle date, merchant, terminal and batch, and
 /// per currency the net of the lines without a settle date, which no payout pays. A line that
 /// repeats another file's (`overlap`) is paid with that one.
-fn payouts(
-    inp: &Inputs<'_>,
-    line_outcomes: &[LineOutcome],
-) -> (Vec<Payout>, BTreeMap<Currency, Fixed>) {
+///
+/// A currency whose lines include payouts (`Line::is_payout`) is a balance statement's: the
+/// acquirer keeps the lines' net on the merchant's balance and sends it to the bank by those
+/// lines, each then a payout (of the money it takes off the balance, dated by its settle date or
+/// else its time). What its lines leave on the balance is `Held`.
+fn payouts(inp: &Inputs<'_>, line_outcomes: &[LineOutcome]) -> (Vec<Payout>, Held) {
     let (st, syms) = (inp.statement, &inp.journal.syms);
+    let lines = || {
+        (st.lines().enumerate())
+            .filter(|(li, _)| line_outcomes[*li] != LineOutcome::DuplicateExport)
+    };
+    let balance: BTreeSet<Currency> = lines()
+        .filter(|(_, l)| l.is_payout())
+        .map(|(_, l)| l.currency())
+        .collect();
     let mut at = HashMap::new();
     let mut payouts: Vec<Payout> = Vec::new();
-    let mut undated = BTreeMap::new();
-    for (li, l) in st.lines().enumerate() {
-        if line_outcomes[li] == LineOutcome::DuplicateExport {
-            continue;
-        }
-        let Some(date) = l.settle_date() else {
-            *undated.entry(l.currency()).or_default() += l.net_amount();
-            continue;
+    let mut held = Held::default();
+    for (li, l) in lines() {
+        let cur = l.currency();
+        let (date, amount) = if balance.contains(&cur) {
+            *held.on_balance.entry(cur).or_default() += l.net_amount();
+            let date = l.settle_date().or(l.local_time().map(|t| t.date_naive()));
+            match date.filter(|_| l.is_payout()) {
+                Some(date) => (date, -l.net_amount()),
+                None => continue,
+            }
+        } else {
+            match l.settle_date() {
+                Some(date) => (date, l.net_amount()),
+                None => {
+                    *held.undated.entry(cur).or_default() += l.net_amount();
+                    continue;
+                }
+            }
         };
         let batch = if l.batch().is_none() {
             Default::default()
         } else {
             [l.merchant(), l.terminal(), l.batch()]
         };
-        let k = *at.entry((l.currency(), date, batch)).or_insert_with(|| {
+        let k = *at.entry((cur, date, batch)).or_insert_with(|| {
             payouts.push(Payout {
-                currency: l.currency(),
+                currency: cur,
                 date,
                 deadline: inp.contract.deposit_deadline(date),
                 batch: batch.map(|s| syms.name(s).to_owned()),
@@ -252,11 +282,26 @@ fn payouts(
             });
             payouts.len() - 1
         });
-        payouts[k].amount += l.net_amount();
+        payouts[k].amount += amount;
         payouts[k].lines.push(li as u32);
+        if balance.contains(&cur) {
+            *held.paid_out.entry(cur).or_default() += amount;
+        }
     }
     payouts.sort_by(|a, b| (a.currency, a.date, &a.batch).cmp(&(b.currency, b.date, &b.batch)));
-    (payouts, undated)
+    (payouts, held)
+}
+
+/// What of the statement's net no payout of `payouts` pays, per currency.
+#[derive(Debug, Default)]
+struct Held {
+    /// The net of the lines without a settle date.
+    undated: BTreeMap<Currency, Fixed>,
+    /// A balance statement's net (every line's, its payouts' included): what it leaves on the
+    /// merchant's balance.
+    on_balance: BTreeMap<Currency, Fixed>,
+    /// What its payouts take off the balance and send to the bank.
+    paid_out: BTreeMap<Currency, Fixed>,
 }
 
 /// The bank's credits in order of date and row; debits (fees, transfers out) are not deposits.

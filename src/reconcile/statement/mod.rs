@@ -20,7 +20,7 @@ mod ids;
 use super::contract::Channel;
 use super::fixed::{EXTRA_DECIMALS, Fixed, PER_MINOR, UNITS};
 use crate::journal::{Kind, Ref, Sym, Symbols};
-use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source};
+use crate::model::{BankLine, Channel as ModelChannel, Currency, SettlementRow, Source, TxType};
 use crate::symbols::{Cells, Recent, RecentCells};
 use amounts::Amounts;
 use chrono::{Datelike, NaiveDate};
@@ -89,7 +89,7 @@ struct Packed {
     currency: u8,
     /// The offset the time was written in, in quarter hours east of UTC.
     quarters: i8,
-    kind: Kind,
+    kind: LineKind,
     channel: Option<Channel>,
     /// As `Line::flags`, and `WIDE`.
     flags: u8,
@@ -121,17 +121,34 @@ struct Wide {
     digits: u16,
 }
 
+/// A line's kind as kept: a transaction's kind, or a payout, which the journal's kinds count
+/// with fees and transfers as `Other` but a balance statement's payouts to the bank need apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineKind {
+    Of(Kind),
+    Payout,
+}
+
 impl Line<'_> {
     /// A line that settles a transaction (not a fee, payout or transfer line).
     pub fn is_transaction(&self) -> bool {
         matches!(
-            self.p.kind,
+            self.kind(),
             Kind::Sale | Kind::Refund | Kind::PreauthCompletion | Kind::Chargeback
         )
     }
 
     pub fn kind(&self) -> Kind {
-        self.p.kind
+        match self.p.kind {
+            LineKind::Of(k) => k,
+            LineKind::Payout => Kind::Other,
+        }
+    }
+
+    /// A payout: the acquirer sending the merchant's balance to the bank (Adyen's
+    /// MerchantPayout, PayPal's withdrawal).
+    pub fn is_payout(&self) -> bool {
+        self.p.kind == LineKind::Payout
     }
 
     pub fn channel(&self) -> Option<Channel> {
@@ -482,7 +499,10 @@ impl Statement {
             settle_day: NO_DAY,
             currency,
             quarters: 0,
-            kind,
+            kind: match l.kind {
+                TxType::Payout => LineKind::Payout,
+                _ => LineKind::Of(kind),
+            },
             channel: channel_of(l.channel.as_ref(), l.card.is_some()),
             flags,
             scales: 0,
