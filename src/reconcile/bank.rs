@@ -164,12 +164,26 @@ struct Settled {
     /// Each credit that paid payouts, with them.
     paid: Vec<(usize, Vec<usize>)>,
     /// The payouts left of a currency's settle date whose deposit may still arrive.
-    pending: Vec<Vec<usize>>,
+    pending: Vec<Group>,
     /// The payouts left of a currency's settle date whose window has closed, with the credit
     /// held against them, if any.
-    overdue: Vec<(Vec<usize>, Option<usize>)>,
+    overdue: Vec<(Group, Option<usize>)>,
     /// The trail from the payouts to the credits (lines without a settle date aside).
     trails: Deposited,
+}
+
+/// The payouts left of one currency's settle date, and their sum: one amount to deposit.
+#[derive(Debug, PartialEq)]
+struct Group {
+    members: Vec<usize>,
+    amount: Fixed,
+}
+
+impl Group {
+    /// The earliest payout (all share currency and settle date).
+    fn first<'p>(&self, payouts: &'p [Payout]) -> &'p Payout {
+        &payouts[self.members[0]]
+    }
 }
 
 /// Pairs `payouts` (in `payouts`'s order) with `credits` (in `credits`'s) as the audit day
@@ -193,7 +207,7 @@ fn settle(
     }
     let mut overdue = Vec::new();
     for g in left_by_date(payouts, &open) {
-        let (p, amount) = (&payouts[g[0]], sum(payouts, &g));
+        let (p, amount) = (g.first(payouts), g.amount);
         let trail = s.trails.entry(p.currency).or_default();
         if amount.value() <= 0 {
             trail.gap[NOTHING] -= amount;
@@ -207,7 +221,7 @@ fn settle(
     let mut near = closest(payouts, &overdue, credits, &mut used);
     out_of_window(payouts, &overdue, credits, &mut used, &mut near);
     for (g, near) in overdue.into_iter().zip(near) {
-        let (p, amount) = (&payouts[g[0]], sum(payouts, &g));
+        let (p, amount) = (g.first(payouts), g.amount);
         let trail = s.trails.entry(p.currency).or_default();
         match near {
             Some(k) => trail.gap[DIFFERS] += credits[k].amount - amount,
@@ -443,7 +457,7 @@ fn combined(payouts: &[Payout], may: &[usize], want: i128) -> Option<Vec<usize>>
 }
 
 /// The payouts left open, by currency and settle date: each date's rest is one amount.
-fn left_by_date(payouts: &[Payout], open: &[bool]) -> Vec<Vec<usize>> {
+fn left_by_date(payouts: &[Payout], open: &[bool]) -> Vec<Group> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for p in (0..payouts.len()).filter(|&p| open[p]) {
         match groups.last_mut() {
@@ -456,7 +470,11 @@ fn left_by_date(payouts: &[Payout], open: &[bool]) -> Vec<Vec<usize>> {
             _ => groups.push(vec![p]),
         }
     }
-    groups
+    let group = |members: Vec<usize>| Group {
+        amount: sum(payouts, &members),
+        members,
+    };
+    groups.into_iter().map(group).collect()
 }
 
 fn sum(payouts: &[Payout], group: &[usize]) -> Fixed {
@@ -468,13 +486,13 @@ fn sum(payouts: &[Payout], group: &[usize]) -> Fixed {
 /// each credit once.
 fn closest(
     payouts: &[Payout],
-    overdue: &[Vec<usize>],
+    overdue: &[Group],
     credits: &[Credit],
     used: &mut [bool],
 ) -> Vec<Option<usize>> {
     let mut pairs = Vec::new();
     for (gi, g) in overdue.iter().enumerate() {
-        let (p, amount) = (&payouts[g[0]], sum(payouts, g).value());
+        let (p, amount) = (g.first(payouts), g.amount.value());
         // Credits are sorted by date.
         let from = credits.partition_point(|c| c.date < p.date);
         let to = credits.partition_point(|c| c.date <= p.deadline);
@@ -501,7 +519,7 @@ fn closest(
 /// if any: nearest the window first, each credit once.
 fn out_of_window(
     payouts: &[Payout],
-    overdue: &[Vec<usize>],
+    overdue: &[Group],
     credits: &[Credit],
     used: &mut [bool],
     near: &mut [Option<usize>],
@@ -512,7 +530,7 @@ fn out_of_window(
         .enumerate()
         .filter(|(gi, _)| near[*gi].is_none())
     {
-        let (p, amount) = (&payouts[g[0]], sum(payouts, g).value());
+        let (p, amount) = (g.first(payouts), g.amount.value());
         for (k, c) in credits.iter().enumerate() {
             if !used[k] && c.currency == p.currency && c.amount.value() == amount {
                 pairs.push((days_outside(p, c).abs(), k, gi));
@@ -539,9 +557,9 @@ fn days_outside(p: &Payout, c: &Credit) -> i64 {
 }
 
 /// What a finding about a group says of its payouts: "for 2026-11-20" and, with batches, which.
-fn describe(payouts: &[Payout], group: &[usize]) -> String {
-    let p = &payouts[group[0]];
-    match group.len() {
+fn describe(payouts: &[Payout], group: &Group) -> String {
+    let p = group.first(payouts);
+    match group.members.len() {
         1 if p.batch[2].is_empty() => format!("for {}", p.date),
         1 => format!("for {} (batch {})", p.date, p.batch[2]),
         n => format!("for {} ({n} batches)", p.date),
@@ -550,20 +568,25 @@ fn describe(payouts: &[Payout], group: &[usize]) -> String {
 
 /// A finding about a group of payouts, citing their lines (and the credit it was held
 /// against), with each payout in its details.
-fn about(inp: &Inputs<'_>, payouts: &[Payout], group: &[usize], mut f: Finding) -> Finding {
-    let p = &payouts[group[0]];
+fn about(inp: &Inputs<'_>, payouts: &[Payout], group: &Group, mut f: Finding) -> Finding {
+    let p = group.first(payouts);
     f = f
         .detail("settle_date", p.date.to_string())
         .detail("deposit_by", p.deadline.to_string())
         .detail(
             "payouts",
-            Value::Array(group.iter().map(|&q| payouts[q].detail()).collect()),
+            Value::Array(group.members.iter().map(|&q| payouts[q].detail()).collect()),
         );
     let merchant = &p.batch[0];
-    if !merchant.is_empty() && group.iter().all(|&q| payouts[q].batch[0] == *merchant) {
+    if !merchant.is_empty()
+        && group
+            .members
+            .iter()
+            .all(|&q| payouts[q].batch[0] == *merchant)
+    {
         f.merchant_id = Some(merchant.clone());
     }
-    let lines = group.iter().flat_map(|&q| &payouts[q].lines);
+    let lines = group.members.iter().flat_map(|&q| &payouts[q].lines);
     f.evidence.extend(lines.map(|&li| inp.statement.source(li)));
     f.evidence.sort();
     f
@@ -573,10 +596,10 @@ fn about(inp: &Inputs<'_>, payouts: &[Payout], group: &[usize], mut f: Finding) 
 fn pending(
     inp: &Inputs<'_>,
     payouts: &[Payout],
-    group: &[usize],
+    group: &Group,
     last_bank_day: NaiveDate,
 ) -> Finding {
-    let (p, amount) = (&payouts[group[0]], sum(payouts, group));
+    let (p, amount) = (group.first(payouts), group.amount);
     let why = if p.deadline > last_bank_day {
         format!(", after the bank statement's last day ({last_bank_day})")
     } else {
@@ -594,13 +617,8 @@ fn pending(
 }
 
 /// The finding for an overdue group: the closest credit differs, or none arrived.
-fn mismatch(
-    inp: &Inputs<'_>,
-    payouts: &[Payout],
-    group: &[usize],
-    near: Option<&Credit>,
-) -> Finding {
-    let (p, amount) = (&payouts[group[0]], sum(payouts, group));
+fn mismatch(inp: &Inputs<'_>, payouts: &[Payout], group: &Group, near: Option<&Credit>) -> Finding {
+    let (p, amount) = (group.first(payouts), group.amount);
     let (cur, what) = (p.currency, describe(payouts, group));
     let payout = amount.to_decimal();
     let Some(c) = near else {
@@ -724,6 +742,14 @@ mod tests {
 
     const CNY: Currency = Currency::CNY;
 
+    /// The payouts of each overdue group, with the credit held against it.
+    fn overdue(s: &Settled) -> Vec<(Vec<usize>, Option<usize>)> {
+        s.overdue
+            .iter()
+            .map(|(g, k)| (g.members.clone(), *k))
+            .collect()
+    }
+
     /// The batches each credit paid, by name.
     fn paid(p: &[Payout], s: &Settled) -> Vec<Vec<String>> {
         let names = |g: &Vec<usize>| g.iter().map(|&i| p[i].batch[2].clone()).collect();
@@ -762,7 +788,7 @@ mod tests {
         assert_eq!(s.trails[&CNY].gap[PENDING], cents(-10000));
         // Closed, and the bank statement runs past it: missing.
         let s = settle(&p, &credits(&[(CNY, 9, 1)]), day(4), day(9));
-        assert_eq!(s.overdue, vec![(vec![0], None)]);
+        assert_eq!(overdue(&s), vec![(vec![0], None)]);
         assert_eq!(s.trails[&CNY].gap[MISSING], cents(-10000));
         // Closed, but the bank statement ends first: pending.
         let s = settle(&p, &credits(&[(CNY, 2, 5)]), day(4), day(2));
@@ -775,7 +801,7 @@ mod tests {
             day(4),
             day(2),
         );
-        assert_eq!(s.overdue, vec![(vec![0], Some(0))]);
+        assert_eq!(overdue(&s), vec![(vec![0], Some(0))]);
         assert_eq!(s.trails[&CNY].gap[DIFFERS], cents(-1000));
         assert_eq!(s.trails[&CNY].gap[UNMATCHED], cents(15001));
     }
@@ -792,7 +818,7 @@ mod tests {
         );
         // The nearer of the two: two days before the settle date, against four after the
         // window closed on day 5.
-        assert_eq!(s.overdue, vec![(vec![0, 1], Some(0))]);
+        assert_eq!(overdue(&s), vec![(vec![0, 1], Some(0))]);
         let t = s.trails[&CNY];
         assert_eq!((t.gap[MISSING].value(), t.gap[DIFFERS].value()), (0, 0));
         assert_eq!(t.gap[UNMATCHED], cents(10500));
@@ -800,7 +826,7 @@ mod tests {
         assert_eq!(days_outside(&p[0], &credits(&[(CNY, 0, 1)])[0]), -2);
         // Not exact: missing, and the credit matches nothing.
         let s = settle(&p, &credits(&[(CNY, 9, 10499)]), day(8), day(9));
-        assert_eq!(s.overdue, vec![(vec![0, 1], None)]);
+        assert_eq!(overdue(&s), vec![(vec![0, 1], None)]);
     }
 
     /// Payouts as `payouts` takes them, credits as `credits` does, the audit day, the bank
@@ -866,7 +892,7 @@ mod tests {
             let s = settle(&p, &c, day(as_of), day(last));
             let mut payout_used = vec![false; p.len()];
             let mut credit_used = vec![false; c.len()];
-            let groups = s.paid.iter().map(|(_, g)| g).chain(&s.pending).chain(s.overdue.iter().map(|(g, _)| g));
+            let groups = s.paid.iter().map(|(_, g)| g).chain(s.pending.iter().map(|g| &g.members)).chain(s.overdue.iter().map(|(g, _)| &g.members));
             for g in groups {
                 for &i in g {
                     prop_assert!(!payout_used[i], "payout {i} used twice");
@@ -883,7 +909,8 @@ mod tests {
                 prop_assert!(g.iter().all(|&i| p[i].takes(&c[*k])));
             }
             for (g, near) in &s.overdue {
-                let (first, amount) = (&p[g[0]], sum(&p, g).value());
+                prop_assert_eq!(g.amount, sum(&p, &g.members));
+                let (first, amount) = (g.first(&p), g.amount.value());
                 prop_assert!(first.deadline < day(as_of));
                 match near {
                     // Within the window and off by half at most, or exact outside it.
@@ -895,7 +922,7 @@ mod tests {
                 }
             }
             for g in &s.pending {
-                let first = &p[g[0]];
+                let first = g.first(&p);
                 prop_assert!(first.deadline >= day(as_of) || first.deadline > day(last));
             }
             let currencies: std::collections::BTreeSet<Currency> = list.iter().map(|x| x.0).chain(bank.iter().map(|x| x.0)).collect();
