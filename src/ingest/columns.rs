@@ -60,6 +60,12 @@ fields! {
         "invoice number", "invoice id", "id. de factura", "商户订单号", "商家订单号", "商户单号", "业务凭证号"],
     Card = "card": ["card number", "card no", "pan", "masked pan", "card_number", "first bank card",
         "卡号", "交易卡号", "银行卡号", "借记卡号"],
+    /// The card's scheme, variant or funding (`visa`, `mccredit`, `debit`, 借记卡), kept as
+    /// written: a fee contract may differ by it. Not 借贷 or 借贷标志, a bank statement's
+    /// direction.
+    CardType = "card_type": ["card type", "card brand", "card scheme", "scheme", "brand",
+        "payment method variant", "card funding", "funding", "卡类型", "卡种", "卡类别", "卡别",
+        "卡性质", "借贷记标识"],
     Amount = "amount": ["transaction amount", "txn amount", "billing amount", "amount (cny)", "交易金额",
         "金额", "金额(元)", "收支金额(元)", "交易金额(元)", "发生额"],
     Debit = "debit": ["debit amount", "withdrawal", "withdrawals", "money out", "paid out", "记账金额(支出)",
@@ -162,7 +168,19 @@ pub fn guess(header: &str) -> Option<Field> {
         })
     };
     let dated = has(&["date", "dt", "day", "日期", "日"]);
-    let rules: [(bool, Field); 19] = [
+    // A card's type before its number: "Card Brand Name" or "卡类别代码" is no card number.
+    let card_type = has(&[
+        "brand",
+        "scheme",
+        "funding",
+        "卡类",
+        "卡种",
+        "卡性质",
+        "借贷记",
+    ]) || has(&["card", "卡"])
+        && has(&["type", "kind", "category", "class", "variant"])
+        || has(&["method", "payment"]) && has(&["variant"]);
+    let rules: [(bool, Field); 20] = [
         (
             has(&["settle", "value", "booking", "清算", "结算"]) && dated,
             Field::SettleDate,
@@ -179,6 +197,7 @@ pub fn guess(header: &str) -> Option<Field> {
             Field::TerminalId,
         ),
         (has(&["merchant", "mid", "商户"]), Field::MerchantId),
+        (card_type, Field::CardType),
         (has(&["card", "pan", "卡号"]), Field::Card),
         (has(&["batch", "批次"]), Field::Batch),
         (has(&["trace", "stan", "voucher", "凭证"]), Field::TraceNo),
@@ -462,6 +481,45 @@ mod tests {
         assert_eq!(not, [Field::SettleDate]);
     }
 
+    /// A card type column by the names exports give it; the direction columns of a bank
+    /// statement (借贷, 借贷标志) stay directions, and Adyen's payment method stays the channel
+    /// beside its variant.
+    #[test]
+    fn card_type_columns_are_bound_by_their_names() {
+        for header in [
+            "Card Type",
+            "card_brand",
+            "Card Scheme",
+            "Scheme",
+            "Brand",
+            "Card Funding",
+            "Funding",
+            "卡类型",
+            "卡种",
+            "卡类别",
+            "卡别",
+            "卡性质",
+            "借贷记标识",
+        ] {
+            let m = ColumnMap::bind(&strings(&["amount", header]), &BTreeMap::new()).unwrap();
+            assert_eq!(m.col(Field::CardType), Some(1), "{header}");
+        }
+        let adyen = strings(&["Psp Reference", "Payment Method", "Payment Method Variant"]);
+        let m = ColumnMap::bind(&adyen, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            (m.col(Field::Channel), m.col(Field::CardType)),
+            (Some(1), Some(2))
+        );
+        for header in ["借贷", "借贷标志"] {
+            assert_eq!(lookup(&normalize(header)).unwrap().0, Field::Direction);
+        }
+        assert_eq!(
+            lookup(&normalize("card number")).unwrap().0,
+            Field::Card,
+            "a card number is no card type"
+        );
+    }
+
     #[test]
     fn a_header_no_alias_names_is_guessed_from_its_words() {
         let cases = [
@@ -474,6 +532,12 @@ mod tests {
             ("Sale Amt", Some(Field::Amount)),
             ("POS Terminal", Some(Field::TerminalId)),
             ("清算日期(T+1)", Some(Field::SettleDate)),
+            ("Card Type Code", Some(Field::CardType)),
+            ("Card Brand Name", Some(Field::CardType)),
+            ("Payment Variant", Some(Field::CardType)),
+            ("卡类别代码", Some(Field::CardType)),
+            ("Scheme Fee", Some(Field::Fee)),
+            ("Card Holder", Some(Field::Card)),
             ("Network", None),
             ("Comments", None),
         ];

@@ -61,6 +61,8 @@ pub(super) struct Lane {
     channel: Option<usize>,
     card: Option<usize>,
     ids: [Option<usize>; 8],
+    /// Apart from the ids: most files have no such column, and their rows skip it.
+    card_type: Option<usize>,
     zone: Zone,
     point: u8,
     currency_memo: Memo<Option<Currency>>,
@@ -157,6 +159,7 @@ impl Lane {
             channel: map.col(Field::Channel),
             card: map.col(Field::Card),
             ids: ID_FIELDS.map(|f| map.col(f)),
+            card_type: map.col(Field::CardType),
             zone: rules.zone,
             point: if rules.decimal_comma { b',' } else { b'.' },
             currency_memo: Memo::default(),
@@ -218,6 +221,10 @@ impl Lane {
             None => None,
         };
         let c = self.common(&cell)?;
+        let card_type = match self.card_type {
+            Some(col) => cell(Some(col)).ok()?,
+            None => None,
+        };
         let [
             merchant_id,
             terminal_id,
@@ -240,6 +247,7 @@ impl Lane {
                 txn_id,
                 order_id,
                 card: c.card,
+                card_type,
                 amount: Money::new(amount, currency),
                 kind: c.kind,
                 status: c.status,
@@ -270,6 +278,7 @@ impl Lane {
             merchant_id,
             terminal_id,
             card: c.card,
+            card_type,
             gross: Money::new(amount, currency),
             fee: fee.map(|f| Money::new(f, currency)),
             net: net.map(|n| Money::new(n, currency)),

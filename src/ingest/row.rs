@@ -13,9 +13,9 @@ use super::lane::{self, Lane};
 use super::memo::Memo;
 use crate::model::Channel;
 use crate::model::{
-    BankLine, BatchId, Card, City, Currency, Direction, FileId, MerchantId, Money, OrderId, Record,
-    Reference, Role, SettlementLine, Source, Status, TerminalId, TraceNo, Transaction, TxType,
-    TxnId, checked_add, mask_pans,
+    BankLine, BatchId, Card, CardType, City, Currency, Direction, FileId, MerchantId, Money,
+    OrderId, Record, Reference, Role, SettlementLine, Source, Status, TerminalId, TraceNo,
+    Transaction, TxType, TxnId, checked_add, mask_pans,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use compact_str::CompactString;
@@ -547,6 +547,7 @@ impl RowParser {
             txn_id: self.id(rec, Field::TxnId, TxnId::new)?,
             order_id: self.id(rec, Field::OrderId, OrderId::new)?,
             card: self.card(rec)?,
+            card_type: self.id(rec, Field::CardType, CardType::new)?,
             amount: Money::new(amount, currency),
             kind: self.kind(rec, &status)?,
             status,
@@ -636,6 +637,7 @@ impl RowParser {
             merchant_id: self.id(rec, Field::MerchantId, MerchantId::new)?,
             terminal_id: self.id(rec, Field::TerminalId, TerminalId::new)?,
             card: self.card(rec)?,
+            card_type: self.id(rec, Field::CardType, CardType::new)?,
             gross: Money::new(gross, currency),
             fee: fee.map(|f| Money::new(f, currency)),
             net: net.map(|n| Money::new(n, currency)),
@@ -709,7 +711,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    const LOG: [&str; 15] = [
+    const LOG: [&str; 16] = [
         "txn_id",
         "timestamp",
         "merchant_id",
@@ -725,8 +727,9 @@ mod tests {
         "channel",
         "city",
         "order_id",
+        "card_type",
     ];
-    const STATEMENT: [&str; 17] = [
+    const STATEMENT: [&str; 18] = [
         "settle_date",
         "txn_date",
         "rrn",
@@ -744,6 +747,7 @@ mod tests {
         "status",
         "txn_id",
         "order_id",
+        "card type",
     ];
 
     /// Cells a column may hold, and how many of them come first as plain forms the lane reads
@@ -822,6 +826,22 @@ mod tests {
                 ],
             ),
             "channel" => (4, &["card", "qr", "visa", "", "'card"]),
+            "card_type" | "card type" => (
+                6,
+                &[
+                    "visa",
+                    "mccredit",
+                    "DEBIT",
+                    "",
+                    "-",
+                    "4111111111111111",
+                    " visa",
+                    "amex\t",
+                    "`visa",
+                    "借记卡",
+                    "'mc'",
+                ],
+            ),
             _ => (
                 8,
                 &[
@@ -1036,6 +1056,7 @@ mod tests {
             "card",
             "Shenzhen",
             "",
+            "visa",
         ]);
         let Ok(Row::Transaction(t)) = p.parse(&rec, 2) else {
             panic!("a plain row went to the general parser")
@@ -1043,5 +1064,50 @@ mod tests {
         assert_eq!(t.reference, Some("600528701956"));
         assert_eq!(t.order_id, None);
         assert_eq!(t.time.to_rfc3339(), "2026-11-01T08:00:02+08:00");
+    }
+
+    /// A card type cell, trimmed, whichever way the row is read: the lane takes a plain cell,
+    /// the general rules a padded or non-ASCII one; an empty or placeholder cell is none.
+    #[test]
+    fn a_card_type_is_read_alike_by_the_lane_and_the_general_rules() {
+        let headers = ["timestamp", "amount", "currency", "Card Type"];
+        let utc = Zone::parse("+00:00").unwrap();
+        let mut p = parser(Role::Transactions, &headers, utc, None, false);
+        let mut read = |card_type: &str| {
+            let rec = ByteRecord::from(vec!["2026-11-01 08:00:02", "1.00", "CNY", card_type]);
+            match p.parse(&rec, 2).unwrap() {
+                Row::Transaction(t) => ("lane", t.card_type.map(str::to_owned)),
+                Row::Record(Record::Transaction(t)) => {
+                    ("general", t.card_type.map(|c| c.as_str().to_owned()))
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        let want = |path, c: Option<&str>| (path, c.map(str::to_owned));
+        assert_eq!(read("visadebit"), want("lane", Some("visadebit")));
+        assert_eq!(read(" visadebit "), want("general", Some("visadebit")));
+        assert_eq!(read("借记卡"), want("general", Some("借记卡")));
+        assert_eq!(read(""), want("lane", None));
+        assert_eq!(read(" - "), want("general", None));
+        let mut p = parser(
+            Role::Settlement,
+            &["settle_date", "gross", "currency", "卡类型"],
+            utc,
+            None,
+            false,
+        );
+        let mut read = |card_type: &str| {
+            let rec = ByteRecord::from(vec!["2026-11-02", "1.00", "CNY", card_type]);
+            match p.parse(&rec, 2).unwrap() {
+                Row::Settlement(l) => ("lane", l.card_type.map(str::to_owned)),
+                Row::Record(Record::Settlement(l)) => {
+                    ("general", l.card_type.map(|c| c.as_str().to_owned()))
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(read("mccredit"), want("lane", Some("mccredit")));
+        assert_eq!(read("`mccredit"), want("general", Some("mccredit")));
+        assert_eq!(read("N/A"), want("lane", None));
     }
 }

@@ -3,10 +3,10 @@
 //! never the files.
 //!
 //! A `Tx` is 40 bytes and owns no heap memory: references and masked cards are packed into it;
-//! the terminal, merchant, city and batch, which a run has few combinations of, are one place
-//! number; the time shares a word with the kind, the flags and a frame (the file, local offset
-//! and currency, which a run has few of); the trace number's width shares its value's word. The
-//! order ids and the amounts beyond an `i32`, which few rows have, are kept beside the
+//! the terminal, merchant, city, batch and card type, which a run has few combinations of, are
+//! one place number; the time shares a word with the kind, the flags and a frame (the file, local
+//! offset and currency, which a run has few of); the trace number's width shares its value's
+//! word. The order ids and the amounts beyond an `i32`, which few rows have, are kept beside the
 //! transactions.
 
 use crate::ingest::Zone;
@@ -68,10 +68,11 @@ impl Kind {
     }
 }
 
-/// One transaction, compact. Read ids through `Journal::syms`; the terminal, merchant, city
-/// and batch through `Journal::place`; the amount through `Journal::amount`; the file, the local
-/// offset and the currency through the journal (`source`, `offset`, `currency`), which keeps
-/// each distinct combination of the three once (a frame); the order id through `Journal::order`.
+/// One transaction, compact. Read ids through `Journal::syms`; the terminal, merchant, city,
+/// batch and card type through `Journal::place`; the amount through `Journal::amount`; the file,
+/// the local offset and the currency through the journal (`source`, `offset`, `currency`), which
+/// keeps each distinct combination of the three once (a frame); the order id through
+/// `Journal::order`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tx {
     /// Seconds since the Unix epoch in the high 44 bits (every time chrono holds fits); below
@@ -82,7 +83,7 @@ pub struct Tx {
     amount: i32,
     pub card: Ref,
     pub reference: Ref,
-    /// The terminal, merchant, city and batch: a position in `Journal::places`.
+    /// The terminal, merchant, city, batch and card type: a position in `Journal::places`.
     place: u32,
     /// The physical line the row starts on.
     line: u32,
@@ -215,14 +216,17 @@ struct Frame {
     currency: u8,
 }
 
-/// Where a transaction was made: its terminal, merchant, city and batch (`Sym::NONE` where the
-/// row names none). A run has few distinct places (thousands in a million rows).
+/// Where and with what a transaction was made: its terminal, merchant, city, batch and card type
+/// (`Sym::NONE` where the row names none). A run has few distinct places (thousands in a million
+/// rows): a terminal sees a handful of card types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Place {
     pub terminal: Sym,
     pub merchant: Sym,
     pub city: Sym,
     pub batch: Sym,
+    /// As written (`visa`, `mccredit`, 借记卡), for the fee contract of its type.
+    pub card_type: Sym,
 }
 
 /// All transactions of a run.
@@ -252,12 +256,16 @@ pub struct Journal {
     last_places: Vec<u32>,
     /// The amounts that do not fit an `i32`, in the order their transactions were added.
     wide: Vec<i64>,
-    /// The values interned lately per repetitive field (terminal, merchant, city, batch): most
-    /// rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
-    recent: [Recent; 4],
-    /// The places of recent rows by the raw bytes of their terminal, merchant, city and batch:
-    /// a row at a recent row's place finds its number with neither interning nor hashing.
+    /// The values interned lately per repetitive field (terminal, merchant, city, batch, card
+    /// type): most rows repeat a recent row's, and a comparison is cheaper than a hash lookup.
+    recent: [Recent; 5],
+    /// The places of recent rows without a card type by the raw bytes of their terminal,
+    /// merchant, city and batch: a row at a recent row's place finds its number with neither
+    /// interning nor hashing.
     recent_places: RecentCells<4>,
+    /// The same for rows with a card type, by those four cells and it. Most logs have no card
+    /// type column, and their rows compare four cells, not five.
+    recent_typed_places: RecentCells<5>,
 }
 
 impl Journal {
@@ -300,21 +308,14 @@ impl Journal {
         let approved = t.status.went_through();
         let stamp = Tx::stamp(utc, frame, narrow.is_none(), kind, approved, card_channel)
             .ok_or_else(|| format!("time {} is too far from 1970 to audit", t.time))?;
-        let cells = Cells::of([t.terminal_id, t.merchant_id, t.city, t.batch]);
-        let place = match cells.and_then(|c| self.recent_places.get(&c)) {
-            Some(n) => n,
+        let place = match t.card_type {
             None => {
-                let place = Place {
-                    terminal: self.intern_recent(0, t.terminal_id),
-                    merchant: self.intern_recent(1, t.merchant_id),
-                    city: self.intern_recent(2, t.city),
-                    batch: self.intern_recent(3, t.batch),
-                };
-                let n = self.place_number(place)?;
-                if let Some(c) = cells {
-                    self.recent_places.put(&c, n);
-                }
-                n
+                let cells = [t.terminal_id, t.merchant_id, t.city, t.batch];
+                self.place_by(t, cells, |j| &mut j.recent_places)?
+            }
+            Some(_) => {
+                let cells = [t.terminal_id, t.merchant_id, t.city, t.batch, t.card_type];
+                self.place_by(t, cells, |j| &mut j.recent_typed_places)?
             }
         };
         // The last step that can fail is behind: a wide amount is kept for this row only.
@@ -351,6 +352,46 @@ impl Journal {
         Ok(())
     }
 
+    /// The number of `t`'s place: found by its `cells` in the recent ones (`recent`) when a
+    /// recent row had the same (inlined: most rows are), else by its symbols.
+    #[inline(always)]
+    fn place_by<const N: usize>(
+        &mut self,
+        t: &TxRow<'_>,
+        cells: [Option<&str>; N],
+        recent: impl Fn(&mut Journal) -> &mut RecentCells<N>,
+    ) -> Result<u32, String> {
+        let cells = Cells::of(cells);
+        match cells.and_then(|c| recent(self).get(&c)) {
+            Some(n) => Ok(n),
+            None => self.new_place(t, cells, recent),
+        }
+    }
+
+    /// The number of `t`'s place by its symbols, given one if new, and noted in `recent` by
+    /// its `cells`. Kept out of `add`, whose rows are mostly at a recent place.
+    #[cold]
+    #[inline(never)]
+    fn new_place<const N: usize>(
+        &mut self,
+        t: &TxRow<'_>,
+        cells: Option<Cells<N>>,
+        recent: impl Fn(&mut Journal) -> &mut RecentCells<N>,
+    ) -> Result<u32, String> {
+        let place = Place {
+            terminal: self.intern_recent(0, t.terminal_id),
+            merchant: self.intern_recent(1, t.merchant_id),
+            city: self.intern_recent(2, t.city),
+            batch: self.intern_recent(3, t.batch),
+            card_type: self.intern_recent(4, t.card_type),
+        };
+        let n = self.place_number(place)?;
+        if let Some(c) = cells {
+            recent(self).put(&c, n);
+        }
+        Ok(n)
+    }
+
     /// The number of `place`, given one if new; `Err` past `u32::MAX` places.
     fn place_number(&mut self, place: Place) -> Result<u32, String> {
         let slot = if place.terminal.is_none() {
@@ -368,7 +409,7 @@ impl Journal {
             Some(&n) => n,
             None => {
                 let n = u32::try_from(self.places.len()).map_err(|_| {
-                    "the run has more than 4,294,967,295 distinct combinations of terminal, merchant, city and batch".to_owned()
+                    "the run has more than 4,294,967,295 distinct combinations of terminal, merchant, city, batch and card type".to_owned()
                 })?;
                 self.places.push(place);
                 self.place_numbers.insert(place, n);
@@ -432,7 +473,7 @@ impl Journal {
         Ok(i)
     }
 
-    /// The terminal, merchant, city and batch of `tx`.
+    /// The terminal, merchant, city, batch and card type of `tx`.
     pub fn place(&self, tx: &Tx) -> &Place {
         &self.places[tx.place as usize]
     }
@@ -642,6 +683,7 @@ mod tests {
             txn_id: None,
             order_id: None,
             card: None,
+            card_type: None,
             amount: Money {
                 amount: Decimal::from_str("12.30").unwrap(),
                 currency: Currency::CNY,
@@ -787,6 +829,36 @@ mod tests {
         assert_eq!(j.txs[0].place, j.txs[6].place);
     }
 
+    /// Rows at one terminal with different card types are at different places, found again
+    /// by their cells; a row without one has none.
+    #[test]
+    fn a_card_type_is_part_of_the_place() {
+        let mut j = Journal::default();
+        let types = [
+            Some("visa"),
+            Some("mccredit"),
+            None,
+            Some("visa"),
+            Some("借记卡"),
+        ];
+        for (line, card_type) in types.into_iter().enumerate() {
+            j.add(&TxRow {
+                card_type,
+                ..row(0, line as u64 + 2, 0, None)
+            })
+            .unwrap();
+        }
+        let got: Vec<Option<&str>> = j
+            .txs
+            .iter()
+            .map(|t| j.syms.opt(j.place(t).card_type))
+            .collect();
+        assert_eq!(got, types);
+        assert_eq!(j.places.len(), 4);
+        assert_eq!(j.txs[0].place, j.txs[3].place);
+        assert_eq!(j.place(&j.txs[2]).card_type, Sym::NONE);
+    }
+
     #[test]
     fn order_ids_are_kept_beside_the_transactions() {
         let mut j = Journal::default();
@@ -870,6 +942,7 @@ mod tests {
             merchant: Sym::NONE,
             city: Sym::NONE,
             batch: Sym::NONE,
+            card_type: Sym::NONE,
         }
     }
 

@@ -54,4 +54,6 @@ id_type!(
     OrderId,
     /// City or place of the transaction.
     City,
+    /// Card type as written: scheme (`visa`), variant (`mccredit`) or funding (`debit`, 借记卡).
+    CardType,
 );

@@ -9,7 +9,9 @@ mod source;
 
 pub use card::{Card, mask_pans, mask_pans_in_ids};
 pub use hours::Hours;
-pub use ids::{BatchId, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId};
+pub use ids::{
+    BatchId, CardType, City, MerchantId, OrderId, Reference, TerminalId, TraceNo, TxnId,
+};
 pub use money::{Currency, Money, POWERS_OF_TEN, checked_add};
 pub use record::{
     BankLine, Channel, Direction, Record, Role, SettlementLine, SettlementRow, Status, Transaction,

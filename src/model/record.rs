@@ -1,7 +1,8 @@
 //! The canonical records the ingest produces and the engine consumes.
 
 use super::{
-    BatchId, Card, City, MerchantId, Money, OrderId, Reference, Source, TerminalId, TraceNo, TxnId,
+    BatchId, Card, CardType, City, MerchantId, Money, OrderId, Reference, Source, TerminalId,
+    TraceNo, TxnId,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use compact_str::CompactString;
@@ -272,6 +273,7 @@ pub struct Transaction {
     pub txn_id: Option<TxnId>,
     pub order_id: Option<OrderId>,
     pub card: Option<Card>,
+    pub card_type: Option<CardType>,
     /// Signed from the account holder's view: a refund written as a positive amount stays positive
     /// here and is told apart by `kind`; a direction column (收/支) sets the sign.
     pub amount: Money,
@@ -297,6 +299,7 @@ pub struct TxRow<'a> {
     pub order_id: Option<&'a str>,
     /// Masked, as `Card` holds it.
     pub card: Option<&'a str>,
+    pub card_type: Option<&'a str>,
     pub amount: Money,
     pub kind: TxType,
     pub status: Status,
@@ -317,6 +320,7 @@ impl Transaction {
             txn_id: self.txn_id.as_ref().map(TxnId::as_str),
             order_id: self.order_id.as_ref().map(OrderId::as_str),
             card: self.card.as_ref().map(Card::as_str),
+            card_type: self.card_type.as_ref().map(CardType::as_str),
             amount: self.amount,
             kind: self.kind.clone(),
             status: self.status.clone(),
@@ -340,6 +344,7 @@ impl TxRow<'_> {
             order_id: self.order_id.map(OrderId::new),
             // A masked card reads back as itself.
             card: self.card.and_then(Card::parse),
+            card_type: self.card_type.map(CardType::new),
             amount: self.amount,
             kind: self.kind.clone(),
             status: self.status.clone(),
@@ -361,6 +366,7 @@ pub struct SettlementLine {
     pub merchant_id: Option<MerchantId>,
     pub terminal_id: Option<TerminalId>,
     pub card: Option<Card>,
+    pub card_type: Option<CardType>,
     /// Gross amount; zero on lines that carry only a net (fees, payouts, balance transfers).
     pub gross: Money,
     pub fee: Option<Money>,
@@ -383,6 +389,7 @@ pub struct SettlementRow<'a> {
     pub terminal_id: Option<&'a str>,
     /// Masked, as `Card` holds it.
     pub card: Option<&'a str>,
+    pub card_type: Option<&'a str>,
     pub gross: Money,
     pub fee: Option<Money>,
     pub net: Option<Money>,
@@ -403,6 +410,7 @@ impl SettlementLine {
             merchant_id: self.merchant_id.as_ref().map(MerchantId::as_str),
             terminal_id: self.terminal_id.as_ref().map(TerminalId::as_str),
             card: self.card.as_ref().map(Card::as_str),
+            card_type: self.card_type.as_ref().map(CardType::as_str),
             gross: self.gross,
             fee: self.fee,
             net: self.net,
@@ -426,6 +434,7 @@ impl SettlementRow<'_> {
             terminal_id: self.terminal_id.map(TerminalId::new),
             // A masked card reads back as itself.
             card: self.card.and_then(Card::parse),
+            card_type: self.card_type.map(CardType::new),
             gross: self.gross,
             fee: self.fee,
             net: self.net,

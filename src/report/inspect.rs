@@ -70,6 +70,7 @@ pub fn record_fields(record: &Record) -> Vec<(&'static str, String)> {
             put("txn_id", t.txn_id.as_ref().map(ToString::to_string));
             put("order_id", t.order_id.as_ref().map(ToString::to_string));
             put("card", t.card.as_ref().map(ToString::to_string));
+            put("card_type", t.card_type.as_ref().map(ToString::to_string));
             put("channel", t.channel.as_ref().map(ToString::to_string));
             put("city", t.city.as_ref().map(ToString::to_string));
         }
@@ -93,6 +94,7 @@ pub fn record_fields(record: &Record) -> Vec<(&'static str, String)> {
             put("txn_id", s.txn_id.as_ref().map(ToString::to_string));
             put("order_id", s.order_id.as_ref().map(ToString::to_string));
             put("card", s.card.as_ref().map(ToString::to_string));
+            put("card_type", s.card_type.as_ref().map(ToString::to_string));
             put("batch", s.batch.as_ref().map(ToString::to_string));
             put("channel", s.channel.as_ref().map(ToString::to_string));
         }

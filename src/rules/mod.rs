@@ -365,7 +365,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The terminal, merchant, city and batch of `tx`.
+    /// The terminal, merchant, city, batch and card type of `tx`.
     pub fn place(&self, tx: &Tx) -> &Place {
         self.journal.place(tx)
     }
@@ -625,6 +625,7 @@ mod tests {
                     txn_id: None,
                     order_id: None,
                     card: None,
+                    card_type: None,
                     amount: Money { amount: Decimal::ONE, currency: currencies[cur] },
                     kind: TxType::Sale,
                     status: Status::Approved,

@@ -2,8 +2,8 @@
 //! so a statement reference compares with a log reference as one integer.
 //!
 //! The statement keeps a line in 40 bytes that own no heap memory (`Packed`) and hands it out
-//! as a `Line`, a view that reads it in place. A line's merchant, terminal and batch, of which a
-//! statement has few combinations, are one index into the statement's table of them (`Places`). Its money is exact integers: gross and net in the
+//! as a `Line`, a view that reads it in place. A line's merchant, terminal, batch and card type,
+//! of which a statement has few combinations, are one index into the statement's table of them (`Places`). Its money is exact integers: gross and net in the
 //! currency's minor units, the fee (which may carry more decimals) in ten-thousandths of a minor
 //! unit (`fixed::PER_MINOR`), each with the decimals the file wrote it with, so the report shows
 //! `0.6` as `0.6` and `0.600` as `0.600`. A line whose amounts cannot be held so is rejected with
@@ -54,8 +54,8 @@ const NO_SETTLE: i32 = i32::MIN;
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
     p: &'a Packed,
-    /// The statement's places, among them the line's merchant, terminal and batch: looked up
-    /// when asked for, as most readers of a line never are.
+    /// The statement's places, among them the line's merchant, terminal, batch and card type:
+    /// looked up when asked for, as most readers of a line never are.
     places: &'a [Place],
     /// Its full values, for a `WIDE` line.
     wide: Option<&'a Wide>,
@@ -81,7 +81,7 @@ struct Packed {
     fee: i32,
     /// UTC seconds since `TIME_EPOCH`, or `NO_UTC`.
     utc: i32,
-    /// Its merchant, terminal and batch: index into `Statement::places`.
+    /// Its merchant, terminal, batch and card type: index into `Statement::places`.
     place: u32,
     /// Days since 1970-01-01, or `NO_DAY`.
     settle_day: u16,
@@ -169,6 +169,12 @@ impl Line<'_> {
 
     pub fn batch(&self) -> Sym {
         self.place().batch
+    }
+
+    /// The card type as the statement wrote it (`visa`, `mccredit`, 借记卡), `Sym::NONE` without
+    /// one: for the fee contract of its type.
+    pub fn card_type(&self) -> Sym {
+        self.place().card_type
     }
 
     fn place(&self) -> &Place {
@@ -359,13 +365,18 @@ pub struct Statement {
     order_ids: bool,
     /// Where each line came from.
     runs: Runs,
-    /// The merchants, terminals and batches interned lately, for lines that repeat them.
-    recent: [Recent; 3],
-    /// The distinct merchant, terminal and batch combinations of the lines.
+    /// The merchants, terminals, batches and card types interned lately, for lines that repeat
+    /// them.
+    recent: [Recent; 4],
+    /// The distinct merchant, terminal, batch and card type combinations of the lines.
     places: Places,
-    /// The places of recent lines by the raw bytes of their merchant, terminal and batch. A
-    /// place keeps its index through `remap`, so these stay right with the symbols renamed.
+    /// The places of recent lines without a card type by the raw bytes of their merchant,
+    /// terminal and batch. A place keeps its index through `remap`, so these stay right with
+    /// the symbols renamed.
     recent_places: RecentCells<3>,
+    /// The same for lines with a card type, by those three cells and it. Most statements have
+    /// no card type column, and their lines compare three cells, not four.
+    recent_typed_places: RecentCells<4>,
     pub deposits: Vec<Deposit>,
 }
 
@@ -526,26 +537,63 @@ impl Statement {
         Ok(())
     }
 
-    /// The index of the line's merchant, terminal and batch in `places`, added if new: found
-    /// by the cells' bytes when a recent line had the same, else by their symbols.
+    /// The index of the line's merchant, terminal, batch and card type in `places`, added if
+    /// new.
     fn place(&mut self, l: &SettlementRow<'_>, syms: &mut Symbols) -> Result<u32, String> {
-        let cells = Cells::of([l.merchant_id, l.terminal_id, l.batch]);
-        if let Some(at) = cells.and_then(|c| self.recent_places.get(&c)) {
-            return Ok(at);
+        match l.card_type {
+            None => {
+                let cells = [l.merchant_id, l.terminal_id, l.batch];
+                self.place_by(l, syms, cells, |st| &mut st.recent_places)
+            }
+            Some(_) => {
+                let cells = [l.merchant_id, l.terminal_id, l.batch, l.card_type];
+                self.place_by(l, syms, cells, |st| &mut st.recent_typed_places)
+            }
         }
-        let [merchant, terminal, batch] = &mut self.recent;
+    }
+
+    /// The index of `l`'s place: found by its `cells` in the recent ones (`recent`) when a
+    /// recent line had the same (inlined: most lines are), else by its symbols.
+    #[inline(always)]
+    fn place_by<const N: usize>(
+        &mut self,
+        l: &SettlementRow<'_>,
+        syms: &mut Symbols,
+        cells: [Option<&str>; N],
+        recent: impl Fn(&mut Statement) -> &mut RecentCells<N>,
+    ) -> Result<u32, String> {
+        let cells = Cells::of(cells);
+        match cells.and_then(|c| recent(self).get(&c)) {
+            Some(at) => Ok(at),
+            None => self.new_place(l, syms, cells, recent),
+        }
+    }
+
+    /// The index of `l`'s place by its symbols, added if new, and noted in `recent` by its
+    /// `cells`. Kept out of `add_line`, whose lines are mostly at a recent place.
+    #[cold]
+    #[inline(never)]
+    fn new_place<const N: usize>(
+        &mut self,
+        l: &SettlementRow<'_>,
+        syms: &mut Symbols,
+        cells: Option<Cells<N>>,
+        recent: impl Fn(&mut Statement) -> &mut RecentCells<N>,
+    ) -> Result<u32, String> {
+        let [merchant, terminal, batch, card_type] = &mut self.recent;
         let mut intern =
             |recent: &mut Recent, s: Option<&str>| s.map_or(Sym::NONE, |s| recent.intern(syms, s));
         let place = Place {
             merchant: intern(merchant, l.merchant_id),
             terminal: intern(terminal, l.terminal_id),
             batch: intern(batch, l.batch),
+            card_type: intern(card_type, l.card_type),
         };
         let at = self.places.intern(place, PLACE_LIMIT).ok_or_else(|| {
-            format!("its merchant, terminal and batch are one more combination than the {PLACE_LIMIT} a statement can hold")
+            format!("its merchant, terminal, batch and card type are one more combination than the {PLACE_LIMIT} a statement can hold")
         })?;
         if let Some(c) = cells {
-            self.recent_places.put(&c, at);
+            recent(self).put(&c, at);
         }
         Ok(at)
     }
@@ -704,6 +752,7 @@ pub(crate) fn sale_row(
         merchant_id: None,
         terminal_id: None,
         card: None,
+        card_type: None,
         gross: m(gross),
         fee: fee.map(m),
         net: net.map(m),
@@ -799,6 +848,31 @@ mod tests {
         assert_eq!((st.lines[6].place, st.places.list.len()), (1, 4));
     }
 
+    /// Lines of one merchant, terminal and batch with different card types are at different
+    /// places, and each keeps its card type through a remap; a line without one has none.
+    #[test]
+    fn a_line_keeps_its_card_type() {
+        let (mut st, mut syms) = (Statement::default(), Symbols::default());
+        let types = [Some("visa"), Some("mccredit"), None, Some("visa")];
+        for card_type in types {
+            let row = SettlementRow {
+                merchant_id: Some("M1"),
+                terminal_id: Some("T1"),
+                batch: Some("B1"),
+                card_type,
+                ..line("1.00", None, None, TxType::Sale)
+            };
+            st.add_line(&row, &mut syms).unwrap();
+        }
+        assert_eq!(st.places.list.len(), 3);
+        let mut into = Symbols::default();
+        into.intern("x");
+        st.remap(&syms, &mut into);
+        let got: Vec<Option<&str>> = (0..4).map(|i| into.opt(st.line(i).card_type())).collect();
+        assert_eq!(got, types);
+        assert_eq!(st.line(2).card_type(), Sym::NONE);
+    }
+
     #[test]
     fn a_place_past_the_limit_is_refused() {
         let mut places = Places::default();
@@ -806,6 +880,7 @@ mod tests {
             merchant: Sym::NONE,
             terminal: Sym::from_index(i),
             batch: Sym::NONE,
+            card_type: Sym::NONE,
         };
         assert_eq!(places.intern(place(7), 2), Some(0));
         assert_eq!(places.intern(place(8), 2), Some(1));
