@@ -64,7 +64,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "fee-above-contract",
         Severity::Warning,
-        "a fee above the contracted rate ([fees]), or without a contract well above the merchant's usual rate",
+        "a fee above the contracted term ([fees]: a rate, with any fixed part, floor and cap, per channel, card type and merchant), or without a contract well above the merchant's usual rate",
     ),
     (
         "net-mismatch",
