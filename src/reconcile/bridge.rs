@@ -11,7 +11,7 @@ use super::contract::Rates;
 use super::findings::{Ctx, Paired, Settles};
 use super::fixed::{Fixed, PER_MINOR};
 use super::statement::Line;
-use super::{LineOutcome, TxOutcome, fee_basis, signed, tx_channel};
+use super::{FeeBasis, LineOutcome, TxOutcome, fee_basis, signed};
 use crate::finding::{Finding, Findings, Severity};
 use crate::journal::Kind;
 use crate::model::Currency;
@@ -102,7 +102,8 @@ fn expected_of(c: &Ctx<'_>, rates: &mut Rates<'_>, ti: u32) -> (Fixed, Fixed, bo
     if t.kind() == Kind::Refund {
         return (amount, Fixed::ZERO, false);
     }
-    match rates.get(j.place(t).merchant, tx_channel(t)) {
+    let own = FeeBasis::of_tx(j, t);
+    match rates.get(own.merchant, own.channel, own.card_type) {
         Some(rate) => (amount, rate.fee(j.amount(t), minor), true),
         None => {
             let line = c.paired_line(ti).map(|l| c.inp.statement.line(l));
@@ -172,12 +173,15 @@ impl<'c> LogSums<'c> {
         let cur = l.currency();
         let basis = fee_basis(j, l, Some(t));
         // Whether the line's fee is judged by the transaction's own rate.
-        let own_rate = basis == (j.place(t).merchant, tx_channel(t));
+        let own_rate = basis == FeeBasis::of_tx(j, t);
         // Most lines settle the amount charged, judged by the transaction's own rate: then the
         // amount difference is nothing, and is left out (a term of nothing adds nothing a sum
         // shows, digits included: see `Fixed`).
         let as_charged = charged_amount && l.gross() > 0 && own_rate;
-        if let Some(rate) = as_charged.then(|| rates.get(basis.0, basis.1)).flatten() {
+        if let Some(rate) = as_charged
+            .then(|| rates.get(basis.merchant, basis.channel, basis.card_type))
+            .flatten()
+        {
             // Most lines charge the contracted fee and net gross less fee: both terms are then
             // nothing, told apart on the integers and left out.
             let (fee, contracted) = (l.fee_amount(), rate.fee(l.gross(), l.minor_units()));
@@ -202,7 +206,8 @@ impl<'c> LogSums<'c> {
         } else if contracted && own_rate && l.gross().abs() == j.amount(t).abs() {
             fee_of_tx // the same rate on the same amount
         } else {
-            (rates.get(basis.0, basis.1)).map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
+            (rates.get(basis.merchant, basis.channel, basis.card_type))
+                .map_or(fee, |rate| rate.fee(l.gross(), l.minor_units()))
         };
         let gap = &mut trails.of(cur).gap;
         gap[3] += expected - (gross - fee_on_gross);

@@ -3,12 +3,13 @@
 //! unexpected, net, fee), per transaction (unsettled, pending) and per total.
 
 use super::contract::{Channel, Rates};
+use super::fee_term::FeeTerm;
 use super::fixed::UNITS;
 use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
 use super::overlap::Repeat;
 use super::rates::Samples;
 use super::statement::Line;
-use super::{Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
+use super::{FeeBasis, Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
 use crate::finding::{Finding, Findings, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
@@ -789,25 +790,25 @@ fn check_lines(
             continue;
         }
         let li = li as u32;
-        let (merchant, channel) = fee_basis(j, &l, c.paired_tx(li).map(|t| j.tx(t)));
+        let basis = fee_basis(j, &l, c.paired_tx(li).map(|t| j.tx(t)));
         let gross = i128::from(l.gross()) * UNITS;
         let fee = i128::from(l.fee_units());
         if l.net_given() && l.has_fee() && gross - fee != i128::from(l.net_minor()) * UNITS {
             net_mismatch(c, li, out);
         }
         if l.gross() > 0 && l.has_fee() {
-            samples.of((merchant, channel)).push(&l, li);
+            samples.of((basis.merchant, basis.channel)).push(&l, li);
         }
         if l.gross() < 0 && l.fee_units() > 0 {
-            fee_on_refund(c, li, channel, out);
+            fee_on_refund(c, li, basis, out);
         }
         if l.gross() > 0
-            && let Some(rate) = rates.get(merchant, channel)
+            && let Some(rate) = rates.get(basis.merchant, basis.channel, basis.card_type)
         {
             let contract_fee = rate.fee(l.gross(), l.minor_units());
             if l.fee_amount().value() > contract_fee.value() {
                 let contract_fee = contract_fee.to_decimal();
-                fee_above_contract(c, li, (merchant, channel), rate.value, contract_fee, out);
+                fee_above_contract(c, li, basis, rate.term, contract_fee, out);
             }
         }
     }
@@ -853,14 +854,14 @@ fn above_usual_rates(
             continue;
         }
         let basis = fee_basis(j, &l, c.paired_tx(li as u32).map(|t| j.tx(t)));
-        let Some(&(median, lines)) = usual_rate.get(&basis) else {
+        let Some(&(median, lines)) = usual_rate.get(&(basis.merchant, basis.channel)) else {
             continue;
         };
         if lines < 5 || surely_usual(&l, median) {
             continue;
         }
         if let Some(usual) = stray_fee(&l, median) {
-            above_usual_rate(c, li as u32, basis.1, median, usual, out);
+            above_usual_rate(c, li as u32, basis.channel, median, usual, out);
         }
     }
 }
@@ -910,63 +911,74 @@ fn net_mismatch(c: &Ctx<'_>, li: u32, out: &mut Findings) {
     );
 }
 
-/// A fee above the contracted one.
+/// A fee above the one the contract's `term` sets, `contract_fee`.
 fn fee_above_contract(
     c: &Ctx<'_>,
     li: u32,
-    (merchant, channel): (Sym, Channel),
-    rate: Decimal,
+    basis: FeeBasis,
+    term: &FeeTerm,
     contract_fee: Decimal,
     out: &mut Findings,
 ) {
     let l = c.line(li);
     let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
+    let syms = &c.inp.journal.syms;
     debug_assert_eq!(
-        c.inp
-            .contract
-            .rate(c.inp.journal.syms.name(merchant), channel),
-        Some(rate)
+        c.inp.contract.term(
+            syms.name(basis.merchant),
+            basis.channel,
+            syms.name(basis.card_type)
+        ),
+        Some(term)
     );
-    let rate = rate * Decimal::ONE_HUNDRED;
     let msg = format!(
-        "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {} % ({contract_fee}){}: {} too much. Claim the difference back.",
+        "The acquirer charged a fee of {fee} on {gross} ({} %), above the contracted {term} ({contract_fee}){}: {} too much. Claim the difference back.",
         fee.checked_div(gross)
             .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
             .map_or(Decimal::MAX, |r| r.round_dp(2)),
-        rate.normalize(),
         c.ref_text(None, Some(li)),
         fee - contract_fee
     );
-    out.push(fee_finding(c, li, msg, contract_fee, channel));
+    out.push(
+        fee_finding(c, li, msg, contract_fee, basis)
+            .detail("contracted_term", term.to_string())
+            .detail("contract_key", term.key()),
+    );
 }
 
 /// A `fee-above-contract` finding on line `li`: its fee, above `contract_fee` by the money at
-/// stake.
+/// stake, judged on `basis`.
 fn fee_finding(
     c: &Ctx<'_>,
     li: u32,
     msg: String,
     contract_fee: Decimal,
-    channel: Channel,
+    basis: FeeBasis,
 ) -> Finding {
     let l = c.line(li);
     let fee = l.fee().unwrap_or_default();
-    c.finding(
-        "fee-above-contract",
-        Severity::Warning,
-        msg,
-        c.paired_tx(li),
-        Some(li),
-    )
-    .money(fee - contract_fee, l.currency())
-    .detail("fee", fee.to_string())
-    .detail("contracted_fee", contract_fee.to_string())
-    .detail("channel", channel.name())
+    let f = c
+        .finding(
+            "fee-above-contract",
+            Severity::Warning,
+            msg,
+            c.paired_tx(li),
+            Some(li),
+        )
+        .money(fee - contract_fee, l.currency())
+        .detail("fee", fee.to_string())
+        .detail("contracted_fee", contract_fee.to_string())
+        .detail("channel", basis.channel.name());
+    match basis.card_type.is_none() {
+        true => f,
+        // As the line (or its transaction) writes it.
+        false => f.detail("card_type", c.inp.journal.syms.name(basis.card_type)),
+    }
 }
 
 /// A fee charged on a refund: a refund gives its fee back or carries none, and no contract
 /// here sets one, so all of it is above the contract.
-fn fee_on_refund(c: &Ctx<'_>, li: u32, channel: Channel, out: &mut Findings) {
+fn fee_on_refund(c: &Ctx<'_>, li: u32, basis: FeeBasis, out: &mut Findings) {
     let l = c.line(li);
     let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
     let contract = match c.inp.contract.has_rates() {
@@ -978,7 +990,7 @@ fn fee_on_refund(c: &Ctx<'_>, li: u32, channel: Channel, out: &mut Findings) {
         -gross,
         c.ref_text(None, Some(li)),
     );
-    out.push(fee_finding(c, li, msg, Decimal::ZERO, channel).detail("basis", "refund"));
+    out.push(fee_finding(c, li, msg, Decimal::ZERO, basis).detail("basis", "refund"));
 }
 
 /// Whether a line's fee is surely not well above `median` on its gross: at most 125 % of a

@@ -8,6 +8,7 @@ mod bank;
 pub use bank::no_bank_lines;
 mod bridge;
 pub mod contract;
+pub mod fee_term;
 mod findings;
 mod fixed;
 mod matching;
@@ -64,7 +65,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "fee-above-contract",
         Severity::Warning,
-        "a fee above the contracted rate ([fees]), or without a contract well above the merchant's usual rate",
+        "a fee above the contracted term ([fees]: a rate, with any fixed part, floor and cap, per channel, card type and merchant), or without a contract well above the merchant's usual rate",
     ),
     (
         "net-mismatch",
@@ -266,10 +267,31 @@ pub fn tx_channel(t: &Tx) -> Channel {
     }
 }
 
-/// Whose contract and which channel a settlement line's fee is judged by: the line's own
-/// merchant and channel, else its transaction's (`Sym::NONE`: no merchant). Findings and the
-/// money trail both use this.
-pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> (Sym, Channel) {
+/// Whose contract, which channel and which card type a fee is judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeeBasis {
+    /// `Sym::NONE`: no merchant.
+    pub merchant: Sym,
+    pub channel: Channel,
+    /// As written (`contract::card_word` folds it); `Sym::NONE`: none known.
+    pub card_type: Sym,
+}
+
+impl FeeBasis {
+    /// A transaction's own: its merchant, channel and card type.
+    pub fn of_tx(j: &Journal, t: &Tx) -> FeeBasis {
+        FeeBasis {
+            merchant: j.place(t).merchant,
+            channel: tx_channel(t),
+            // Its card type (`Place::card_type`) once the log reads one.
+            card_type: Sym::NONE,
+        }
+    }
+}
+
+/// What a settlement line's fee is judged by: the line's own merchant, channel and card type,
+/// else its transaction's. Findings and the money trail both use this.
+pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> FeeBasis {
     let merchant = if l.merchant().is_none() {
         tx.map_or(Sym::NONE, |t| j.place(t).merchant)
     } else {
@@ -279,7 +301,13 @@ pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> (Sym, Cha
         .channel()
         .or_else(|| tx.map(tx_channel))
         .unwrap_or(Channel::Card);
-    (merchant, channel)
+    FeeBasis {
+        merchant,
+        channel,
+        // The line's card type (`Line::card_type`) once statements read one, else its
+        // transaction's.
+        card_type: Sym::NONE,
+    }
 }
 
 /// Whether a transaction should settle: approved sales, completions and refunds not voided.
