@@ -13,7 +13,7 @@ use crate::reconcile::contract::Contract;
 use crate::reconcile::statement::Statement;
 use crate::reconcile::{LogSide, Matched, Voided};
 use crate::report::output::{neutralise, write_atomically};
-use crate::report::{FeeRate, Input, Report, findings};
+use crate::report::{Input, Report, findings};
 use crate::rules::{self, Context};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use anyhow::{Context as _, Result, anyhow};
@@ -655,16 +655,7 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<u8> {
             .into_iter()
             .collect(),
         coverage: rec.coverage.map(|(a, b)| (a.to_string(), b.to_string())),
-        fee_rates: rec
-            .fee_rates
-            .iter()
-            .map(|(m, c, n, r)| FeeRate {
-                merchant: m.clone(),
-                channel: c,
-                lines: *n,
-                rate: *r,
-            })
-            .collect(),
+        fee_rates: rec.fee_rates.clone(),
     };
     deliver(report, &journal, &args.audit)
 }

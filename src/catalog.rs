@@ -112,10 +112,12 @@ pub fn config(out: &mut dyn Write) -> io::Result<()> {
 # name = "My shop"
 # business_hours = "08:00-22:00"
 
-[fees]                        # contracted fee rates per channel (reconcile)
-# card = "0.60%"
+[fees]                        # contracted fee terms per channel (reconcile)
+# card = "0.60%"              # a rate; "2.9% + 0.30", "0.50% max 20.00", "1.2% min 0.05"
 # qr = "0.38%"
-# [fees.merchant."898310058120002"]   # per-merchant rates
+# [fees.card_type]            # card channel: a card type, or debit, credit, prepaid
+# debit = "0.50% max 20.00"
+# [fees.merchant."898310058120002"]   # per-merchant terms (and .card_type)
 # card = "0.55%"
 
 [settlement]                  # when money is due, and how lines are matched (reconcile)

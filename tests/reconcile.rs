@@ -479,12 +479,13 @@ fn without_a_contract_the_merchants_usual_rate_stands_in() {
     assert_eq!(c.rec.findings[0].amount.unwrap().to_string(), "0.60");
     assert_eq!(
         c.rec.fee_rates,
-        vec![(
-            "M1".to_owned(),
-            "card",
-            8,
-            Decimal::from_str("0.006").unwrap()
-        )]
+        vec![txaudit::report::FeeRate {
+            merchant: "M1".to_owned(),
+            channel: "card",
+            card_type: None,
+            lines: 8,
+            rate: Decimal::from_str("0.006").unwrap()
+        }]
     );
     assert_trail_closes(&c);
 }

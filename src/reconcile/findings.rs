@@ -13,6 +13,7 @@ use super::{FeeBasis, Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed,
 use crate::finding::{Finding, Findings, Severity};
 use crate::journal::{Sym, Tx};
 use crate::model::Source;
+use crate::report::FeeRate;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
@@ -761,7 +762,7 @@ pub fn fees(
     line_outcomes: &[LineOutcome],
     rates: &mut Rates<'_>,
     out: &mut Findings,
-) -> Vec<(String, &'static str, usize, Decimal)> {
+) -> Vec<FeeRate> {
     let samples = check_lines(c, line_outcomes, rates, out);
     let (effective, usual_rate) = effective_rates(c, samples);
     if !c.inp.contract.has_rates() {
@@ -771,7 +772,8 @@ pub fn fees(
 }
 
 /// The net and contracted-fee checks of every transaction line (totals aside), in integers;
-/// returns the fee / gross samples of the lines, by merchant and channel.
+/// returns the fee / gross samples of the lines, by merchant, channel and card type, and for a
+/// line with a card type by merchant and channel too.
 fn check_lines(
     c: &Ctx<'_>,
     line_outcomes: &[LineOutcome],
@@ -797,7 +799,10 @@ fn check_lines(
             net_mismatch(c, li, out);
         }
         if l.gross() > 0 && l.has_fee() {
-            samples.of((basis.merchant, basis.channel)).push(&l, li);
+            samples.of(basis.usual_key()).push(&l, li);
+            if !basis.card_type.is_none() {
+                samples.of(basis.any_card_type().usual_key()).push(&l, li);
+            }
         }
         if l.gross() < 0 && l.fee_units() > 0 {
             fee_on_refund(c, li, basis, out);
@@ -815,30 +820,40 @@ fn check_lines(
     samples
 }
 
-/// The usual rate (median of fee / gross) and the lines behind it, by merchant and channel.
-type UsualRates = HashMap<(Sym, Channel), (Decimal, usize)>;
+/// The usual rate (median of fee / gross) and the lines behind it, by merchant, channel and
+/// card type (`Sym::NONE`: all of them).
+type UsualRates = HashMap<UsualKey, (Decimal, usize)>;
 
-/// Each merchant's effective rate per channel, listed by merchant id then channel.
-fn effective_rates(
-    c: &Ctx<'_>,
-    samples: Groups,
-) -> (Vec<(String, &'static str, usize, Decimal)>, UsualRates) {
+/// Each merchant's effective rate per channel, and per card type where the lines name one,
+/// listed by merchant id, channel and card type (all of them first).
+fn effective_rates(c: &Ctx<'_>, samples: Groups) -> (Vec<FeeRate>, UsualRates) {
     let syms = &c.inp.journal.syms;
     let mut groups = samples.groups;
-    groups.sort_by(|((a, x), _), ((b, y), _)| (syms.name(*a), x).cmp(&(syms.name(*b), y)));
+    let name =
+        |(merchant, channel, card): &UsualKey| (syms.name(*merchant), *channel, syms.opt(*card));
+    groups.sort_by(|(a, _), (b, _)| name(a).cmp(&name(b)));
     let mut effective = Vec::new();
     let mut usual_rate = UsualRates::new();
-    for ((merchant, channel), rs) in groups {
-        let n = rs.len();
-        let m = rs.median(c.inp.statement);
-        effective.push((syms.name(merchant).to_owned(), channel.name(), n, m));
-        usual_rate.insert((merchant, channel), (m, n));
+    for (key, rs) in groups {
+        let (lines, rate) = (rs.len(), rs.median(c.inp.statement));
+        let (merchant, channel, card_type) = name(&key);
+        effective.push(FeeRate {
+            merchant: merchant.to_owned(),
+            channel: channel.name(),
+            card_type: card_type.map(str::to_owned),
+            lines,
+            rate,
+        });
+        usual_rate.insert(key, (rate, lines));
     }
     (effective, usual_rate)
 }
 
-/// No contract: a line well above the merchant's own usual rate for the channel (once the rate
-/// rests on at least 5 lines).
+/// A usual rate is one to hold a line against once it rests on this many lines.
+const USUAL_LINES: usize = 5;
+
+/// No contract: a line well above the merchant's own usual rate for the channel, or for the
+/// card type where it rests on enough lines (`USUAL_LINES`).
 fn above_usual_rates(
     c: &Ctx<'_>,
     line_outcomes: &[LineOutcome],
@@ -854,29 +869,42 @@ fn above_usual_rates(
             continue;
         }
         let basis = fee_basis(j, &l, c.paired_tx(li as u32).map(|t| j.tx(t)));
-        let Some(&(median, lines)) = usual_rate.get(&(basis.merchant, basis.channel)) else {
+        // The card type's own usual rate (card types cost differently), else the channel's.
+        let own = usual_rate
+            .get(&basis.usual_key())
+            .filter(|u| u.1 >= USUAL_LINES);
+        let Some((basis, &(median, _))) = own.map(|u| (basis, u)).or_else(|| {
+            let any = basis.any_card_type();
+            let u = usual_rate
+                .get(&any.usual_key())
+                .filter(|u| u.1 >= USUAL_LINES)?;
+            Some((any, u))
+        }) else {
             continue;
         };
-        if lines < 5 || surely_usual(&l, median) {
+        if surely_usual(&l, median) {
             continue;
         }
         if let Some(usual) = stray_fee(&l, median) {
-            above_usual_rate(c, li as u32, basis.channel, median, usual, out);
+            above_usual_rate(c, li as u32, basis, median, usual, out);
         }
     }
 }
 
-/// Samples by merchant and channel. Lines mostly share their neighbour's, so the last group is
-/// tried before the map.
+/// A usual rate's merchant, channel and card type.
+type UsualKey = (Sym, Channel, Sym);
+
+/// Samples by merchant, channel and card type. Lines mostly share their neighbour's, so the
+/// last group is tried before the map.
 #[derive(Default)]
 struct Groups {
-    groups: Vec<((Sym, Channel), Samples)>,
-    at: HashMap<(Sym, Channel), usize>,
+    groups: Vec<(UsualKey, Samples)>,
+    at: HashMap<UsualKey, usize>,
     last: usize,
 }
 
 impl Groups {
-    fn of(&mut self, key: (Sym, Channel)) -> &mut Samples {
+    fn of(&mut self, key: UsualKey) -> &mut Samples {
         if self.groups.get(self.last).is_none_or(|g| g.0 != key) {
             let groups = &mut self.groups;
             self.last = *self.at.entry(key).or_insert_with(|| {
@@ -1040,7 +1068,7 @@ fn stray_fee(l: &Line, median: Decimal) -> Option<Decimal> {
 fn above_usual_rate(
     c: &Ctx<'_>,
     li: u32,
-    channel: Channel,
+    basis: FeeBasis,
     median: Decimal,
     usual: Decimal,
     out: &mut Findings,
@@ -1051,8 +1079,9 @@ fn above_usual_rate(
         .checked_mul(Decimal::ONE_HUNDRED)
         .map_or(Decimal::MAX, |p| p.round_dp(2));
     let msg = format!(
-        "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {} ({usual}){}. Check it against your contract.",
-        channel.name(),
+        "No fee contract is configured; this line's fee of {fee} on {gross} is well above your usual {percent} % for {}{} ({usual}){}. Check it against your contract.",
+        basis.channel.name(),
+        (c.inp.journal.syms.opt(basis.card_type)).map_or(String::new(), |t| format!(" {t}")),
         c.ref_text(None, Some(li))
     );
     out.push(

@@ -20,11 +20,10 @@ use crate::finding::{Finding, Findings, Severity};
 use crate::ingest::TerminalRegister;
 pub use crate::journal::Voided;
 use crate::journal::{Grouped, Journal, Kind, Sym, Tx};
-use crate::report::BridgeLine;
+use crate::report::{BridgeLine, FeeRate};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use contract::{Channel, Contract};
 pub use matching::{How, Pair};
-use rust_decimal::Decimal;
 use statement::Statement;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -229,7 +228,7 @@ pub struct Reconciliation {
     /// The statement's coverage (settle dates), if it has any.
     pub coverage: Option<(NaiveDate, NaiveDate)>,
     /// Effective fee rates per merchant and channel when no contract is configured.
-    pub fee_rates: Vec<(String, &'static str, usize, Decimal)>,
+    pub fee_rates: Vec<FeeRate>,
 }
 
 impl Reconciliation {
@@ -280,11 +279,26 @@ pub struct FeeBasis {
 impl FeeBasis {
     /// A transaction's own: its merchant, channel and card type.
     pub fn of_tx(j: &Journal, t: &Tx) -> FeeBasis {
+        let place = j.place(t);
         FeeBasis {
-            merchant: j.place(t).merchant,
+            merchant: place.merchant,
             channel: tx_channel(t),
-            // Its card type (`Place::card_type`) once the log reads one.
+            card_type: place.card_type,
+        }
+    }
+}
+
+impl FeeBasis {
+    /// The key of its usual rate (no contract).
+    pub fn usual_key(self) -> (Sym, Channel, Sym) {
+        (self.merchant, self.channel, self.card_type)
+    }
+
+    /// The same merchant and channel, any card type.
+    pub fn any_card_type(self) -> FeeBasis {
+        FeeBasis {
             card_type: Sym::NONE,
+            ..self
         }
     }
 }
@@ -301,12 +315,15 @@ pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> FeeBasis 
         .channel()
         .or_else(|| tx.map(tx_channel))
         .unwrap_or(Channel::Card);
+    let card_type = if l.card_type().is_none() {
+        tx.map_or(Sym::NONE, |t| j.place(t).card_type)
+    } else {
+        l.card_type()
+    };
     FeeBasis {
         merchant,
         channel,
-        // The line's card type (`Line::card_type`) once statements read one, else its
-        // transaction's.
-        card_type: Sym::NONE,
+        card_type,
     }
 }
 
@@ -625,7 +642,7 @@ pub struct Matched<'a> {
 #[derive(Debug)]
 pub struct Fees {
     findings: Vec<Finding>,
-    rates: Vec<(String, &'static str, usize, Decimal)>,
+    rates: Vec<FeeRate>,
 }
 
 /// The log's side of the money trail, and the bank deposits with their findings

@@ -10,7 +10,8 @@
 //!  "counts": {"findings", "by_severity": {severity: n}, "by_rule": {rule: n},
 //!             "outcomes": {"transactions": {outcome: n}, "statement_lines": {outcome: n}}},
 //!  "coverage": {"from", "to"} | null,
-//!  "fee_rates": [{"merchant_id", "channel", "lines", "rate"}],
+//!  "fee_rates": [{"merchant_id", "channel", "card_type" (when the lines name one), "lines",
+//!  "rate"}],
 //!  "findings": [{"id", "rule", "severity", "amount", "currency", "message", "merchant_id",
 //!                "terminal_id", "card", "references": [..], "time",
 //!                "evidence": [{"file", "line"}], "details": {..}}]}
@@ -22,13 +23,22 @@
 //! Amounts are exact decimal strings (`null` when unknown); cards are masked.
 //! NDJSON writes one finding object per line; CSV one finding per row with the same fields.
 
-use super::Report;
 use super::output::neutralise;
+use super::{FeeRate, Report};
 use crate::finding::Finding;
 use comfy_table::{ContentArrangement, Table, presets};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::io::{self, Write};
+
+/// An effective rate; `card_type` only where the lines name one.
+fn fee_rate_json(r: &FeeRate) -> Value {
+    let mut v = json!({"merchant_id": r.merchant, "channel": r.channel, "lines": r.lines, "rate": r.rate.to_string()});
+    if let Some(t) = &r.card_type {
+        v["card_type"] = json!(t);
+    }
+    v
+}
 
 fn finding_json(report: &Report, id: &str, f: &Finding) -> Value {
     json!({
@@ -61,7 +71,7 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "bridge": report.bridge.iter().map(|b| json!({"currency": b.currency.code(), "step": b.label, "amount": b.amount.to_string()})).collect::<Vec<_>>(),
         "counts": {"findings": by_severity.values().sum::<usize>(), "by_severity": by_severity, "by_rule": by_rule, "outcomes": report.outcomes},
         "coverage": report.coverage.as_ref().map(|(a, b)| json!({"from": a, "to": b})),
-        "fee_rates": report.fee_rates.iter().map(|r| json!({"merchant_id": r.merchant, "channel": r.channel, "lines": r.lines, "rate": r.rate.to_string()})).collect::<Vec<_>>(),
+        "fee_rates": report.fee_rates.iter().map(fee_rate_json).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&head)?;
     let body = text.strip_suffix('}').unwrap_or(&text).trim_end();
@@ -167,9 +177,12 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for r in &report.fee_rates {
         writeln!(
             out,
-            "  effective fee rate {} {}: {} % over {} lines",
+            "  effective fee rate {} {}{}: {} % over {} lines",
             r.merchant,
             r.channel,
+            r.card_type
+                .as_ref()
+                .map_or(String::new(), |t| format!(" {t}")),
             (r.rate * Decimal::ONE_HUNDRED).round_dp(3),
             r.lines
         )?;

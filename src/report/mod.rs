@@ -56,6 +56,8 @@ pub struct Report {
 pub struct FeeRate {
     pub merchant: String,
     pub channel: &'static str,
+    /// As the lines write it; `None`: every line of the merchant and channel.
+    pub card_type: Option<String>,
     pub lines: usize,
     pub rate: Decimal,
 }
@@ -121,6 +123,7 @@ impl Report {
         }
         for r in &mut self.fee_rates {
             mask(&mut r.merchant);
+            r.card_type.iter_mut().for_each(mask);
         }
     }
 }
