@@ -254,6 +254,8 @@ pub struct Journal {
     places: Vec<Place>,
     place_numbers: HashMap<Place, u32>,
     last_places: Vec<u32>,
+    /// Whether any place has a card type: most logs have none, and then no row need be asked.
+    card_types: bool,
     /// The amounts that do not fit an `i32`, in the order their transactions were added.
     wide: Vec<i64>,
     /// The values interned lately per repetitive field (terminal, merchant, city, batch, card
@@ -385,6 +387,7 @@ impl Journal {
             batch: self.intern_recent(3, t.batch),
             card_type: self.intern_recent(4, t.card_type),
         };
+        self.card_types |= !place.card_type.is_none();
         let n = self.place_number(place)?;
         if let Some(c) = cells {
             recent(self).put(&c, n);
@@ -474,6 +477,16 @@ impl Journal {
     }
 
     /// The terminal, merchant, city, batch and card type of `tx`.
+    /// The card type of `tx`'s place (`Sym::NONE`: none), without reading the place when no
+    /// row has one.
+    pub fn card_type(&self, tx: &Tx) -> Sym {
+        if self.card_types {
+            self.place(tx).card_type
+        } else {
+            Sym::NONE
+        }
+    }
+
     pub fn place(&self, tx: &Tx) -> &Place {
         &self.places[tx.place as usize]
     }

@@ -305,6 +305,7 @@ impl FeeBasis {
 
 /// What a settlement line's fee is judged by: the line's own merchant, channel and card type,
 /// else its transaction's. Findings and the money trail both use this.
+#[inline(always)]
 pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> FeeBasis {
     let merchant = if l.merchant().is_none() {
         tx.map_or(Sym::NONE, |t| j.place(t).merchant)
@@ -316,7 +317,7 @@ pub fn fee_basis(j: &Journal, l: &statement::Line, tx: Option<&Tx>) -> FeeBasis 
         .or_else(|| tx.map(tx_channel))
         .unwrap_or(Channel::Card);
     let card_type = if l.card_type().is_none() {
-        tx.map_or(Sym::NONE, |t| j.place(t).card_type)
+        tx.map_or(Sym::NONE, |t| j.card_type(t))
     } else {
         l.card_type()
     };
