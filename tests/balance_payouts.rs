@@ -2,9 +2,10 @@
 //! MerchantPayout, a "payout" type) send the balance to the bank, those lines are the payouts
 //! each bank credit pays, and what the statement leaves on the balance is a step of the trail.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const LOG: &str = "txn_id,timestamp,merchant_id,rrn,amount,currency,type,status,channel
 T1,2026-11-18 10:00:00,M1,100000000001,100.00,USD,sale,approved,card
@@ -30,30 +31,30 @@ fn reconcile(dir: &Path, statement: &Path, bank: &str, as_of: &str) -> Value {
         file("bank.csv", &format!("{BANK_HEADER}{bank}")),
     );
     let config = file("c.toml", "[ingest]\ntz = \"UTC\"\n");
-    let o = Command::new(env!("CARGO_BIN_EXE_txaudit"))
-        .arg("reconcile")
-        .args([
-            "-t".as_ref(),
-            log.as_os_str(),
-            "-s".as_ref(),
-            statement.as_os_str(),
-        ])
-        .args([
-            "-b".as_ref(),
-            bank.as_os_str(),
-            "--config".as_ref(),
-            config.as_os_str(),
-        ])
-        .args(["--as-of", as_of, "--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    let files = [
+        log.as_os_str(),
+        statement.as_os_str(),
+        bank.as_os_str(),
+        config.as_os_str(),
+    ];
+    let [log, statement, bank, config] = files.map(|f| f.to_str().unwrap());
+    common::json_report([
+        "reconcile",
+        "-t",
+        log,
+        "-s",
+        statement,
+        "-b",
+        bank,
+        "--config",
+        config,
+        "--as-of",
+        as_of,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ])
 }
 
 /// The trail's steps as (step, amount).

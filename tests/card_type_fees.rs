@@ -2,8 +2,9 @@
 //! (`[fees.card_type]`, by the type's word, then its funding class, then the channel), and with
 //! no contract each card type is held against its own usual rate.
 
+mod common;
+
 use serde_json::Value;
-use std::process::Command;
 
 const INGEST: &str = "[ingest]\ntz = \"Asia/Shanghai\"\ncurrency = \"CNY\"\n";
 
@@ -23,25 +24,21 @@ fn reconcile(fees: &str, statement: &str) -> Value {
         file("st.csv", statement),
         file("c.toml", &format!("{INGEST}{fees}")),
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_txaudit"))
-        .args(["reconcile", "-t", &log, "-s", &st, "--config", &config])
-        .args([
-            "--as-of",
-            "2026-11-21T12:00",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    common::json_report([
+        "reconcile",
+        "-t",
+        &log,
+        "-s",
+        &st,
+        "--config",
+        &config,
+        "--as-of",
+        "2026-11-21T12:00",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ])
 }
 
 /// The fee findings as (statement line, money at stake, card type detail).
