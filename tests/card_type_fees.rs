@@ -138,3 +138,23 @@ fn without_a_contract_each_card_type_is_held_against_its_own_usual_rate() {
         ]
     );
 }
+
+#[test]
+fn without_a_contract_a_fee_per_transaction_is_not_taken_for_a_high_rate() {
+    // A bank transfer costs 0.20 whatever the amount; one line pays 1.00. By the median rate
+    // alone (0.2 %) every small transfer would look overcharged.
+    let grosses = [10, 20, 50, 80, 100, 150, 200, 300, 500, 1000];
+    let mut lines: Vec<String> = (grosses.iter().enumerate())
+        .map(|(i, g)| format!("2026-11-20,73000000000{i},M1,,{g}.00,0.20,{g}.00,CNY,transfer"))
+        .collect();
+    lines.push("2026-11-20,740000000000,M1,,40.00,1.00,39.00,CNY,transfer".to_owned());
+    let json = reconcile("", &format!("{HEADER}{}\n", lines.join("\n")));
+    let flagged = fee_findings(&json);
+    assert_eq!(flagged, [(12, "0.80".to_owned(), None)], "{json:#}");
+    let findings = json["findings"].as_array().unwrap();
+    let f = (findings.iter())
+        .find(|f| f["rule"] == "fee-above-contract")
+        .unwrap();
+    assert_eq!(f["details"]["usual_fee"], "0.20");
+    assert_eq!(f["details"]["usual_fixed_part"], "0.20");
+}

@@ -825,7 +825,16 @@ fn check_lines(
 
 /// The usual rate (median of fee / gross) and the lines behind it, by merchant, channel and
 /// card type (`Sym::NONE`: all of them).
-type UsualRates = HashMap<UsualKey, (Decimal, usize)>;
+type UsualRates = HashMap<UsualKey, Usual>;
+
+/// A group's usual rate, the lines behind it, and the fixed part and rate its fees follow when
+/// the grosses tell them apart (`Samples::fixed_and_rate`).
+#[derive(Debug, Clone, Copy)]
+struct Usual {
+    rate: Decimal,
+    lines: usize,
+    fitted: Option<(Decimal, Decimal)>,
+}
 
 /// Each merchant's effective rate per channel, and per card type where the lines name one,
 /// listed by merchant id, channel and card type (all of them first).
@@ -838,6 +847,7 @@ fn effective_rates(c: &Ctx<'_>, samples: Groups) -> (Vec<FeeRate>, UsualRates) {
     let mut effective = Vec::new();
     let mut usual_rate = UsualRates::new();
     for (key, rs) in groups {
+        let fitted = rs.fixed_and_rate(c.inp.statement, USUAL_LINES);
         let (lines, rate) = (rs.len(), rs.median(c.inp.statement));
         let (merchant, channel, card_type) = name(&key);
         effective.push(FeeRate {
@@ -847,7 +857,14 @@ fn effective_rates(c: &Ctx<'_>, samples: Groups) -> (Vec<FeeRate>, UsualRates) {
             lines,
             rate,
         });
-        usual_rate.insert(key, (rate, lines));
+        usual_rate.insert(
+            key,
+            Usual {
+                rate,
+                lines,
+                fitted,
+            },
+        );
     }
     (effective, usual_rate)
 }
@@ -875,22 +892,35 @@ fn above_usual_rates(
         // The card type's own usual rate (card types cost differently), else the channel's.
         let own = usual_rate
             .get(&basis.usual_key())
-            .filter(|u| u.1 >= USUAL_LINES);
-        let Some((basis, &(median, _))) = own.map(|u| (basis, u)).or_else(|| {
+            .filter(|u| u.lines >= USUAL_LINES);
+        let Some((basis, usual)) = own.map(|u| (basis, *u)).or_else(|| {
             let any = basis.any_card_type();
             let u = usual_rate
                 .get(&any.usual_key())
-                .filter(|u| u.1 >= USUAL_LINES)?;
-            Some((any, u))
+                .filter(|u| u.lines >= USUAL_LINES)?;
+            Some((any, *u))
         }) else {
             continue;
         };
-        if surely_usual(&l, median) {
+        if surely_usual(&l, usual.rate) {
             continue;
         }
-        if let Some(usual) = stray_fee(&l, median) {
-            above_usual_rate(c, li as u32, basis, median, usual, out);
+        // Well above the usual rate, and above what the fixed part and rate of the other
+        // lines would charge, where they tell one.
+        let Some(mut fee) = usual_fee(&l, usual.rate).filter(|&u| stray(&l, u)) else {
+            continue;
+        };
+        if let Some((fixed, rate)) = usual.fitted {
+            let minor = l.currency().minor_units();
+            let fitted = (l.gross_decimal().checked_mul(rate))
+                .and_then(|f| f.checked_add(fixed))
+                .map(|f| f.round_dp(minor));
+            match fitted {
+                Some(fitted) if stray(&l, fitted) => fee = fee.max(fitted),
+                _ => continue,
+            }
         }
+        above_usual_rate(c, li as u32, basis, usual, fee, out);
     }
 }
 
@@ -1053,18 +1083,20 @@ fn surely_usual(l: &Line, median: Decimal) -> bool {
     i128::from(l.fee_units()) * 100 <= (low - 1) * 125 * UNITS
 }
 
-/// The usual fee at the merchant's `median` rate on this line's gross, when the line's own fee
-/// is well above it: above 125 % of it and by at least one minor unit.
-fn stray_fee(l: &Line, median: Decimal) -> Option<Decimal> {
+/// The fee at `rate` on this line's gross, rounded to its currency's minor unit.
+fn usual_fee(l: &Line, rate: Decimal) -> Option<Decimal> {
     let minor = l.currency().minor_units();
-    let gross = l.gross_decimal();
+    (l.gross_decimal().checked_mul(rate)).map(|u| u.round_dp(minor))
+}
+
+/// Whether the line's own fee is well above `usual`: above 125 % of it and by at least one
+/// minor unit.
+fn stray(l: &Line, usual: Decimal) -> bool {
     let fee = l.fee().unwrap_or_default();
-    let usual = gross.checked_mul(median).map(|u| u.round_dp(minor))?;
-    let stray = usual
+    usual
         .checked_mul(Decimal::new(125, 2))
         .is_some_and(|limit| fee > limit)
-        && fee - usual >= Decimal::new(1, minor);
-    stray.then_some(usual)
+        && fee - usual >= Decimal::new(1, l.currency().minor_units())
 }
 
 /// With no contract: a fee well above the merchant's usual rate.
@@ -1072,11 +1104,11 @@ fn above_usual_rate(
     c: &Ctx<'_>,
     li: u32,
     basis: FeeBasis,
-    median: Decimal,
+    group: Usual,
     usual: Decimal,
     out: &mut Findings,
 ) {
-    let l = c.line(li);
+    let (l, median) = (c.line(li), group.rate);
     let (gross, fee) = (l.gross_decimal(), l.fee().unwrap_or_default());
     let percent = median
         .checked_mul(Decimal::ONE_HUNDRED)
@@ -1087,8 +1119,8 @@ fn above_usual_rate(
         (c.inp.journal.syms.opt(basis.card_type)).map_or(String::new(), |t| format!(" {t}")),
         c.ref_text(None, Some(li))
     );
-    out.push(
-        c.finding(
+    let mut f = c
+        .finding(
             "fee-above-contract",
             Severity::Warning,
             msg,
@@ -1097,8 +1129,15 @@ fn above_usual_rate(
         )
         .money(fee - usual, l.currency())
         .detail("basis", "usual rate")
-        .detail("usual_rate", median.to_string()),
-    );
+        .detail("usual_rate", median.to_string());
+    // The fixed part and rate the group's fees follow, where they told the usual fee.
+    if let Some((fixed, rate)) = group.fitted {
+        f = f
+            .detail("usual_fee", usual.to_string())
+            .detail("usual_fixed_part", fixed.round_dp(4).to_string())
+            .detail("usual_fitted_rate", rate.round_dp(6).to_string());
+    }
+    out.push(f);
 }
 
 #[cfg(test)]
@@ -1157,7 +1196,8 @@ mod tests {
             let st = line(gross, fee, decimals);
             let l = st.line(0);
             if surely_usual(&l, median) {
-                prop_assert!(stray_fee(&l, median).is_none(), "{gross} {fee} {median}");
+                let stray = usual_fee(&l, median).is_some_and(|u| stray(&l, u));
+                prop_assert!(!stray, "{gross} {fee} {median}");
             }
         }
     }

@@ -106,6 +106,39 @@ impl Samples {
         }
     }
 
+    /// A fixed part and a rate that the lines' fees follow (fee = fixed + rate × gross), from
+    /// the medians of the lower and the upper half by gross; `None` when the grosses spread too
+    /// little to tell a fixed part from a rate (the upper half's median under twice the lower's),
+    /// with fewer than `2 × min_lines` lines, or when either comes out negative. A payment method
+    /// priced per transaction (a bank transfer's 0.20) has a fixed part and no rate, which the
+    /// median rate alone takes for a high rate on small amounts.
+    pub fn fixed_and_rate(&self, st: &Statement, min_lines: usize) -> Option<(Decimal, Decimal)> {
+        let lines: Vec<u32> = match &self.0 {
+            Group::Exact(v) => v.iter().map(|s| s.line()).collect(),
+            Group::Lines(v) => v.clone(),
+        };
+        if lines.len() < 2 * min_lines {
+            return None;
+        }
+        let mut points: Vec<(Decimal, Decimal)> = (lines.iter().map(|&li| st.line(li)))
+            .map(|l| (l.gross_decimal(), l.fee().unwrap_or_default()))
+            .collect();
+        points.sort();
+        let (low, high) = points.split_at(points.len() / 2);
+        let middle = |half: &[(Decimal, Decimal)]| {
+            let mut fees: Vec<Decimal> = half.iter().map(|p| p.1).collect();
+            fees.sort();
+            (half[half.len() / 2].0, fees[fees.len() / 2])
+        };
+        let ((g1, f1), (g2, f2)) = (middle(low), middle(high));
+        if g2 < g1.checked_mul(Decimal::TWO)? {
+            return None;
+        }
+        let rate = (f2 - f1).checked_div(g2 - g1)?;
+        let fixed = f1.checked_sub(rate.checked_mul(g1)?)?;
+        (rate >= Decimal::ZERO && fixed >= Decimal::ZERO).then_some((fixed, rate))
+    }
+
     /// The median `fee / gross`: the middle one of every line's `Decimal` ratio sorted (a
     /// stable sort, so equal ratios keep line order). Ratios of at most 1 on grosses below
     /// `EXACT_GROSS` are distinct as `Decimal`s exactly when they are distinct, so a selection by
