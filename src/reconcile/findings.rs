@@ -1007,15 +1007,9 @@ fn fee_above_contract(
     );
 }
 
-/// A `fee-above-contract` finding on line `li`: its fee, above `contract_fee` by the money at
-/// stake, judged on `basis`.
-fn fee_finding(
-    c: &Ctx<'_>,
-    li: u32,
-    msg: String,
-    contract_fee: Decimal,
-    basis: FeeBasis,
-) -> Finding {
+/// A `fee-above-contract` finding on line `li`: its fee, above `reference` (the contract's or
+/// the usual fee) by the money at stake, judged on `basis`.
+fn fee_above(c: &Ctx<'_>, li: u32, msg: String, reference: Decimal, basis: FeeBasis) -> Finding {
     let l = c.line(li);
     let fee = l.fee().unwrap_or_default();
     let f = c
@@ -1026,15 +1020,25 @@ fn fee_finding(
             c.paired_tx(li),
             Some(li),
         )
-        .money(fee - contract_fee, l.currency())
+        .money(fee - reference, l.currency())
         .detail("fee", fee.to_string())
-        .detail("contracted_fee", contract_fee.to_string())
         .detail("channel", basis.channel.name());
     match basis.card_type.is_none() {
         true => f,
         // As the line (or its transaction) writes it.
         false => f.detail("card_type", c.inp.journal.syms.name(basis.card_type)),
     }
+}
+
+/// `fee_above` the contracted fee.
+fn fee_finding(
+    c: &Ctx<'_>,
+    li: u32,
+    msg: String,
+    contract_fee: Decimal,
+    basis: FeeBasis,
+) -> Finding {
+    fee_above(c, li, msg, contract_fee, basis).detail("contracted_fee", contract_fee.to_string())
 }
 
 /// A fee charged on a refund: a refund gives its fee back or carries none, and no contract
@@ -1119,15 +1123,7 @@ fn above_usual_rate(
         (c.inp.journal.syms.opt(basis.card_type)).map_or(String::new(), |t| format!(" {t}")),
         c.ref_text(None, Some(li))
     );
-    let mut f = c
-        .finding(
-            "fee-above-contract",
-            Severity::Warning,
-            msg,
-            c.paired_tx(li),
-            Some(li),
-        )
-        .money(fee - usual, l.currency())
+    let mut f = fee_above(c, li, msg, usual, basis)
         .detail("basis", "usual rate")
         .detail("usual_rate", median.to_string());
     // The fixed part and rate the group's fees follow, where they told the usual fee.
