@@ -847,7 +847,10 @@ fn effective_rates(c: &Ctx<'_>, samples: Groups) -> (Vec<FeeRate>, UsualRates) {
     let mut effective = Vec::new();
     let mut usual_rate = UsualRates::new();
     for (key, rs) in groups {
-        let fitted = rs.fixed_and_rate(c.inp.statement, USUAL_LINES);
+        // Only the check without a contract reads the fit, which sorts the group's lines.
+        let fitted = (!c.inp.contract.has_rates())
+            .then(|| rs.fixed_and_rate(c.inp.statement, USUAL_LINES))
+            .flatten();
         let (lines, rate) = (rs.len(), rs.median(c.inp.statement));
         let (merchant, channel, card_type) = name(&key);
         effective.push(FeeRate {
