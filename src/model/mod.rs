@@ -15,6 +15,6 @@ pub use ids::{
 pub use money::{Currency, Money, POWERS_OF_TEN, checked_add};
 pub use record::{
     BankLine, Channel, Direction, Record, Role, SettlementLine, SettlementRow, Status, Transaction,
-    TxRow, TxType,
+    TxRow, TxType, folded,
 };
 pub use source::{FileId, Source};

@@ -77,6 +77,14 @@ impl Direction {
 const VOCABULARY_EXAMPLES: usize = 2;
 const VOCABULARY_EXAMPLE_LEN: usize = 10;
 
+/// The characters a word is compared by: lower case, without white space, `_` or `-`. The
+/// vocabularies' values and a contract's card types are folded alike.
+pub fn folded(raw: &str) -> impl Iterator<Item = char> + '_ {
+    raw.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+}
+
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $label:literal: [$($word:literal),* $(,)?]),* $(,)? }) => {
         $(#[$doc])*
@@ -121,11 +129,7 @@ macro_rules! vocabulary {
                     $(if [$($word),*].contains(&key) { return $name::$variant; })*
                     return $name::Other(CompactString::new(super::mask_pans(s)));
                 }
-                let key: CompactString = s
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-                    .flat_map(char::to_lowercase)
-                    .collect();
+                let key: CompactString = folded(s).collect();
                 $(if [$($word),*].contains(&key.as_str()) { return $name::$variant; })*
                 $name::Other(CompactString::new(super::mask_pans(s)))
             }

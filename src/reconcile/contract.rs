@@ -200,10 +200,7 @@ fn toml_key(k: &str) -> String {
 /// A card type as written ("VISA Debit", "visa_debit", "借记卡") folded to the word it is
 /// matched by: lower case, without spaces, `_` or `-`.
 pub fn card_word(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-')))
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::model::folded(raw).collect()
 }
 
 /// A line's card type, as the contract looks it up.
