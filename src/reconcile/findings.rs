@@ -537,7 +537,6 @@ fn first_lines(line_tx: &[u32], twice: &[(u32, u32)], txs: usize) -> HashMap<u32
     first_line
 }
 
-/// Transactions with no line and lines with no transaction.
 /// Rows exported twice in overlapping files, log then statement: each copy, with the row it
 /// repeats, counted once.
 pub fn copies(c: &Ctx<'_>, [log, statement]: &[Vec<Repeat>; 2], out: &mut Findings) {
@@ -603,6 +602,7 @@ pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &
     out.push(f);
 }
 
+/// Transactions with no line and lines with no transaction.
 pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings) {
     let j = c.inp.journal;
     for (i, t) in j.txs.iter().enumerate() {
@@ -653,10 +653,12 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings)
             _ => {}
         }
     }
-    for (li, l) in c.inp.statement.lines().enumerate() {
-        if line_outcomes[li] != LineOutcome::Unexpected {
-            continue;
-        }
+    // By their outcomes, so that only the few unexpected lines are read themselves.
+    let unexpected = (0..)
+        .zip(line_outcomes)
+        .filter(|&(_, &o)| o == LineOutcome::Unexpected);
+    for (li, _) in unexpected {
+        let l = c.line(li);
         let gross = l.gross_decimal();
         let refund = gross < Decimal::ZERO;
         let taken_as = if l.kind() == crate::journal::Kind::Chargeback {
@@ -675,13 +677,13 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings)
             format!(
                 "The statement takes back {} as {taken_as}{when}{} that is not in your log. Money left your account for something your log does not show: ask the acquirer for the case behind it.",
                 gross.abs(),
-                c.ref_text(None, Some(li as u32))
+                c.ref_text(None, Some(li))
             )
         } else {
             format!(
                 "The statement settles {}{when}{} with no transaction in your log behind it. It may belong to another merchant or be missing from your export: ask the acquirer what it is.",
                 gross.abs(),
-                c.ref_text(None, Some(li as u32))
+                c.ref_text(None, Some(li))
             )
         };
         let sev = if refund {
@@ -690,7 +692,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings)
             Severity::Warning
         };
         out.push(
-            c.finding("unexpected-settlement", sev, msg, None, Some(li as u32))
+            c.finding("unexpected-settlement", sev, msg, None, Some(li))
                 .money(gross.abs(), l.currency()),
         );
     }

@@ -378,29 +378,41 @@ pub fn match_all(
     m
 }
 
+/// The lines still unpaired, with their index, in order. Their pairing is read from `line_tx`
+/// (4 bytes a line): after the pass by key most lines are paired, and only the few left are
+/// read themselves (40 bytes each).
+fn unpaired<'s>(statement: &'s Statement, m: &Matches) -> impl Iterator<Item = (u32, Line<'s>)> {
+    (0..)
+        .zip(&m.line_tx)
+        .filter(|&(_, &tx)| tx == UNPAIRED)
+        .map(|(li, _)| (li, statement.line(li)))
+}
+
 /// Lines still unpaired that repeat the key of an earlier unpaired line, on the same side of
 /// the money and in the same currency: the log has neither, and the reference is settled twice.
 fn repeated_unlogged(statement: &Statement, m: &mut Matches) {
     let mut first: HashMap<(Ref, u8, Currency), u32> = HashMap::new();
-    for (li, line) in statement.lines().enumerate() {
-        if m.line_matched(li) || !line.is_transaction() || !line.has_key() {
+    let mut twice = Vec::new();
+    for (li, line) in unpaired(statement, m) {
+        if !line.is_transaction() || !line.has_key() {
             continue;
         }
-        let k = statement.keys(li as u32);
+        let k = statement.keys(li);
         let key = [k.reference, k.txn_id, k.order]
             .into_iter()
             .find(|r| !r.is_none());
         let Some(key) = key else { continue };
         match first.entry((key, class(line.kind()), line.currency())) {
             Slot::Vacant(e) => {
-                e.insert(li as u32);
+                e.insert(li);
             }
-            Slot::Occupied(e) => {
-                m.line_tx[li] = TWICE;
-                m.twice_unlogged.push((li as u32, *e.get()));
-            }
+            Slot::Occupied(e) => twice.push((li, *e.get())),
         }
     }
+    for &(li, _) in &twice {
+        m.line_tx[li as usize] = TWICE;
+    }
+    m.twice_unlogged = twice;
 }
 
 /// Pass 1 for line `li`: the first of its keys (reference, transaction id, order id) that names
@@ -484,11 +496,9 @@ fn line_bucket(l: &Line) -> Bucket {
 /// closest pairs first (one that should settle before one that should not), each line and
 /// transaction used once.
 fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut Matches) {
-    let open = |li: usize, l: &Line| !m.line_matched(li) && l.is_transaction() && l.utc().is_some();
-    let wanted: HashSet<Bucket> = statement
-        .lines()
-        .enumerate()
-        .filter(|(li, l)| open(*li, l))
+    let open = |l: &Line| l.is_transaction() && l.utc().is_some();
+    let wanted: HashSet<Bucket> = unpaired(statement, m)
+        .filter(|(_, l)| open(l))
         .map(|(_, l)| line_bucket(&l))
         .collect();
     if wanted.is_empty() {
@@ -526,8 +536,8 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
     // should settle first, then the closest; lines and transactions are in file order.
     let mut cands: Vec<(bool, i64, i64, u32, u32)> = Vec::new();
     let mut tolerances: Vec<(Currency, i64)> = Vec::new();
-    for (li, line) in statement.lines().enumerate() {
-        if !open(li, &line) {
+    for (li, line) in unpaired(statement, m) {
+        if !open(&line) {
             continue;
         }
         let Some(utc) = line.utc() else { continue };
@@ -555,7 +565,7 @@ fn tolerant(journal: &Journal, statement: &Statement, rules: &Rules<'_>, m: &mut
                     !rules.should_settle(ti as usize),
                     (t_utc - utc).abs(),
                     diff,
-                    li as u32,
+                    li,
                     ti,
                 ));
             }

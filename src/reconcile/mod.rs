@@ -486,32 +486,27 @@ fn statement_copies(st: &Statement) -> Vec<overlap::Repeat> {
     overlap::copies(lines.map(|(li, l)| (li, st.source(li).file, contents(li, &l))))
 }
 
-/// Each line's outcome, and the first and last settle date of the statement, in one pass.
-fn line_outcomes(
-    st: &Statement,
-    m: &matching::Matches,
-) -> (Vec<LineOutcome>, Option<(NaiveDate, NaiveDate)>) {
-    // As days of the common era.
-    let mut days: Option<(i32, i32)> = None;
-    // A line's pairing is in `line_tx`: paired lines are those of `m.pairs()`, and lines
-    // marked `TWICE` those of `m.twice` (`matching::Matches`).
-    let outcome = |(l, &tx): (statement::Line<'_>, &u32)| {
-        if let Some(d) = l.settle_day() {
-            days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+/// Each line's outcome. A paired line's is told by its entry in `line_tx` (4 bytes a line):
+/// only the few lines left unpaired are read themselves (40 bytes each).
+fn line_outcomes(st: &Statement, m: &matching::Matches) -> Vec<LineOutcome> {
+    // Paired lines are those of `m.pairs()`, and lines marked `TWICE` those of `m.twice`
+    // (`matching::Matches`).
+    let outcome = |(li, &tx): (u32, &u32)| match tx {
+        matching::TWICE => LineOutcome::SettledTwice,
+        matching::COPY => LineOutcome::DuplicateExport,
+        matching::UNPAIRED => {
+            let l = st.line(li);
+            if !l.is_transaction() {
+                LineOutcome::NotTransaction
+            } else if !l.has_key() && l.utc().is_none() {
+                LineOutcome::Total
+            } else {
+                LineOutcome::Unexpected
+            }
         }
-        match tx {
-            matching::TWICE => LineOutcome::SettledTwice,
-            matching::COPY => LineOutcome::DuplicateExport,
-            matching::UNPAIRED if !l.is_transaction() => LineOutcome::NotTransaction,
-            matching::UNPAIRED if !l.has_key() && l.utc().is_none() => LineOutcome::Total,
-            matching::UNPAIRED => LineOutcome::Unexpected,
-            _ => LineOutcome::Matched,
-        }
+        _ => LineOutcome::Matched,
     };
-    let outcomes = st.lines().zip(&m.line_tx).map(outcome).collect();
-    let date = NaiveDate::from_num_days_from_ce_opt;
-    let dates = days.and_then(|(lo, hi)| Some((date(lo)?, date(hi)?)));
-    (outcomes, dates)
+    (0..).zip(&m.line_tx).map(outcome).collect()
 }
 
 /// The audit day in the merchant's zone, whatever offset --as-of was written in: money due on
@@ -677,8 +672,8 @@ impl<'a> Matched<'a> {
         let statement_copies = statement_copies(st);
         let m = matching::match_all(j, st, &index, &rules, &statement_copies);
         drop(index);
-        let (line_outcomes, settle_dates) = line_outcomes(st, &m);
-        let coverage = inp.period.or(settle_dates);
+        let line_outcomes = line_outcomes(st, &m);
+        let coverage = inp.period.or(st.settle_dates());
         let mut tx_outcomes = tx_outcomes(inp, &facts, &m, coverage);
         drop(facts);
         let totals = totals(inp, &line_outcomes, &mut tx_outcomes);

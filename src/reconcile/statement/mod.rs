@@ -363,6 +363,9 @@ pub struct Statement {
     more_keys: Vec<(u32, Keys)>,
     /// Whether a line carries an order id.
     order_ids: bool,
+    /// The first and last settle day of the lines (days of the common era), kept as lines are
+    /// added: the statement's coverage, known without a pass over its lines.
+    settle_days: Option<(i32, i32)>,
     /// Where each line came from.
     runs: Runs,
     /// The merchants, terminals, batches and card types interned lately, for lines that repeat
@@ -534,7 +537,23 @@ impl Statement {
             ));
         }
         self.lines.push(line);
+        if let Some(d) = l.settle_date {
+            self.settled_on(d.num_days_from_ce());
+        }
         Ok(())
+    }
+
+    /// Notes that a line settled on `day` (of the common era) for `settle_dates`.
+    fn settled_on(&mut self, day: i32) {
+        let (first, last) = self.settle_days.get_or_insert((day, day));
+        (*first, *last) = ((*first).min(day), (*last).max(day));
+    }
+
+    /// The first and last settle date of the lines, if any line has one.
+    pub fn settle_dates(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let date = NaiveDate::from_num_days_from_ce_opt;
+        self.settle_days
+            .and_then(|(first, last)| Some((date(first)?, date(last)?)))
     }
 
     /// The index of the line's merchant, terminal, batch and card type in `places`, added if
@@ -798,6 +817,32 @@ mod tests {
     #[test]
     fn a_line_is_compact() {
         assert_eq!(std::mem::size_of::<Packed>(), 40);
+    }
+
+    #[test]
+    fn settle_dates_are_the_first_and_last_of_any_line() {
+        let mut st = Statement::default();
+        let date = |d: &str| NaiveDate::from_str(d).ok();
+        let dated = [
+            None,
+            date("2026-11-03"),
+            None,
+            date("2026-11-01"),
+            date("2026-11-02"),
+        ];
+        for (n, settle_date) in (1..).zip(dated) {
+            assert_eq!(st.settle_dates().is_some(), n > 2, "before line {n}");
+            let row = SettlementRow {
+                settle_date,
+                ..sale_row(n, Decimal::ONE, None, None)
+            };
+            st.add_line(&row, &mut Symbols::default()).unwrap();
+        }
+        let dates = st.settle_dates().unwrap();
+        assert_eq!(
+            dates,
+            (date("2026-11-01").unwrap(), date("2026-11-03").unwrap())
+        );
     }
 
     #[test]
