@@ -337,6 +337,8 @@ pub struct Symbols {
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
     names: Vec<CompactString>,
+    /// Whether a reference was interned here rather than packed (`has_interned_references`).
+    interned_references: bool,
 }
 
 impl std::fmt::Debug for Symbols {
@@ -364,7 +366,19 @@ impl Symbols {
     /// or three ids of every row, and most are packed.
     #[inline]
     pub fn reference(&mut self, s: &str) -> Ref {
-        Ref::pack(s.as_bytes()).unwrap_or_else(|| Ref(u64::from(self.intern(s).0)))
+        Ref::pack(s.as_bytes()).unwrap_or_else(|| self.interned_reference(s))
+    }
+
+    /// A reference that is not packed: interned, and noted (`has_interned_references`).
+    fn interned_reference(&mut self, s: &str) -> Ref {
+        self.interned_references = true;
+        Ref(u64::from(self.intern(s).0))
+    }
+
+    /// Whether a reference was interned here: else every reference read with this table is
+    /// packed, and none changes in a `Ref::remap`.
+    pub fn has_interned_references(&self) -> bool {
+        self.interned_references
     }
 
     /// `reference` for an optional one.

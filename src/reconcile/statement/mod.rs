@@ -723,9 +723,13 @@ impl Statement {
     /// into `into` (the journal's), so statement ids compare with log ids.
     pub fn remap(&mut self, from: &Symbols, into: &mut Symbols) {
         let map = into.absorb(from);
-        for l in &mut self.lines {
-            l.key = l.key.remap(&map);
-            l.card = l.card.remap(&map);
+        // Most statements carry only digits and masked cards, which are packed: then no line
+        // changes, and the lines are not even read.
+        if from.has_interned_references() {
+            for l in &mut self.lines {
+                l.key = l.key.remap(&map);
+                l.card = l.card.remap(&map);
+            }
         }
         self.places.remap(&map);
         for (_, k) in &mut self.more_keys {
@@ -891,6 +895,44 @@ mod tests {
         };
         st.add_line(&row, &mut into).unwrap();
         assert_eq!((st.lines[6].place, st.places.list.len()), (1, 4));
+    }
+
+    /// A remap moves the keys and cards that are interned, whether the line that has one comes
+    /// first or last, and leaves the packed ones (digits, masked cards) as they are.
+    #[test]
+    fn lines_keep_their_keys_and_cards_through_a_remap() {
+        let lines = [
+            (Some("600528701956"), Some("628288******6819")),
+            (Some("ORDER-7"), None),
+            (None, Some("tok_visa_42")),
+        ];
+        for interned_from in 0..lines.len() {
+            let (mut st, mut syms) = (Statement::default(), Symbols::default());
+            for &(reference, card) in &lines[interned_from..] {
+                let row = SettlementRow {
+                    reference,
+                    card,
+                    ..line("1.00", None, None, TxType::Sale)
+                };
+                st.add_line(&row, &mut syms).unwrap();
+            }
+            let mut into = Symbols::default();
+            for id in ["x", "tok_visa_42", "y"] {
+                into.intern(id);
+            }
+            st.remap(&syms, &mut into);
+            for (li, &(reference, card)) in (0..).zip(&lines[interned_from..]) {
+                let (l, keys) = (st.line(li), st.keys(li));
+                let name = |r: Ref| into.ref_name(r).map(|n| n.to_string());
+                let want = |s: Option<&str>| s.map(str::to_owned);
+                assert_eq!(
+                    name(keys.reference),
+                    want(reference),
+                    "{interned_from} {li}"
+                );
+                assert_eq!(name(l.card()), want(card), "{interned_from} {li}");
+            }
+        }
     }
 
     /// Lines of one merchant, terminal and batch with different card types are at different
