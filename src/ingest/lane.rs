@@ -55,7 +55,8 @@ pub(super) struct Lane {
     net: Option<usize>,
     fee_negative: bool,
     currency: Option<usize>,
-    default_currency: Option<Currency>,
+    /// With its minor units.
+    default_currency: Option<(Currency, u32)>,
     status: Option<usize>,
     kind: Option<usize>,
     channel: Option<usize>,
@@ -66,6 +67,8 @@ pub(super) struct Lane {
     zone: Zone,
     point: u8,
     currency_memo: Memo<Option<Currency>>,
+    /// The last three-letter currency cell, its currency and that currency's minor units.
+    last_currency: Option<([u8; 3], Currency, u32)>,
     status_memo: Memo<Status>,
     kind_memo: Memo<TxType>,
     channel_memo: Memo<Channel>,
@@ -153,7 +156,7 @@ impl Lane {
             net: map.col(Field::Net).filter(|_| statement),
             fee_negative: rules.fee_negative,
             currency: map.col(Field::Currency),
-            default_currency: rules.currency,
+            default_currency: rules.currency.map(|c| (c, c.minor_units())),
             status: map.col(Field::Status),
             kind: map.col(Field::Type),
             channel: map.col(Field::Channel),
@@ -163,6 +166,7 @@ impl Lane {
             zone: rules.zone,
             point: if rules.decimal_comma { b',' } else { b'.' },
             currency_memo: Memo::default(),
+            last_currency: None,
             status_memo: Memo::default(),
             kind_memo: Memo::default(),
             channel_memo: Memo::default(),
@@ -189,10 +193,10 @@ impl Lane {
             at: cells,
         };
         let cell = |col: Option<usize>| row.get(col);
-        let currency = self.currency(cell(self.currency).ok()?)?;
+        let (currency, minor_units) = self.currency(cell(self.currency).ok()?)?;
         // A money cell of the row's currency; `strict` refuses more decimals than it has (fees
         // may carry more).
-        let (point, minor_units) = (self.point, currency.minor_units());
+        let point = self.point;
         let mut money = |col: usize, strict: bool| -> Option<Option<Decimal>> {
             let Some(text) = cell(Some(col)).ok()? else {
                 return Some(None);
@@ -351,11 +355,32 @@ impl Lane {
         Some(date)
     }
 
-    fn currency(&mut self, cell: Option<&str>) -> Option<Currency> {
-        match cell {
-            Some(code) => self.currency_memo.get(code, Currency::parse),
-            None => self.default_currency,
+    /// The row's currency and its minor units. Most files write one three-letter code on
+    /// every row: the last such code is compared first, inline, and kept with its currency's
+    /// minor units.
+    #[inline(always)]
+    fn currency(&mut self, cell: Option<&str>) -> Option<(Currency, u32)> {
+        let Some(cell) = cell else {
+            return self.default_currency;
+        };
+        if let Ok(code) = <[u8; 3]>::try_from(cell.as_bytes())
+            && let Some((last, currency, minor_units)) = self.last_currency
+            && code == last
+        {
+            return Some((currency, minor_units));
         }
+        self.new_currency(cell)
+    }
+
+    /// `currency` for a cell other than the last three-letter code.
+    #[inline(never)]
+    fn new_currency(&mut self, cell: &str) -> Option<(Currency, u32)> {
+        let currency = self.currency_memo.get(cell, Currency::parse)?;
+        let minor_units = currency.minor_units();
+        if let Ok(code) = cell.as_bytes().try_into() {
+            self.last_currency = Some((code, currency, minor_units));
+        }
+        Some((currency, minor_units))
     }
 
     /// The instant of an ISO date-time in the file's zone; `None` for another shape, or on a day
