@@ -79,13 +79,20 @@ impl Tally {
     }
 
     fn add(&mut self, currency: Currency, amount: Decimal) -> Option<()> {
-        if let [(only, total)] = self.totals.as_mut_slice()
-            && *only == currency
-            && self.mixed_sum.is_none()
-            && !amount.is_sign_negative()
+        if !amount.is_sign_negative()
+            && let Some(at) = self.totals.iter().position(|(c, _)| *c == currency)
         {
-            return Self::add_credit(total, &mut self.credit_sum, &mut self.credit_count, amount)
-                .map(|()| self.count += 1);
+            // Once apart, the sum of all amounts takes the amount too: found first, so that an
+            // overflow leaves every sum as it was.
+            let mixed_sum = match self.mixed_sum {
+                Some(sum) => Some(checked_add(sum, amount)?),
+                None => None,
+            };
+            let total = &mut self.totals[at].1;
+            Self::add_credit(total, &mut self.credit_sum, &mut self.credit_count, amount)?;
+            self.mixed_sum = mixed_sum;
+            self.count += 1;
+            return Some(());
         }
         let at = self.totals.iter().position(|(c, _)| *c == currency);
         let total = at.map_or(Decimal::ZERO, |at| self.totals[at].1);
@@ -124,8 +131,10 @@ impl Tally {
         Some(())
     }
 
-    /// `add` for an amount not signed negative in the only currency so far (most rows): its
-    /// total and, once apart, the credits' sum, both or neither, with no other sum touched.
+    /// `add` for an amount not signed negative in a currency seen before (most rows): its
+    /// currency's total and, once apart, the credits' sum, both or neither, with no other sum
+    /// touched but the sum of all amounts. A statement with a few lines in a second currency
+    /// keeps every later line on this path.
     fn add_credit(
         total: &mut Decimal,
         credit_sum: &mut Option<Decimal>,
