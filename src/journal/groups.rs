@@ -69,34 +69,50 @@ impl Journal {
     }
     /// `sorted_by` the card (rows without one left out). When every card is a packed masked card
     /// and the indexes fit beside its bits, each row is sorted as one `u64` (its card's bits
-    /// above its index) rather than a pair padded to 16 bytes: half the room, the same order.
+    /// above its index) rather than a pair padded to 16 bytes: half the room, the same order,
+    /// and a radix sort by the card's bits alone (`sort_above`), as the rows come in file order.
     pub fn sorted_by_card(&self) -> Grouped {
         let index_bits = u64::BITS - Ref::CARD_BITS;
-        let narrow = (self.txs.len() as u64) < 1 << index_bits
-            && self
-                .txs
-                .iter()
-                .all(|t| t.card.is_none() || t.card.card_bits().is_some());
-        if !narrow {
+        let Some((mut keyed, in_time_order)) = self.card_keys(index_bits) else {
             return self.sorted_by(|t| (!t.card.is_none()).then_some(t.card));
-        }
-        let mut keyed: Vec<u64> = (self.txs.iter().enumerate())
-            .filter_map(|(i, t)| Some(t.card.card_bits()? << index_bits | i as u64))
-            .collect();
-        keyed.sort_unstable();
+        };
+        sort_above(&mut keyed, index_bits);
         let index = |k: &u64| (k & ((1 << index_bits) - 1)) as u32;
         let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
         let mut starts = Vec::new();
         for run in keyed.chunk_by(|a, b| a >> index_bits == b >> index_bits) {
             starts.push(order.len() as u32);
             order.extend(run.iter().map(index));
-            if run.len() > 1 {
+            // A card's rows lie far apart in the journal: their times are read only when the
+            // rows with a card are not all in time order.
+            if run.len() > 1 && !in_time_order {
                 let at = order.len() - run.len();
                 self.by_time(&mut order[at..]);
             }
         }
         starts.push(order.len() as u32);
         Grouped { order, starts }
+    }
+
+    /// Each row with a card as its card's bits above its index, in file order, and whether
+    /// those rows come in time order too (then each card's are, in file order): one pass
+    /// through the journal. `None` when a card is not a packed masked card or the indexes do
+    /// not fit below `index_bits`.
+    fn card_keys(&self, index_bits: u32) -> Option<(Vec<u64>, bool)> {
+        if self.txs.len() as u64 >= 1 << index_bits {
+            return None;
+        }
+        let mut keyed: Vec<u64> = Vec::new();
+        let (mut in_time_order, mut latest) = (true, i64::MIN);
+        for (i, t) in self.txs.iter().enumerate() {
+            if t.card.is_none() {
+                continue;
+            }
+            keyed.push(t.card.card_bits()? << index_bits | i as u64);
+            in_time_order &= latest <= t.utc();
+            latest = t.utc();
+        }
+        Some((keyed, in_time_order))
     }
 
     /// The groups of two or more transactions that share a key (rows without one left out), by
@@ -248,5 +264,74 @@ impl Journal {
         key: impl Fn(&Tx) -> K + 'o,
     ) -> impl Iterator<Item = &'o [u32]> + 'o {
         order.chunk_by(move |&a, &b| key(&self.txs[a as usize]) == key(&self.txs[b as usize]))
+    }
+}
+
+/// Bits of a key a pass of `sort_above` sorts by: 2,048 counts, and as many places being
+/// written at once, which the cache holds.
+const DIGIT_BITS: u32 = 11;
+
+/// Sorts `keys` by their bits from `low` up; keys equal in those keep the order they come in.
+///
+/// A radix sort, lowest digit first: every digit's counts in one pass, then a pass per digit
+/// that moves each key to the place its digit's counts give it, in the order the keys come
+/// (so each pass keeps the order of the one before); a digit that every key shares moves
+/// nothing and is skipped. Linear and without comparisons: at 600,000 cards, about half of
+/// `sort_unstable`'s time, for a second buffer as large as the keys.
+fn sort_above(keys: &mut Vec<u64>, low: u32) {
+    let buckets = 1 << DIGIT_BITS;
+    let digits = (u64::BITS - low).div_ceil(DIGIT_BITS);
+    let digit = |k: u64, d: u32| ((k >> (low + d * DIGIT_BITS)) as usize) & (buckets - 1);
+    let mut counts = vec![0u32; buckets * digits as usize];
+    for &k in keys.iter() {
+        for d in 0..digits {
+            counts[d as usize * buckets + digit(k, d)] += 1;
+        }
+    }
+    let mut moved = vec![0u64; keys.len()];
+    for d in 0..digits {
+        let next = &mut counts[d as usize * buckets..][..buckets];
+        if next.iter().any(|&n| n as usize == keys.len()) {
+            continue;
+        }
+        // Each count becomes where its digit's keys start.
+        let mut at = 0;
+        for n in next.iter_mut() {
+            (*n, at) = (at, at + *n);
+        }
+        for &k in keys.iter() {
+            let n = &mut next[digit(k, d)];
+            moved[*n as usize] = k;
+            *n += 1;
+        }
+        std::mem::swap(keys, &mut moved);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_above;
+
+    proptest::proptest! {
+        /// The radix sort orders as a stable sort by the bits from `low` up does, for keys
+        /// spread over all the bits and keys that share their high digits.
+        #[test]
+        fn sort_above_is_a_stable_sort_of_the_high_bits(
+            keys in proptest::collection::vec(proptest::num::u64::ANY, 0..3000),
+            low in 0u32..64,
+            shared in proptest::num::u64::ANY,
+            share in proptest::bool::ANY,
+        ) {
+            // Sharing: every key's bits from 40 up are the same, so some digits are skipped.
+            let keys: Vec<u64> = match share {
+                true => keys.iter().map(|k| k & ((1 << 40) - 1) | shared << 40).collect(),
+                false => keys,
+            };
+            let mut want = keys.clone();
+            want.sort_by_key(|k| k.checked_shr(low).unwrap_or(0));
+            let mut got = keys;
+            sort_above(&mut got, low);
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! refunds took back (`duplicate-charge`, the refund rules), its hours (`off-hours`), its city
 //! (`terminal-location`) and its rate of small amounts (`small-burst`).
 //!
-//! A terminal's rows lie far apart in the journal (80 bytes each, terminals interleaved), so a
+//! A terminal's rows lie far apart in the journal (40 bytes each, terminals interleaved), so a
 //! pass over them is a pass of cache misses that costs more than all the rules' arithmetic. One
 //! pass gathers what the rules read into a buffer, a terminal at a time, and each family of
 //! rules reads the terminal from there. What they find is kept in `Context`; each rule then
