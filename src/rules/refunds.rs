@@ -60,11 +60,12 @@ pub(super) fn by_order(ctx: &Context<'_>, voided: &Voided) -> ByOrder {
     refunds.sort_by_key(|&i| (ctx.tx(i).utc(), ctx.journal.source(ctx.tx(i))));
     let mut by_order: HashMap<Ref, Vec<u32>> =
         refunds.iter().map(|&i| (order(i), Vec::new())).collect();
+    // Few orders have a refund: the order is looked up first (the map is small and in cache),
+    // and only a refunded order's row is read from the journal.
     for (i, o) in ctx.journal.orders() {
-        if !is_sale(i) {
-            continue;
-        }
-        if let Some(sales) = by_order.get_mut(&o) {
+        if let Some(sales) = by_order.get_mut(&o)
+            && is_sale(i)
+        {
             sales.push(i);
         }
     }
