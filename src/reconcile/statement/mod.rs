@@ -537,8 +537,8 @@ impl Statement {
             ));
         }
         self.lines.push(line);
-        if let Some(d) = l.settle_date {
-            self.settled_on(d.num_days_from_ce());
+        if settle_day != NO_SETTLE {
+            self.settled_on(settle_day);
         }
         Ok(())
     }
