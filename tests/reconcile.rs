@@ -50,6 +50,20 @@ fn run_files(
     contract_toml: &str,
     as_of: &str,
 ) -> Case {
+    run_files_in(logs, statements, bank, contract_toml, as_of, None)
+}
+
+/// `run_files` with `--period FROM..TO`.
+fn run_files_in(
+    logs: &[&str],
+    statements: &[&str],
+    bank: &[&str],
+    contract_toml: &str,
+    as_of: &str,
+    period: Option<(&str, &str)>,
+) -> Case {
+    let date = |d: &str| chrono::NaiveDate::from_str(d).unwrap();
+    let period = period.map(|(from, to)| (date(from), date(to)));
     let dir = tempfile::TempDir::new().unwrap();
     let write = |name: String, text: &str| {
         let p = dir.path().join(name);
@@ -124,7 +138,7 @@ fn run_files(
         contract: &contract,
         merchant_id: None,
         as_of,
-        period: None,
+        period,
     });
     Case { rec }
 }
@@ -277,6 +291,66 @@ fn unsettled_pending_and_out_of_period() {
 }
 
 #[test]
+fn a_period_that_disagrees_with_the_statements_says_which_verdicts_it_changed() {
+    // The statement settles on 2026-11-20 and 2026-11-21 (T+1: sales of the 19th and 20th).
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,10.00,CNY,sale,approved,card\n\
+               2026-11-20 10:00:00,M1,T1,2,622588******0002,20.00,CNY,sale,approved,card\n\
+               2026-11-22 10:00:00,M1,T1,3,622588******0003,30.00,CNY,sale,approved,card\n\
+               2026-11-22 11:00:00,M1,T1,4,622588******0004,40.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,10.00,0.06,9.94,1,CNY\n\
+              2026-11-21,2026-11-20 09:00:00,9,M1,T1,622588******0009,5.00,0.03,4.97,1,CNY\n";
+    let files = |period| {
+        let log = format!("{TX_HEADER}{log}");
+        let st = format!("{ST_HEADER}{st}");
+        let contract = "[fees]\ncard = \"0.60%\"\n";
+        run_files_in(&[&log], &[&st], &[], contract, "2026-11-26T12:00", period)
+    };
+    let period_findings = |c: &Case| -> Vec<(String, String, serde_json::Value)> {
+        (c.rec.findings.iter())
+            .filter(|f| f.rule == "period-coverage")
+            .map(|f| {
+                let amount = f.amount.unwrap().to_string();
+                (amount, f.message.clone(), f.details["transactions"].clone())
+            })
+            .collect()
+    };
+    // The statements' own coverage: the sale of the 20th is missing, those of the 22nd (due on
+    // the 23rd, after the last settle day) pending; the statement and the period agree.
+    let own = files(None);
+    assert_eq!(own.rec.tx_outcomes[1], TxOutcome::Unsettled);
+    assert_eq!(own.rec.tx_outcomes[2], TxOutcome::Pending);
+    assert!(period_findings(&own).is_empty());
+    assert!(period_findings(&files(Some(("2026-11-20", "2026-11-21")))).is_empty());
+    // A period past the statements' days: the sales of the 22nd become unsettled on a day no
+    // statement settles, and the finding says so, with their money.
+    let wide = files(Some(("2026-11-20", "2026-11-25")));
+    assert_eq!(wide.rec.tx_outcomes[2], TxOutcome::Unsettled);
+    let found = period_findings(&wide);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "70.00");
+    assert_eq!(found[0].2, 2);
+    assert!(
+        found[0].1.contains(
+            "2 transactions due on days no statement given settles are counted unsettled"
+        )
+    );
+    // A period short of the statements' days: the sale of the 20th, due on the 21st that the
+    // statement settles, is no longer checked, and the finding says what went unchecked.
+    let narrow = files(Some(("2026-11-20", "2026-11-20")));
+    assert_eq!(narrow.rec.tx_outcomes[1], TxOutcome::Pending);
+    let found = period_findings(&narrow);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "20.00");
+    assert_eq!(found[0].2, 1);
+    assert!(found[0].1.contains(
+        "1 transaction due on days the statements settle but the period leaves out was not settled"
+    ));
+    for c in [&own, &wide, &narrow] {
+        assert_trail_closes(c);
+    }
+}
+
+#[test]
 fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
     let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n\
                2026-11-19 10:10:00,M1,T1,2,622588******0002,68.00,CNY,sale,approved,card\n\
@@ -319,8 +393,9 @@ fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
     assert_eq!(finding("late-settlement").details["days_late"], 3);
     assert_eq!(bridge(&c, "fees above contract").as_deref(), Some("-0.80"));
     assert_eq!(bridge(&c, "settled twice").as_deref(), Some("99.40"));
-    // Every finding on a pair says how the pair was made; one on a line alone has its time.
-    let on_a_line_alone = ["settled-twice", "unexpected-settlement"];
+    // Every finding on a pair says how the pair was made, and a line that settles a
+    // transaction again by which key it names it; one on a line alone has its time.
+    let on_a_line_alone = ["unexpected-settlement"];
     for r in got.iter().filter(|r| !on_a_line_alone.contains(r)) {
         assert_eq!(finding(r).details["matched_by"], "reference", "{r}");
     }
@@ -871,6 +946,7 @@ fn a_reference_settled_twice_with_no_log_row_is_unexpected_then_settled_twice() 
     let twice = &c.rec.findings[0];
     let lines: Vec<u64> = twice.evidence.iter().map(|s| s.line).collect();
     assert_eq!(lines, [3, 4]);
+    assert_eq!(twice.details["matched_by"], "reference");
     assert_eq!(bridge(&c, "settled twice").as_deref(), Some("73.56"));
     assert_trail_closes(&c);
 }

@@ -5,7 +5,7 @@
 use super::contract::{Channel, Rates};
 use super::fee_term::FeeTerm;
 use super::fixed::UNITS;
-use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
+use super::matching::{How, Matches, Pair, UNPAIRED, paired_tx};
 use super::overlap::Repeat;
 use super::rates::Samples;
 use super::statement::Line;
@@ -492,6 +492,9 @@ pub fn twice(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, Some(ti), Some(li))
             .money(l.gross_decimal().abs(), l.currency());
+        if let Some(key) = c.matches.how(li).key() {
+            f = f.detail("matched_by", key);
+        }
         f.evidence.extend(first);
         f.evidence.sort();
         out.push(f);
@@ -510,6 +513,16 @@ pub fn twice_unlogged(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, None, Some(li))
             .money(l.gross_decimal().abs(), l.currency());
+        // The key the two lines share: the first they carry, as `repeated_unlogged` reads them.
+        let k = c.inp.statement.keys(li);
+        let keys = [
+            (How::Reference, k.reference),
+            (How::TxnId, k.txn_id),
+            (How::OrderId, k.order),
+        ];
+        if let Some((how, _)) = keys.into_iter().find(|(_, r)| !r.is_none()) {
+            f = f.detail("matched_by", how.key().unwrap_or_default());
+        }
         f.evidence.push(c.inp.statement.source(first));
         f.evidence.sort();
         out.push(f);
@@ -579,27 +592,108 @@ pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &
         return;
     }
     let j = c.inp.journal;
-    let pending =
-        (j.txs.iter().enumerate()).filter(|(i, _)| c.tx_outcomes[*i] == TxOutcome::Pending);
-    // Their net sum, when they share a currency.
-    let (mut n, mut sum, mut currencies) = (0, 0i128, std::collections::BTreeSet::new());
-    for (_, t) in pending {
-        n += 1;
-        sum += i128::from(signed(j, t));
-        currencies.insert(j.currency(t));
-    }
+    let pending = (j.txs.iter().enumerate())
+        .filter(|(i, _)| c.tx_outcomes[*i] == TxOutcome::Pending)
+        .map(|(_, t)| t);
+    let (n, money) = counted(j, pending);
     if n == 0 {
         return;
     }
     let msg = format!(
         "The settlement statements give no settle date and no --period was given, so none of the {n} transactions due to settle could be checked against them: all are listed as pending (the amount is what they charged). Give the statements that cover them, or --period FROM..TO for the settle dates the statements cover."
     );
-    let mut f = Finding::new("no-coverage", Severity::Warning, msg).detail("pending", n);
-    if let (1, Some(&cur)) = (currencies.len(), currencies.first()) {
-        let amount = Decimal::try_from_i128_with_scale(sum, cur.minor_units());
-        f = f.money(amount.unwrap_or(Decimal::MAX).abs(), cur);
+    let f = Finding::new("no-coverage", Severity::Warning, msg).detail("pending", n);
+    out.push(with_money(f, money));
+}
+
+/// How many of `txs` there are, and their net sum when they share a currency.
+fn counted<'t>(
+    j: &crate::journal::Journal,
+    txs: impl Iterator<Item = &'t Tx>,
+) -> (usize, Option<(Decimal, crate::model::Currency)>) {
+    let (mut n, mut sum, mut currencies) = (0, 0i128, std::collections::BTreeSet::new());
+    for t in txs {
+        n += 1;
+        sum += i128::from(signed(j, t));
+        currencies.insert(j.currency(t));
     }
-    out.push(f);
+    let money = match (currencies.len(), currencies.first()) {
+        (1, Some(&cur)) => {
+            let amount = Decimal::try_from_i128_with_scale(sum, cur.minor_units());
+            Some((amount.unwrap_or(Decimal::MAX).abs(), cur))
+        }
+        _ => None,
+    };
+    (n, money)
+}
+
+/// "1 transaction" and `verb` in the singular, or "`n` transactions" and `verb` as given.
+fn counted_as(n: usize, verb: &'static str) -> (String, &'static str) {
+    match (n, verb) {
+        (1, "are") => ("1 transaction".to_owned(), "is"),
+        (1, "were") => ("1 transaction".to_owned(), "was"),
+        _ => (format!("{n} transactions"), verb),
+    }
+}
+
+fn with_money(f: Finding, money: Option<(Decimal, crate::model::Currency)>) -> Finding {
+    match money {
+        Some((amount, cur)) => f.money(amount, cur),
+        None => f,
+    }
+}
+
+/// With `--period`, the sales whose verdict the period changed from the one the statements' own
+/// coverage (their first and last settle dates) gives: due on days the period adds, where no
+/// statement given settles, they are counted unsettled though they may be on a statement not
+/// given; due on days the statements settle but the period leaves out, they are not checked,
+/// and missing money there goes unreported. A warning for each, when some sale's verdict
+/// changed; none without a period, or when the statements date no settlement.
+pub fn period_coverage(c: &Ctx<'_>, as_of_day: NaiveDate, out: &mut Findings) {
+    let (Some((from, to)), Some((first, last))) = (c.inp.period, c.inp.statement.settle_dates())
+    else {
+        return;
+    };
+    let j = c.inp.journal;
+    let due = |t: &Tx| c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+    let covered = |d: NaiveDate| first <= d && d <= last;
+    let outcome = |i: usize| c.tx_outcomes[i];
+    let uncovered = (j.txs.iter().enumerate())
+        .filter(|&(i, t)| outcome(i) == TxOutcome::Unsettled && !covered(due(t)))
+        .map(|(_, t)| t);
+    let unchecked = (j.txs.iter().enumerate())
+        .filter(|&(i, t)| {
+            matches!(outcome(i), TxOutcome::Pending | TxOutcome::OutOfPeriod)
+                && covered(due(t))
+                && due(t) < as_of_day
+        })
+        .map(|(_, t)| t);
+    let dates = |f: Finding| {
+        f.detail("period_from", from.to_string())
+            .detail("period_to", to.to_string())
+            .detail("statements_from", first.to_string())
+            .detail("statements_to", last.to_string())
+    };
+    // Sales the period counts unsettled, then sales it leaves unchecked.
+    let cases = [
+        (counted(j, uncovered), true),
+        (counted(j, unchecked), false),
+    ];
+    for ((n, money), counted_unsettled) in cases.into_iter().filter(|((n, _), _)| *n > 0) {
+        let msg = if counted_unsettled {
+            let (what, are) = counted_as(n, "are");
+            format!(
+                "--period {from}..{to} reaches past the days the statements settle ({first} to {last}): {what} due on days no statement given settles {are} counted unsettled, though they may be on a statement not given. Give the statements for those days, or narrow --period to the statements' days."
+            )
+        } else {
+            let (what, were) = counted_as(n, "were");
+            format!(
+                "The statements settle from {first} to {last}, past --period {from}..{to}: {what} due on days the statements settle but the period leaves out {were} not settled and not checked, so missing money there is not reported. Widen --period to the statements' days to check them."
+            )
+        };
+        let f = Finding::new("period-coverage", Severity::Warning, msg).detail("transactions", n);
+        out.push(with_money(dates(f), money));
+    }
 }
 
 /// Transactions with no line and lines with no transaction.

@@ -92,7 +92,8 @@ impl Matches {
         self.tx_paired[ti / 64] & 1 << (ti % 64) != 0
     }
 
-    /// How line `line` was paired (meaningful for a paired line only).
+    /// How line `line` was paired, or named the transaction it settles again (meaningful for
+    /// those lines only).
     pub fn how(&self, line: u32) -> How {
         self.how[line as usize]
     }
@@ -107,9 +108,11 @@ impl Matches {
         }
     }
 
-    /// Notes that `line` settles `tx`, already settled, a second time.
-    fn settle_twice(&mut self, line: u32, tx: u32) {
+    /// Notes that `line` settles `tx`, already settled, a second time: named by the key of
+    /// `how`, which `how(line)` then gives.
+    fn settle_twice(&mut self, line: u32, tx: u32, how: How) {
         self.line_tx[line as usize] = TWICE;
+        self.how[line as usize] = how;
         self.twice.push((line, tx));
     }
 
@@ -470,7 +473,7 @@ fn by_key(
         let Some(first) = first else { continue };
         match best {
             Some(t) => m.pair(t, li, how),
-            None => m.settle_twice(li, first),
+            None => m.settle_twice(li, first, how),
         }
         return;
     }
@@ -599,7 +602,7 @@ mod tests {
                     continue;
                 }
                 match how {
-                    0 => m.settle_twice(line, tx),
+                    0 => m.settle_twice(line, tx, How::Reference),
                     _ if m.tx_matched(tx as usize) => {}
                     1 => m.pair(tx, line, How::Reference),
                     2 => m.pair(tx, line, How::TxnId),

@@ -107,6 +107,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "the statements give no settle date and no --period was given: no sale could be checked, all are pending",
     ),
     (
+        "period-coverage",
+        Severity::Warning,
+        "--period and the statements' settle dates disagree where it changes a verdict: sales counted unsettled on days no statement given settles, or sales due on days the statements settle left unchecked",
+    ),
+    (
         "unattributed",
         Severity::Critical,
         "part of the gap between expected and settled money that no finding explains (never expected)",
@@ -511,7 +516,7 @@ fn line_outcomes(st: &Statement, m: &matching::Matches) -> Vec<LineOutcome> {
 
 /// The audit day in the merchant's zone, whatever offset --as-of was written in: money due on
 /// it may still come today.
-fn as_of_day(inp: &Inputs<'_>) -> NaiveDate {
+pub(crate) fn as_of_day(inp: &Inputs<'_>) -> NaiveDate {
     match inp.journal.zone {
         Some(z) => inp
             .as_of
@@ -726,6 +731,7 @@ impl<'a> Matched<'a> {
         findings::unmatched(&ctx, &self.line_outcomes, &mut rows);
         findings::copies(&ctx, &self.copies, &mut rows);
         findings::no_coverage(&ctx, self.coverage, &mut rows);
+        findings::period_coverage(&ctx, as_of_day(self.inp), &mut rows);
         findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);
         let bank = bank::deposits(self.inp, &self.line_outcomes, &mut found);
