@@ -263,3 +263,43 @@ fn the_table_says_how_a_file_was_understood() {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
 }
+
+#[test]
+fn the_table_counts_one_thing_in_the_singular() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let log = dir.path().join("log.csv");
+    let st = dir.path().join("st.csv");
+    std::fs::write(
+        &log,
+        "timestamp,merchant_id,terminal_id,rrn,card,amount,currency,type,status,channel\n\
+         2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n",
+    )
+    .unwrap();
+    // Settled for more than was charged: one finding, amount-mismatch.
+    std::fs::write(
+        &st,
+        "settle_date,txn_date,rrn,merchant_id,terminal_id,card,gross,fee,net,batch_id,currency\n\
+         2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,110.00,0.66,109.34,1,CNY\n",
+    )
+    .unwrap();
+    let (log, st) = (log.to_str().unwrap(), st.to_str().unwrap());
+    let o = txaudit(&[
+        "reconcile",
+        "-t",
+        log,
+        "-s",
+        st,
+        "--as-of",
+        "2026-11-25T00:00",
+        "--tz",
+        "Asia/Shanghai",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("1 row read, 1 accepted"), "{out}");
+    assert!(out.contains("% over 1 line\n"), "{out}");
+    assert!(
+        out.contains("\n1 finding: 0 critical, 1 warning, 0 info\n"),
+        "{out}"
+    );
+}

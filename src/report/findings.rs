@@ -156,8 +156,14 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let r = i.rows;
         writeln!(
             out,
-            "  {} ({}): {} rows read, {} accepted, {} rejected, {} not data",
-            i.path, i.role, r.read, r.accepted, r.rejected, r.non_data
+            "  {} ({}): {} row{} read, {} accepted, {} rejected, {} not data",
+            i.path,
+            i.role,
+            r.read,
+            plural(r.read as usize),
+            r.accepted,
+            r.rejected,
+            r.non_data
         )?;
     }
     if let Some((from, to)) = &report.coverage {
@@ -177,14 +183,15 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for r in &report.fee_rates {
         writeln!(
             out,
-            "  effective fee rate {} {}{}: {} % over {} lines",
+            "  effective fee rate {} {}{}: {} % over {} line{}",
             r.merchant,
             r.channel,
             r.card_type
                 .as_ref()
                 .map_or(String::new(), |t| format!(" {t}")),
             (r.rate * Decimal::ONE_HUNDRED).round_dp(3),
-            r.lines
+            r.lines,
+            plural(r.lines)
         )?;
     }
     if !report.bridge.is_empty() {
@@ -208,12 +215,8 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|s| format!("{} {s}", by_severity.get(s).unwrap_or(&0)))
         .collect();
-    writeln!(
-        out,
-        "\n{} findings: {}",
-        by_severity.values().sum::<usize>(),
-        sev.join(", ")
-    )?;
+    let n = by_severity.values().sum::<usize>();
+    writeln!(out, "\n{n} finding{}: {}", plural(n), sev.join(", "))?;
     let mut t = table_of(&["rule", "findings"]);
     for (rule, n) in &by_rule {
         t.add_row(vec![rule.to_string(), n.to_string()]);
@@ -244,6 +247,11 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")
+}
+
+/// The plural ending for `n` of a thing: none for one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Breaks text into lines of at most `width` characters at spaces, so the table stays readable
