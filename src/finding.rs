@@ -137,10 +137,9 @@ struct Folded {
     evidence: Vec<Source>,
 }
 
-impl Folded {
-    /// Rows of evidence kept for findings that are not listed.
-    const EVIDENCE: usize = 10;
-}
+/// Rows of evidence a finding that stands for many rows cites: the first few (findings that are
+/// not listed, folded into one; `period-coverage`).
+pub const EVIDENCE_OF_MANY: usize = 10;
 
 impl Findings {
     /// `cap` findings listed per rule at the most; `None` lists them all.
@@ -172,7 +171,7 @@ impl Findings {
             };
             fold.has_amount = true;
         }
-        let room = Folded::EVIDENCE.saturating_sub(fold.evidence.len());
+        let room = EVIDENCE_OF_MANY.saturating_sub(fold.evidence.len());
         fold.evidence.extend(f.evidence.into_iter().take(room));
     }
 

@@ -292,60 +292,96 @@ fn unsettled_pending_and_out_of_period() {
 
 #[test]
 fn a_period_that_disagrees_with_the_statements_says_which_verdicts_it_changed() {
-    // The statement settles on 2026-11-20 and 2026-11-21 (T+1: sales of the 19th and 20th).
-    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,10.00,CNY,sale,approved,card\n\
-               2026-11-20 10:00:00,M1,T1,2,622588******0002,20.00,CNY,sale,approved,card\n\
-               2026-11-22 10:00:00,M1,T1,3,622588******0003,30.00,CNY,sale,approved,card\n\
-               2026-11-22 11:00:00,M1,T1,4,622588******0004,40.00,CNY,sale,approved,card\n";
-    let st = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,10.00,0.06,9.94,1,CNY\n\
+    // The statement settles on 2026-11-20 and 2026-11-21 (T+1: trade of the 19th and 20th).
+    // Row 1: the 18th (due the 19th, before the statement), row 2 the 17th; 3: settled; 4-5:
+    // the 20th, not settled, one a refund; 6-7: the 22nd (due the 23rd, after the statement).
+    let log = "2026-11-18 10:00:00,M1,T1,1,622588******0001,15.00,CNY,sale,approved,card\n\
+               2026-11-17 11:00:00,M1,T1,2,622588******0002,25.00,CNY,sale,approved,card\n\
+               2026-11-19 10:00:00,M1,T1,3,622588******0003,10.00,CNY,sale,approved,card\n\
+               2026-11-20 10:00:00,M1,T1,4,622588******0004,20.00,CNY,sale,approved,card\n\
+               2026-11-20 11:00:00,M1,T1,5,622588******0005,8.00,CNY,refund,approved,card\n\
+               2026-11-22 10:00:00,M1,T1,6,622588******0006,30.00,CNY,sale,approved,card\n\
+               2026-11-22 11:00:00,M1,T1,7,622588******0007,40.00,CNY,sale,approved,card\n";
+    let st = "2026-11-20,2026-11-19 10:00:00,3,M1,T1,622588******0003,10.00,0.06,9.94,1,CNY\n\
               2026-11-21,2026-11-20 09:00:00,9,M1,T1,622588******0009,5.00,0.03,4.97,1,CNY\n";
-    let files = |period| {
+    let files = |period, as_of| {
         let log = format!("{TX_HEADER}{log}");
         let st = format!("{ST_HEADER}{st}");
         let contract = "[fees]\ncard = \"0.60%\"\n";
-        run_files_in(&[&log], &[&st], &[], contract, "2026-11-26T12:00", period)
+        run_files_in(&[&log], &[&st], &[], contract, as_of, period)
     };
-    let period_findings = |c: &Case| -> Vec<(String, String, serde_json::Value)> {
+    // (message, money, count, evidence lines) of each period-coverage finding.
+    type Said = (String, String, serde_json::Value, Vec<u64>);
+    let said = |c: &Case| -> Vec<Said> {
         (c.rec.findings.iter())
             .filter(|f| f.rule == "period-coverage")
             .map(|f| {
+                let lines = f.evidence.iter().map(|e| e.line).collect();
                 let amount = f.amount.unwrap().to_string();
-                (amount, f.message.clone(), f.details["transactions"].clone())
+                (
+                    f.message.clone(),
+                    amount,
+                    f.details["transactions"].clone(),
+                    lines,
+                )
             })
             .collect()
     };
-    // The statements' own coverage: the sale of the 20th is missing, those of the 22nd (due on
-    // the 23rd, after the last settle day) pending; the statement and the period agree.
-    let own = files(None);
-    assert_eq!(own.rec.tx_outcomes[1], TxOutcome::Unsettled);
-    assert_eq!(own.rec.tx_outcomes[2], TxOutcome::Pending);
-    assert!(period_findings(&own).is_empty());
-    assert!(period_findings(&files(Some(("2026-11-20", "2026-11-21")))).is_empty());
-    // A period past the statements' days: the sales of the 22nd become unsettled on a day no
-    // statement settles, and the finding says so, with their money.
-    let wide = files(Some(("2026-11-20", "2026-11-25")));
-    assert_eq!(wide.rec.tx_outcomes[2], TxOutcome::Unsettled);
-    let found = period_findings(&wide);
+    let as_of = "2026-11-26T12:00";
+    // The statements' own coverage: the 20th's rows are unsettled, the 18th's before the
+    // statement, the 22nd's after it; a period equal to it changes nothing.
+    let own = files(None, as_of);
+    use TxOutcome::{OutOfPeriod, Pending, Settled, Unsettled};
+    let own_outcomes = [
+        OutOfPeriod,
+        OutOfPeriod,
+        Settled,
+        Unsettled,
+        Unsettled,
+        Pending,
+        Pending,
+    ];
+    assert_eq!(own.rec.tx_outcomes, own_outcomes);
+    assert!(said(&own).is_empty());
+    assert!(said(&files(Some(("2026-11-20", "2026-11-21")), as_of)).is_empty());
+    // A period past the statements' days on both sides: the rows of the 18th and the 22nd are
+    // counted unsettled on days no statement covers, and one finding says so, with the money
+    // they move and their rows; the 17th's is before the period.
+    let wide = files(Some(("2026-11-19", "2026-11-25")), as_of);
+    let found = said(&wide);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, "70.00");
-    assert_eq!(found[0].2, 2);
+    let (message, money, n, lines) = &found[0];
+    assert!(message.starts_with("3 transactions due on days outside the statements' settle dates (2026-11-20 to 2026-11-21) are counted unsettled because --period 2026-11-19..2026-11-25 reaches past them"), "{message}");
+    assert_eq!((money.as_str(), n), ("85.00", &serde_json::json!(3)));
+    assert_eq!(lines, &[2, 7, 8]);
+    // A period short of the statements' days on both sides: the sale and the refund of the
+    // 20th, due on the 21st that the statement settles, are no longer checked.
+    let narrow = files(Some(("2026-11-22", "2026-11-25")), as_of);
+    assert_eq!(narrow.rec.tx_outcomes[3..5], [OutOfPeriod, OutOfPeriod]);
+    let found = said(&narrow);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let (message, money, n, lines) = &found[1];
+    assert!(message.starts_with("2 transactions due on days the statements settle (2026-11-20 to 2026-11-21) were not settled and not checked, because --period 2026-11-22..2026-11-25 leaves those days out"), "{message}");
+    assert_eq!((money.as_str(), n), ("28.00", &serde_json::json!(2)));
+    assert_eq!(lines, &[5, 6]);
+    // One row, in the singular; and a row due on the audit day is not over yet either way.
+    let early = files(Some(("2026-11-20", "2026-11-20")), "2026-11-21T12:00");
+    assert_eq!(early.rec.tx_outcomes[3], Pending);
+    assert!(said(&early).is_empty(), "{:?}", said(&early));
+    let later = files(Some(("2026-11-19", "2026-11-20")), "2026-11-23T12:00");
+    let found = said(&later);
     assert!(
-        found[0].1.contains(
-            "2 transactions due on days no statement given settles are counted unsettled"
-        )
+        found.iter().any(|f| f
+            .0
+            .starts_with("2 transactions due on days the statements settle")),
+        "{found:?}"
     );
-    // A period short of the statements' days: the sale of the 20th, due on the 21st that the
-    // statement settles, is no longer checked, and the finding says what went unchecked.
-    let narrow = files(Some(("2026-11-20", "2026-11-20")));
-    assert_eq!(narrow.rec.tx_outcomes[1], TxOutcome::Pending);
-    let found = period_findings(&narrow);
+    let one = files(Some(("2026-11-19", "2026-11-21")), "2026-11-22T12:00");
+    let found = said(&one);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, "20.00");
-    assert_eq!(found[0].2, 1);
-    assert!(found[0].1.contains(
-        "1 transaction due on days the statements settle but the period leaves out was not settled"
-    ));
-    for c in [&own, &wide, &narrow] {
+    let singular = "1 transaction due on days outside the statements' settle dates (2026-11-20 to 2026-11-21) is counted unsettled because --period 2026-11-19..2026-11-21 reaches past them: it may be";
+    assert!(found[0].0.starts_with(singular), "{found:?}");
+    for c in [&own, &wide, &narrow, &early, &later, &one] {
         assert_trail_closes(c);
     }
 }

@@ -5,14 +5,14 @@
 use super::contract::{Channel, Rates};
 use super::fee_term::FeeTerm;
 use super::fixed::UNITS;
-use super::matching::{How, Matches, Pair, UNPAIRED, paired_tx};
+use super::matching::{Matches, Pair, UNPAIRED, paired_tx};
 use super::overlap::Repeat;
 use super::rates::Samples;
 use super::statement::Line;
 use super::{FeeBasis, Inputs, LineOutcome, TxOutcome, Voided, fee_basis, signed, tx_channel};
-use crate::finding::{Finding, Findings, Severity};
-use crate::journal::{Sym, Tx};
-use crate::model::Source;
+use crate::finding::{EVIDENCE_OF_MANY, Finding, Findings, Severity};
+use crate::journal::{Journal, Sym, Tx};
+use crate::model::{Currency, Source};
 use crate::report::FeeRate;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
@@ -513,15 +513,8 @@ pub fn twice_unlogged(c: &Ctx<'_>, twice: &[(u32, u32)], out: &mut Findings) {
         let mut f = c
             .finding("settled-twice", Severity::Critical, msg, None, Some(li))
             .money(l.gross_decimal().abs(), l.currency());
-        // The key the two lines share: the first they carry, as `repeated_unlogged` reads them.
-        let k = c.inp.statement.keys(li);
-        let keys = [
-            (How::Reference, k.reference),
-            (How::TxnId, k.txn_id),
-            (How::OrderId, k.order),
-        ];
-        if let Some((how, _)) = keys.into_iter().find(|(_, r)| !r.is_none()) {
-            f = f.detail("matched_by", how.key().unwrap_or_default());
+        if let Some(key) = c.matches.how(li).key() {
+            f = f.detail("matched_by", key);
         }
         f.evidence.push(c.inp.statement.source(first));
         f.evidence.sort();
@@ -595,7 +588,7 @@ pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &
     let pending = (j.txs.iter().enumerate())
         .filter(|(i, _)| c.tx_outcomes[*i] == TxOutcome::Pending)
         .map(|(_, t)| t);
-    let (n, money) = counted(j, pending);
+    let (n, money) = counted(j, pending, |t| signed(j, t));
     if n == 0 {
         return;
     }
@@ -606,15 +599,17 @@ pub fn no_coverage(c: &Ctx<'_>, coverage: Option<(NaiveDate, NaiveDate)>, out: &
     out.push(with_money(f, money));
 }
 
-/// How many of `txs` there are, and their net sum when they share a currency.
+/// How many of `txs` there are, and the size of the sum of their `value`s (in minor units) when
+/// they share a currency.
 fn counted<'t>(
-    j: &crate::journal::Journal,
+    j: &Journal,
     txs: impl Iterator<Item = &'t Tx>,
-) -> (usize, Option<(Decimal, crate::model::Currency)>) {
+    value: impl Fn(&Tx) -> i64,
+) -> (usize, Option<(Decimal, Currency)>) {
     let (mut n, mut sum, mut currencies) = (0, 0i128, std::collections::BTreeSet::new());
     for t in txs {
         n += 1;
-        sum += i128::from(signed(j, t));
+        sum += i128::from(value(t));
         currencies.insert(j.currency(t));
     }
     let money = match (currencies.len(), currencies.first()) {
@@ -627,72 +622,79 @@ fn counted<'t>(
     (n, money)
 }
 
-/// "1 transaction" and `verb` in the singular, or "`n` transactions" and `verb` as given.
-fn counted_as(n: usize, verb: &'static str) -> (String, &'static str) {
-    match (n, verb) {
-        (1, "are") => ("1 transaction".to_owned(), "is"),
-        (1, "were") => ("1 transaction".to_owned(), "was"),
-        _ => (format!("{n} transactions"), verb),
-    }
-}
-
-fn with_money(f: Finding, money: Option<(Decimal, crate::model::Currency)>) -> Finding {
+/// `f` with the money at stake, when there is one sum of it.
+fn with_money(f: Finding, money: Option<(Decimal, Currency)>) -> Finding {
     match money {
         Some((amount, cur)) => f.money(amount, cur),
         None => f,
     }
 }
 
-/// With `--period`, the sales whose verdict the period changed from the one the statements' own
-/// coverage (their first and last settle dates) gives: due on days the period adds, where no
-/// statement given settles, they are counted unsettled though they may be on a statement not
-/// given; due on days the statements settle but the period leaves out, they are not checked,
-/// and missing money there goes unreported. A warning for each, when some sale's verdict
-/// changed; none without a period, or when the statements date no settlement.
+/// With `--period`, the transactions whose verdict the period turned between unsettled and
+/// unchecked (pending, or out of the period), against the verdict the statements' own coverage
+/// (their first to last settle date) gives:
+///
+/// - due outside the statements' settle dates, inside the period and before the audit day, they
+///   are counted unsettled, though they may be on a statement not given;
+/// - due inside the statements' settle dates and before the audit day but outside the period,
+///   they are not checked, and missing money there goes unreported.
+///
+/// A warning for each that holds any, with their count, the money they move (their amounts'
+/// sizes, in one currency) and the first rows as evidence; none without a period, or when the
+/// statements date no settlement. Days without a line between the first and last settle date
+/// count as settled days.
 pub fn period_coverage(c: &Ctx<'_>, as_of_day: NaiveDate, out: &mut Findings) {
     let (Some((from, to)), Some((first, last))) = (c.inp.period, c.inp.statement.settle_dates())
     else {
         return;
     };
     let j = c.inp.journal;
-    let due = |t: &Tx| c.inp.contract.due_date(j.local_date(t), tx_channel(t));
-    let covered = |d: NaiveDate| first <= d && d <= last;
-    let outcome = |i: usize| c.tx_outcomes[i];
-    let uncovered = (j.txs.iter().enumerate())
-        .filter(|&(i, t)| outcome(i) == TxOutcome::Unsettled && !covered(due(t)))
-        .map(|(_, t)| t);
-    let unchecked = (j.txs.iter().enumerate())
-        .filter(|&(i, t)| {
-            matches!(outcome(i), TxOutcome::Pending | TxOutcome::OutOfPeriod)
-                && covered(due(t))
-                && due(t) < as_of_day
-        })
-        .map(|(_, t)| t);
-    let dates = |f: Finding| {
-        f.detail("period_from", from.to_string())
+    let (mut uncovered, mut unchecked) = (Vec::new(), Vec::new());
+    for (t, &outcome) in j.txs.iter().zip(c.tx_outcomes) {
+        use TxOutcome::{OutOfPeriod, Pending, Unsettled};
+        if !matches!(outcome, Unsettled | Pending | OutOfPeriod) {
+            continue;
+        }
+        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+        let covered = first <= due && due <= last;
+        match outcome {
+            Unsettled if !covered => uncovered.push(t),
+            Pending | OutOfPeriod if covered && due < as_of_day => unchecked.push(t),
+            _ => {}
+        }
+    }
+    let report = |txs: Vec<&Tx>, msg: String, out: &mut Findings| {
+        let (n, money) = counted(j, txs.iter().copied(), |t| j.amount(t).abs());
+        let mut f = Finding::new("period-coverage", Severity::Warning, msg)
+            .detail("transactions", n)
+            .detail("period_from", from.to_string())
             .detail("period_to", to.to_string())
             .detail("statements_from", first.to_string())
-            .detail("statements_to", last.to_string())
+            .detail("statements_to", last.to_string());
+        let evidence = txs.iter().take(EVIDENCE_OF_MANY).map(|t| j.source(t));
+        f.evidence.extend(evidence);
+        out.push(with_money(f, money));
     };
-    // Sales the period counts unsettled, then sales it leaves unchecked.
-    let cases = [
-        (counted(j, uncovered), true),
-        (counted(j, unchecked), false),
-    ];
-    for ((n, money), counted_unsettled) in cases.into_iter().filter(|((n, _), _)| *n > 0) {
-        let msg = if counted_unsettled {
-            let (what, are) = counted_as(n, "are");
-            format!(
-                "--period {from}..{to} reaches past the days the statements settle ({first} to {last}): {what} due on days no statement given settles {are} counted unsettled, though they may be on a statement not given. Give the statements for those days, or narrow --period to the statements' days."
-            )
+    let one = |n: usize| n == 1;
+    if !uncovered.is_empty() {
+        let n = uncovered.len();
+        let (s, are, they) = if one(n) {
+            ("", "is", "it")
         } else {
-            let (what, were) = counted_as(n, "were");
-            format!(
-                "The statements settle from {first} to {last}, past --period {from}..{to}: {what} due on days the statements settle but the period leaves out {were} not settled and not checked, so missing money there is not reported. Widen --period to the statements' days to check them."
-            )
+            ("s", "are", "they")
         };
-        let f = Finding::new("period-coverage", Severity::Warning, msg).detail("transactions", n);
-        out.push(with_money(dates(f), money));
+        let msg = format!(
+            "{n} transaction{s} due on days outside the statements' settle dates ({first} to {last}) {are} counted unsettled because --period {from}..{to} reaches past them: {they} may be on a statement not given. Give the statements for those days, or narrow --period to the statements' dates."
+        );
+        report(uncovered, msg, out);
+    }
+    if !unchecked.is_empty() {
+        let n = unchecked.len();
+        let (s, were) = if one(n) { ("", "was") } else { ("s", "were") };
+        let msg = format!(
+            "{n} transaction{s} due on days the statements settle ({first} to {last}) {were} not settled and not checked, because --period {from}..{to} leaves those days out: missing money there is not reported. Widen --period to the statements' dates to check them."
+        );
+        report(unchecked, msg, out);
     }
 }
 

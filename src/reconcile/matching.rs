@@ -59,7 +59,8 @@ pub const COPY: u32 = u32::MAX - 2;
 pub struct Matches {
     /// Per line: its transaction, `TWICE`, `COPY` or `UNPAIRED`.
     pub line_tx: Vec<u32>,
-    /// Per line: how it was paired, where it was.
+    /// Per line: how it was paired, where it was, or by which key a line marked `TWICE` names
+    /// what it settles again.
     how: Vec<How>,
     /// Tolerant pairs as (line, transaction), in the order they were made.
     tolerant: Vec<(u32, u32)>,
@@ -401,20 +402,29 @@ fn repeated_unlogged(statement: &Statement, m: &mut Matches) {
             continue;
         }
         let k = statement.keys(li);
-        let key = [k.reference, k.txn_id, k.order]
-            .into_iter()
-            .find(|r| !r.is_none());
-        let Some(key) = key else { continue };
+        let keys = [
+            (How::Reference, k.reference),
+            (How::TxnId, k.txn_id),
+            (How::OrderId, k.order),
+        ];
+        let Some((how, key)) = keys.into_iter().find(|(_, r)| !r.is_none()) else {
+            continue;
+        };
         match first.entry((key, class(line.kind()), line.currency())) {
             Slot::Vacant(e) => {
                 e.insert(li);
             }
-            Slot::Occupied(e) => twice.push((li, *e.get())),
+            Slot::Occupied(e) => twice.push((li, *e.get(), how)),
         }
     }
-    for &(li, _) in &twice {
+    for &(li, _, how) in &twice {
         m.line_tx[li as usize] = TWICE;
+        m.how[li as usize] = how;
     }
+    let twice = twice
+        .into_iter()
+        .map(|(li, first, _)| (li, first))
+        .collect();
     m.twice_unlogged = twice;
 }
 

@@ -109,7 +109,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "period-coverage",
         Severity::Warning,
-        "--period and the statements' settle dates disagree where it changes a verdict: sales counted unsettled on days no statement given settles, or sales due on days the statements settle left unchecked",
+        "--period and the statements' settle dates disagree where it turns a verdict: transactions counted unsettled on days outside the statements' settle dates, or due inside them and left unchecked",
     ),
     (
         "unattributed",
