@@ -387,6 +387,48 @@ fn a_period_that_disagrees_with_the_statements_says_which_verdicts_it_changed() 
 }
 
 #[test]
+fn unsettled_sales_due_on_a_day_no_line_settles_are_a_coverage_gap() {
+    // Daily statements for the 20th and the 22nd; the 21st's was not given. The sales of the
+    // 20th (due on the 21st) are unsettled, and the finding says that day has no line at all.
+    let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,10.00,CNY,sale,approved,card\n\
+               2026-11-20 10:00:00,M1,T1,2,622588******0002,20.00,CNY,sale,approved,card\n\
+               2026-11-20 11:00:00,M1,T1,3,622588******0003,30.00,CNY,sale,approved,card\n\
+               2026-11-21 10:00:00,M1,T1,4,622588******0004,40.00,CNY,sale,approved,card\n";
+    let day_20 = "2026-11-20,2026-11-19 10:00:00,1,M1,T1,622588******0001,10.00,0.06,9.94,1,CNY\n";
+    let day_21 = "2026-11-21,2026-11-20 10:00:00,2,M1,T1,622588******0002,20.00,0.12,19.88,1,CNY\n";
+    let day_22 = "2026-11-22,2026-11-21 10:00:00,4,M1,T1,622588******0004,40.00,0.24,39.76,1,CNY\n";
+    let run_days = |days: &[&str]| {
+        let contract = "[fees]\ncard = \"0.60%\"\n";
+        run_with(&[log], days, &[], contract, "2026-11-25T00:00")
+    };
+    let gaps = |c: &Case| -> Vec<String> {
+        (c.rec.findings.iter())
+            .filter(|f| f.rule == "coverage-gap")
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let missing = run_days(&[day_20, day_22]);
+    assert_eq!(rules(&missing), ["unsettled", "unsettled", "coverage-gap"]);
+    let gap = missing
+        .rec
+        .findings
+        .iter()
+        .find(|f| f.rule == "coverage-gap")
+        .unwrap();
+    assert!(gap.message.starts_with("No statement line settles on 2026-11-21, inside the statements' settle dates (2026-11-20 to 2026-11-22), yet 2 transactions due then are counted unsettled"), "{}", gap.message);
+    assert_eq!(gap.amount.unwrap().to_string(), "50.00");
+    assert_eq!(gap.details["days"], serde_json::json!(["2026-11-21"]));
+    let lines: Vec<u64> = gap.evidence.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [3, 4]);
+    assert_trail_closes(&missing);
+    // With the 21st's statement, the one sale it does not settle is missing money, plainly.
+    let given = run_days(&[day_20, day_21, day_22]);
+    assert_eq!(rules(&given), ["unsettled"]);
+    assert!(gaps(&given).is_empty());
+    assert_trail_closes(&given);
+}
+
+#[test]
 fn line_problems_twice_unexpected_amount_fee_net_late_currency_declined() {
     let log = "2026-11-19 10:00:00,M1,T1,1,622588******0001,100.00,CNY,sale,approved,card\n\
                2026-11-19 10:10:00,M1,T1,2,622588******0002,68.00,CNY,sale,approved,card\n\

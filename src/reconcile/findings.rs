@@ -698,6 +698,54 @@ pub fn period_coverage(c: &Ctx<'_>, as_of_day: NaiveDate, out: &mut Findings) {
     }
 }
 
+/// Transactions counted unsettled whose due day lies inside the statements' settle dates but on
+/// a day no line settles on: that day's statement may not have been given (one daily file of a
+/// month left out), and then they are not missing money. One warning naming the days (the
+/// first 5), with the transactions' count, the money they move (sizes of their amounts, when
+/// one currency) and the first rows as evidence. The `unsettled` findings stand as they are.
+pub fn coverage_gaps(c: &Ctx<'_>, out: &mut Findings) {
+    let st = c.inp.statement;
+    let Some((first, last)) = st.settle_dates() else {
+        return;
+    };
+    let j = c.inp.journal;
+    let (mut days, mut txs) = (std::collections::BTreeSet::new(), Vec::new());
+    for (t, &outcome) in j.txs.iter().zip(c.tx_outcomes) {
+        if outcome != TxOutcome::Unsettled {
+            continue;
+        }
+        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+        if first <= due && due <= last && !st.settles_on(due) {
+            days.insert(due);
+            txs.push(t);
+        }
+    }
+    if txs.is_empty() {
+        return;
+    }
+    let (n, money) = counted(j, txs.iter().copied(), |t| j.amount(t).abs());
+    let mut named: Vec<String> = days.iter().take(5).map(|d| d.to_string()).collect();
+    if days.len() > 5 {
+        named.push(format!("{} more days", days.len() - 5));
+    }
+    let (s, are, day) = match (n, days.len()) {
+        (1, _) => ("", "is", "that day"),
+        (_, 1) => ("s", "are", "that day"),
+        _ => ("s", "are", "those days"),
+    };
+    let msg = format!(
+        "No statement line settles on {}, inside the statements' settle dates ({first} to {last}), yet {n} transaction{s} due then {are} counted unsettled: the statement for {day} may not have been given. Give it, or ask the acquirer why nothing settled on {day}.",
+        named.join(", "),
+    );
+    let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+    let mut f = Finding::new("coverage-gap", Severity::Warning, msg)
+        .detail("transactions", n)
+        .detail("days", days);
+    f.evidence
+        .extend(txs.iter().take(EVIDENCE_OF_MANY).map(|t| j.source(t)));
+    out.push(with_money(f, money));
+}
+
 /// Transactions with no line and lines with no transaction.
 pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings) {
     let j = c.inp.journal;

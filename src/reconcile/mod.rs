@@ -112,6 +112,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "--period and the statements' settle dates disagree where it turns a verdict: transactions counted unsettled on days outside the statements' settle dates, or due inside them and left unchecked",
     ),
     (
+        "coverage-gap",
+        Severity::Warning,
+        "transactions counted unsettled that fall due on a day inside the statements' settle dates on which no line settles: that day's statement may be missing",
+    ),
+    (
         "unattributed",
         Severity::Critical,
         "part of the gap between expected and settled money that no finding explains (never expected)",
@@ -732,6 +737,7 @@ impl<'a> Matched<'a> {
         findings::copies(&ctx, &self.copies, &mut rows);
         findings::no_coverage(&ctx, self.coverage, &mut rows);
         findings::period_coverage(&ctx, as_of_day(self.inp), &mut rows);
+        findings::coverage_gaps(&ctx, &mut rows);
         findings::totals(&ctx, &self.totals, &mut rows);
         let mut found = Findings::new(self.inp.max_findings);
         let bank = bank::deposits(self.inp, &self.line_outcomes, &mut found);

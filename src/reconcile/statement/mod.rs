@@ -366,6 +366,10 @@ pub struct Statement {
     /// The first and last settle day of the lines (days of the common era), kept as lines are
     /// added: the statement's coverage, known without a pass over its lines.
     settle_days: Option<(i32, i32)>,
+    /// Every day some line settles on, and the last one noted: lines mostly share their
+    /// neighbour's, so the set is written only where the day changes.
+    settled_days: std::collections::BTreeSet<i32>,
+    last_settle_day: Option<i32>,
     /// Where each line came from.
     runs: Runs,
     /// The merchants, terminals, batches and card types interned lately, for lines that repeat
@@ -543,10 +547,21 @@ impl Statement {
         Ok(())
     }
 
-    /// Notes that a line settled on `day` (of the common era) for `settle_dates`.
+    /// Notes that a line settled on `day` (of the common era) for `settle_dates` and
+    /// `settles_on`.
     fn settled_on(&mut self, day: i32) {
+        if self.last_settle_day == Some(day) {
+            return;
+        }
+        self.last_settle_day = Some(day);
+        self.settled_days.insert(day);
         let (first, last) = self.settle_days.get_or_insert((day, day));
         (*first, *last) = ((*first).min(day), (*last).max(day));
+    }
+
+    /// Whether some line settles on `date`.
+    pub fn settles_on(&self, date: NaiveDate) -> bool {
+        self.settled_days.contains(&date.num_days_from_ce())
     }
 
     /// The first and last settle date of the lines, if any line has one.
