@@ -137,6 +137,11 @@ struct Folded {
     evidence: Vec<Source>,
 }
 
+/// The plural ending for `n` of a thing, in messages and the table: none for one.
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) { "" } else { "s" }
+}
+
 /// Rows of evidence a finding that stands for many rows cites: the first few (findings that are
 /// not listed, folded into one; `period-coverage`).
 pub const EVIDENCE_OF_MANY: usize = 10;

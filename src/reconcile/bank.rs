@@ -18,7 +18,7 @@ use super::bridge::NET_SETTLED;
 use super::fixed::Fixed;
 use super::overlap::{self, Repeat};
 use super::{Inputs, LineOutcome, as_of_day};
-use crate::finding::{Finding, Findings, Severity};
+use crate::finding::{Finding, Findings, Severity, plural};
 use crate::model::{Currency, Source};
 use crate::report::BridgeLine;
 use chrono::NaiveDate;
@@ -686,10 +686,6 @@ fn out_of_time(p: &Payout, amount: Fixed, c: &Credit, what: &str, days: i64) -> 
         .detail("matched_by", "exact amount outside deposit_days");
     f.evidence.push(c.source);
     f
-}
-
-fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -236,7 +236,6 @@ fn late(c: &Ctx<'_>, t: &Tx, settled: i32) -> Option<(NaiveDate, NaiveDate)> {
     const UNIX_EPOCH_FROM_CE: i64 = 719_163;
     /// A day of the year 199,868, well before the last date chrono holds.
     const FAR: i32 = 73_000_000;
-    let contract = c.inp.contract;
     let local_day = (t.utc() + i64::from(c.inp.journal.offset(t))).div_euclid(86_400);
     let settled_day = i64::from(settled) - UNIX_EPOCH_FROM_CE;
     let lag = c.lags[tx_channel(t) as usize];
@@ -245,7 +244,7 @@ fn late(c: &Ctx<'_>, t: &Tx, settled: i32) -> Option<(NaiveDate, NaiveDate)> {
         return None;
     }
     let settled = NaiveDate::from_num_days_from_ce_opt(settled)?;
-    let due = contract.due_date(c.inp.journal.local_date(t), tx_channel(t));
+    let due = c.inp.due_date(t);
     (settled > due).then_some((due, settled))
 }
 
@@ -655,7 +654,7 @@ pub fn period_coverage(c: &Ctx<'_>, as_of_day: NaiveDate, out: &mut Findings) {
         if !matches!(outcome, Unsettled | Pending | OutOfPeriod) {
             continue;
         }
-        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+        let due = c.inp.due_date(t);
         let covered = first <= due && due <= last;
         match outcome {
             Unsettled if !covered => uncovered.push(t),
@@ -664,16 +663,12 @@ pub fn period_coverage(c: &Ctx<'_>, as_of_day: NaiveDate, out: &mut Findings) {
         }
     }
     let report = |txs: Vec<&Tx>, msg: String, out: &mut Findings| {
-        let (n, money) = counted(j, txs.iter().copied(), |t| j.amount(t).abs());
-        let mut f = Finding::new("period-coverage", Severity::Warning, msg)
-            .detail("transactions", n)
+        let f = of_many(j, "period-coverage", msg, &txs)
             .detail("period_from", from.to_string())
             .detail("period_to", to.to_string())
             .detail("statements_from", first.to_string())
             .detail("statements_to", last.to_string());
-        let evidence = txs.iter().take(EVIDENCE_OF_MANY).map(|t| j.source(t));
-        f.evidence.extend(evidence);
-        out.push(with_money(f, money));
+        out.push(f);
     };
     let one = |n: usize| n == 1;
     if !uncovered.is_empty() {
@@ -714,7 +709,7 @@ pub fn coverage_gaps(c: &Ctx<'_>, out: &mut Findings) {
         if outcome != TxOutcome::Unsettled {
             continue;
         }
-        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+        let due = c.inp.due_date(t);
         if first <= due && due <= last && !st.settles_on(due) {
             days.insert(due);
             txs.push(t);
@@ -723,7 +718,7 @@ pub fn coverage_gaps(c: &Ctx<'_>, out: &mut Findings) {
     if txs.is_empty() {
         return;
     }
-    let (n, money) = counted(j, txs.iter().copied(), |t| j.amount(t).abs());
+    let n = txs.len();
     let mut named: Vec<String> = days.iter().take(5).map(|d| d.to_string()).collect();
     if days.len() > 5 {
         named.push(format!("{} more days", days.len() - 5));
@@ -738,12 +733,16 @@ pub fn coverage_gaps(c: &Ctx<'_>, out: &mut Findings) {
         named.join(", "),
     );
     let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
-    let mut f = Finding::new("coverage-gap", Severity::Warning, msg)
-        .detail("transactions", n)
-        .detail("days", days);
-    f.evidence
-        .extend(txs.iter().take(EVIDENCE_OF_MANY).map(|t| j.source(t)));
-    out.push(with_money(f, money));
+    out.push(of_many(j, "coverage-gap", msg, &txs).detail("days", days));
+}
+
+/// A warning about many transactions at once: their count, the money they move (the sizes of
+/// their amounts, when they share a currency) and the first of them as evidence.
+fn of_many(j: &Journal, rule: &'static str, msg: String, txs: &[&Tx]) -> Finding {
+    let (n, money) = counted(j, txs.iter().copied(), |t| j.amount(t).abs());
+    let mut f = Finding::new(rule, Severity::Warning, msg).detail("transactions", n);
+    (f.evidence).extend(txs.iter().take(EVIDENCE_OF_MANY).map(|t| j.source(t)));
+    with_money(f, money)
 }
 
 /// Transactions with no line and lines with no transaction.
@@ -753,7 +752,7 @@ pub fn unmatched(c: &Ctx<'_>, line_outcomes: &[LineOutcome], out: &mut Findings)
         if !matches!(c.tx_outcomes[i], TxOutcome::Unsettled | TxOutcome::Pending) {
             continue;
         }
-        let due = c.inp.contract.due_date(j.local_date(t), tx_channel(t));
+        let due = c.inp.due_date(t);
         let amount = c.money(t, c.inp.journal.amount(t).abs());
         let rt = c.ref_text(Some(t), None);
         let refund = signed(j, t) < 0;

@@ -227,6 +227,14 @@ pub struct Inputs<'a> {
     pub max_findings: Option<usize>,
 }
 
+impl Inputs<'_> {
+    /// The day `t` is due to settle: its local date plus its channel's lag.
+    pub fn due_date(&self, t: &Tx) -> NaiveDate {
+        self.contract
+            .due_date(self.journal.local_date(t), tx_channel(t))
+    }
+}
+
 /// The result.
 #[derive(Debug)]
 pub struct Reconciliation {
@@ -521,7 +529,7 @@ fn line_outcomes(st: &Statement, m: &matching::Matches) -> Vec<LineOutcome> {
 
 /// The audit day in the merchant's zone, whatever offset --as-of was written in: money due on
 /// it may still come today.
-pub(crate) fn as_of_day(inp: &Inputs<'_>) -> NaiveDate {
+fn as_of_day(inp: &Inputs<'_>) -> NaiveDate {
     match inp.journal.zone {
         Some(z) => inp
             .as_of
@@ -553,7 +561,7 @@ fn tx_outcomes(
             TxOutcome::NotExpected
         } else {
             let t = j.tx(i as u32);
-            let due = inp.contract.due_date(j.local_date(t), tx_channel(t));
+            let due = inp.due_date(t);
             match coverage {
                 Some((from, _)) if due < from => TxOutcome::OutOfPeriod,
                 Some((_, to)) if due <= to && due < as_of_day => TxOutcome::Unsettled,
@@ -604,7 +612,7 @@ fn totals(
             let t = j.tx(i);
             // Without a batch on either side, a total covers what was due on its settle date.
             let same_batch = if l.batch().is_none() || j.place(t).batch.is_none() {
-                l.settle_date() == Some(inp.contract.due_date(j.local_date(t), tx_channel(t)))
+                l.settle_date() == Some(inp.due_date(t))
             } else {
                 j.place(t).batch == l.batch()
             };

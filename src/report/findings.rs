@@ -25,7 +25,7 @@
 
 use super::output::neutralise;
 use super::{FeeRate, Report};
-use crate::finding::Finding;
+use crate::finding::{Finding, plural};
 use comfy_table::{ContentArrangement, Table, presets};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -160,7 +160,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             i.path,
             i.role,
             r.read,
-            plural(r.read as usize),
+            plural(r.read),
             r.accepted,
             r.rejected,
             r.non_data
@@ -247,11 +247,6 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")
-}
-
-/// The plural ending for `n` of a thing: none for one.
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Breaks text into lines of at most `width` characters at spaces, so the table stays readable

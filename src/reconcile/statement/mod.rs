@@ -363,11 +363,10 @@ pub struct Statement {
     more_keys: Vec<(u32, Keys)>,
     /// Whether a line carries an order id.
     order_ids: bool,
-    /// The first and last settle day of the lines (days of the common era), kept as lines are
-    /// added: the statement's coverage, known without a pass over its lines.
-    settle_days: Option<(i32, i32)>,
-    /// Every day some line settles on, and the last one noted: lines mostly share their
-    /// neighbour's, so the set is written only where the day changes.
+    /// Every day some line settles on (days of the common era), kept as lines are added: the
+    /// statement's coverage is its first and last, known without a pass over the lines. And
+    /// the last day noted: lines mostly share their neighbour's, so the set is written only
+    /// where the day changes.
     settled_days: std::collections::BTreeSet<i32>,
     last_settle_day: Option<i32>,
     /// Where each line came from.
@@ -555,8 +554,6 @@ impl Statement {
         }
         self.last_settle_day = Some(day);
         self.settled_days.insert(day);
-        let (first, last) = self.settle_days.get_or_insert((day, day));
-        (*first, *last) = ((*first).min(day), (*last).max(day));
     }
 
     /// Whether some line settles on `date`.
@@ -566,9 +563,11 @@ impl Statement {
 
     /// The first and last settle date of the lines, if any line has one.
     pub fn settle_dates(&self) -> Option<(NaiveDate, NaiveDate)> {
-        let date = NaiveDate::from_num_days_from_ce_opt;
-        self.settle_days
-            .and_then(|(first, last)| Some((date(first)?, date(last)?)))
+        let date = |d: Option<&i32>| NaiveDate::from_num_days_from_ce_opt(*d?);
+        Some((
+            date(self.settled_days.first())?,
+            date(self.settled_days.last())?,
+        ))
     }
 
     /// The index of the line's merchant, terminal, batch and card type in `places`, added if
